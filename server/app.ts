@@ -1,0 +1,116 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { ApiError, ERROR_CATALOGUE, type ErrorCode } from './errors.js';
+import { verifyPassword } from './factors/password.js';
+import { createLogger, type Logger } from './log.js';
+import { flowRoutes } from './routes/flows.js';
+import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/session.js';
+import { wellKnownRoutes } from './routes/well-known.js';
+import { corsForOrigins, originCheck } from './security/origin.js';
+import { KeyRing } from './security/tokens.js';
+import type { Db } from './store/index.js';
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  now?: () => number;
+  log?: Logger;
+}
+
+/** Status codes Hono itself may raise, mapped to catalogue codes. */
+const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'invalid_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Driver errors that mean "the database is not there right now", not "the request is bad". */
+function isStoreUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '08006')
+  );
+}
+
+/**
+ * Builds the API: every route module mounted under one error boundary that
+ * answers with a catalogue code and never a stack trace.
+ */
+export function createApp({ config, db, now = Date.now, log = createLogger(config.logLevel) }: AppOptions): { app: Hono; context: AppContext } {
+  const context: AppContext = { config, db, now, log, keys: new KeyRing(db, config, now) };
+  const origins = [config.publicUrl, ...config.allowedOrigins];
+  const app = new Hono();
+
+  // Pay for the dummy hash now, so the first unknown email is not faster or slower than the rest.
+  void verifyPassword({ hash: null, password: 'warm-up' });
+
+  app.use(requestId({ headerName: 'X-Request-Id', generator: () => crypto.randomUUID() }));
+  app.use(async function logRequest(c, next) {
+    const started = performance.now();
+    await next();
+    // The route pattern, never the path: paths carry flow ids.
+    log.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
+      reqId: c.get('requestId'),
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  app.use('/api/*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
+  app.use('/api/*', async function noStore(c, next) {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use('/api/*', corsForOrigins(origins));
+  app.use('/.well-known/*', corsForOrigins(origins));
+  app.use('/api/*', originCheck(origins));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError('body_too_large');
+      },
+    }),
+  );
+
+  app.route('/api/flows', flowRoutes(context));
+  app.route('/api/session', sessionRoutes(context));
+  app.route('/api/health', healthRoutes(context));
+  app.route('/.well-known', wellKnownRoutes(context));
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: ERROR_CATALOGUE.not_found.message } }, 404));
+
+  app.onError((error, c) => {
+    let apiError: ApiError;
+    if (error instanceof ApiError) apiError = error;
+    else if (error instanceof HTTPException && HTTP_CODES[error.status]) apiError = new ApiError(HTTP_CODES[error.status]!);
+    else if (isStoreUnavailable(error)) apiError = new ApiError('store_unavailable', { cause: error });
+    else apiError = new ApiError('internal_error', { cause: error });
+    if (apiError.status >= 500) {
+      const cause = apiError.cause ?? error;
+      log.log('error', 'request failed', {
+        reqId: c.get('requestId'),
+        route: c.req.routePath,
+        error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+        stack: cause instanceof Error ? cause.stack : undefined,
+      });
+    }
+    if (apiError.retryAfter !== undefined) c.header('Retry-After', String(apiError.retryAfter));
+    if (apiError.code === 'store_unavailable') c.header('Retry-After', '5');
+    return c.json({ error: { ...apiError.body, message: ERROR_CATALOGUE[apiError.code].message } }, apiError.status as ContentfulStatusCode);
+  });
+
+  return { app, context };
+}

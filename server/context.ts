@@ -1,0 +1,14 @@
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { KeyRing } from './security/tokens.js';
+import type { Db } from './store/index.js';
+
+/** What every route and flow needs, built once by `createApp`. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  keys: KeyRing;
+  log: Logger;
+  /** The clock, in epoch milliseconds; tests pass a controllable one. */
+  now: () => number;
+}

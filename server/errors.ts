@@ -1,0 +1,76 @@
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * The one catalogue of error codes. Every error the API returns carries one of
+ * these codes; the widget uses the code as its translation key, so a code is a
+ * public name: add codes, never rename them.
+ */
+export const ERROR_CATALOGUE = {
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  invalid_request: { status: 400, message: 'A field is missing or malformed.' },
+  invalid_email: { status: 400, message: 'This is not a valid email address.' },
+  password_policy: { status: 400, message: 'The password does not meet the password policy.' },
+  invalid_credentials: { status: 401, message: 'The email address or password is incorrect.' },
+  unauthenticated: { status: 401, message: 'No valid session was presented.' },
+  account_disabled: { status: 403, message: 'This account has been disabled.' },
+  origin_not_allowed: { status: 403, message: 'Requests from this origin are not allowed.' },
+  not_found: { status: 404, message: 'There is nothing at this address.' },
+  flow_not_found: { status: 404, message: 'This sign-in attempt does not exist or has ended.' },
+  unknown_flow_kind: { status: 404, message: 'There is no flow of this kind.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
+  action_not_allowed: { status: 409, message: 'This action is not possible at this step.' },
+  flow_conflict: { status: 409, message: 'Another request changed this flow at the same time; try again.' },
+  flow_expired: { status: 410, message: 'This sign-in attempt has expired; start again.' },
+  body_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
+  too_many_attempts: { status: 429, message: 'Too many failed attempts in this flow; start again.' },
+  rate_limited: { status: 429, message: 'Too many attempts; wait a while and try again.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side.' },
+  store_unavailable: { status: 503, message: 'The service is temporarily unavailable.' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** What a response says about an error: the code, and the field it concerns, if any. */
+export interface ErrorBody {
+  code: ErrorCode;
+  field?: string;
+  /** Extra facts the client can show, e.g. the password rules that failed. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A request failure with a catalogue code. Thrown anywhere below a route; the
+ * error boundary in `app.ts` turns it into `{ error: { code, field, message } }`.
+ */
+export class ApiError extends HTTPException {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  /** Seconds until a rate-limited client may try again (sent as `Retry-After`). */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    options: { field?: string; details?: Record<string, unknown>; retryAfter?: number; cause?: unknown } = {},
+  ) {
+    super(ERROR_CATALOGUE[code].status, { message: ERROR_CATALOGUE[code].message, cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+    this.details = options.details;
+    this.retryAfter = options.retryAfter;
+  }
+
+  get body(): ErrorBody {
+    return {
+      code: this.code,
+      ...(this.field === undefined ? {} : { field: this.field }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
+  }
+}
+
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return ERROR_CATALOGUE[code].status;
+}

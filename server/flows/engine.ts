@@ -1,0 +1,177 @@
+import type { Transaction } from 'kysely';
+import type { z } from 'zod';
+import { ApiError, statusOf, type ErrorBody } from '../errors.js';
+import type { AppContext } from '../context.js';
+import { randomToken, sha256 } from '../security/random.js';
+import type { Database } from '../store/index.js';
+import type { FlowKind, FlowState, SessionGrant } from './protocol.js';
+
+/** Facts about the request that an action may use (never for logging secrets). */
+export interface RequestFacts {
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface ActionContext<S> {
+  app: AppContext;
+  state: S;
+  request: RequestFacts;
+  now: number;
+}
+
+/** A session the flow issues when it completes. */
+export interface IssuedSession {
+  token: string;
+  grant: SessionGrant;
+}
+
+export interface Transition<S> {
+  step: string;
+  state: S;
+  userId?: string | null;
+  /** The action failed in a way that counts against the flow's attempt cap. */
+  failed?: boolean;
+  error?: ErrorBody;
+  /**
+   * Runs inside the transaction that commits the transition, and only if this
+   * request won the flow (no concurrent request moved it first). Issue
+   * sessions here, so one flow can never yield two.
+   */
+  finalize?: (trx: Transaction<Database>) => Promise<IssuedSession>;
+}
+
+export interface ActionDefinition<S, I> {
+  input: z.ZodType<I>;
+  run(context: ActionContext<S>, input: I): Promise<Transition<S>>;
+}
+
+export interface StepDefinition<S> {
+  view(state: S): Record<string, unknown>;
+  actions: Record<string, ActionDefinition<S, any>>;
+}
+
+export interface FlowDefinition<S> {
+  kind: FlowKind;
+  initial(): { step: string; state: S };
+  steps: Record<string, StepDefinition<S>>;
+}
+
+/** Declares an action with its input schema; keeps the input type tied to the schema. */
+export function action<S, I>(definition: ActionDefinition<S, I>): ActionDefinition<S, I> {
+  return definition;
+}
+
+export interface ActionOutcome {
+  status: number;
+  flow: FlowState;
+  issued?: IssuedSession;
+  retryAfter?: number;
+}
+
+/** 192 random bits: DESIGN asks for at least 128, and the id is the flow's only credential. */
+const FLOW_ID_BYTES = 24;
+
+function render<S>(definition: FlowDefinition<S>, id: string, step: string, state: S, expiresAt: number, error?: ErrorBody): FlowState {
+  const stepDefinition = definition.steps[step];
+  if (!stepDefinition) throw new Error(`flow ${definition.kind} has no step ${step}`);
+  return {
+    id,
+    kind: definition.kind,
+    step,
+    data: stepDefinition.view(state),
+    actions: Object.keys(stepDefinition.actions),
+    expiresAt,
+    ...(error ? { error } : {}),
+  } as FlowState;
+}
+
+/** Starts a flow and stores it; the returned state carries its secret id. */
+export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>): Promise<FlowState> {
+  const now = app.now();
+  const id = randomToken(FLOW_ID_BYTES);
+  const { step, state } = definition.initial();
+  const expiresAt = now + app.config.flowTtlMinutes * 60_000;
+  await app.db
+    .insertInto('flows')
+    .values({ id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt })
+    .execute();
+  return render(definition, id, step, state, expiresAt);
+}
+
+/**
+ * Performs one action on a stored flow: loads it, checks the action is
+ * allowed at its step, validates the input, runs the action and writes the
+ * transition conditionally on the version it read. A request that loses a race
+ * gets `flow_conflict` and changes nothing.
+ */
+export async function runAction<S>(
+  app: AppContext,
+  definitions: ReadonlyMap<string, FlowDefinition<S>>,
+  { id, action: actionName, body, request }: { id: string; action: string; body: unknown; request: RequestFacts },
+): Promise<ActionOutcome> {
+  const now = app.now();
+  const idHash = sha256(id);
+  const row = await app.db.selectFrom('flows').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  if (!row) throw new ApiError('flow_not_found');
+  if (Number(row.expires_at) <= now) {
+    await app.db.deleteFrom('flows').where('id_hash', '=', idHash).execute();
+    throw new ApiError('flow_expired');
+  }
+  const definition = definitions.get(row.kind);
+  if (!definition) throw new ApiError('flow_not_found');
+  if (row.attempts >= app.config.flowMaxAttempts) throw new ApiError('too_many_attempts');
+
+  const state = JSON.parse(row.state) as S;
+  const expiresAt = Number(row.expires_at);
+  const again = (error: ErrorBody, status = statusOf(error.code), retryAfter?: number): ActionOutcome => ({
+    status,
+    flow: render(definition, id, row.step, state, expiresAt, error),
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  });
+
+  const actionDefinition = definition.steps[row.step]?.actions[actionName];
+  if (!actionDefinition) return again({ code: 'action_not_allowed' });
+  const parsed = actionDefinition.input.safeParse(body ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.length ? String(issue.path[0]) : undefined;
+    return again({ code: 'invalid_request', ...(field ? { field } : {}) });
+  }
+
+  let transition: Transition<S>;
+  try {
+    transition = await actionDefinition.run({ app, state, request, now }, parsed.data);
+  } catch (error) {
+    if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);
+    throw error;
+  }
+
+  const attempts = row.attempts + (transition.failed ? 1 : 0);
+  let issued: IssuedSession | undefined;
+  await app.db.transaction().execute(async (trx) => {
+    const written = transition.finalize
+      ? await trx.deleteFrom('flows').where('id_hash', '=', idHash).where('version', '=', row.version).executeTakeFirst()
+          .then((r) => Number(r.numDeletedRows))
+      : await trx
+          .updateTable('flows')
+          .set({
+            step: transition.step,
+            state: JSON.stringify(transition.state),
+            user_id: transition.userId === undefined ? row.user_id : transition.userId,
+            attempts,
+            version: row.version + 1,
+          })
+          .where('id_hash', '=', idHash)
+          .where('version', '=', row.version)
+          .executeTakeFirst()
+          .then((r) => Number(r.numUpdatedRows));
+    if (written !== 1) throw new ApiError('flow_conflict');
+    if (transition.finalize) issued = await transition.finalize(trx);
+  });
+
+  const flow = issued
+    ? ({ id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt } satisfies FlowState)
+    : render(definition, id, transition.step, transition.state, expiresAt, transition.error);
+  const status = transition.error ? statusOf(transition.error.code) : 200;
+  return { status, flow, ...(issued ? { issued } : {}) };
+}

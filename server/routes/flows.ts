@@ -1,0 +1,67 @@
+import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { runAction, startFlow, type FlowDefinition } from '../flows/engine.js';
+import { loginFlow } from '../flows/login.js';
+import type { FlowState } from '../flows/protocol.js';
+import { clientIp } from '../security/client-ip.js';
+import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
+import { readJson } from './body.js';
+import { SESSION_COOKIE } from './session.js';
+
+const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([[loginFlow.kind, loginFlow]]);
+
+/** Flow ids are base64url; anything else is not worth a database round trip. */
+const FLOW_ID = /^[A-Za-z0-9_-]{22,64}$/;
+
+/** `POST /api/flows/{kind}` starts a flow; `POST /api/flows/{id}/{action}` moves it on. */
+export function flowRoutes(app: AppContext): Hono {
+  const routes = new Hono();
+
+  routes.post('/:kind', async (c) => {
+    const definition = FLOWS.get(c.req.param('kind'));
+    if (!definition) throw new ApiError('unknown_flow_kind');
+    await readJson(c);
+    const now = app.now();
+    const hit = await consumeRateLimit(
+      app.db,
+      `flow:ip:${clientIp(c, app.config.trustedProxyList)}`,
+      { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 },
+      now,
+    );
+    if (hit.limited) throw rateLimited(hit, now);
+    return c.json(await startFlow(app, definition), 201);
+  });
+
+  routes.post('/:id/:action', async (c) => {
+    const id = c.req.param('id');
+    if (!FLOW_ID.test(id)) throw new ApiError('flow_not_found');
+    const body = await readJson(c);
+    const outcome = await runAction(app, FLOWS, {
+      id,
+      action: c.req.param('action'),
+      body,
+      request: { ip: clientIp(c, app.config.trustedProxyList), userAgent: c.req.header('user-agent') ?? null },
+    });
+    if (outcome.retryAfter !== undefined) c.header('Retry-After', String(outcome.retryAfter));
+    let flow: FlowState = outcome.flow;
+    if (outcome.issued && flow.step === 'done' && app.config.sessionCookie) {
+      // Same-site hosts get the token as an HttpOnly cookie that page scripts
+      // cannot read (OWASP ASVS 5.0 V3.3.1); the body then carries only the JWT.
+      setCookie(c, SESSION_COOKIE, outcome.issued.token, {
+        path: '/',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Strict',
+        prefix: 'host',
+        maxAge: Math.floor((flow.data.session.expiresAt - app.now()) / 1000),
+      });
+      const { token: _token, ...grant } = flow.data.session;
+      flow = { ...flow, data: { session: grant } };
+    }
+    return c.json(flow, outcome.status as 200);
+  });
+
+  return routes;
+}

@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import type { Db } from '../store/index.js';
+import { ApiError } from '../errors.js';
+
+export interface RateLimitRule {
+  /** Attempts allowed inside one window. */
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimitHit {
+  count: number;
+  resetAt: number;
+  limited: boolean;
+}
+
+/**
+ * Counts one attempt against `key` in a fixed window kept in the store, so
+ * every API process sees the same counts. The count and the window roll over
+ * in one conditional upsert: concurrent attempts can never be lost or
+ * double-reset (no read-then-write).
+ */
+export async function consumeRateLimit(db: Db, key: string, rule: RateLimitRule, now: number): Promise<RateLimitHit> {
+  const resetAt = now + rule.windowMs;
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, count: 1, reset_at: resetAt })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        count: sql<number>`case when rate_limits.reset_at <= ${now} then 1 else rate_limits.count + 1 end`,
+        reset_at: sql<number>`case when rate_limits.reset_at <= ${now} then ${resetAt} else rate_limits.reset_at end`,
+      }),
+    )
+    .returning(['count', 'reset_at'])
+    .executeTakeFirstOrThrow();
+  const count = Number(row.count);
+  return { count, resetAt: Number(row.reset_at), limited: count > rule.limit };
+}
+
+/** Reads a key's count without spending an attempt. */
+export async function peekRateLimit(db: Db, key: string, rule: RateLimitRule, now: number): Promise<RateLimitHit> {
+  const row = await db.selectFrom('rate_limits').select(['count', 'reset_at']).where('key', '=', key).executeTakeFirst();
+  if (!row || Number(row.reset_at) <= now) return { count: 0, resetAt: now + rule.windowMs, limited: false };
+  const count = Number(row.count);
+  return { count, resetAt: Number(row.reset_at), limited: count >= rule.limit };
+}
+
+/** Forgets a key, e.g. an account's failures once its owner signs in. */
+export async function clearRateLimit(db: Db, key: string): Promise<void> {
+  await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
+
+/** Throws `rate_limited` with the seconds to wait, for `Retry-After`. */
+export function rateLimited(hit: RateLimitHit, now: number): ApiError {
+  return new ApiError('rate_limited', { retryAfter: Math.max(1, Math.ceil((hit.resetAt - now) / 1000)) });
+}

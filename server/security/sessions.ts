@@ -1,0 +1,99 @@
+import type { Config } from '../config.js';
+import type { Db } from '../store/index.js';
+import { randomToken, sha256 } from './random.js';
+
+/** Write `last_seen_at` at most this often: idle timeouts are minutes, so a minute's precision costs nothing and saves a write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  membershipId: string | null;
+  amr: string[];
+  createdAt: number;
+  lastSeenAt: number;
+  /** The absolute end. */
+  expiresAt: number;
+  /** When the session dies if it stays idle. */
+  idleExpiresAt: number;
+}
+
+type SessionConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours'>;
+
+/**
+ * Starts a session and returns its opaque token (256 random bits, OWASP ASVS
+ * 5.0 V7.2.3). Only the token's SHA-256 is stored, so a copy of the database
+ * cannot be replayed as a session.
+ */
+export async function createSession(
+  db: Db,
+  config: SessionConfig,
+  { userId, amr, membershipId = null, userAgent = null, now }: { userId: string; amr: string[]; membershipId?: string | null; userAgent?: string | null; now: number },
+): Promise<{ token: string; session: SessionRecord }> {
+  const token = randomToken(32);
+  const id = randomToken(12);
+  const expiresAt = now + config.sessionAbsoluteHours * 3_600_000;
+  await db
+    .insertInto('sessions')
+    .values({
+      id,
+      token_hash: sha256(token),
+      user_id: userId,
+      membership_id: membershipId,
+      amr: JSON.stringify(amr),
+      created_at: now,
+      last_seen_at: now,
+      expires_at: expiresAt,
+      revoked_at: null,
+      user_agent: userAgent?.slice(0, 256) ?? null,
+    })
+    .execute();
+  return {
+    token,
+    session: { id, userId, membershipId, amr, createdAt: now, lastSeenAt: now, expiresAt, idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000) },
+  };
+}
+
+/**
+ * Finds the live session for a token: not revoked, not past its absolute end,
+ * not idle for longer than allowed. Marks it as seen.
+ */
+export async function findSession(db: Db, config: SessionConfig, token: string, now: number): Promise<SessionRecord | undefined> {
+  if (token.length < 20 || token.length > 100) return undefined;
+  const row = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('token_hash', '=', sha256(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const idleMs = config.sessionIdleMinutes * 60_000;
+  const expiresAt = Number(row.expires_at);
+  let lastSeenAt = Number(row.last_seen_at);
+  if (now >= expiresAt || now >= lastSeenAt + idleMs) return undefined;
+  if (now - lastSeenAt >= TOUCH_INTERVAL_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+    lastSeenAt = now;
+  }
+  return {
+    id: row.id,
+    userId: row.user_id,
+    membershipId: row.membership_id,
+    amr: JSON.parse(row.amr) as string[],
+    createdAt: Number(row.created_at),
+    lastSeenAt,
+    expiresAt,
+    idleExpiresAt: Math.min(expiresAt, lastSeenAt + idleMs),
+  };
+}
+
+/** Ends a session at once; its token is dead on every process. */
+export async function revokeSession(db: Db, id: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+}
+
+/** Ends every session of a user (disable, password change). */
+export async function revokeUserSessions(db: Db, userId: string, now: number): Promise<number> {
+  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,129 @@
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { Config } from '../config.js';
+import type { Db } from '../store/index.js';
+import { randomToken } from './random.js';
+
+/** RFC 7518 §3.4: ECDSA P-256 with SHA-256; small keys, small tokens, in every JOSE library. */
+export const JWT_ALG = 'ES256';
+
+/** How long the signing key set is cached per process before it is read again (rotation reaches every process within it). */
+const KEY_CACHE_MS = 60_000;
+
+export interface SessionClaims {
+  sub: string;
+  sid: string;
+  email: string;
+  amr: string[];
+  authTime: number;
+}
+
+export interface SignedJwt {
+  token: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+interface LoadedKeys {
+  signer: { kid: string; key: CryptoKey };
+  published: JWK[];
+  loadedAt: number;
+}
+
+/**
+ * The ES256 keys that sign session JWTs, kept in the store so every process
+ * signs with the same key and publishes the same set. The newest unretired key
+ * signs; retired keys stay published for one JWT lifetime so tokens they
+ * signed still verify.
+ */
+export class KeyRing {
+  private loaded: LoadedKeys | undefined;
+  private loading: Promise<LoadedKeys> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Pick<Config, 'publicUrl' | 'jwtAudience' | 'jwtTtlSeconds'>,
+    private readonly now: () => number,
+  ) {}
+
+  /** Signs a session JWT with the current key. */
+  async sign(claims: SessionClaims): Promise<SignedJwt> {
+    return (await this.signer())(claims);
+  }
+
+  /**
+   * Loads the current key and returns a signing function that needs no further
+   * store access, for use inside a transaction.
+   */
+  async signer(): Promise<(claims: SessionClaims) => Promise<SignedJwt>> {
+    const { signer } = await this.keys();
+    return (claims) => this.signWith(signer, claims);
+  }
+
+  private async signWith(signer: LoadedKeys['signer'], claims: SessionClaims): Promise<SignedJwt> {
+    const issuedAt = Math.floor(this.now() / 1000);
+    const expiresAt = issuedAt + this.config.jwtTtlSeconds;
+    const token = await new SignJWT({ sid: claims.sid, email: claims.email, amr: claims.amr, auth_time: claims.authTime })
+      .setProtectedHeader({ alg: JWT_ALG, kid: signer.kid, typ: 'JWT' })
+      .setIssuer(this.config.publicUrl)
+      .setAudience(this.config.jwtAudience)
+      .setSubject(claims.sub)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .setJti(randomToken(12))
+      .sign(signer.key);
+    return { token, expiresAt: expiresAt * 1000 };
+  }
+
+  /** The public keys for `/.well-known/jwks.json`. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: (await this.keys()).published };
+  }
+
+  /** Adds a new signing key; the previous one is retired but stays published for a JWT lifetime. */
+  async rotate(): Promise<string> {
+    const kid = await createKey(this.db, this.now());
+    await this.db
+      .updateTable('signing_keys')
+      .set({ retired_at: this.now() })
+      .where('kid', '!=', kid)
+      .where('retired_at', 'is', null)
+      .execute();
+    this.loaded = undefined;
+    return kid;
+  }
+
+  private async keys(): Promise<LoadedKeys> {
+    if (this.loaded && this.now() - this.loaded.loadedAt < KEY_CACHE_MS) return this.loaded;
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    this.loaded = await this.loading;
+    return this.loaded;
+  }
+
+  private async load(): Promise<LoadedKeys> {
+    const now = this.now();
+    const visibleSince = now - this.config.jwtTtlSeconds * 1000 - KEY_CACHE_MS;
+    let rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+    if (!rows.some((r) => r.retired_at === null)) {
+      await createKey(this.db, now);
+      rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+    }
+    const current = rows.find((r) => r.retired_at === null)!;
+    const key = (await importJWK(JSON.parse(current.private_jwk) as JWK, JWT_ALG)) as CryptoKey;
+    const published = rows
+      .filter((r) => r.retired_at === null || Number(r.retired_at) > visibleSince)
+      .map((r) => JSON.parse(r.public_jwk) as JWK);
+    return { signer: { kid: current.kid, key }, published, loadedAt: now };
+  }
+}
+
+async function createKey(db: Db, now: number): Promise<string> {
+  const { publicKey, privateKey } = await generateKeyPair(JWT_ALG, { extractable: true });
+  const kid = randomToken(9);
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: JWT_ALG, use: 'sig' };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: JWT_ALG };
+  await db
+    .insertInto('signing_keys')
+    .values({ kid, alg: JWT_ALG, private_jwk: JSON.stringify(privateJwk), public_jwk: JSON.stringify(publicJwk), created_at: now, retired_at: null })
+    .execute();
+  return kid;
+}

@@ -1,0 +1,24 @@
+import { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+import { sqliteDialect } from './sqlite.js';
+
+export type Db = Kysely<Database>;
+export type { Database };
+
+/**
+ * Opens the store the config names (SQLite in the data directory unless
+ * `databaseUrl` names PostgreSQL) and, unless told otherwise, migrates it.
+ */
+export async function openStore(
+  config: Pick<Config, 'dataDir' | 'databaseUrl'>,
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<Db> {
+  if (config.databaseUrl) {
+    throw new Error('DATABASE_URL: the PostgreSQL backend is not available in this build; unset it to use SQLite');
+  }
+  const db = new Kysely<Database>({ dialect: sqliteDialect(config.dataDir) });
+  if (migrate) await migrateToLatest(db);
+  return db;
+}

@@ -1,0 +1,103 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Table types for Kysely. Times are epoch milliseconds (bigint columns, read
+ * back as numbers on both dialects); ids are random text.
+ */
+
+/** A person: one email, one set of credentials, any number of company accounts. */
+export interface UsersTable {
+  id: string;
+  /** Normalised (trimmed, lower-case); unique. */
+  email: string;
+  name: string;
+  /** argon2id PHC string; null until the person sets a password (invited, SSO). */
+  password_hash: string | null;
+  status: 'active' | 'invited' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+/** A company whose employees sign in here. */
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: number;
+}
+
+/** One person's account at one company. */
+export interface MembershipsTable {
+  id: string;
+  user_id: string;
+  organization_id: string;
+  role: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** An email domain owned by a company that signs in through its own identity provider. */
+export interface SsoDomainsTable {
+  domain: string;
+  organization_id: string;
+  created_at: number;
+}
+
+/** A flow in progress. Keyed by the SHA-256 of its id, so a read of the table cannot resume flows. */
+export interface FlowsTable {
+  id_hash: string;
+  kind: string;
+  step: string;
+  /** JSON of the flow's own state. */
+  state: string;
+  user_id: string | null;
+  attempts: number;
+  /** Bumped on every write; writes are conditional on it (no lost updates). */
+  version: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SessionsTable {
+  /** Public id (the JWT `sid`); not a credential. */
+  id: string;
+  /** SHA-256 of the opaque token; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  membership_id: string | null;
+  /** JSON array of RFC 8176 authentication method references. */
+  amr: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  user_agent: string | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  reset_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  sso_domains: SsoDomainsTable;
+  flows: FlowsTable;
+  sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+  signing_keys: SigningKeysTable;
+}
+
+export type { Generated };
