@@ -1,0 +1,62 @@
+import type { ErrorCode, FlowState, SessionGrant, StepName } from '../../server/flows/protocol.js';
+
+/*
+ * The events <login-flow> dispatches. Each bubbles and is composed, so a host
+ * can listen on any ancestor, even across shadow roots.
+ */
+
+/** Fired when `<login-flow>` shows a new step. */
+export class LoginFlowStepChangeEvent extends Event {
+  static readonly type = 'lf-step-change';
+  constructor(
+    readonly step: StepName,
+    readonly previous: StepName | undefined,
+  ) {
+    super(LoginFlowStepChangeEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** Fired once the person is signed in; carries the session grant (user, JWT, expiry). */
+export class LoginFlowSuccessEvent extends Event {
+  static readonly type = 'lf-success';
+  constructor(readonly session: SessionGrant) {
+    super(LoginFlowSuccessEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** Codes the widget raises itself, beside the server's catalogue. */
+export type ClientErrorCode = 'network_error' | 'email_required' | 'password_required';
+
+/** Fired when an action fails; `code` is a catalogue code (or a client one such as `network_error`). */
+export class LoginFlowErrorEvent extends Event {
+  static readonly type = 'lf-error';
+  constructor(
+    readonly code: ErrorCode | ClientErrorCode,
+    readonly step: StepName | undefined,
+  ) {
+    super(LoginFlowErrorEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/**
+ * A step's one intent: "perform this action with this body". Steps dispatch
+ * it; only `<login-flow>` handles it (and stops it there).
+ */
+export class StepIntentEvent extends Event {
+  static readonly type = 'lf-intent';
+  constructor(
+    readonly action: FlowState['actions'][number],
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(StepIntentEvent.type, { bubbles: true, composed: false });
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'lf-step-change': LoginFlowStepChangeEvent;
+    'lf-success': LoginFlowSuccessEvent;
+    'lf-error': LoginFlowErrorEvent;
+    'lf-intent': StepIntentEvent;
+  }
+}

@@ -1,0 +1,191 @@
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { FlowKind, FlowState, StepName } from '../../server/flows/protocol.js';
+import { FlowClient, type ClientError, type FlowResult } from '../lib/api.js';
+import { LoginFlowErrorEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
+import { resolveLocale, translator, type Translate } from '../lib/i18n.js';
+import { errorMessage } from '../lib/step.js';
+import '../steps/done/done-step.js';
+import '../steps/email/email-step.js';
+import '../steps/password/password-step.js';
+import { loginFlowStyles } from './styles.js';
+
+/** Errors after which the flow cannot go on: start a fresh one. */
+const RESTART_CODES = new Set(['flow_not_found', 'flow_expired', 'too_many_attempts']);
+
+interface StepContext {
+  t: Translate;
+  busy: boolean;
+  /** The error for the step's field, if the server named one. */
+  error: ClientError | undefined;
+  /** The last email entered, to refill a restarted flow. */
+  email: string | undefined;
+}
+
+type StepRenderers = { [S in StepName]: (flow: Extract<FlowState, { step: S }>, context: StepContext) => TemplateResult };
+
+/** One renderer per step name: the table that maps the server's steps to elements. */
+const STEPS: StepRenderers = {
+  email: (flow, { t, busy, error, email }) =>
+    html`<lf-email-step .data=${flow.data.email ? flow.data : { email }} .error=${error} .t=${t} ?busy=${busy}></lf-email-step>`,
+  password: (flow, { t, busy, error }) =>
+    html`<lf-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-password-step>`,
+  done: (flow, { t }) => html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>`,
+};
+
+/**
+ * @summary The whole sign-in journey in one element. The server decides every
+ * step; this element renders it and posts what the person entered.
+ *
+ * @event lf-step-change - A new step is shown (`step`, `previous`).
+ * @event lf-success - The person is signed in (`session`: user, JWT, expiry).
+ * @event lf-error - An action failed (`code`, `step`).
+ *
+ * @cssprop --lf-color-primary - Buttons and links.
+ * @cssprop --lf-color-on-primary - Text on buttons.
+ * @cssprop --lf-color-text - Body text.
+ * @cssprop --lf-color-muted - Secondary text.
+ * @cssprop --lf-color-surface - The card's background.
+ * @cssprop --lf-color-input - Input backgrounds.
+ * @cssprop --lf-color-border - The card's border.
+ * @cssprop --lf-color-border-strong - Input borders.
+ * @cssprop --lf-color-error - Error text and invalid inputs.
+ * @cssprop --lf-color-error-surface - Error banner background.
+ * @cssprop --lf-color-focus - Focus rings.
+ * @cssprop --lf-color-link - Links (defaults to the primary colour).
+ * @cssprop --lf-font-family - Font.
+ * @cssprop --lf-font-size - Base font size.
+ * @cssprop --lf-title-size - Step title size.
+ * @cssprop --lf-radius - Corner radius of controls.
+ * @cssprop --lf-radius-card - Corner radius of the card.
+ * @cssprop --lf-padding - Padding inside the card.
+ * @cssprop --lf-gap - Space between parts of a step.
+ * @cssprop --lf-max-width - Width of the card.
+ * @cssprop --lf-control-height - Height of inputs and buttons.
+ */
+@customElement('login-flow')
+export class LoginFlow extends LitElement {
+  /** Origin (or base URL) of the login-flow API. Defaults to the page's own origin. */
+  @property() api = '';
+  /** Which flow to run. */
+  @property() flow: FlowKind = 'login';
+  /** Language of the widget (`en`, `nl`); defaults to the nearest `lang` attribute on the page, then the browser's. */
+  @property() override lang = '';
+  /** Move focus into the widget when it first shows, for pages whose only job is signing in. */
+  @property({ type: Boolean }) override autofocus = false;
+
+  @state() private state: FlowState | undefined;
+  @state() private busy = false;
+  @state() private banner: { error: ClientError; retryAfter?: number; restarted?: boolean } | undefined;
+
+  private client = new FlowClient('');
+  private lastEmail: string | undefined;
+  private moveFocus = false;
+
+  protected override createRenderRoot(): this {
+    const root = this.getRootNode() as Document | ShadowRoot;
+    const sheet = loginFlowStyles.styleSheet;
+    if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    return this;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener(StepIntentEvent.type, this.handleIntent);
+    this.moveFocus = this.autofocus;
+    if (!this.state && !this.busy) void this.restart();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener(StepIntentEvent.type, this.handleIntent);
+  }
+
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('api')) this.client = new FlowClient(this.api);
+    if ((changed.has('api') || changed.has('flow')) && changed.get('api') !== undefined) void this.restart();
+  }
+
+  /** Abandons the current flow and starts a new one. */
+  async restart(): Promise<void> {
+    this.client = new FlowClient(this.api);
+    this.busy = true;
+    const result = await this.client.start(this.flow);
+    this.busy = false;
+    this.apply(result);
+  }
+
+  private get locale() {
+    const tag = this.lang || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || navigator.language;
+    return resolveLocale(tag);
+  }
+
+  protected override render() {
+    const t = translator(this.locale);
+    const banner = this.banner;
+    const bannerView = banner
+      ? html`<p class="lf-banner" role="alert">
+          ${errorMessage(t, banner.error)}
+          ${banner.retryAfter ? t('retry_after', { seconds: banner.retryAfter }) : nothing}
+          ${banner.restarted ? t('restarted') : nothing}
+        </p>`
+      : nothing;
+    const flow = this.state;
+    if (!flow) {
+      return html`${bannerView}<p class="lf-loading" aria-busy="true">${t('busy')}</p>`;
+    }
+    const fieldError = flow.error?.field ? flow.error : undefined;
+    const render = STEPS[flow.step] as (flow: FlowState, context: StepContext) => TemplateResult;
+    return html`${bannerView}${render(flow, { t, busy: this.busy, error: fieldError, email: this.lastEmail })}`;
+  }
+
+  private readonly handleIntent = async (event: StepIntentEvent): Promise<void> => {
+    event.stopPropagation();
+    const flow = this.state;
+    if (!flow || this.busy) return;
+    if (event.action === 'email' && typeof event.body.email === 'string') this.lastEmail = event.body.email;
+    this.busy = true;
+    this.moveFocus = true;
+    const result = await this.client.act(flow.id, event.action, event.body);
+    this.busy = false;
+    this.apply(result);
+  };
+
+  private apply(result: FlowResult): void {
+    const previous = this.state;
+    if ('error' in result) {
+      const restart = RESTART_CODES.has(result.error.code);
+      this.banner = { error: result.error, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}), restarted: restart && !!previous };
+      this.dispatchEvent(new LoginFlowErrorEvent(result.error.code, previous?.step));
+      if (restart && previous) {
+        this.state = undefined;
+        void this.client.start(this.flow).then((next) => this.apply('flow' in next ? next : result));
+      }
+      return;
+    }
+    const flow = result.flow;
+    this.state = flow;
+    const fieldless = flow.error && !flow.error.field ? flow.error : undefined;
+    this.banner = fieldless ? { error: fieldless, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}) } : this.banner?.restarted && !previous ? this.banner : undefined;
+    if (flow.error) this.dispatchEvent(new LoginFlowErrorEvent(flow.error.code, flow.step));
+    if (flow.step !== previous?.step) this.dispatchEvent(new LoginFlowStepChangeEvent(flow.step, previous?.step));
+    if (flow.step === 'done') this.dispatchEvent(new LoginFlowSuccessEvent(flow.data.session));
+    void this.focusStep(flow.error?.field);
+  }
+
+  /** Puts focus on the field in error, or on the new step's first field, once the step has rendered. */
+  private async focusStep(field: string | undefined): Promise<void> {
+    if (!this.moveFocus) return;
+    await this.updateComplete;
+    const step = this.querySelector<LitElement>('lf-email-step, lf-password-step, lf-done-step');
+    await step?.updateComplete;
+    const target = (field && this.querySelector<HTMLElement>('[aria-invalid="true"]')) || this.querySelector<HTMLElement>('[data-autofocus]');
+    target?.focus();
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'login-flow': LoginFlow;
+  }
+}

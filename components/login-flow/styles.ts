@@ -1,0 +1,131 @@
+import { css } from 'lit';
+
+/**
+ * The widget's styles. The form controls live in the light DOM (so browsers
+ * and password managers see them), so every selector sits inside `:where()`:
+ * zero specificity, and any host rule wins. Theme through the custom properties.
+ */
+export const loginFlowStyles = css`
+  :where(login-flow) {
+    display: block;
+    box-sizing: border-box;
+    max-width: var(--lf-max-width, 26rem);
+    padding: var(--lf-padding, 1.5rem);
+    border: 1px solid var(--lf-color-border, #d0d5dd);
+    border-radius: var(--lf-radius-card, calc(var(--lf-radius, 0.5rem) * 1.5));
+    background: var(--lf-color-surface, #ffffff);
+    color: var(--lf-color-text, #1d2939);
+    font-family: var(--lf-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    font-size: var(--lf-font-size, 1rem);
+    line-height: 1.5;
+  }
+  :where(login-flow) :where(*, *::before, *::after) {
+    box-sizing: inherit;
+  }
+  :where(login-flow) :where(.lf-form) {
+    display: flex;
+    flex-direction: column;
+    gap: var(--lf-gap, 1rem);
+    margin: 0;
+  }
+  :where(login-flow) :where(.lf-title) {
+    margin: 0;
+    font-size: var(--lf-title-size, 1.375rem);
+    font-weight: 650;
+    outline: none;
+  }
+  :where(login-flow) :where(.lf-intro, .lf-identity) {
+    margin: 0;
+    color: var(--lf-color-muted, #475467);
+  }
+  :where(login-flow) :where(.lf-identity) {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: baseline;
+  }
+  :where(login-flow) :where(.lf-identity-email) {
+    color: var(--lf-color-text, #1d2939);
+    font-weight: 600;
+    overflow-wrap: anywhere;
+  }
+  :where(login-flow) :where(.lf-field) {
+    display: flex;
+    flex-direction: column;
+    gap: 0.375rem;
+  }
+  :where(login-flow) :where(.lf-label) {
+    font-weight: 600;
+  }
+  :where(login-flow) :where(.lf-input-row) {
+    display: flex;
+    gap: 0.5rem;
+  }
+  :where(login-flow) :where(.lf-input) {
+    flex: 1;
+    min-width: 0;
+    min-height: var(--lf-control-height, 2.75rem);
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--lf-color-border-strong, #98a2b3);
+    border-radius: var(--lf-radius, 0.5rem);
+    background: var(--lf-color-input, #ffffff);
+    color: inherit;
+    font: inherit;
+  }
+  :where(login-flow) :where(.lf-input[aria-invalid='true']) {
+    border-color: var(--lf-color-error, #b42318);
+  }
+  :where(login-flow) :where(.lf-input, .lf-button, .lf-link, .lf-reveal):focus-visible {
+    outline: 3px solid var(--lf-color-focus, #2e90fa);
+    outline-offset: 2px;
+  }
+  :where(login-flow) :where(.lf-button) {
+    min-height: var(--lf-control-height, 2.75rem);
+    padding: 0.5rem 1rem;
+    border: 0;
+    border-radius: var(--lf-radius, 0.5rem);
+    background: var(--lf-color-primary, #1a7f37);
+    color: var(--lf-color-on-primary, #ffffff);
+    font: inherit;
+    font-weight: 600;
+    cursor: pointer;
+  }
+  :where(login-flow) :where(.lf-button[aria-disabled='true']) {
+    opacity: 0.7;
+    cursor: progress;
+  }
+  :where(login-flow) :where(.lf-link, .lf-reveal) {
+    padding: 0.25rem;
+    border: 0;
+    background: none;
+    color: var(--lf-color-link, var(--lf-color-primary, #1a7f37));
+    font: inherit;
+    text-decoration: underline;
+    cursor: pointer;
+  }
+  :where(login-flow) :where(.lf-reveal) {
+    font-size: 0.875em;
+    white-space: nowrap;
+  }
+  :where(login-flow) :where(.lf-error) {
+    margin: 0;
+    color: var(--lf-color-error, #b42318);
+    font-size: 0.9375em;
+  }
+  :where(login-flow) :where(.lf-banner) {
+    margin: 0 0 var(--lf-gap, 1rem);
+    padding: 0.75rem;
+    border-radius: var(--lf-radius, 0.5rem);
+    background: var(--lf-color-error-surface, #fef3f2);
+    color: var(--lf-color-error, #b42318);
+  }
+  :where(login-flow) :where(.lf-loading) {
+    margin: 0;
+    color: var(--lf-color-muted, #475467);
+  }
+  @media (prefers-reduced-motion: no-preference) {
+    :where(login-flow) :where(.lf-button) {
+      transition: opacity 120ms ease;
+    }
+  }
+`;

@@ -1,0 +1,88 @@
+import { LitElement, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { StepMap } from '../../../server/flows/protocol.js';
+import type { ClientError } from '../../lib/api.js';
+import { StepIntentEvent } from '../../lib/events.js';
+import { translator, type Translate } from '../../lib/i18n.js';
+import { fieldError, uniqueId } from '../../lib/step.js';
+
+/**
+ * @summary The first step: the person's email address.
+ * @event lf-intent - `email` with `{ email }` when the form is submitted.
+ */
+@customElement('lf-email-step')
+export class EmailStep extends LitElement {
+  /** The step's data from the server (a previously entered address, if any). */
+  @property({ attribute: false }) data: StepMap['email']['data'] = {};
+  /** The error on the email field, if the last attempt failed. */
+  @property({ attribute: false }) error: ClientError | undefined;
+  /** True while a request runs: the form ignores submits and says so. */
+  @property({ type: Boolean }) busy = false;
+  /** Translates message keys into the widget's language. */
+  @property({ attribute: false }) t: Translate = translator('en');
+
+  @state() private localError: ClientError | undefined;
+  private readonly ids = { input: uniqueId('email'), error: uniqueId('email-error'), title: uniqueId('email-title') };
+
+  // Light DOM: browsers, password managers and passkey autofill must see the form.
+  protected override createRenderRoot(): this {
+    return this;
+  }
+
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('error') || changed.has('data')) this.localError = undefined;
+  }
+
+  protected override render() {
+    const { t, busy, ids } = this;
+    const error = this.localError ?? this.error;
+    return html`
+      <form class="lf-form" novalidate aria-labelledby=${ids.title} aria-busy=${busy ? 'true' : 'false'} @submit=${this.handleSubmit}>
+        <h2 class="lf-title" id=${ids.title}>${t('title_email')}</h2>
+        <p class="lf-intro">${t('intro_email')}</p>
+        <div class="lf-field">
+          <label class="lf-label" for=${ids.input}>${t('label_email')}</label>
+          <input
+            class="lf-input"
+            id=${ids.input}
+            name="username"
+            type="email"
+            autocomplete="username"
+            inputmode="email"
+            autocapitalize="none"
+            spellcheck="false"
+            required
+            maxlength="254"
+            .value=${this.data.email ?? ''}
+            aria-invalid=${error ? 'true' : 'false'}
+            aria-describedby=${error ? ids.error : nothing}
+            data-autofocus
+          />
+          ${fieldError(t, error, ids.error)}
+        </div>
+        <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>
+          ${busy ? t('busy') : t('action_continue')}
+        </button>
+      </form>
+    `;
+  }
+
+  private handleSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    if (this.busy) return;
+    const input = this.querySelector<HTMLInputElement>('input[name="username"]')!;
+    const email = input.value.trim();
+    if (!email) {
+      this.localError = { code: 'email_required', field: 'email' };
+      input.focus();
+      return;
+    }
+    this.dispatchEvent(new StepIntentEvent('email', { email }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lf-email-step': EmailStep;
+  }
+}

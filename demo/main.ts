@@ -1,0 +1,92 @@
+import '../components/index.js';
+import type { LoginFlow } from '../components/index.js';
+
+/*
+ * The host page: it embeds <login-flow>, listens to its events, and asks the
+ * API who is signed in (the session cookie is HttpOnly; the page never sees it).
+ */
+
+const widget = document.querySelector<LoginFlow>('#widget')!;
+const signedOut = document.querySelector<HTMLElement>('#signed-out')!;
+const signedIn = document.querySelector<HTMLElement>('#signed-in')!;
+const events = document.querySelector<HTMLOListElement>('#events')!;
+const text = (selector: string, value: string) => (document.querySelector(selector)!.textContent = value);
+
+interface SessionInfo {
+  user: { id: string; email: string; name: string };
+  session: { amr: string[]; expiresAt: number; idleExpiresAt: number };
+  jwt: { token: string; expiresAt: number };
+}
+
+function time(selector: string, epochMs: number): void {
+  const element = document.querySelector<HTMLTimeElement>(selector)!;
+  element.dateTime = new Date(epochMs).toISOString();
+  element.textContent = new Date(epochMs).toLocaleString();
+}
+
+function logEvent(line: string): void {
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${line}`;
+  events.prepend(item);
+  while (events.children.length > 8) events.lastElementChild!.remove();
+}
+
+async function showSession(): Promise<void> {
+  const response = await fetch('/api/session', { credentials: 'same-origin' });
+  if (!response.ok) {
+    signedIn.hidden = true;
+    signedOut.hidden = false;
+    return;
+  }
+  const info = (await response.json()) as SessionInfo;
+  text('#who-name', info.user.name || info.user.email);
+  text('#who-email', info.user.email);
+  text('#who-amr', info.session.amr.join(', '));
+  time('#session-expires', info.session.expiresAt);
+  time('#session-idle', info.session.idleExpiresAt);
+  time('#jwt-expires', info.jwt.expiresAt);
+  text('#jwt', info.jwt.token);
+  signedOut.hidden = true;
+  signedIn.hidden = false;
+  document.querySelector<HTMLElement>('#signed-in h2')!.focus();
+}
+
+widget.addEventListener('lf-step-change', (event) => logEvent(`lf-step-change: ${event.previous ?? '∅'} → ${event.step}`));
+widget.addEventListener('lf-error', (event) => logEvent(`lf-error: ${event.code}`));
+widget.addEventListener('lf-success', (event) => {
+  logEvent(`lf-success: ${event.session.user.email}`);
+  void showSession();
+});
+
+document.querySelector('#sign-out')!.addEventListener('click', async () => {
+  await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
+  logEvent('signed out');
+  signedIn.hidden = true;
+  signedOut.hidden = false;
+  await widget.restart();
+});
+
+// Theme playground: each control sets one custom property on the widget.
+const theme = document.querySelector<HTMLFormElement>('#theme')!;
+const themeCss = document.querySelector<HTMLElement>('#theme-css')!;
+function applyTheme(): void {
+  const lines: string[] = [];
+  for (const control of Array.from(theme.elements) as HTMLInputElement[]) {
+    if (!control.name) continue;
+    if (control.name === 'lang') {
+      widget.lang = control.value;
+      continue;
+    }
+    const value = control.value ? `${control.value}${control.dataset.unit ?? ''}` : '';
+    if (value && value !== `${control.defaultValue}${control.dataset.unit ?? ''}`) {
+      widget.style.setProperty(control.name, value);
+      lines.push(`  ${control.name}: ${value};`);
+    } else widget.style.removeProperty(control.name);
+  }
+  themeCss.textContent = lines.length ? `login-flow {\n${lines.join('\n')}\n}` : 'login-flow {}';
+}
+theme.addEventListener('input', applyTheme);
+theme.addEventListener('reset', () => setTimeout(applyTheme));
+
+document.querySelector<HTMLElement>('#signed-in h2')!.tabIndex = -1;
+void showSession();
