@@ -32,7 +32,13 @@ export async function startServer(config: Config, { print = console.log }: { pri
   const { app } = createApp({ config, db, log });
 
   if (existsSync(`${DIST}/widget/login-flow.js`)) {
-    app.get('/login-flow.js', serveStatic({ path: `${DIST}/widget/login-flow.js` }));
+    // A module script loaded by host pages on other origins: it is public, so any origin may fetch it.
+    app.get('/login-flow.js', async (c, next) => {
+      await next();
+      c.header('Access-Control-Allow-Origin', '*');
+      c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+      c.header('Cache-Control', 'public, max-age=300');
+    }, serveStatic({ path: `${DIST}/widget/login-flow.js` }));
   }
   if (config.env !== 'production' && existsSync(`${DIST}/demo`)) {
     app.use('/*', async (c, next) => {

@@ -1,0 +1,154 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../components/index.js';
+import type { LoginFlow, LoginFlowErrorEvent, LoginFlowSuccessEvent } from '../../components/index.js';
+import { apiUrl, createUser, fill, untilStep } from './helpers.js';
+
+async function mount(attributes: { lang?: string } = {}): Promise<LoginFlow> {
+  const api = await apiUrl();
+  const flow = await fixture<LoginFlow>(html`<login-flow api=${api} lang=${attributes.lang ?? ''}></login-flow>`);
+  await untilStep(flow, 'email');
+  return flow;
+}
+
+async function submitEmail(flow: LoginFlow, email: string): Promise<void> {
+  fill(flow.querySelector('input[name=username]')!, email);
+  flow.querySelector<HTMLButtonElement>('lf-email-step button[type=submit]')!.click();
+  await untilStep(flow, 'password');
+}
+
+async function submitPassword(flow: LoginFlow, password: string): Promise<void> {
+  fill(flow.querySelector('input[name=password]')!, password);
+  flow.querySelector<HTMLButtonElement>('lf-password-step button[type=submit]')!.click();
+}
+
+describe('<login-flow> against the real API', () => {
+  it('signs a person in with email and password and hands the session to the host', async () => {
+    const user = await createUser();
+    const flow = await mount();
+    await submitEmail(flow, user.email);
+    const success = oneEvent(flow, 'lf-success') as Promise<LoginFlowSuccessEvent>;
+    await submitPassword(flow, user.password);
+    const { session } = await success;
+    expect(session.user.email).to.equal(user.email);
+    expect(session.amr).to.deep.equal(['pwd']);
+    expect(session.jwt.split('.')).to.have.length(3);
+    expect(session.expiresAt).to.be.greaterThan(Date.now());
+    await untilStep(flow, 'done');
+    expect(flow.textContent).to.contain(user.email);
+  });
+
+  it('can be used with the keyboard alone, focus following each step', async () => {
+    const user = await createUser();
+    const api = await apiUrl();
+    const flow = await fixture<LoginFlow>(html`<login-flow api=${api} autofocus></login-flow>`);
+    await untilStep(flow, 'email');
+    await flow.updateComplete;
+    await new Promise(requestAnimationFrame);
+    expect(document.activeElement?.getAttribute('name')).to.equal('username');
+    await sendKeys({ type: user.email });
+    await sendKeys({ press: 'Enter' });
+    await untilStep(flow, 'password');
+    await new Promise(requestAnimationFrame);
+    expect(document.activeElement?.getAttribute('name')).to.equal('password');
+    const success = oneEvent(flow, 'lf-success');
+    await sendKeys({ type: user.password });
+    await sendKeys({ press: 'Enter' });
+    await success;
+  });
+
+  it('announces a wrong password next to the field and keeps the person on the step', async () => {
+    const user = await createUser();
+    const flow = await mount();
+    await submitEmail(flow, user.email);
+    const failed = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+    await submitPassword(flow, 'Wrong-Horse-42-Battery');
+    expect((await failed).code).to.equal('invalid_credentials');
+    const step = flow.querySelector('lf-password-step')!;
+    await step.updateComplete;
+    const alert = step.querySelector('[role=alert]')!;
+    expect(alert.textContent).to.equal('The email address or password is incorrect.');
+    expect(document.activeElement).to.equal(step.querySelector('input[name=password]'));
+  });
+
+  it('answers an unknown email exactly like a wrong password', async () => {
+    const flow = await mount();
+    await submitEmail(flow, `nobody-${Date.now()}@example.com`);
+    const failed = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+    await submitPassword(flow, 'Wrong-Horse-42-Battery');
+    expect((await failed).code).to.equal('invalid_credentials');
+  });
+
+  it('rejects a malformed email with a message on the email field', async () => {
+    const flow = await mount();
+    fill(flow.querySelector('input[name=username]')!, 'not-an-address');
+    const failed = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+    flow.querySelector<HTMLButtonElement>('lf-email-step button[type=submit]')!.click();
+    expect((await failed).code).to.equal('invalid_email');
+    await flow.querySelector('lf-email-step')!.updateComplete;
+    expect(flow.querySelector('lf-email-step [role=alert]')!.textContent).to.contain('valid email address');
+  });
+
+  it('goes back from the password step to change the email address', async () => {
+    const flow = await mount();
+    await submitEmail(flow, 'first@example.com');
+    [...flow.querySelectorAll('button')].find((b) => b.textContent === 'Change')!.click();
+    await untilStep(flow, 'email');
+    expect(flow.querySelector<HTMLInputElement>('input[name=username]')!.value).to.equal('first@example.com');
+  });
+
+  it('speaks Dutch from its lang attribute', async () => {
+    const flow = await mount({ lang: 'nl' });
+    expect(flow.querySelector('label')!.textContent).to.equal('E-mailadres');
+    expect(flow.querySelector('h2')!.textContent).to.equal('Inloggen');
+  });
+
+  it("falls back to the page's language", async () => {
+    const api = await apiUrl();
+    const wrapper = await fixture<HTMLDivElement>(html`<div lang="nl-BE"><login-flow api=${api}></login-flow></div>`);
+    const flow = wrapper.querySelector('login-flow')!;
+    await untilStep(flow, 'email');
+    expect(flow.querySelector('label')!.textContent).to.equal('E-mailadres');
+  });
+
+  it('tells the person when the server cannot be reached', async () => {
+    const flow = await fixture<LoginFlow>(html`<login-flow api="http://localhost:9"></login-flow>`);
+    const failed = (await oneEvent(flow, 'lf-error')) as LoginFlowErrorEvent;
+    expect(failed.code).to.equal('network_error');
+    await flow.updateComplete;
+    expect(flow.querySelector('[role=alert]')!.textContent).to.contain('could not reach the server');
+  });
+
+  it('takes its colours from custom properties, and host rules win over its own', async () => {
+    const flow = await mount();
+    flow.style.setProperty('--lf-color-primary', 'rgb(1, 2, 3)');
+    const button = flow.querySelector<HTMLButtonElement>('button[type=submit]')!;
+    expect(getComputedStyle(button).backgroundColor).to.equal('rgb(1, 2, 3)');
+    const style = document.createElement('style');
+    style.textContent = '.lf-button { background-color: rgb(9, 8, 7); }';
+    document.head.append(style);
+    try {
+      expect(getComputedStyle(button).backgroundColor).to.equal('rgb(9, 8, 7)');
+    } finally {
+      style.remove();
+    }
+  });
+
+  it('treats markup in attributes and input as text (no script injection)', async () => {
+    const marker = window as unknown as { __lfInjected?: boolean };
+    marker.__lfInjected = false;
+    const payload = '"><img src=x onerror="window.__lfInjected=true">';
+    const api = await apiUrl();
+    const flow = await fixture<LoginFlow>(html`<login-flow api=${api} lang=${payload}></login-flow>`);
+    await untilStep(flow, 'email');
+    fill(flow.querySelector('input[name=username]')!, `a${payload}@example.com`);
+    const refused = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+    flow.querySelector<HTMLButtonElement>('lf-email-step button[type=submit]')!.click();
+    expect((await refused).code).to.equal('invalid_email');
+    await flow.querySelector('lf-email-step')!.updateComplete;
+    // The server echoes the rejected address back; it must come back as a value, not markup.
+    expect(flow.querySelector<HTMLInputElement>('input[name=username]')!.value).to.contain('<img');
+    expect(flow.querySelector('img')).to.equal(null);
+    expect(marker.__lfInjected).to.equal(false);
+  });
+});
