@@ -102,8 +102,8 @@ export class LoginFlow extends LitElement {
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('api')) this.client = new FlowClient(this.api);
-    if ((changed.has('api') || changed.has('flow')) && changed.get('api') !== undefined) void this.restart();
+    // The first flow starts on connection; a later change of API or flow kind starts afresh.
+    if (this.hasUpdated && (changed.has('api') || changed.has('flow'))) void this.restart();
   }
 
   /** Abandons the current flow and starts a new one. */

@@ -119,6 +119,15 @@ describe('<login-flow> against the real API', () => {
     expect(flow.querySelector('[role=alert]')!.textContent).to.contain('could not reach the server');
   });
 
+  it('starts afresh when its api attribute changes', async () => {
+    const flow = await fixture<LoginFlow>(html`<login-flow api="http://localhost:9"></login-flow>`);
+    await oneEvent(flow, 'lf-error');
+    flow.setAttribute('api', await apiUrl());
+    await untilStep(flow, 'email');
+    await flow.updateComplete;
+    expect(flow.querySelector('[role=alert]')).to.equal(null);
+  });
+
   it('takes its colours from custom properties, and host rules win over its own', async () => {
     const flow = await mount();
     flow.style.setProperty('--lf-color-primary', 'rgb(1, 2, 3)');
