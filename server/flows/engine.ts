@@ -129,7 +129,9 @@ export async function runAction<S>(
     ...(retryAfter === undefined ? {} : { retryAfter }),
   });
 
-  const actionDefinition = definition.steps[row.step]?.actions[actionName];
+  // Own properties only: an action named `constructor` or `__proto__` must not reach Object.prototype.
+  const actions = definition.steps[row.step]?.actions;
+  const actionDefinition = actions && Object.hasOwn(actions, actionName) ? actions[actionName] : undefined;
   if (!actionDefinition) return again({ code: 'action_not_allowed' });
   const parsed = actionDefinition.input.safeParse(body ?? {});
   if (!parsed.success) {

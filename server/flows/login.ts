@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { needsRehash, hashPassword, verifyPassword } from '../factors/password.js';
 import { maskEmail } from '../log.js';
-import { clearRateLimit, consumeRateLimit, rateLimited } from '../security/rate-limit.js';
+import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { sha256 } from '../security/random.js';
 import { createSession } from '../security/sessions.js';
 import { action, type FlowDefinition } from './engine.js';
@@ -66,7 +66,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
             // guesses cannot slip past the limit (OWASP ASVS 5.0 V6.3.1).
             const accountKey = `pwd:acct:${sha256(email)}`;
             const account = await consumeRateLimit(app.db, accountKey, { ...window, limit: app.config.accountMaxFailures }, now);
-            const ip = await consumeRateLimit(app.db, `pwd:ip:${request.ip}`, { ...window, limit: app.config.ipMaxFailures }, now);
+            const ipKey = `pwd:ip:${request.ip}`;
+            const ip = await consumeRateLimit(app.db, ipKey, { ...window, limit: app.config.ipMaxFailures }, now);
             if (account.limited) throw rateLimited(account, now);
             if (ip.limited) throw rateLimited(ip, now);
 
@@ -83,6 +84,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
             if (user.status !== 'active') throw new ApiError('account_disabled');
 
             await clearRateLimit(app.db, accountKey);
+            // The IP limit counts failures: give back the attempt this success spent.
+            await refundRateLimit(app.db, ipKey, now);
             if (needsRehash(user.password_hash!)) {
               await app.db.updateTable('users').set({ password_hash: await hashPassword(password), updated_at: now }).where('id', '=', user.id).execute();
             }

@@ -45,6 +45,21 @@ export async function peekRateLimit(db: Db, key: string, rule: RateLimitRule, no
   return { count, resetAt: Number(row.reset_at), limited: count >= rule.limit };
 }
 
+/**
+ * Gives back one attempt spent in the current window, e.g. by a sign-in that
+ * succeeded: a limit on failures must not count successes, or everyone behind
+ * one office address is locked out after enough colleagues sign in.
+ */
+export async function refundRateLimit(db: Db, key: string, now: number): Promise<void> {
+  await db
+    .updateTable('rate_limits')
+    .set({ count: sql<number>`count - 1` })
+    .where('key', '=', key)
+    .where('count', '>', 0)
+    .where('reset_at', '>', now)
+    .execute();
+}
+
 /** Forgets a key, e.g. an account's failures once its owner signs in. */
 export async function clearRateLimit(db: Db, key: string): Promise<void> {
   await db.deleteFrom('rate_limits').where('key', '=', key).execute();

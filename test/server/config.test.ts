@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { isAbsolute } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, type Environment } from '../../server/config.js';
+
+/** Runs `loadConfig` and returns the ConfigError it throws; fails the test if it does not throw one. */
+function configError(environment: Environment): ConfigError {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected ${JSON.stringify(environment)} to be refused`);
+}
+
+describe('config', () => {
+  it('applies the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    assert.equal(config.env, 'development');
+    assert.equal(config.port, 3000);
+    assert.equal(config.publicUrl, 'http://localhost:3000');
+    assert.ok(isAbsolute(config.dataDir), 'the data directory is resolved to an absolute path');
+    assert.ok(config.dataDir.endsWith('data'));
+    assert.equal(config.databaseUrl, undefined);
+    assert.deepEqual(config.allowedOrigins, []);
+    assert.deepEqual(config.trustedProxies, []);
+    assert.equal(config.passwordPolicy, 'seeds');
+    assert.equal(config.sessionIdleMinutes, 30);
+    assert.equal(config.sessionAbsoluteHours, 12);
+    assert.equal(config.sessionCookie, true);
+    assert.equal(config.jwtTtlSeconds, 300);
+    assert.equal(config.jwtAudience, 'login-flow');
+    assert.equal(config.flowTtlMinutes, 15);
+    assert.equal(config.flowMaxAttempts, 5);
+    assert.equal(config.accountMaxFailures, 10);
+    assert.equal(config.bodyLimitBytes, 16 * 1024);
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.equal(loadConfig({ PORT: '' }).port, 3000);
+  });
+
+  it('derives the public URL from the port when PUBLIC_URL is unset', () => {
+    assert.equal(loadConfig({ PORT: '4123' }).publicUrl, 'http://localhost:4123');
+  });
+
+  it('reduces ALLOWED_ORIGINS entries to their origins', () => {
+    const config = loadConfig({ ALLOWED_ORIGINS: 'https://host.example/app/, http://other.example:8080' });
+    assert.deepEqual(config.allowedOrigins, ['https://host.example', 'http://other.example:8080']);
+  });
+
+  it('puts TRUSTED_PROXIES addresses and ranges into the proxy list', () => {
+    const config = loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8,192.0.2.7,::1' });
+    assert.equal(config.trustedProxyList.check('10.20.30.40', 'ipv4'), true);
+    assert.equal(config.trustedProxyList.check('192.0.2.7', 'ipv4'), true);
+    assert.equal(config.trustedProxyList.check('::1', 'ipv6'), true);
+    assert.equal(config.trustedProxyList.check('192.0.2.8', 'ipv4'), false);
+  });
+
+  for (const [variable, value] of [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PASSWORD_POLICY', 'weak'],
+    ['ALLOWED_ORIGINS', 'notaurl'],
+    ['ALLOWED_ORIGINS', 'https://ok.example,ftp://files.example'],
+    ['TRUSTED_PROXIES', '1.2.3'],
+    ['SESSION_COOKIE', 'maybe'],
+    ['DATABASE_URL', 'mysql://db'],
+    ['BODY_LIMIT_BYTES', '10'],
+    ['LOG_LEVEL', 'loud'],
+  ] as const) {
+    it(`refuses ${variable}=${value} with a one-line message naming ${variable}`, () => {
+      const error = configError({ [variable]: value });
+      assert.match(error.message, new RegExp(`\\b${variable}\\b`));
+      assert.doesNotMatch(error.message, /\n/);
+    });
+  }
+
+  it('refuses production without an https PUBLIC_URL', () => {
+    const error = configError({ NODE_ENV: 'production', PUBLIC_URL: 'http://login.example' });
+    assert.match(error.message, /\bPUBLIC_URL\b/);
+    assert.doesNotMatch(error.message, /\n/);
+  });
+
+  it('refuses production with no PUBLIC_URL at all', () => {
+    assert.match(configError({ NODE_ENV: 'production' }).message, /\bPUBLIC_URL\b/);
+  });
+
+  it('accepts production with an https PUBLIC_URL', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://login.example' }).publicUrl, 'https://login.example');
+  });
+});

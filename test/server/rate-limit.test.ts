@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FlowState } from '../../server/flows/protocol.js';
+import {
+  EMAIL,
+  MINUTE,
+  PASSWORD,
+  WRONG_PASSWORD,
+  act,
+  addUser,
+  assertError,
+  bodyOf,
+  grantOf,
+  reachPassword,
+  signIn,
+  startServer,
+  type RequestOptions,
+  type TestServer,
+} from './helpers.js';
+
+/** One wrong password for a distinct unknown email, from the given client. */
+function failFrom(server: TestServer, n: number, options: RequestOptions): Promise<Response> {
+  return signIn(server, `user${n}@example.com`, WRONG_PASSWORD, options);
+}
+
+describe('rate limit: per account, across flows', () => {
+  it('refuses the account with rate_limited after ACCOUNT_MAX_FAILURES wrong passwords spread over several flows', async (t) => {
+    const server = await startServer(t, { ACCOUNT_MAX_FAILURES: '3', FLOW_MAX_ATTEMPTS: '2' });
+    await addUser(server);
+    const first = await reachPassword(server);
+    for (let i = 0; i < 2; i++) await assertError(await act(server, first, 'password', { password: WRONG_PASSWORD }), 'invalid_credentials');
+    const second = await reachPassword(server);
+    await assertError(await act(server, second, 'password', { password: WRONG_PASSWORD }), 'invalid_credentials');
+    const response = await act(server, second, 'password', { password: WRONG_PASSWORD });
+    await assertError(response.clone(), 'rate_limited');
+    assert.ok(Number(response.headers.get('retry-after')) > 0);
+  });
+
+  it('refuses even the right password while the account is limited', async (t) => {
+    const server = await startServer(t, { ACCOUNT_MAX_FAILURES: '3' });
+    await addUser(server);
+    for (let i = 0; i < 3; i++) await signIn(server, EMAIL, WRONG_PASSWORD);
+    const response = await signIn(server, EMAIL, PASSWORD);
+    await assertError(response, 'rate_limited');
+    assert.equal(await server.db.selectFrom('sessions').select('id').executeTakeFirst(), undefined);
+  });
+
+  it('sends Retry-After with the seconds left in the window', async (t) => {
+    const server = await startServer(t, { ACCOUNT_MAX_FAILURES: '2', RATE_WINDOW_MINUTES: '15' });
+    await addUser(server);
+    for (let i = 0; i < 2; i++) await signIn(server, EMAIL, WRONG_PASSWORD);
+    server.clock.advance(5 * MINUTE);
+    const response = await signIn(server, EMAIL, PASSWORD);
+    assert.equal(response.headers.get('retry-after'), String(10 * 60));
+  });
+
+  it('accepts the right password again once the window has passed', async (t) => {
+    const server = await startServer(t, { ACCOUNT_MAX_FAILURES: '3', RATE_WINDOW_MINUTES: '15' });
+    await addUser(server);
+    for (let i = 0; i < 3; i++) await signIn(server, EMAIL, WRONG_PASSWORD);
+    await assertError(await signIn(server, EMAIL, PASSWORD), 'rate_limited');
+    server.clock.advance(15 * MINUTE);
+    const response = await signIn(server, EMAIL, PASSWORD);
+    assert.equal(response.status, 200);
+    grantOf(await bodyOf<FlowState>(response));
+  });
+
+  it('forgets the account’s failures after a successful sign-in', async (t) => {
+    const server = await startServer(t, { ACCOUNT_MAX_FAILURES: '3' });
+    await addUser(server);
+    for (let i = 0; i < 2; i++) await signIn(server, EMAIL, WRONG_PASSWORD);
+    assert.equal((await signIn(server, EMAIL, PASSWORD)).status, 200);
+    for (let i = 0; i < 3; i++) await assertError(await signIn(server, EMAIL, WRONG_PASSWORD), 'invalid_credentials');
+    await assertError(await signIn(server, EMAIL, WRONG_PASSWORD), 'rate_limited');
+  });
+
+  it('limits only the attacked account', async (t) => {
+    const server = await startServer(t, { ACCOUNT_MAX_FAILURES: '2' });
+    await addUser(server);
+    await addUser(server, 'bob@example.com');
+    for (let i = 0; i < 3; i++) await signIn(server, EMAIL, WRONG_PASSWORD);
+    assert.equal((await signIn(server, 'bob@example.com', PASSWORD)).status, 200);
+  });
+
+  it('limits an unknown email exactly like a known one, so the limit does not reveal accounts', async (t) => {
+    const environment = { ACCOUNT_MAX_FAILURES: '2' };
+    const known = await startServer(t, environment);
+    const unknown = await startServer(t, environment);
+    await addUser(known);
+    const answers = async (server: TestServer) => {
+      const seen: Array<{ status: number; retryAfter: string | null; body: unknown }> = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await signIn(server, EMAIL, WRONG_PASSWORD);
+        const { id: _id, ...body } = await bodyOf<FlowState>(response);
+        seen.push({ status: response.status, retryAfter: response.headers.get('retry-after'), body });
+      }
+      return seen;
+    };
+    const fromKnown = await answers(known);
+    assert.deepEqual(fromKnown.map((a) => a.status), [401, 401, 429, 429]);
+    assert.deepEqual(await answers(unknown), fromKnown);
+  });
+});
+
+describe('rate limit: per client IP', () => {
+  const client = { peer: '203.0.113.5' };
+
+  it('refuses a client with rate_limited after IP_MAX_FAILURES wrong passwords for different emails', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '3' });
+    for (let i = 0; i < 3; i++) await assertError(await failFrom(server, i, client), 'invalid_credentials');
+    const response = await failFrom(server, 3, client);
+    await assertError(response.clone(), 'rate_limited');
+    assert.ok(Number(response.headers.get('retry-after')) > 0);
+  });
+
+  it('does not limit another client', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '3' });
+    for (let i = 0; i < 4; i++) await failFrom(server, i, client);
+    await assertError(await failFrom(server, 4, { peer: '203.0.113.6' }), 'invalid_credentials');
+  });
+
+  it('does not count successful sign-ins as failures', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2' });
+    const emails = ['a1@example.com', 'a2@example.com', 'a3@example.com', 'a4@example.com'];
+    for (const email of emails) await addUser(server, email);
+    // An office behind one address: more people sign in than the failure limit allows guesses.
+    for (const email of emails) {
+      const response = await signIn(server, email, PASSWORD, client);
+      assert.equal(response.status, 200, `${email}: ${JSON.stringify((await bodyOf<FlowState>(response)).error)}`);
+    }
+  });
+
+  it('still counts failures made between successful sign-ins', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2' });
+    await addUser(server);
+    await assertError(await failFrom(server, 1, client), 'invalid_credentials');
+    assert.equal((await signIn(server, EMAIL, PASSWORD, client)).status, 200);
+    await assertError(await failFrom(server, 2, client), 'invalid_credentials');
+    await assertError(await failFrom(server, 3, client), 'rate_limited');
+  });
+});
+
+describe('rate limit: trusted proxies and X-Forwarded-For', () => {
+  const proxy = '10.0.0.1';
+  const via = (forwardedFor: string): RequestOptions => ({ peer: proxy, headers: { 'x-forwarded-for': forwardedFor } });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2' });
+    await failFrom(server, 1, via('198.51.100.1'));
+    await failFrom(server, 2, via('198.51.100.2'));
+    // A new spoofed address each time does not buy a fresh bucket.
+    await assertError(await failFrom(server, 3, via('198.51.100.3')), 'rate_limited');
+  });
+
+  it('ignores X-Forwarded-For on a request without a socket address', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2' });
+    const spoof = (address: string): RequestOptions => ({ headers: { 'x-forwarded-for': address } });
+    await failFrom(server, 1, spoof('198.51.100.1'));
+    await failFrom(server, 2, spoof('198.51.100.2'));
+    await assertError(await failFrom(server, 3, spoof('198.51.100.3')), 'rate_limited');
+  });
+
+  it('counts clients behind a trusted proxy separately', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2', TRUSTED_PROXIES: '10.0.0.0/8' });
+    await failFrom(server, 1, via('198.51.100.1'));
+    await failFrom(server, 2, via('198.51.100.1'));
+    await assertError(await failFrom(server, 3, via('198.51.100.2')), 'invalid_credentials');
+  });
+
+  it('limits a client behind a trusted proxy by its forwarded address', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2', TRUSTED_PROXIES: '10.0.0.0/8' });
+    await failFrom(server, 1, via('198.51.100.1'));
+    await failFrom(server, 2, via('198.51.100.1'));
+    await assertError(await failFrom(server, 3, via('198.51.100.1')), 'rate_limited');
+  });
+
+  it('ignores addresses a client prepends to X-Forwarded-For behind a trusted proxy', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2', TRUSTED_PROXIES: '10.0.0.0/8' });
+    await failFrom(server, 1, via('198.51.100.1'));
+    await failFrom(server, 2, via('198.51.100.1'));
+    await assertError(await failFrom(server, 3, via('203.0.113.77, 198.51.100.1')), 'rate_limited');
+  });
+
+  it('reads an IPv4-mapped IPv6 peer as the IPv4 proxy', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '2', TRUSTED_PROXIES: '10.0.0.0/8' });
+    const mapped = (forwardedFor: string): RequestOptions => ({ peer: '::ffff:10.0.0.1', headers: { 'x-forwarded-for': forwardedFor } });
+    await failFrom(server, 1, mapped('198.51.100.1'));
+    await failFrom(server, 2, mapped('198.51.100.1'));
+    await assertError(await failFrom(server, 3, mapped('198.51.100.2')), 'invalid_credentials');
+  });
+});
+
+describe('rate limit: starting flows', () => {
+  const start = (server: TestServer, peer = '203.0.113.5') => server.post('/api/flows/login', undefined, { peer });
+
+  it('refuses more than IP_MAX_FLOWS flow starts from one client with rate_limited', async (t) => {
+    const server = await startServer(t, { IP_MAX_FLOWS: '3' });
+    for (let i = 0; i < 3; i++) assert.equal((await start(server)).status, 201);
+    const response = await start(server);
+    await assertError(response.clone(), 'rate_limited');
+    assert.ok(Number(response.headers.get('retry-after')) > 0);
+  });
+
+  it('lets another client start flows meanwhile', async (t) => {
+    const server = await startServer(t, { IP_MAX_FLOWS: '3' });
+    for (let i = 0; i < 4; i++) await start(server);
+    assert.equal((await start(server, '203.0.113.6')).status, 201);
+  });
+
+  it('lets the client start flows again after the window', async (t) => {
+    const server = await startServer(t, { IP_MAX_FLOWS: '3', RATE_WINDOW_MINUTES: '15' });
+    for (let i = 0; i < 4; i++) await start(server);
+    server.clock.advance(15 * MINUTE);
+    assert.equal((await start(server)).status, 201);
+  });
+});
