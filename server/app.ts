@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -13,7 +11,8 @@ import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { wellKnownRoutes } from './routes/well-known.js';
-import { corsForOrigins, originCheck } from './security/origin.js';
+import { apiHeaders } from './security/headers.js';
+import { originCheck } from './security/origin.js';
 import { KeyRing } from './security/tokens.js';
 import type { Db } from './store/index.js';
 
@@ -67,23 +66,9 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  app.use('/api/*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
-  app.use('/api/*', async function noStore(c, next) {
-    await next();
-    c.header('Cache-Control', 'no-store');
-  });
-  app.use('/api/*', corsForOrigins(origins));
-  app.use('/.well-known/*', corsForOrigins(origins));
+  app.use('/api/*', apiHeaders(origins));
+  app.use('/.well-known/*', apiHeaders(origins));
   app.use('/api/*', originCheck(origins));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new ApiError('body_too_large');
-      },
-    }),
-  );
 
   app.route('/api/flows', flowRoutes(context));
   app.route('/api/session', sessionRoutes(context));

@@ -22,7 +22,7 @@ export function flowRoutes(app: AppContext): Hono {
   routes.post('/:kind', async (c) => {
     const definition = FLOWS.get(c.req.param('kind'));
     if (!definition) throw new ApiError('unknown_flow_kind');
-    await readJson(c);
+    await readJson(c, app.config.bodyLimitBytes);
     const now = app.now();
     const hit = await consumeRateLimit(
       app.db,
@@ -37,7 +37,7 @@ export function flowRoutes(app: AppContext): Hono {
   routes.post('/:id/:action', async (c) => {
     const id = c.req.param('id');
     if (!FLOW_ID.test(id)) throw new ApiError('flow_not_found');
-    const body = await readJson(c);
+    const body = await readJson(c, app.config.bodyLimitBytes);
     const outcome = await runAction(app, FLOWS, {
       id,
       action: c.req.param('action'),

@@ -8,8 +8,9 @@ import { findSession, revokeSession, type SessionRecord } from '../security/sess
 export const SESSION_COOKIE = 'lf_session';
 
 function presentedToken(c: Context): string | undefined {
-  const header = c.req.header('authorization');
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  // RFC 7235 §2.1: the auth scheme is case-insensitive.
+  const bearer = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
+  if (bearer) return bearer[1];
   return getCookie(c, SESSION_COOKIE, 'host');
 }
 

@@ -1,25 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
-import { cors } from 'hono/cors';
 import { ApiError } from '../errors.js';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/**
- * CORS for the configured host origins only: an origin that is not listed is
- * never echoed. Credentials are allowed so a same-site host can use the session
- * cookie.
- */
-export function corsForOrigins(allowed: readonly string[]): MiddlewareHandler {
-  const list = new Set(allowed);
-  return cors({
-    origin: (origin) => (list.has(origin) ? origin : null),
-    allowMethods: ['GET', 'POST', 'DELETE'],
-    allowHeaders: ['Content-Type', 'Authorization'],
-    exposeHeaders: ['Retry-After', 'X-Request-Id'],
-    credentials: true,
-    maxAge: 600,
-  });
-}
 
 /**
  * Cross-site request forgery defence (OWASP ASVS 5.0 V3.5.1): a state-changing
