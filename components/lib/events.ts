@@ -25,7 +25,7 @@ export class LoginFlowSuccessEvent extends Event {
 }
 
 /** Codes the widget raises itself, beside the server's catalogue. */
-export type ClientErrorCode = 'network_error' | 'email_required' | 'password_required';
+export type ClientErrorCode = 'network_error' | 'email_required' | 'password_required' | 'code_required' | 'confirmation_required';
 
 /** Fired when an action fails; `code` is a catalogue code (or a client one such as `network_error`). */
 export class LoginFlowErrorEvent extends Event {

@@ -22,6 +22,41 @@ interface Catalogue extends Record<ErrorKeys | RuleKeys, string> {
   signed_in_as: string;
   retry_after: string;
   restarted: string;
+  title_second_factor: string;
+  intro_totp: string;
+  intro_recovery: string;
+  intro_recovery_only: string;
+  label_code: string;
+  label_recovery_code: string;
+  remember_device: string;
+  remember_device_note: string;
+  action_verify: string;
+  action_use_recovery: string;
+  action_use_totp: string;
+  title_mfa_prompt: string;
+  intro_mfa_prompt: string;
+  mfa_required_from: string;
+  action_enable: string;
+  action_remind_later: string;
+  title_totp_setup: string;
+  totp_reason_required: string;
+  totp_reason_recovered: string;
+  totp_step_open: string;
+  totp_step_scan: string;
+  totp_step_code: string;
+  label_qr: string;
+  totp_account: string;
+  totp_manual: string;
+  action_copy_key: string;
+  action_copy: string;
+  copied: string;
+  action_cancel: string;
+  title_recovery_code: string;
+  intro_recovery_code: string;
+  action_download: string;
+  action_proceed: string;
+  recovery_file: string;
+  label_saved: string;
 }
 
 const en: Catalogue = {
@@ -41,6 +76,41 @@ const en: Catalogue = {
   signed_in_as: 'Logged in as {email}.',
   retry_after: 'Try again in {seconds} seconds.',
   restarted: 'Please start again.',
+  title_second_factor: 'Two-step verification',
+  intro_totp: 'Enter the 6-digit code from your authenticator app.',
+  intro_recovery: 'Enter the recovery code you saved when you set up two-step verification.',
+  intro_recovery_only: 'Two-step verification was reset for your account. Enter the recovery code you received from support.',
+  label_code: 'Authentication code',
+  label_recovery_code: 'Recovery code',
+  remember_device: 'Remember this device for {days} days',
+  remember_device_note: 'Not for public or shared computers.',
+  action_verify: 'Verify',
+  action_use_recovery: 'Use a recovery code',
+  action_use_totp: 'Use your authenticator app',
+  title_mfa_prompt: 'Add an extra layer of security',
+  intro_mfa_prompt: 'With two-step verification you log in with your password and a code from an app on your phone, so a stolen password alone is not enough.',
+  mfa_required_from: 'From {date}, two-step verification is required.',
+  action_enable: 'Enable',
+  action_remind_later: 'Remind me later',
+  title_totp_setup: 'Set up your authenticator app',
+  totp_reason_required: 'Two-step verification is required for this account.',
+  totp_reason_recovered: 'You logged in with your recovery code, which now no longer works. Set up two-step verification again.',
+  totp_step_open: 'Open your authenticator app: Google, Microsoft, Visma or any other.',
+  totp_step_scan: 'Add an account and scan this QR code.',
+  totp_step_code: 'Enter the 6-digit code the app shows.',
+  label_qr: 'QR code for your authenticator app',
+  totp_account: 'In your app:',
+  totp_manual: "Can't scan it? Enter this key manually:",
+  action_copy_key: 'Copy key',
+  action_copy: 'Copy',
+  copied: 'Copied',
+  action_cancel: 'Cancel',
+  title_recovery_code: 'Save your recovery code',
+  intro_recovery_code: 'If you lose your phone, this code is the only way into your account. It is shown only once: keep it in a password manager or print it.',
+  action_download: 'Download',
+  action_proceed: 'Continue',
+  recovery_file: 'Recovery code for {site}: {code}',
+  label_saved: 'I have saved my recovery code',
   error_invalid_json: 'Something went wrong sending your answer. Please try again.',
   error_invalid_request: 'Please check this field.',
   error_invalid_email: 'Enter a valid email address, like name@example.com.',
@@ -65,6 +135,9 @@ const en: Catalogue = {
   error_network_error: 'We could not reach the server. Check your connection and try again.',
   error_email_required: 'Enter your email address.',
   error_password_required: 'Enter your password.',
+  error_invalid_code: 'The code is incorrect or has already been used. Wait for a new code and try again.',
+  error_code_required: 'Enter the code.',
+  error_confirmation_required: 'Confirm that you have saved your recovery code.',
   rule_min_length: 'At least 15 characters',
   rule_max_length: 'At most 256 characters',
   rule_digit: 'A digit',
@@ -93,6 +166,41 @@ const nl: Catalogue = {
   signed_in_as: 'Ingelogd als {email}.',
   retry_after: 'Probeer het over {seconds} seconden opnieuw.',
   restarted: 'Begin opnieuw.',
+  title_second_factor: 'Tweestapsverificatie',
+  intro_totp: 'Vul de 6-cijferige code uit je authenticator-app in.',
+  intro_recovery: 'Vul de herstelcode in die je hebt bewaard toen je tweestapsverificatie instelde.',
+  intro_recovery_only: 'De tweestapsverificatie van je account is gereset. Vul de herstelcode in die je van support hebt gekregen.',
+  label_code: 'Verificatiecode',
+  label_recovery_code: 'Herstelcode',
+  remember_device: 'Onthoud dit apparaat {days} dagen',
+  remember_device_note: 'Niet op openbare of gedeelde computers.',
+  action_verify: 'Verifiëren',
+  action_use_recovery: 'Gebruik een herstelcode',
+  action_use_totp: 'Gebruik je authenticator-app',
+  title_mfa_prompt: 'Voeg een extra beveiligingslaag toe',
+  intro_mfa_prompt: 'Met tweestapsverificatie log je in met je wachtwoord en een code uit een app op je telefoon. Alleen een gestolen wachtwoord is dan niet genoeg.',
+  mfa_required_from: 'Vanaf {date} is tweestapsverificatie verplicht.',
+  action_enable: 'Inschakelen',
+  action_remind_later: 'Herinner me later',
+  title_totp_setup: 'Stel je authenticator-app in',
+  totp_reason_required: 'Tweestapsverificatie is verplicht voor dit account.',
+  totp_reason_recovered: 'Je hebt ingelogd met je herstelcode, die nu niet meer werkt. Stel tweestapsverificatie opnieuw in.',
+  totp_step_open: 'Open je authenticator-app: Google, Microsoft, Visma of een andere.',
+  totp_step_scan: 'Voeg een account toe en scan deze QR-code.',
+  totp_step_code: 'Vul de 6-cijferige code in die de app toont.',
+  label_qr: 'QR-code voor je authenticator-app',
+  totp_account: 'In je app:',
+  totp_manual: 'Lukt scannen niet? Vul deze sleutel handmatig in:',
+  action_copy_key: 'Sleutel kopiëren',
+  action_copy: 'Kopiëren',
+  copied: 'Gekopieerd',
+  action_cancel: 'Annuleren',
+  title_recovery_code: 'Bewaar je herstelcode',
+  intro_recovery_code: 'Ben je je telefoon kwijt, dan kom je alleen met deze code nog in je account. Je ziet hem maar één keer: bewaar hem in een wachtwoordmanager of print hem.',
+  action_download: 'Downloaden',
+  action_proceed: 'Doorgaan',
+  recovery_file: 'Herstelcode voor {site}: {code}',
+  label_saved: 'Ik heb mijn herstelcode bewaard',
   error_invalid_json: 'Er ging iets mis bij het versturen. Probeer het opnieuw.',
   error_invalid_request: 'Controleer dit veld.',
   error_invalid_email: 'Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.',
@@ -117,6 +225,9 @@ const nl: Catalogue = {
   error_network_error: 'We konden de server niet bereiken. Controleer je verbinding en probeer het opnieuw.',
   error_email_required: 'Vul je e-mailadres in.',
   error_password_required: 'Vul je wachtwoord in.',
+  error_invalid_code: 'De code is onjuist of al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.',
+  error_code_required: 'Vul de code in.',
+  error_confirmation_required: 'Bevestig dat je je herstelcode hebt bewaard.',
   rule_min_length: 'Minimaal 15 tekens',
   rule_max_length: 'Maximaal 256 tekens',
   rule_digit: 'Een cijfer',
@@ -132,8 +243,14 @@ export const CATALOGUES = { en, nl } as const;
 export type Locale = keyof typeof CATALOGUES;
 export type MessageKey = keyof Catalogue;
 
-/** Looks up a message and fills `{name}` placeholders; params are inserted as text (Lit escapes them). */
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+/**
+ * Looks up a message and fills `{name}` placeholders; params are inserted as text (Lit escapes them).
+ * `locale` is the catalogue's language, for `Intl` formatting of dates and numbers.
+ */
+export interface Translate {
+  (key: MessageKey, params?: Record<string, string | number>): string;
+  readonly locale: Locale;
+}
 
 /** English unless the language tag's primary subtag is one we have (`nl-BE` is Dutch). */
 export function resolveLocale(tag: string | null | undefined): Locale {
@@ -143,8 +260,9 @@ export function resolveLocale(tag: string | null | undefined): Locale {
 
 export function translator(locale: Locale): Translate {
   const messages = CATALOGUES[locale];
-  return (key, params) => {
+  const t = (key: MessageKey, params?: Record<string, string | number>) => {
     const text = messages[key] ?? CATALOGUES.en[key] ?? key;
     return params ? text.replace(/\{(\w+)\}/g, (match, name: string) => String(params[name] ?? match)) : text;
   };
+  return Object.assign(t, { locale });
 }

@@ -23,3 +23,8 @@ export function fieldError(t: Translate, error: ClientError | undefined, id: str
   if (!error) return nothing;
   return html`<p id=${id} class="lf-error" role="alert">${errorMessage(t, error)}</p>`;
 }
+
+/** A typed or pasted one-time code as the server wants it: "123 456" and "123-456" become "123456". */
+export function normalizeCode(value: string): string {
+  return value.replace(/[\s-]/g, '');
+}

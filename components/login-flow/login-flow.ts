@@ -2,12 +2,17 @@ import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { FlowKind, FlowState, StepName } from '../../server/flows/protocol.js';
 import { FlowClient, type ClientError, type FlowResult } from '../lib/api.js';
+import { forgetDeviceToken, readDeviceToken, storeDeviceToken } from '../lib/devices.js';
 import { LoginFlowErrorEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
 import { resolveLocale, translator, type Translate } from '../lib/i18n.js';
 import { errorMessage } from '../lib/step.js';
 import '../steps/done/done-step.js';
 import '../steps/email/email-step.js';
+import '../steps/mfa-prompt/mfa-prompt-step.js';
 import '../steps/password/password-step.js';
+import '../steps/recovery-code/recovery-code-step.js';
+import '../steps/second-factor/second-factor-step.js';
+import '../steps/totp-setup/totp-setup-step.js';
 import { loginFlowStyles } from './styles.js';
 
 /** Errors after which the flow cannot go on: start a fresh one. */
@@ -30,6 +35,14 @@ const STEPS: StepRenderers = {
     html`<lf-email-step .data=${flow.data.email ? flow.data : { email }} .error=${error} .t=${t} ?busy=${busy}></lf-email-step>`,
   password: (flow, { t, busy, error }) =>
     html`<lf-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-password-step>`,
+  'second-factor': (flow, { t, busy, error }) =>
+    html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-second-factor-step>`,
+  'mfa-prompt': (flow, { t, busy, error }) =>
+    html`<lf-mfa-prompt-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-mfa-prompt-step>`,
+  'totp-setup': (flow, { t, busy, error }) =>
+    html`<lf-totp-setup-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-totp-setup-step>`,
+  'recovery-code': (flow, { t, busy, error }) =>
+    html`<lf-recovery-code-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-recovery-code-step>`,
   done: (flow, { t }) => html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>`,
 };
 
@@ -62,6 +75,8 @@ const STEPS: StepRenderers = {
  * @cssprop --lf-gap - Space between parts of a step.
  * @cssprop --lf-max-width - Width of the card.
  * @cssprop --lf-control-height - Height of inputs and buttons.
+ * @cssprop --lf-font-mono - Font of the authenticator key and the recovery code.
+ * @cssprop --lf-qr-size - Width of the QR code at authenticator set-up (default 12rem).
  */
 @customElement('login-flow')
 export class LoginFlow extends LitElement {
@@ -80,6 +95,8 @@ export class LoginFlow extends LitElement {
 
   private client = new FlowClient('');
   private lastEmail: string | undefined;
+  /** The email whose remembered-device token went with the last password, until the answer is in. */
+  private deviceSentFor: string | undefined;
   private moveFocus = false;
 
   protected override createRenderRoot(): this {
@@ -136,7 +153,10 @@ export class LoginFlow extends LitElement {
     }
     const fieldError = flow.error?.field ? flow.error : undefined;
     const render = STEPS[flow.step] as (flow: FlowState, context: StepContext) => TemplateResult;
-    return html`${bannerView}${render(flow, { t, busy: this.busy, error: fieldError, email: this.lastEmail })}`;
+    // The wrapper names the step for focusStep() and for host styles (`[data-step='totp-setup']`).
+    return html`${bannerView}<div class="lf-step" data-step=${flow.step}>
+        ${render(flow, { t, busy: this.busy, error: fieldError, email: this.lastEmail })}
+      </div>`;
   }
 
   private readonly handleIntent = async (event: StepIntentEvent): Promise<void> => {
@@ -144,9 +164,19 @@ export class LoginFlow extends LitElement {
     const flow = this.state;
     if (!flow || this.busy) return;
     if (event.action === 'email' && typeof event.body.email === 'string') this.lastEmail = event.body.email;
+    let body = event.body;
+    this.deviceSentFor = undefined;
+    if (event.action === 'password' && flow.step === 'password') {
+      // A remembered device skips the second factor; the step itself knows nothing of it.
+      const device = readDeviceToken(this.api, flow.data.email);
+      if (device) {
+        body = { ...body, device };
+        this.deviceSentFor = flow.data.email;
+      }
+    }
     this.busy = true;
     this.moveFocus = true;
-    const result = await this.client.act(flow.id, event.action, event.body);
+    const result = await this.client.act(flow.id, event.action, body);
     this.busy = false;
     this.apply(result);
   };
@@ -169,15 +199,30 @@ export class LoginFlow extends LitElement {
     this.banner = fieldless ? { error: fieldless, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}) } : this.banner?.restarted && !previous ? this.banner : undefined;
     if (flow.error) this.dispatchEvent(new LoginFlowErrorEvent(flow.error.code, flow.step));
     if (flow.step !== previous?.step) this.dispatchEvent(new LoginFlowStepChangeEvent(flow.step, previous?.step));
+    this.keepDeviceToken(flow);
     if (flow.step === 'done') this.dispatchEvent(new LoginFlowSuccessEvent(flow.data.session));
     void this.focusStep(flow.error?.field);
+  }
+
+  /**
+   * Token-mode "remember this device": keep the token a grant carries (each
+   * grant brings a fresh one, the server rotates it on use), and forget one the
+   * server did not accept (it asked for the second factor all the same).
+   */
+  private keepDeviceToken(flow: FlowState): void {
+    if (flow.step === 'done' && flow.data.session.deviceToken) {
+      storeDeviceToken(this.api, flow.data.session.user.email, flow.data.session.deviceToken);
+    } else if (flow.step === 'second-factor' && this.deviceSentFor) {
+      forgetDeviceToken(this.api, this.deviceSentFor);
+    }
+    if (flow.step !== 'password') this.deviceSentFor = undefined;
   }
 
   /** Puts focus on the field in error, or on the new step's first field, once the step has rendered. */
   private async focusStep(field: string | undefined): Promise<void> {
     if (!this.moveFocus) return;
     await this.updateComplete;
-    const step = this.querySelector<LitElement>('lf-email-step, lf-password-step, lf-done-step');
+    const step = this.querySelector<LitElement>(':scope > [data-step] > *');
     await step?.updateComplete;
     const target = (field && this.querySelector<HTMLElement>('[aria-invalid="true"]')) || this.querySelector<HTMLElement>('[data-autofocus]');
     target?.focus();

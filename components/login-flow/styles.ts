@@ -75,7 +75,7 @@ export const loginFlowStyles = css`
   :where(login-flow) :where(.lf-input[aria-invalid='true']) {
     border-color: var(--lf-color-error, #b42318);
   }
-  :where(login-flow) :where(.lf-input, .lf-button, .lf-link, .lf-reveal):focus-visible {
+  :where(login-flow) :where(.lf-input, .lf-button, .lf-button-secondary, .lf-link, .lf-reveal, .lf-checkbox > input):focus-visible {
     outline: 3px solid var(--lf-color-focus, #2e90fa);
     outline-offset: 2px;
   }
@@ -90,7 +90,22 @@ export const loginFlowStyles = css`
     font-weight: 600;
     cursor: pointer;
   }
-  :where(login-flow) :where(.lf-button[aria-disabled='true']) {
+  :where(login-flow) :where(.lf-button-secondary) {
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    min-height: var(--lf-control-height, 2.75rem);
+    padding: 0.5rem 1rem;
+    border: 1px solid var(--lf-color-border-strong, #98a2b3);
+    border-radius: var(--lf-radius, 0.5rem);
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    font-weight: 600;
+    text-decoration: none;
+    cursor: pointer;
+  }
+  :where(login-flow) :where(.lf-button, .lf-button-secondary):where([aria-disabled='true']) {
     opacity: 0.7;
     cursor: progress;
   }
@@ -106,6 +121,69 @@ export const loginFlowStyles = css`
   :where(login-flow) :where(.lf-reveal) {
     font-size: 0.875em;
     white-space: nowrap;
+  }
+  :where(login-flow) :where(.lf-steps) {
+    display: flex;
+    flex-direction: column;
+    gap: 0.25rem;
+    margin: 0;
+    padding-inline-start: 1.5rem;
+  }
+  :where(login-flow) :where(.lf-qr) {
+    display: block;
+    width: var(--lf-qr-size, 12rem);
+    max-width: 100%;
+    margin-inline: auto;
+    border-radius: var(--lf-radius, 0.5rem);
+    /* Always dark on light, whatever the theme: scanners expect it (ISO/IEC 18004 reflectance). */
+    background: #ffffff;
+    color: #000000;
+  }
+  :where(login-flow) :where(.lf-copy) {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+  }
+  :where(login-flow) :where(.lf-secret, .lf-recovery-code) {
+    font-family: var(--lf-font-mono, ui-monospace, 'SF Mono', Menlo, Consolas, monospace);
+    overflow-wrap: anywhere;
+    user-select: all;
+  }
+  :where(login-flow) :where(.lf-secret) {
+    flex: 1;
+    font-size: 0.9375em;
+    letter-spacing: 0.05em;
+  }
+  :where(login-flow) :where(.lf-recovery-code) {
+    display: block;
+    padding: 0.75rem;
+    border: 1px dashed var(--lf-color-border-strong, #98a2b3);
+    border-radius: var(--lf-radius, 0.5rem);
+    background: var(--lf-color-input, #ffffff);
+    font-size: 1.375em;
+    letter-spacing: 0.08em;
+    text-align: center;
+  }
+  :where(login-flow) :where(.lf-checkbox) {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0.25rem 0.625rem;
+    align-items: start;
+  }
+  :where(login-flow) :where(.lf-checkbox > input) {
+    width: 1.25rem;
+    height: 1.25rem;
+    margin: 0.125rem 0 0;
+    accent-color: var(--lf-color-primary, #1a7f37);
+  }
+  :where(login-flow) :where(.lf-checkbox > :not(input)) {
+    grid-column: 2;
+  }
+  :where(login-flow) :where(.lf-note) {
+    margin: 0;
+    color: var(--lf-color-muted, #475467);
+    font-size: 0.875em;
   }
   :where(login-flow) :where(.lf-error) {
     margin: 0;
@@ -124,7 +202,7 @@ export const loginFlowStyles = css`
     color: var(--lf-color-muted, #475467);
   }
   @media (prefers-reduced-motion: no-preference) {
-    :where(login-flow) :where(.lf-button) {
+    :where(login-flow) :where(.lf-button, .lf-button-secondary) {
       transition: opacity 120ms ease;
     }
   }

@@ -1,0 +1,74 @@
+import { LitElement, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { StepMap } from '../../../server/flows/protocol.js';
+import type { ClientError } from '../../lib/api.js';
+import { StepIntentEvent } from '../../lib/events.js';
+import { translator, type Translate } from '../../lib/i18n.js';
+import { fieldError, uniqueId } from '../../lib/step.js';
+
+/**
+ * @summary "Add an extra layer of security": set up two-step verification now, or later.
+ * @event lf-intent - `enable` to start setting up; `remind-later` to go on without it for now.
+ */
+@customElement('lf-mfa-prompt-step')
+export class MfaPromptStep extends LitElement {
+  /** The step's data from the server: the date (YYYY-MM-DD) from which two-step verification is required, if any. */
+  @property({ attribute: false }) data: StepMap['mfa-prompt']['data'] = { requiredFrom: null };
+  /** An error the server attached to this step, if the last action failed. */
+  @property({ attribute: false }) error: ClientError | undefined;
+  /** True while a request runs: the buttons do nothing and say so. */
+  @property({ type: Boolean }) busy = false;
+  /** Translates message keys into the widget's language. */
+  @property({ attribute: false }) t: Translate = translator('en');
+
+  private readonly ids = { title: uniqueId('mfa-prompt-title'), error: uniqueId('mfa-prompt-error') };
+
+  protected override createRenderRoot(): this {
+    return this;
+  }
+
+  protected override render() {
+    const { t, busy, ids } = this;
+    const date = formatDate(this.data.requiredFrom, t.locale);
+    return html`
+      <div class="lf-form" role="group" aria-labelledby=${ids.title} aria-busy=${busy ? 'true' : 'false'}>
+        <h2 class="lf-title" id=${ids.title} tabindex="-1" data-autofocus>${t('title_mfa_prompt')}</h2>
+        <p class="lf-intro">${t('intro_mfa_prompt')}</p>
+        ${date ? html`<p class="lf-intro">${t('mfa_required_from', { date })}</p>` : nothing}
+        ${fieldError(t, this.error, ids.error)}
+        <button class="lf-button" type="button" aria-disabled=${busy ? 'true' : 'false'} @click=${this.handleEnable}>
+          ${busy ? t('busy') : t('action_enable')}
+        </button>
+        <button class="lf-button-secondary" type="button" aria-disabled=${busy ? 'true' : 'false'} @click=${this.handleLater}>
+          ${t('action_remind_later')}
+        </button>
+      </div>
+    `;
+  }
+
+  private handleEnable(): void {
+    if (!this.busy) this.dispatchEvent(new StepIntentEvent('enable'));
+  }
+
+  private handleLater(): void {
+    if (!this.busy) this.dispatchEvent(new StepIntentEvent('remind-later'));
+  }
+}
+
+/**
+ * A calendar date (YYYY-MM-DD) in the reader's language ("July 1, 2026", "1 juli 2026").
+ * Read and written in UTC: it is a day, not an instant, and must not shift a
+ * day in time zones west of Greenwich. Anything else is shown as sent.
+ */
+function formatDate(isoDate: string | null, locale: string): string {
+  if (!isoDate) return '';
+  const date = new Date(`${isoDate}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return isoDate;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lf-mfa-prompt-step': MfaPromptStep;
+  }
+}

@@ -1,0 +1,219 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../../components/steps/second-factor/second-factor-step.js';
+import type { SecondFactorStep } from '../../components/steps/second-factor/second-factor-step.js';
+import type { StepIntentEvent } from '../../components/lib/events.js';
+import { translator } from '../../components/lib/i18n.js';
+import type { StepMap } from '../../server/flows/protocol.js';
+import { fill } from './helpers.js';
+
+type Data = StepMap['second-factor']['data'];
+const both: Data = { methods: ['totp', 'recovery_code'], rememberDays: 30 };
+const totpOnly: Data = { methods: ['totp'], rememberDays: null };
+const recoveryOnly: Data = { methods: ['recovery_code'], rememberDays: null };
+
+function mount(data: Data, busy = false): Promise<SecondFactorStep> {
+  return fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${data} ?busy=${busy}></lf-second-factor-step>`);
+}
+
+function button(step: SecondFactorStep, text: string): HTMLButtonElement {
+  const found = [...step.querySelectorAll('button')].find((b) => b.textContent!.trim() === text);
+  if (!found) throw new Error(`no button "${text}" in ${[...step.querySelectorAll('button')].map((b) => b.textContent!.trim()).join(', ')}`);
+  return found;
+}
+
+async function submit(step: SecondFactorStep): Promise<StepIntentEvent> {
+  setTimeout(() => step.querySelector<HTMLButtonElement>('button[type=submit]')!.click());
+  return (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+}
+
+function countIntents(step: SecondFactorStep): () => number {
+  let intents = 0;
+  step.addEventListener('lf-intent', () => (intents += 1));
+  return () => intents;
+}
+
+describe('<lf-second-factor-step>', () => {
+  it('asks for the app code in a labelled one-time-code field that autofill can see', async () => {
+    const step = await mount(both);
+    expect(step.shadowRoot).to.equal(null);
+    const input = step.querySelector<HTMLInputElement>('input[name=code]')!;
+    expect(input.autocomplete).to.equal('one-time-code');
+    expect(input.inputMode).to.equal('numeric');
+    expect(input.labels?.[0]?.textContent).to.equal('Authentication code');
+    expect(input.hasAttribute('data-autofocus')).to.equal(true);
+    expect(step.querySelector('input[name=recovery-code]')).to.equal(null);
+    expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Verify');
+  });
+
+  it('sends a pasted "123 456" as 123456', async () => {
+    const step = await mount(totpOnly);
+    fill(step.querySelector('input[name=code]')!, ' 123 456 ');
+    const intent = await submit(step);
+    expect(intent.action).to.equal('totp');
+    expect(intent.body).to.deep.equal({ code: '123456', remember: false });
+  });
+
+  it('sends a pasted "123-456" as 123456', async () => {
+    const step = await mount(totpOnly);
+    fill(step.querySelector('input[name=code]')!, '123-456');
+    expect((await submit(step)).body).to.deep.equal({ code: '123456', remember: false });
+  });
+
+  it('offers to remember the device for the server\'s number of days, with a warning about shared computers', async () => {
+    const step = await mount(both);
+    const remember = step.querySelector<HTMLInputElement>('input[name=remember]')!;
+    expect(remember.type).to.equal('checkbox');
+    expect(remember.checked).to.equal(false);
+    expect(remember.labels?.[0]?.textContent).to.equal('Remember this device for 30 days');
+    const note = step.querySelector(`#${remember.getAttribute('aria-describedby')}`)!;
+    expect(note.textContent).to.equal('Not for public or shared computers.');
+  });
+
+  it('sends remember: true when the box is ticked', async () => {
+    const step = await mount(both);
+    step.querySelector<HTMLInputElement>('input[name=remember]')!.click();
+    fill(step.querySelector('input[name=code]')!, '123456');
+    expect((await submit(step)).body).to.deep.equal({ code: '123456', remember: true });
+  });
+
+  it('does not offer to remember the device when the server turned it off', async () => {
+    const step = await mount(totpOnly);
+    expect(step.querySelector('input[name=remember]')).to.equal(null);
+  });
+
+  it('switches to a recovery-code field and sends the code as typed, trimmed', async () => {
+    const step = await mount(both);
+    button(step, 'Use a recovery code').click();
+    await step.updateComplete;
+    const input = step.querySelector<HTMLInputElement>('input[name=recovery-code]')!;
+    expect(step.querySelector('input[name=code]')).to.equal(null);
+    expect(input.labels?.[0]?.textContent).to.equal('Recovery code');
+    expect(input.autocomplete).to.equal('off');
+    expect(input.getAttribute('autocapitalize')).to.equal('characters');
+    expect(input.spellcheck).to.equal(false);
+    expect(document.activeElement).to.equal(input);
+    fill(input, '  abcd-efgh jkmn-pqrs ');
+    const intent = await submit(step);
+    expect(intent.action).to.equal('recovery-code');
+    expect(intent.body).to.deep.equal({ code: 'abcd-efgh jkmn-pqrs', remember: false });
+  });
+
+  it('keeps the remember choice for a recovery code', async () => {
+    const step = await mount(both);
+    step.querySelector<HTMLInputElement>('input[name=remember]')!.click();
+    button(step, 'Use a recovery code').click();
+    await step.updateComplete;
+    fill(step.querySelector('input[name=recovery-code]')!, 'ABCD-EFGH-JKMN-PQRS');
+    expect((await submit(step)).body).to.deep.equal({ code: 'ABCD-EFGH-JKMN-PQRS', remember: true });
+  });
+
+  it('switches back to the authenticator app', async () => {
+    const step = await mount(both);
+    button(step, 'Use a recovery code').click();
+    await step.updateComplete;
+    button(step, 'Use your authenticator app').click();
+    await step.updateComplete;
+    const input = step.querySelector<HTMLInputElement>('input[name=code]')!;
+    expect(step.querySelector('input[name=recovery-code]')).to.equal(null);
+    expect(document.activeElement).to.equal(input);
+    expect(step.textContent).to.contain('Enter the 6-digit code from your authenticator app.');
+  });
+
+  it('offers no recovery code when the person has none', async () => {
+    const step = await mount(totpOnly);
+    expect(step.querySelectorAll('button').length).to.equal(1);
+  });
+
+  it('asks straight for the recovery code, and says why, when it is the only method left', async () => {
+    const step = await mount(recoveryOnly);
+    expect(step.querySelector('input[name=code]')).to.equal(null);
+    expect(step.querySelector('input[name=recovery-code]')).to.exist;
+    expect(step.querySelector('.lf-intro')!.textContent).to.equal(
+      'Two-step verification was reset for your account. Enter the recovery code you received from support.',
+    );
+    expect(step.querySelectorAll('button').length).to.equal(1);
+  });
+
+  it('announces an empty code without sending anything', async () => {
+    const step = await mount(both);
+    const intents = countIntents(step);
+    fill(step.querySelector('input[name=code]')!, ' - ');
+    step.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    await step.updateComplete;
+    const input = step.querySelector<HTMLInputElement>('input[name=code]')!;
+    const error = step.querySelector('[role=alert]')!;
+    expect(intents()).to.equal(0);
+    expect(error.textContent).to.equal('Enter the code.');
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    expect(input.getAttribute('aria-describedby')).to.equal(error.id);
+    expect(document.activeElement).to.equal(input);
+  });
+
+  it('announces an empty recovery code without sending anything', async () => {
+    const step = await mount(recoveryOnly);
+    const intents = countIntents(step);
+    step.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    await step.updateComplete;
+    expect(intents()).to.equal(0);
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal('Enter the code.');
+    expect(step.querySelector('input[name=recovery-code]')!.getAttribute('aria-invalid')).to.equal('true');
+  });
+
+  it('clears the field and announces a wrong code', async () => {
+    const step = await mount(both);
+    const input = step.querySelector<HTMLInputElement>('input[name=code]')!;
+    fill(input, '000000');
+    step.error = { code: 'invalid_code', field: 'code' };
+    await step.updateComplete;
+    const error = step.querySelector('[role=alert]')!;
+    expect(input.value).to.equal('');
+    expect(error.textContent).to.equal('The code is incorrect or has already been used. Wait for a new code and try again.');
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    expect(input.getAttribute('aria-describedby')).to.equal(error.id);
+  });
+
+  it('clears the recovery-code field and announces a wrong recovery code', async () => {
+    const step = await mount(both);
+    button(step, 'Use a recovery code').click();
+    await step.updateComplete;
+    const input = step.querySelector<HTMLInputElement>('input[name=recovery-code]')!;
+    fill(input, 'ABCD-EFGH-JKMN-PQRS');
+    step.error = { code: 'invalid_code', field: 'code' };
+    await step.updateComplete;
+    expect(input.value).to.equal('');
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    expect(step.querySelector('[role=alert]')!.textContent).to.contain('The code is incorrect');
+  });
+
+  it('drops the error when the person switches to the other form', async () => {
+    const step = await mount(both);
+    step.error = { code: 'invalid_code', field: 'code' };
+    await step.updateComplete;
+    button(step, 'Use a recovery code').click();
+    await step.updateComplete;
+    expect(step.querySelector('[role=alert]')).to.equal(null);
+    expect(step.querySelector('input[name=recovery-code]')!.getAttribute('aria-invalid')).to.equal('false');
+  });
+
+  it('ignores submits while busy and says it is working', async () => {
+    const step = await mount(both, true);
+    const intents = countIntents(step);
+    fill(step.querySelector('input[name=code]')!, '123456');
+    const submitButton = step.querySelector<HTMLButtonElement>('button[type=submit]')!;
+    submitButton.click();
+    expect(intents()).to.equal(0);
+    expect(submitButton.getAttribute('aria-disabled')).to.equal('true');
+    expect(submitButton.textContent!.trim()).to.equal('Please wait…');
+    expect(step.querySelector('form')!.getAttribute('aria-busy')).to.equal('true');
+  });
+
+  it('speaks Dutch when given the Dutch catalogue', async () => {
+    const step = await fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${both} .t=${translator('nl')}></lf-second-factor-step>`);
+    expect(step.querySelector<HTMLInputElement>('input[name=code]')!.labels?.[0]?.textContent).to.equal('Verificatiecode');
+    expect(step.querySelector<HTMLInputElement>('input[name=remember]')!.labels?.[0]?.textContent).to.equal('Onthoud dit apparaat 30 dagen');
+    expect(button(step, 'Gebruik een herstelcode')).to.exist;
+    step.error = { code: 'invalid_code', field: 'code' };
+    await step.updateComplete;
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code is onjuist of al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
+  });
+});
