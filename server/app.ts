@@ -5,14 +5,18 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode } from './errors.js';
+import { outboxMailer, type Mailer } from './delivery/mail.js';
 import { verifyPassword } from './factors/password.js';
 import { createLogger, type Logger } from './log.js';
+import { devRoutes } from './routes/dev.js';
+import { deviceRoutes } from './routes/devices.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { apiHeaders } from './security/headers.js';
 import { originCheck } from './security/origin.js';
+import { resolveSecretKey } from './security/secrets.js';
 import { KeyRing } from './security/tokens.js';
 import type { Db } from './store/index.js';
 
@@ -21,6 +25,7 @@ export interface AppOptions {
   db: Db;
   now?: () => number;
   log?: Logger;
+  mailer?: Mailer;
 }
 
 /** Status codes Hono itself may raise, mapped to catalogue codes. */
@@ -45,8 +50,8 @@ function isStoreUnavailable(error: unknown): boolean {
  * Builds the API: every route module mounted under one error boundary that
  * answers with a catalogue code and never a stack trace.
  */
-export function createApp({ config, db, now = Date.now, log = createLogger(config.logLevel) }: AppOptions): { app: Hono; context: AppContext } {
-  const context: AppContext = { config, db, now, log, keys: new KeyRing(db, config, now) };
+export function createApp({ config, db, now = Date.now, log = createLogger(config.logLevel), mailer = outboxMailer(db, now) }: AppOptions): { app: Hono; context: AppContext } {
+  const context: AppContext = { config, db, now, log, mailer, keys: new KeyRing(db, config, now), secretKey: resolveSecretKey(config.secretKey, config.dataDir) };
   const origins = [config.publicUrl, ...config.allowedOrigins];
   const app = new Hono();
 
@@ -72,8 +77,11 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
 
   app.route('/api/flows', flowRoutes(context));
   app.route('/api/session', sessionRoutes(context));
+  app.route('/api/devices', deviceRoutes(context));
   app.route('/api/health', healthRoutes(context));
   app.route('/.well-known', wellKnownRoutes(context));
+  // The dev outbox shows mail meant for people: never in production.
+  if (config.env !== 'production') app.route('/dev', devRoutes(context));
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: ERROR_CATALOGUE.not_found.message } }, 404));
 

@@ -6,7 +6,7 @@ import { startServer } from './serve.js';
 import { KeyRing } from './security/tokens.js';
 import { openStore } from './store/index.js';
 import { migrateToLatest } from './store/migrations.js';
-import { createUser, deleteUser, listUsers, setPassword } from './users.js';
+import { createUser, deleteUser, listUsers, resetMfa, setPassword } from './users.js';
 
 const USAGE = `Usage: login-flow <command>
 
@@ -16,6 +16,7 @@ const USAGE = `Usage: login-flow <command>
   user list [--json]                                 list users
   user delete --email E                              delete a user and end their sessions
   user set-password --email E [--password P]         replace a password and end the user's sessions
+  user reset-mfa --email E                           remove a user's second factors; prints a one-time backup code
   keys rotate                                        start signing JWTs with a new key (the old one stays published)
 
 Settings come from the environment; see README.md.`;
@@ -85,6 +86,13 @@ async function main(argv: string[]): Promise<number> {
         const password = values.password ?? generatePassword();
         if (!(await setPassword(db, config, { email, password, now: Date.now() }))) throw new UsageError(`no user with email ${email}`);
         console.log(`Password replaced for ${email}; their sessions have ended.${values.password ? '' : `\nPassword: ${password}`}`);
+        return 0;
+      }
+      case 'user reset-mfa': {
+        const email = requireEmail();
+        const code = await resetMfa(db, { email, now: Date.now() });
+        if (!code) throw new UsageError(`no user with email ${email}`);
+        console.log(`Second factors removed for ${email}. One-time backup code (give it to the person; it is shown once):\n${code}`);
         return 0;
       }
       case 'keys rotate': {

@@ -59,6 +59,10 @@ const SETTINGS = {
   rateWindowMinutes: 'RATE_WINDOW_MINUTES',
   bodyLimitBytes: 'BODY_LIMIT_BYTES',
   logLevel: 'LOG_LEVEL',
+  mfaRequiredFrom: 'MFA_REQUIRED_FROM',
+  mfaRemindLaterLogins: 'MFA_REMIND_LATER_LOGINS',
+  rememberDeviceDays: 'REMEMBER_DEVICE_DAYS',
+  secretKey: 'SECRET_KEY',
   demoUser: 'DEMO_USER',
   demoPassword: 'DEMO_PASSWORD',
 } as const;
@@ -102,6 +106,36 @@ const schema = z.object({
   rateWindowMinutes: z.coerce.number().int().min(1).max(24 * 60).default(15),
   bodyLimitBytes: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * 2FA policy: `never` (optional), or the date from which it is required
+   * (YYYY-MM-DD, UTC). Before that date people without 2FA are prompted and may
+   * choose "remind me later". The default mirrors the seeds: required from a
+   * date still ahead.
+   */
+  mfaRequiredFrom: z
+    .union([z.literal('never'), z.iso.date()])
+    .default('2027-07-01')
+    .transform((value) => (value === 'never' ? null : value)),
+  /** Logins without the prompt after "remind me later". */
+  mfaRemindLaterLogins: z.coerce.number().int().min(0).max(100).default(3),
+  /** "Remember this device" lifetime; 0 turns the choice off. */
+  rememberDeviceDays: z.coerce.number().int().min(0).max(365).default(30),
+  /**
+   * 32 bytes, base64 or hex, that encrypt authenticator secrets at rest
+   * (AES-256-GCM). Development keeps a generated one in DATA_DIR/secret.key;
+   * production must set it.
+   */
+  secretKey: z
+    .string()
+    .transform((value, ctx) => {
+      const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+      if (key.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: 'expected 32 bytes, base64 or hex' });
+        return z.NEVER;
+      }
+      return key;
+    })
+    .optional(),
   demoUser: z.string().email().default('demo@example.com'),
   demoPassword: z.string().optional(),
 });
@@ -149,6 +183,9 @@ export function loadConfig(environment: Environment = process.env): Config {
     else trustedProxyList.addSubnet(address, Number(bits), family);
   }
   const publicUrl = parsed.publicUrl ?? `http://localhost:${parsed.port}`;
+  if (parsed.env === 'production' && !parsed.secretKey) {
+    throw new ConfigError('Invalid setting SECRET_KEY="": production needs 32 random bytes, base64 (openssl rand -base64 32)');
+  }
   if (parsed.env === 'production' && !publicUrl.startsWith('https://')) {
     throw new ConfigError(`Invalid setting PUBLIC_URL=${JSON.stringify(publicUrl)}: production needs an https:// origin`);
   }

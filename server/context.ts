@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { Mailer } from './delivery/mail.js';
 import type { Logger } from './log.js';
 import type { KeyRing } from './security/tokens.js';
 import type { Db } from './store/index.js';
@@ -9,6 +10,9 @@ export interface AppContext {
   db: Db;
   keys: KeyRing;
   log: Logger;
+  mailer: Mailer;
+  /** Encrypts authenticator secrets at rest. */
+  secretKey: Buffer;
   /** The clock, in epoch milliseconds; tests pass a controllable one. */
   now: () => number;
 }

@@ -3,6 +3,8 @@ import type { Config } from './config.js';
 import { ApiError } from './errors.js';
 import { checkPasswordPolicy, hashPassword } from './factors/password.js';
 import { emailSchema } from './flows/login.js';
+import { issueRecoveryCode } from './factors/recovery.js';
+import { forgetDevices } from './security/devices.js';
 import { revokeUserSessions } from './security/sessions.js';
 import type { Db } from './store/index.js';
 
@@ -76,5 +78,21 @@ export async function setPassword(
   const passwordHash = await hashPassword(password);
   await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', user.id).execute();
   await revokeUserSessions(db, user.id, now);
+  await forgetDevices(db, user.id, now);
   return true;
+}
+
+/**
+ * Support's reset for a person who lost their phone and their recovery code:
+ * removes every second factor and remembered device, and returns a one-time
+ * backup code. With it the person signs in once and must set up 2FA again.
+ */
+export async function resetMfa(db: Db, { email, now }: { email: string; now: number }): Promise<string | undefined> {
+  const user = await findUserByEmail(db, email);
+  if (!user) return undefined;
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('credentials').where('user_id', '=', user.id).execute();
+    await forgetDevices(trx, user.id, now);
+    return issueRecoveryCode(trx, { userId: user.id, kind: 'support', now });
+  });
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import { ApiError, statusOf, type ErrorBody } from '../errors.js';
 import type { AppContext } from '../context.js';
@@ -10,6 +10,8 @@ import type { FlowKind, FlowState, SessionGrant } from './protocol.js';
 export interface RequestFacts {
   ip: string;
   userAgent: string | null;
+  /** The remembered-device token from this browser's cookie, if any. */
+  deviceToken?: string | undefined;
 }
 
 export interface ActionContext<S> {
@@ -23,13 +25,18 @@ export interface ActionContext<S> {
 export interface IssuedSession {
   token: string;
   grant: SessionGrant;
+  /** A new remember-this-device token and its end, when the person asked to be remembered. */
+  device?: { token: string; expiresAt: number };
 }
 
 export interface Transition<S> {
   step: string;
   state: S;
   userId?: string | null;
-  /** The action failed in a way that counts against the flow's attempt cap. */
+  /**
+   * The action failed in a way that counts against the flow's attempt cap. A
+   * failed transition keeps the flow's step and state; only the count moves.
+   */
   failed?: boolean;
   error?: ErrorBody;
   /**
@@ -46,8 +53,11 @@ export interface ActionDefinition<S, I> {
 }
 
 export interface StepDefinition<S> {
-  view(state: S): Record<string, unknown>;
+  /** The step's `data`; may open sealed values with the app's key. */
+  view(state: S, app: AppContext): Record<string, unknown>;
   actions: Record<string, ActionDefinition<S, any>>;
+  /** Actions of this step that the current state does not offer (e.g. no `cancel` when set-up is required). */
+  unavailable?(state: S): string[];
 }
 
 export interface FlowDefinition<S> {
@@ -71,15 +81,22 @@ export interface ActionOutcome {
 /** 192 random bits: DESIGN asks for at least 128, and the id is the flow's only credential. */
 const FLOW_ID_BYTES = 24;
 
-function render<S>(definition: FlowDefinition<S>, id: string, step: string, state: S, expiresAt: number, error?: ErrorBody): FlowState {
+/** The actions a step offers in this state. Own keys only: `constructor` or `__proto__` never name an action. */
+function availableActions<S>(stepDefinition: StepDefinition<S> | undefined, state: S): string[] {
+  if (!stepDefinition) return [];
+  const hidden = new Set(stepDefinition.unavailable?.(state) ?? []);
+  return Object.keys(stepDefinition.actions).filter((name) => !hidden.has(name));
+}
+
+function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, step: string, state: S, expiresAt: number, error?: ErrorBody): FlowState {
   const stepDefinition = definition.steps[step];
   if (!stepDefinition) throw new Error(`flow ${definition.kind} has no step ${step}`);
   return {
     id,
     kind: definition.kind,
     step,
-    data: stepDefinition.view(state),
-    actions: Object.keys(stepDefinition.actions),
+    data: stepDefinition.view(state, app),
+    actions: availableActions(stepDefinition, state),
     expiresAt,
     ...(error ? { error } : {}),
   } as FlowState;
@@ -95,7 +112,7 @@ export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S
     .insertInto('flows')
     .values({ id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt })
     .execute();
-  return render(definition, id, step, state, expiresAt);
+  return render(app, definition, id, step, state, expiresAt);
 }
 
 /**
@@ -125,13 +142,13 @@ export async function runAction<S>(
   const expiresAt = Number(row.expires_at);
   const again = (error: ErrorBody, status = statusOf(error.code), retryAfter?: number): ActionOutcome => ({
     status,
-    flow: render(definition, id, row.step, state, expiresAt, error),
+    flow: render(app, definition, id, row.step, state, expiresAt, error),
     ...(retryAfter === undefined ? {} : { retryAfter }),
   });
 
   // Own properties only: an action named `constructor` or `__proto__` must not reach Object.prototype.
-  const actions = definition.steps[row.step]?.actions;
-  const actionDefinition = actions && Object.hasOwn(actions, actionName) ? actions[actionName] : undefined;
+  const stepDefinition = definition.steps[row.step];
+  const actionDefinition = availableActions(stepDefinition, state).includes(actionName) ? stepDefinition!.actions[actionName] : undefined;
   if (!actionDefinition) return again({ code: 'action_not_allowed' });
   const parsed = actionDefinition.input.safeParse(body ?? {});
   if (!parsed.success) {
@@ -148,7 +165,14 @@ export async function runAction<S>(
     throw error;
   }
 
-  const attempts = row.attempts + (transition.failed ? 1 : 0);
+  if (transition.failed) {
+    // A failure changes nothing but the count: increment it atomically and
+    // leave the version alone, so a concurrent request that succeeds on this
+    // flow still commits (two racing posts yield one session, never none).
+    await app.db.updateTable('flows').set({ attempts: sql<number>`attempts + 1` }).where('id_hash', '=', idHash).execute();
+    return { status: statusOf(transition.error?.code ?? 'invalid_request'), flow: render(app, definition, id, row.step, state, expiresAt, transition.error) };
+  }
+
   let issued: IssuedSession | undefined;
   await app.db.transaction().execute(async (trx) => {
     const written = transition.finalize
@@ -160,7 +184,6 @@ export async function runAction<S>(
             step: transition.step,
             state: JSON.stringify(transition.state),
             user_id: transition.userId === undefined ? row.user_id : transition.userId,
-            attempts,
             version: row.version + 1,
           })
           .where('id_hash', '=', idHash)
@@ -173,7 +196,7 @@ export async function runAction<S>(
 
   const flow = issued
     ? ({ id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt } satisfies FlowState)
-    : render(definition, id, transition.step, transition.state, expiresAt, transition.error);
+    : render(app, definition, id, transition.step, transition.state, expiresAt, transition.error);
   const status = transition.error ? statusOf(transition.error.code) : 200;
   return { status, flow, ...(issued ? { issued } : {}) };
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { setCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { runAction, startFlow, type FlowDefinition } from '../flows/engine.js';
@@ -8,7 +8,7 @@ import type { FlowState } from '../flows/protocol.js';
 import { clientIp } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
-import { SESSION_COOKIE } from './session.js';
+import { DEVICE_COOKIE, SESSION_COOKIE } from './session.js';
 
 const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([[loginFlow.kind, loginFlow]]);
 
@@ -42,7 +42,7 @@ export function flowRoutes(app: AppContext): Hono {
       id,
       action: c.req.param('action'),
       body,
-      request: { ip: clientIp(c, app.config.trustedProxyList), userAgent: c.req.header('user-agent') ?? null },
+      request: { ip: clientIp(c, app.config.trustedProxyList), userAgent: c.req.header('user-agent') ?? null, deviceToken: getCookie(c, DEVICE_COOKIE, 'host') },
     });
     if (outcome.retryAfter !== undefined) c.header('Retry-After', String(outcome.retryAfter));
     let flow: FlowState = outcome.flow;
@@ -57,7 +57,17 @@ export function flowRoutes(app: AppContext): Hono {
         prefix: 'host',
         maxAge: Math.floor((flow.data.session.expiresAt - app.now()) / 1000),
       });
-      const { token: _token, ...grant } = flow.data.session;
+      if (outcome.issued.device) {
+        setCookie(c, DEVICE_COOKIE, outcome.issued.device.token, {
+          path: '/',
+          secure: true,
+          httpOnly: true,
+          sameSite: 'Strict',
+          prefix: 'host',
+          maxAge: Math.floor((outcome.issued.device.expiresAt - app.now()) / 1000),
+        });
+      }
+      const { token: _token, deviceToken: _device, ...grant } = flow.data.session;
       flow = { ...flow, data: { session: grant } };
     }
     return c.json(flow, outcome.status as 200);

@@ -6,6 +6,8 @@ import { findSession, revokeSession, type SessionRecord } from '../security/sess
 
 /** `__Host-` (RFC 6265bis §4.1.3.2): Secure, no Domain, Path=/ — the cookie cannot be set or shadowed by a sibling subdomain. */
 export const SESSION_COOKIE = 'lf_session';
+/** The remember-this-device token, same rules; it outlives sessions (30 days by default). */
+export const DEVICE_COOKIE = 'lf_device';
 
 function presentedToken(c: Context): string | undefined {
   // RFC 7235 §2.1: the auth scheme is case-insensitive.

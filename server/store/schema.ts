@@ -14,6 +14,8 @@ export interface UsersTable {
   /** argon2id PHC string; null until the person sets a password (invited, SSO). */
   password_hash: string | null;
   status: 'active' | 'invited' | 'disabled';
+  /** Logins left before the 2FA prompt shows again ("remind me later"). */
+  mfa_snooze: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -89,6 +91,53 @@ export interface SigningKeysTable {
   retired_at: number | null;
 }
 
+/** A second factor. `confirmed_at` is null while set-up is unfinished. */
+export interface CredentialsTable {
+  id: string;
+  user_id: string;
+  type: 'totp';
+  /** The TOTP shared secret, sealed with the server's secret key. */
+  secret: string | null;
+  name: string;
+  created_at: number;
+  confirmed_at: number | null;
+  last_used_at: number | null;
+  /** The last accepted TOTP time step; codes of this step or older are refused. */
+  last_step: number | null;
+}
+
+/** One-time codes: the person's recovery code, or a backup code from support. */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  kind: 'recovery' | 'support';
+  created_at: number;
+  used_at: number | null;
+}
+
+/** "Remember this device": skips the second factor, not the password. */
+export interface RememberedDevicesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  user_agent: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** Mail that would have been sent, kept when no SMTP server is configured (development). */
+export interface OutboxTable {
+  id: string;
+  channel: 'email';
+  recipient: string;
+  subject: string;
+  body: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -98,6 +147,10 @@ export interface Database {
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
   signing_keys: SigningKeysTable;
+  credentials: CredentialsTable;
+  recovery_codes: RecoveryCodesTable;
+  remembered_devices: RememberedDevicesTable;
+  outbox: OutboxTable;
 }
 
 export type { Generated };

@@ -8,6 +8,10 @@ import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/log.js';
 import { openStore, type Db } from '../../server/store/index.js';
+import { Secret, TOTP } from 'otpauth';
+import type { AppContext } from '../../server/context.js';
+import { createTotpSecret } from '../../server/factors/totp.js';
+import { seal } from '../../server/security/secrets.js';
 import { createUser } from '../../server/users.js';
 
 export const TEST_PASSWORD = 'Correct-Horse-42-Battery';
@@ -20,6 +24,7 @@ export const TEST_PASSWORD = 'Correct-Horse-42-Battery';
 export function loginFlowApiPlugin() {
   let server: Server | undefined;
   let db: Db | undefined;
+  let context: AppContext | undefined;
   let dir = '';
   let url = '';
   let counter = 0;
@@ -39,10 +44,14 @@ export function loginFlowApiPlugin() {
         DATA_DIR: dir,
         PUBLIC_URL: url,
         LOG_LEVEL: 'silent',
+        // Password-only people sign straight in; tests that want 2FA ask for an enrolled user.
+        MFA_REQUIRED_FROM: 'never',
         ALLOWED_ORIGINS: `http://localhost:${config.port ?? 8000}`,
       });
       db = await openStore(appConfig);
-      const { app } = createApp({ config: appConfig, db, log: createLogger('silent') });
+      const created = createApp({ config: appConfig, db, log: createLogger('silent') });
+      const app = created.app;
+      context = created.context;
       handle = (request, env) => app.fetch(request, env);
     },
     async serverStop() {
@@ -50,13 +59,24 @@ export function loginFlowApiPlugin() {
       await db?.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
-    async executeCommand({ command }: { command: string }) {
+    async executeCommand({ command, payload }: { command: string; payload?: { totp?: boolean; secret?: string } }) {
       if (command === 'api-url') return url;
       if (command === 'create-user') {
         counter += 1;
         const email = `person${counter}-${Date.now()}@example.com`;
-        await createUser(db!, { passwordPolicy: 'seeds' }, { email, password: TEST_PASSWORD, name: `Person ${counter}`, now: Date.now() });
-        return { email, password: TEST_PASSWORD };
+        const user = await createUser(db!, { passwordPolicy: 'seeds' }, { email, password: TEST_PASSWORD, name: `Person ${counter}`, now: Date.now() });
+        if (!payload?.totp) return { email, password: TEST_PASSWORD };
+        // An authenticator already set up, as if the person had enrolled earlier.
+        const secret = createTotpSecret();
+        const id = crypto.randomUUID();
+        await db!
+          .insertInto('credentials')
+          .values({ id, user_id: user.id, type: 'totp', secret: seal(context!.secretKey, secret, `totp:${id}`), name: 'Authenticator app', created_at: Date.now(), confirmed_at: Date.now(), last_used_at: null, last_step: null })
+          .execute();
+        return { email, password: TEST_PASSWORD, secret };
+      }
+      if (command === 'totp-code' && payload?.secret) {
+        return new TOTP({ secret: Secret.fromBase32(payload.secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
       }
       return undefined;
     },

@@ -5,6 +5,8 @@ import type { LoginFlow } from '../../components/index.js';
 export interface TestUser {
   email: string;
   password: string;
+  /** The authenticator secret (base32), for users created with `{ totp: true }`. */
+  secret?: string;
 }
 
 /** The real API's origin (another origin than the test page). */
@@ -12,9 +14,14 @@ export function apiUrl(): Promise<string> {
   return executeServerCommand<string, undefined>('api-url');
 }
 
-/** A fresh active user in the real store, one per test. */
-export function createUser(): Promise<TestUser> {
-  return executeServerCommand<TestUser, undefined>('create-user');
+/** A fresh active user in the real store, one per test; `{ totp: true }` gives them an authenticator app. */
+export function createUser(options: { totp?: boolean } = {}): Promise<TestUser> {
+  return executeServerCommand<TestUser, { totp?: boolean }>('create-user', options);
+}
+
+/** The current code of an authenticator secret, computed by the test server (otpauth). */
+export function totpCode(secret: string): Promise<string> {
+  return executeServerCommand<string, { secret: string }>('totp-code', { secret });
 }
 
 /** Resolves once the widget shows the named step. */

@@ -3,6 +3,8 @@ import { isAbsolute } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, type Environment } from '../../server/config.js';
 
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
 /** Runs `loadConfig` and returns the ConfigError it throws; fails the test if it does not throw one. */
 function configError(environment: Environment): ConfigError {
   try {
@@ -78,16 +80,30 @@ describe('config', () => {
   }
 
   it('refuses production without an https PUBLIC_URL', () => {
-    const error = configError({ NODE_ENV: 'production', PUBLIC_URL: 'http://login.example' });
+    const error = configError({ NODE_ENV: 'production', SECRET_KEY: KEY, PUBLIC_URL: 'http://login.example' });
     assert.match(error.message, /\bPUBLIC_URL\b/);
     assert.doesNotMatch(error.message, /\n/);
   });
 
   it('refuses production with no PUBLIC_URL at all', () => {
-    assert.match(configError({ NODE_ENV: 'production' }).message, /\bPUBLIC_URL\b/);
+    assert.match(configError({ NODE_ENV: 'production', SECRET_KEY: KEY }).message, /\bPUBLIC_URL\b/);
+  });
+
+  it('refuses production without a SECRET_KEY', () => {
+    assert.match(configError({ NODE_ENV: 'production', PUBLIC_URL: 'https://login.example' }).message, /^Invalid setting SECRET_KEY/);
+  });
+
+  it('refuses a SECRET_KEY that is not 32 bytes', () => {
+    assert.match(configError({ SECRET_KEY: Buffer.alloc(16).toString('base64') }).message, /^Invalid setting SECRET_KEY/);
+  });
+
+  it('reads MFA_REQUIRED_FROM as a date or never', () => {
+    assert.equal(loadConfig({}).mfaRequiredFrom, '2027-07-01');
+    assert.equal(loadConfig({ MFA_REQUIRED_FROM: 'never' }).mfaRequiredFrom, null);
+    assert.match(configError({ MFA_REQUIRED_FROM: 'July 1st' }).message, /^Invalid setting MFA_REQUIRED_FROM/);
   });
 
   it('accepts production with an https PUBLIC_URL', () => {
-    assert.equal(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://login.example' }).publicUrl, 'https://login.example');
+    assert.equal(loadConfig({ NODE_ENV: 'production', SECRET_KEY: KEY, PUBLIC_URL: 'https://login.example' }).publicUrl, 'https://login.example');
   });
 });
