@@ -2,7 +2,7 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/index.js';
 import type { LoginFlow, LoginFlowErrorEvent, LoginFlowSuccessEvent } from '../../components/index.js';
-import { apiUrl, createUser, fill, untilStep } from './helpers.js';
+import { apiUrl, createUser, fill, totpCode, untilStep } from './helpers.js';
 
 async function mount(attributes: { lang?: string } = {}): Promise<LoginFlow> {
   const api = await apiUrl();
@@ -36,6 +36,37 @@ describe('<login-flow> against the real API', () => {
     expect(session.expiresAt).to.be.greaterThan(Date.now());
     await untilStep(flow, 'done');
     expect(flow.textContent).to.contain(user.email);
+  });
+
+  it('asks a person with an authenticator app for its code, then signs them in', async () => {
+    const user = await createUser({ totp: true });
+    const flow = await mount();
+    await submitEmail(flow, user.email);
+    await submitPassword(flow, user.password);
+    await untilStep(flow, 'second-factor');
+    await new Promise(requestAnimationFrame);
+    const code = flow.querySelector<HTMLInputElement>('input[name=code]')!;
+    expect(document.activeElement).to.equal(code);
+    const otp = await totpCode(user.secret!);
+    fill(code, `${otp.slice(0, 3)} ${otp.slice(3)}`);
+    const success = oneEvent(flow, 'lf-success') as Promise<LoginFlowSuccessEvent>;
+    flow.querySelector<HTMLButtonElement>('lf-second-factor-step button[type=submit]')!.click();
+    const { session } = await success;
+    expect(session.amr).to.deep.equal(['pwd', 'otp', 'mfa']);
+  });
+
+  it('announces a wrong authenticator code and keeps the step', async () => {
+    const user = await createUser({ totp: true });
+    const flow = await mount();
+    await submitEmail(flow, user.email);
+    await submitPassword(flow, user.password);
+    await untilStep(flow, 'second-factor');
+    fill(flow.querySelector<HTMLInputElement>('input[name=code]')!, '000000');
+    const failed = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+    flow.querySelector<HTMLButtonElement>('lf-second-factor-step button[type=submit]')!.click();
+    expect((await failed).code).to.equal('invalid_code');
+    await flow.querySelector('lf-second-factor-step')!.updateComplete;
+    expect(flow.querySelector('lf-second-factor-step [role=alert]')).to.exist;
   });
 
   it('can be used with the keyboard alone, focus following each step', async () => {
