@@ -14,7 +14,13 @@ export default defineConfig(({ mode }) =>
           outDir: 'dist/widget',
           emptyOutDir: true,
           target: 'es2022',
-          lib: { entry: 'components/index.ts', formats: ['es'], fileName: () => 'login-flow.js' },
+          // Not library mode: it leaves ES output unminified (for consumers'
+          // tree-shaking), while this file is what browsers download.
+          rollupOptions: {
+            input: 'components/index.ts',
+            preserveEntrySignatures: 'exports-only',
+            output: { format: 'es', entryFileNames: 'login-flow.js' },
+          },
         },
       }
     : {
