@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   password_policy: { status: 400, message: 'The password does not meet the password policy.' },
   invalid_credentials: { status: 401, message: 'The email address or password is incorrect.' },
   invalid_code: { status: 401, message: 'The code is incorrect or has already been used.' },
+  invalid_recovery_code: { status: 401, message: 'The recovery code is incorrect or has already been used.' },
   unauthenticated: { status: 401, message: 'No valid session was presented.' },
   account_disabled: { status: 403, message: 'This account has been disabled.' },
   origin_not_allowed: { status: 403, message: 'Requests from this origin are not allowed.' },

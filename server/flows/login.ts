@@ -272,7 +272,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const userId = state.userId!;
             const key = await spendFactorAttempt(app, userId, now);
             const kind = await useRecoveryCode(app.db, { userId, code, now });
-            if (!kind) return { step: 'second-factor', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
+            if (!kind) return { step: 'second-factor', state, failed: true, error: { code: 'invalid_recovery_code', field: 'code' } };
             await clearRateLimit(app.db, key);
             // The code stands in for a lost phone: the old authenticators and
             // remembered devices go, and set-up starts again (as the seeds describe).

@@ -178,11 +178,11 @@ describe('<lf-second-factor-step>', () => {
     await step.updateComplete;
     const input = step.querySelector<HTMLInputElement>('input[name=recovery-code]')!;
     fill(input, 'ABCD-EFGH-JKMN-PQRS');
-    step.error = { code: 'invalid_code', field: 'code' };
+    step.error = { code: 'invalid_recovery_code', field: 'code' };
     await step.updateComplete;
     expect(input.value).to.equal('');
     expect(input.getAttribute('aria-invalid')).to.equal('true');
-    expect(step.querySelector('[role=alert]')!.textContent).to.contain('The code is incorrect');
+    expect(step.querySelector('[role=alert]')!.textContent).to.contain('This recovery code is incorrect');
   });
 
   it('drops the error when the person switches to the other form', async () => {

@@ -330,7 +330,7 @@ describe('the recovery code', () => {
     assert.equal((await flowOf(await act(server, recovery.id, 'confirm', { saved: true }))).step, 'done');
 
     const again = await afterPassword(server);
-    assert.equal((await flowOf(await act(server, again.id, 'recovery-code', { code: recoveryCode }))).error?.code, 'invalid_code');
+    assert.equal((await flowOf(await act(server, again.id, 'recovery-code', { code: recoveryCode }))).error?.code, 'invalid_recovery_code');
   });
 
   it('of twenty parallel uses of one code, exactly one succeeds', async (t) => {
@@ -345,7 +345,7 @@ describe('the recovery code', () => {
   it('is refused in a malformed shape without spending anything', async (t) => {
     const { server, recoveryCode } = await enrolledServer(t);
     const challenge = await afterPassword(server);
-    assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: 'nope' }))).error?.code, 'invalid_code');
+    assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: 'nope' }))).error?.code, 'invalid_recovery_code');
     assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode }))).step, 'totp-setup');
   });
 });
