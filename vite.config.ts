@@ -1,4 +1,99 @@
-import { defineConfig } from 'vite';
+import { defineConfig, parseAst, type Plugin } from 'vite';
+
+/**
+ * The widget's Lit `css` text with the whitespace a CSS parser ignores taken
+ * out: comments go, runs of whitespace become one space, and the spaces beside
+ * `{ } ; >` and after `:` go (CSS Syntax Level 3: whitespace tokens there carry
+ * no meaning). A space before `:` stays: in a selector it is a descendant
+ * combinator (`a :where(b)`). After a comma one space stays: in a `var()`
+ * fallback it is part of the value the CSSOM keeps. Quoted strings are left
+ * exactly as written. The result reads the same through the CSSOM (tested).
+ */
+export function collapseCss(text: string): string {
+  return text
+    .split(/('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")/)
+    .map((part, index) =>
+      index % 2
+        ? part
+        : part
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\s+/g, ' ')
+            .replace(/ ?([{};>]) ?/g, '$1')
+            .replace(/ ?, ?/g, ', ')
+            .replace(/: /g, ':')
+            .replace(/;}/g, '}'),
+    )
+    .join('');
+}
+
+/**
+ * The widget's Lit `html` text with every run of whitespace that holds a line
+ * break made one space: the indentation of the source. HTML renders such a
+ * run as one space anyway (outside `<pre>` and `<textarea>`, which the widget
+ * does not use), and between attributes any whitespace is one separator.
+ */
+export function collapseHtml(text: string): string {
+  return text.replace(/[ \t\r\n\f]*\n[ \t\r\n\f]*/g, ' ');
+}
+
+interface Node {
+  type: string;
+  [key: string]: unknown;
+}
+interface Quasi {
+  start: number;
+  end: number;
+  value: { raw: string };
+}
+
+/** Every `html` and `css` tagged template in a module, each with the collapsing that suits it. */
+function taggedTemplates(node: unknown, found: { quasis: Quasi[]; collapse: (text: string) => string }[] = []) {
+  if (!node || typeof node !== 'object') return found;
+  if (Array.isArray(node)) {
+    for (const child of node) taggedTemplates(child, found);
+    return found;
+  }
+  const { type, tag, quasi } = node as Node & { tag?: { type: string; name?: string }; quasi?: { quasis: Quasi[] } };
+  if (type === 'TaggedTemplateExpression' && tag?.type === 'Identifier' && quasi && (tag.name === 'html' || tag.name === 'css')) {
+    found.push({ quasis: quasi.quasis, collapse: tag.name === 'css' ? collapseCss : collapseHtml });
+  }
+  for (const value of Object.values(node)) if (value && typeof value === 'object') taggedTemplates(value, found);
+  return found;
+}
+
+/**
+ * Rewrites a module's `html` and `css` literals with their whitespace
+ * collapsed; `undefined` when nothing changes. Works on the JavaScript after
+ * TypeScript is stripped, with the real parser (no regex over source), and
+ * leaves alone any literal part with a backslash, so escapes keep their meaning.
+ */
+export function collapseTemplateWhitespace(code: string): string | undefined {
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const { quasis, collapse } of taggedTemplates(parseAst(code))) {
+    for (const { start, end, value } of quasis) {
+      if (value.raw.includes('\\') || code.slice(start, end) !== value.raw) continue;
+      const text = collapse(value.raw);
+      if (text !== value.raw) edits.push({ start, end, text });
+    }
+  }
+  if (!edits.length) return undefined;
+  let out = code;
+  for (const { start, end, text } of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, start) + text + out.slice(end);
+  return out;
+}
+
+/** Collapses the whitespace of the Lit templates in components/ for the widget build (see collapseTemplateWhitespace). */
+export function templateWhitespacePlugin(): Plugin {
+  return {
+    name: 'login-flow-template-whitespace',
+    apply: 'build',
+    transform(code, id) {
+      if (!/\/components\/.*\.[jt]s$/.test(id)) return null;
+      const out = collapseTemplateWhitespace(code);
+      return out === undefined ? null : { code: out, map: null };
+    },
+  };
+}
 
 /**
  * Two builds:
@@ -10,6 +105,8 @@ import { defineConfig } from 'vite';
 export default defineConfig(({ mode }) =>
   mode === 'widget'
     ? {
+        // About 0.3 KB gzip of indentation that neither the browser nor Lit needs: the budget is 20 KB.
+        plugins: [templateWhitespacePlugin()],
         build: {
           outDir: 'dist/widget',
           emptyOutDir: true,

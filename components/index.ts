@@ -8,6 +8,7 @@ export { PasswordStep } from './steps/password/password-step.js';
 export { SecondFactorStep } from './steps/second-factor/second-factor-step.js';
 export { MfaPromptStep } from './steps/mfa-prompt/mfa-prompt-step.js';
 export { TotpSetupStep } from './steps/totp-setup/totp-setup-step.js';
+export { PasskeySetupStep } from './steps/passkey-setup/passkey-setup-step.js';
 export { RecoveryCodeStep } from './steps/recovery-code/recovery-code-step.js';
 export { DoneStep } from './steps/done/done-step.js';
 export { LoginFlowErrorEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent } from './lib/events.js';

@@ -24,8 +24,16 @@ export class LoginFlowSuccessEvent extends Event {
   }
 }
 
+/**
+ * Why a passkey ceremony in this browser failed: the person cancelled it or it
+ * timed out (or the device holds no matching passkey: browsers report all three
+ * alike, on purpose), the device already holds a passkey the server excluded,
+ * the browser has no WebAuthn, or anything else.
+ */
+export type PasskeyErrorCode = 'passkey_cancelled' | 'passkey_exists' | 'passkey_unsupported' | 'passkey_error';
+
 /** Codes the widget raises itself, beside the server's catalogue. */
-export type ClientErrorCode = 'network_error' | 'email_required' | 'password_required' | 'code_required' | 'confirmation_required';
+export type ClientErrorCode = 'network_error' | 'email_required' | 'password_required' | 'code_required' | 'confirmation_required' | PasskeyErrorCode;
 
 /** Fired when an action fails; `code` is a catalogue code (or a client one such as `network_error`). */
 export class LoginFlowErrorEvent extends Event {
@@ -41,12 +49,21 @@ export class LoginFlowErrorEvent extends Event {
 /**
  * A step's one intent: "perform this action with this body". Steps dispatch
  * it; only `<login-flow>` handles it (and stops it there).
+ *
+ * With `passkey` set, the action needs a WebAuthn ceremony first. Steps never
+ * call WebAuthn themselves: `<login-flow>` runs the ceremony through its
+ * `PasskeyController` with the options in the step's data (a registration at
+ * `passkey-setup`, a sign-in with `data.passkey.options` elsewhere), then posts
+ * the action with the ceremony's result added to the body as `response`. A
+ * failed ceremony comes back to the step as its `error` (a `passkey_*` code);
+ * an aborted one comes back as nothing at all.
  */
 export class StepIntentEvent extends Event {
   static readonly type = 'lf-intent';
   constructor(
     readonly action: FlowState['actions'][number],
     readonly body: Record<string, unknown> = {},
+    readonly passkey = false,
   ) {
     super(StepIntentEvent.type, { bubbles: true, composed: false });
   }

@@ -1,11 +1,13 @@
-import type { ErrorCode, PasswordRule } from '../../server/flows/protocol.js';
+import type { ErrorCode, PasswordRule, SecondFactorMethod } from '../../server/flows/protocol.js';
 import type { ClientErrorCode } from './events.js';
 
 type ErrorKeys = `error_${ErrorCode | ClientErrorCode}`;
 type RuleKeys = `rule_${PasswordRule}`;
+/** The links that switch the second-factor step to each method. */
+type MethodKeys = `action_use_${SecondFactorMethod}`;
 
 /** Every text the widget shows. Each error code has a message: the type makes a missing one a compile error. */
-interface Catalogue extends Record<ErrorKeys | RuleKeys, string> {
+interface Catalogue extends Record<ErrorKeys | RuleKeys | MethodKeys, string> {
   title_email: string;
   intro_email: string;
   label_email: string;
@@ -31,8 +33,6 @@ interface Catalogue extends Record<ErrorKeys | RuleKeys, string> {
   remember_device: string;
   remember_device_note: string;
   action_verify: string;
-  action_use_recovery: string;
-  action_use_totp: string;
   title_mfa_prompt: string;
   intro_mfa_prompt: string;
   mfa_required_from: string;
@@ -57,6 +57,15 @@ interface Catalogue extends Record<ErrorKeys | RuleKeys, string> {
   action_proceed: string;
   recovery_file: string;
   label_saved: string;
+  action_passkey_sign_in: string;
+  passkey_waiting: string;
+  intro_passkey: string;
+  action_use_passkey_instead: string;
+  title_passkey_setup: string;
+  intro_passkey_setup: string;
+  label_passkey_name: string;
+  action_create_passkey: string;
+  action_use_totp_instead: string;
 }
 
 const en: Catalogue = {
@@ -85,7 +94,7 @@ const en: Catalogue = {
   remember_device: 'Remember this device for {days} days',
   remember_device_note: 'Not for public or shared computers.',
   action_verify: 'Verify',
-  action_use_recovery: 'Use a recovery code',
+  action_use_recovery_code: 'Use a recovery code',
   action_use_totp: 'Use your authenticator app',
   title_mfa_prompt: 'Add an extra layer of security',
   intro_mfa_prompt: 'With two-step verification you log in with your password and a code from an app on your phone, so a stolen password alone is not enough.',
@@ -111,6 +120,16 @@ const en: Catalogue = {
   action_proceed: 'Continue',
   recovery_file: 'Recovery code for {site}: {code}',
   label_saved: 'I have saved my recovery code',
+  action_passkey_sign_in: 'Sign in with a passkey',
+  passkey_waiting: 'Waiting for your passkey…',
+  intro_passkey: "Confirm it's you with your passkey: face, fingerprint, screen lock or security key.",
+  action_use_passkey: 'Use your passkey (face ID or fingerprint)',
+  action_use_passkey_instead: 'Use a passkey instead (face ID, fingerprint)',
+  title_passkey_setup: 'Set up a passkey',
+  intro_passkey_setup: "A passkey confirms it's you with your face, fingerprint or screen lock on this device, or with a security key.",
+  label_passkey_name: 'Name for this passkey',
+  action_create_passkey: 'Create passkey',
+  action_use_totp_instead: 'Use an authenticator app instead',
   error_invalid_json: 'Something went wrong sending your answer. Please try again.',
   error_invalid_request: 'Please check this field.',
   error_invalid_email: 'Enter a valid email address, like name@example.com.',
@@ -139,6 +158,15 @@ const en: Catalogue = {
   error_invalid_recovery_code: 'This recovery code is incorrect or has already been used. Check it, or ask support for a new one.',
   error_code_required: 'Enter the code.',
   error_confirmation_required: 'Confirm that you have saved your recovery code.',
+  error_passkey_failed: 'Your passkey could not be verified. Please try again.',
+  error_passkey_unknown: 'This passkey is not registered for this account. Choose another one.',
+  error_passkey_user_verification: "Your passkey did not confirm it's you (face, fingerprint or PIN). Please try again.",
+  error_passkey_already_registered: 'This passkey is already registered for your account.',
+  error_last_factor: 'Two-step verification is required: you cannot remove your last verification method.',
+  error_passkey_cancelled: 'The passkey request was cancelled or timed out, or there is no passkey on this device. Try again, or choose another way.',
+  error_passkey_exists: 'This device or security key already has a passkey for your account.',
+  error_passkey_unsupported: 'This browser does not support passkeys. Try another browser, or choose another way.',
+  error_passkey_error: 'Something went wrong with your passkey. Please try again.',
   rule_min_length: 'At least 15 characters',
   rule_max_length: 'At most 256 characters',
   rule_digit: 'A digit',
@@ -176,7 +204,7 @@ const nl: Catalogue = {
   remember_device: 'Onthoud dit apparaat {days} dagen',
   remember_device_note: 'Niet op openbare of gedeelde computers.',
   action_verify: 'Verifiëren',
-  action_use_recovery: 'Gebruik een herstelcode',
+  action_use_recovery_code: 'Gebruik een herstelcode',
   action_use_totp: 'Gebruik je authenticator-app',
   title_mfa_prompt: 'Voeg een extra beveiligingslaag toe',
   intro_mfa_prompt: 'Met tweestapsverificatie log je in met je wachtwoord en een code uit een app op je telefoon. Alleen een gestolen wachtwoord is dan niet genoeg.',
@@ -202,6 +230,16 @@ const nl: Catalogue = {
   action_proceed: 'Doorgaan',
   recovery_file: 'Herstelcode voor {site}: {code}',
   label_saved: 'Ik heb mijn herstelcode bewaard',
+  action_passkey_sign_in: 'Inloggen met een passkey',
+  passkey_waiting: 'Wachten op je passkey…',
+  intro_passkey: 'Bevestig dat jij het bent met je passkey: gezicht, vingerafdruk, schermvergrendeling of beveiligingssleutel.',
+  action_use_passkey: 'Gebruik je passkey (gezichtsherkenning of vingerafdruk)',
+  action_use_passkey_instead: 'Gebruik liever een passkey (gezichtsherkenning, vingerafdruk)',
+  title_passkey_setup: 'Stel een passkey in',
+  intro_passkey_setup: 'Met een passkey bevestig je dat jij het bent met je gezicht, vingerafdruk of schermvergrendeling op dit apparaat, of met een beveiligingssleutel.',
+  label_passkey_name: 'Naam voor deze passkey',
+  action_create_passkey: 'Passkey aanmaken',
+  action_use_totp_instead: 'Gebruik liever een authenticator-app',
   error_invalid_json: 'Er ging iets mis bij het versturen. Probeer het opnieuw.',
   error_invalid_request: 'Controleer dit veld.',
   error_invalid_email: 'Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.',
@@ -230,6 +268,15 @@ const nl: Catalogue = {
   error_invalid_recovery_code: 'Deze herstelcode is onjuist of al gebruikt. Controleer hem, of vraag support om een nieuwe.',
   error_code_required: 'Vul de code in.',
   error_confirmation_required: 'Bevestig dat je je herstelcode hebt bewaard.',
+  error_passkey_failed: 'Je passkey kon niet worden gecontroleerd. Probeer het opnieuw.',
+  error_passkey_unknown: 'Deze passkey hoort niet bij dit account. Kies een andere.',
+  error_passkey_user_verification: 'Je passkey heeft niet bevestigd dat jij het bent (gezicht, vingerafdruk of pincode). Probeer het opnieuw.',
+  error_passkey_already_registered: 'Deze passkey is al aan je account gekoppeld.',
+  error_last_factor: 'Tweestapsverificatie is verplicht: je kunt je laatste verificatiemethode niet verwijderen.',
+  error_passkey_cancelled: 'Het verzoek om je passkey is geannuleerd of verlopen, of er staat geen passkey op dit apparaat. Probeer het opnieuw, of kies een andere manier.',
+  error_passkey_exists: 'Op dit apparaat of deze beveiligingssleutel staat al een passkey voor je account.',
+  error_passkey_unsupported: 'Deze browser ondersteunt geen passkeys. Probeer een andere browser, of kies een andere manier.',
+  error_passkey_error: 'Er ging iets mis met je passkey. Probeer het opnieuw.',
   rule_min_length: 'Minimaal 15 tekens',
   rule_max_length: 'Maximaal 256 tekens',
   rule_digit: 'Een cijfer',

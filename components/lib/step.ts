@@ -15,6 +15,11 @@ export function errorMessage(t: Translate, error: ClientError): string {
   return t(`error_${error.code}` as MessageKey);
 }
 
+/** A failed passkey ceremony or passkey check: shown by the passkey control, not by a text field. */
+export function isPasskeyError(error: ClientError | undefined): error is ClientError {
+  return !!error?.code.startsWith('passkey_');
+}
+
 /**
  * The error line under a field: linked to the input by `aria-describedby`, and
  * a live region, so a screen reader announces it when it appears.

@@ -1,14 +1,16 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { FlowKind, FlowState, StepName } from '../../server/flows/protocol.js';
+import type { FlowKind, FlowState, PasskeyRequest, StepName } from '../../server/flows/protocol.js';
 import { FlowClient, type ClientError, type FlowResult } from '../lib/api.js';
 import { forgetDeviceToken, readDeviceToken, storeDeviceToken } from '../lib/devices.js';
 import { LoginFlowErrorEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
 import { resolveLocale, translator, type Translate } from '../lib/i18n.js';
-import { errorMessage } from '../lib/step.js';
+import { errorMessage, isPasskeyError } from '../lib/step.js';
+import { PasskeyController } from '../lib/webauthn.js';
 import '../steps/done/done-step.js';
 import '../steps/email/email-step.js';
 import '../steps/mfa-prompt/mfa-prompt-step.js';
+import '../steps/passkey-setup/passkey-setup-step.js';
 import '../steps/password/password-step.js';
 import '../steps/recovery-code/recovery-code-step.js';
 import '../steps/second-factor/second-factor-step.js';
@@ -20,8 +22,11 @@ const RESTART_CODES = new Set(['flow_not_found', 'flow_expired', 'too_many_attem
 
 interface StepContext {
   t: Translate;
+  /** A request or a passkey ceremony runs. */
   busy: boolean;
-  /** The error for the step's field, if the server named one. */
+  /** A passkey ceremony runs: the browser waits for the person's passkey. */
+  waiting: boolean;
+  /** The error the step shows itself: on a field the server named, or a failed passkey. */
   error: ClientError | undefined;
   /** The last email entered, to refill a restarted flow. */
   email: string | undefined;
@@ -32,23 +37,33 @@ type StepRenderers = { [S in StepName]: (flow: Extract<FlowState, { step: S }>, 
 /** One renderer per step name: the table that maps the server's steps to elements. */
 const STEPS: StepRenderers = {
   email: (flow, { t, busy, error, email }) =>
-    html`<lf-email-step .data=${flow.data.email ? flow.data : { email }} .error=${error} .t=${t} ?busy=${busy}></lf-email-step>`,
-  password: (flow, { t, busy, error }) =>
-    html`<lf-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-password-step>`,
-  'second-factor': (flow, { t, busy, error }) =>
-    html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-second-factor-step>`,
+    html`<lf-email-step .data=${flow.data.email ? flow.data : { ...flow.data, email }} .error=${error} .t=${t} ?busy=${busy}></lf-email-step>`,
+  password: (flow, { t, busy, waiting, error }) =>
+    html`<lf-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-password-step>`,
+  'second-factor': (flow, { t, busy, waiting, error }) =>
+    html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-second-factor-step>`,
   'mfa-prompt': (flow, { t, busy, error }) =>
     html`<lf-mfa-prompt-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-mfa-prompt-step>`,
   'totp-setup': (flow, { t, busy, error }) =>
-    html`<lf-totp-setup-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-totp-setup-step>`,
+    html`<lf-totp-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy}></lf-totp-setup-step>`,
+  'passkey-setup': (flow, { t, busy, waiting, error }) =>
+    html`<lf-passkey-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-passkey-setup-step>`,
   'recovery-code': (flow, { t, busy, error }) =>
     html`<lf-recovery-code-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-recovery-code-step>`,
   done: (flow, { t }) => html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>`,
 };
 
+/** Errors a step shows beside its own controls: those on a field, and failed passkeys (by the passkey button). The rest go in the banner. */
+function stepError(error: ClientError | undefined): ClientError | undefined {
+  return error?.field || isPasskeyError(error) ? error : undefined;
+}
+
 /**
  * @summary The whole sign-in journey in one element. The server decides every
- * step; this element renders it and posts what the person entered.
+ * step; this element renders it and posts what the person entered. It runs
+ * every passkey ceremony itself, through one `PasskeyController`: autofill at
+ * the email step when the server offers passkeys, and the ceremony a step
+ * asks for (an intent with the `passkey` flag), whose response it then posts.
  *
  * @event lf-step-change - A new step is shown (`step`, `previous`).
  * @event lf-success - The person is signed in (`session`: user, JWT, expiry).
@@ -92,8 +107,15 @@ export class LoginFlow extends LitElement {
   @state() private state: FlowState | undefined;
   @state() private busy = false;
   @state() private banner: { error: ClientError; retryAfter?: number; restarted?: boolean } | undefined;
+  /** A passkey ceremony the person asked for runs (autofill waits in the background and does not count). */
+  @state() private waiting = false;
+  /** How the last ceremony failed, shown by the step until the next action or state. */
+  @state() private passkeyError: ClientError | undefined;
 
   private client = new FlowClient('');
+  private readonly passkeys = new PasskeyController(this);
+  /** The email-step state whose passkey autofill has been started. */
+  private autofillFor: FlowState | undefined;
   private lastEmail: string | undefined;
   /** The email whose remembered-device token went with the last password, until the answer is in. */
   private deviceSentFor: string | undefined;
@@ -111,16 +133,33 @@ export class LoginFlow extends LitElement {
     this.addEventListener(StepIntentEvent.type, this.handleIntent);
     this.moveFocus = this.autofocus;
     if (!this.state && !this.busy) void this.restart();
+    // Back in the page after a move: render, which offers passkey autofill again.
+    else this.requestUpdate();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.removeEventListener(StepIntentEvent.type, this.handleIntent);
+    // The controller aborts the ceremony; offer autofill afresh if the element comes back.
+    this.autofillFor = undefined;
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     // The first flow starts on connection; a later change of API or flow kind starts afresh.
     if (this.hasUpdated && (changed.has('api') || changed.has('flow'))) void this.restart();
+    if (changed.has('state')) {
+      // A new state replaces the step: a ceremony for the old one is moot, and so is its error.
+      this.passkeys.cancel();
+      this.passkeyError = undefined;
+    }
+  }
+
+  protected override updated(): void {
+    const flow = this.state;
+    if (flow?.step === 'email' && flow.data.passkey && this.autofillFor !== flow && this.isConnected) {
+      this.autofillFor = flow;
+      void this.autofill(flow, flow.data.passkey);
+    }
   }
 
   /** Abandons the current flow and starts a new one. */
@@ -151,22 +190,64 @@ export class LoginFlow extends LitElement {
     if (!flow) {
       return html`${bannerView}<p class="lf-loading" aria-busy="true">${t('busy')}</p>`;
     }
-    const fieldError = flow.error?.field ? flow.error : undefined;
     const render = STEPS[flow.step] as (flow: FlowState, context: StepContext) => TemplateResult;
+    const { busy, waiting } = this;
     // The wrapper names the step for focusStep() and for host styles (`[data-step='totp-setup']`).
     return html`${bannerView}<div class="lf-step" data-step=${flow.step}>
-        ${render(flow, { t, busy: this.busy, error: fieldError, email: this.lastEmail })}
+        ${render(flow, { t, busy: busy || waiting, waiting, error: this.passkeyError ?? stepError(flow.error), email: this.lastEmail })}
       </div>`;
   }
 
-  private readonly handleIntent = async (event: StepIntentEvent): Promise<void> => {
+  private readonly handleIntent = (event: StepIntentEvent): void => {
     event.stopPropagation();
+    void this.act(event.action, event.body, event.passkey);
+  };
+
+  /**
+   * Passkey autofill at the email step: once the field marked `webauthn` is in
+   * the page, wait for the person to pick a passkey there, then sign in with
+   * it. Typing an email instead (any action) or leaving the step aborts it.
+   */
+  private async autofill(flow: FlowState, { options }: PasskeyRequest): Promise<void> {
+    await this.querySelector<LitElement>('lf-email-step')?.updateComplete;
+    if (this.state !== flow) return;
+    const outcome = await this.passkeys.authenticate(options, { autofill: true });
+    if (outcome && 'response' in outcome) void this.act('passkey', { response: outcome.response });
+  }
+
+  /**
+   * The step's passkey ceremony: registration at `passkey-setup`, else sign-in
+   * with the step's `passkey` options (a step without them gets `passkey_error`).
+   */
+  private ceremony(flow: FlowState) {
+    return flow.step === 'passkey-setup'
+      ? this.passkeys.register(flow.data.options)
+      : this.passkeys.authenticate((flow.data as { passkey?: PasskeyRequest }).passkey?.options!);
+  }
+
+  /** Performs one action on the flow; with `passkey`, runs the step's ceremony first and sends its `response` along. */
+  private async act(action: StepIntentEvent['action'], body: Record<string, unknown>, passkey = false): Promise<void> {
     const flow = this.state;
-    if (!flow || this.busy) return;
-    if (event.action === 'email' && typeof event.body.email === 'string') this.lastEmail = event.body.email;
-    let body = event.body;
+    if (!flow || this.busy || this.waiting) return;
+    // Whatever the person does, the autofill ceremony (or any other) ends here.
+    this.passkeys.cancel();
+    this.passkeyError = undefined;
+    if (passkey) {
+      this.waiting = true;
+      const outcome = await this.ceremony(flow);
+      this.waiting = false;
+      // Aborted (a newer ceremony, a new state, the element gone): nothing to say.
+      if (!outcome || this.state !== flow) return;
+      if ('error' in outcome) {
+        this.passkeyError = { code: outcome.error, field: 'passkey' };
+        this.dispatchEvent(new LoginFlowErrorEvent(outcome.error, flow.step));
+        return;
+      }
+      body = { ...body, response: outcome.response };
+    }
+    if (action === 'email' && typeof body.email === 'string') this.lastEmail = body.email;
     this.deviceSentFor = undefined;
-    if (event.action === 'password' && flow.step === 'password') {
+    if (action === 'password' && flow.step === 'password') {
       // A remembered device skips the second factor; the step itself knows nothing of it.
       const device = readDeviceToken(this.api, flow.data.email);
       if (device) {
@@ -176,10 +257,10 @@ export class LoginFlow extends LitElement {
     }
     this.busy = true;
     this.moveFocus = true;
-    const result = await this.client.act(flow.id, event.action, body);
+    const result = await this.client.act(flow.id, action, body);
     this.busy = false;
     this.apply(result);
-  };
+  }
 
   private apply(result: FlowResult): void {
     const previous = this.state;
@@ -195,7 +276,7 @@ export class LoginFlow extends LitElement {
     }
     const flow = result.flow;
     this.state = flow;
-    const fieldless = flow.error && !flow.error.field ? flow.error : undefined;
+    const fieldless = flow.error && !stepError(flow.error) ? flow.error : undefined;
     this.banner = fieldless ? { error: fieldless, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}) } : this.banner?.restarted && !previous ? this.banner : undefined;
     if (flow.error) this.dispatchEvent(new LoginFlowErrorEvent(flow.error.code, flow.step));
     if (flow.step !== previous?.step) this.dispatchEvent(new LoginFlowStepChangeEvent(flow.step, previous?.step));

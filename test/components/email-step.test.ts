@@ -71,4 +71,10 @@ describe('<lf-email-step>', () => {
     expect(first!.id).not.to.equal(second!.id);
     expect(first!.labels?.length).to.equal(1);
   });
+
+  it('offers passkeys in the field\'s autofill when the server has passkey options', async () => {
+    const options = { challenge: 'Y2hhbGxlbmdl', rpId: 'localhost' };
+    const step = await fixture<EmailStep>(html`<lf-email-step .data=${{ passkey: { options } }}></lf-email-step>`);
+    expect(step.querySelector('input')!.getAttribute('autocomplete')).to.equal('username webauthn');
+  });
 });

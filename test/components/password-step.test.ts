@@ -2,7 +2,9 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../components/steps/password/password-step.js';
 import type { PasswordStep } from '../../components/steps/password/password-step.js';
 import type { StepIntentEvent } from '../../components/lib/events.js';
+import { translator } from '../../components/lib/i18n.js';
 import { fill } from './helpers.js';
+import { requestOptions } from './passkeys.js';
 
 const data = { email: 'ada@example.com' };
 
@@ -72,5 +74,73 @@ describe('<lf-password-step>', () => {
     await step.updateComplete;
     expect(intents).to.equal(0);
     expect(step.querySelector('[role=alert]')!.textContent).to.equal('Enter your password.');
+  });
+
+  describe('with passkeys on', () => {
+    const withPasskey = { email: 'ada@example.com', passkey: { options: requestOptions() } };
+    const passkeyButton = (step: PasswordStep) => [...step.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Sign in with a passkey');
+
+    it('offers no passkey sign-in when the server does not', async () => {
+      const step = await fixture<PasswordStep>(html`<lf-password-step .data=${data}></lf-password-step>`);
+      expect(passkeyButton(step)).to.equal(undefined);
+    });
+
+    it('offers "Sign in with a passkey" below the form, asking <login-flow> for the ceremony', async () => {
+      const step = await fixture<PasswordStep>(html`<lf-password-step .data=${withPasskey}></lf-password-step>`);
+      const button = passkeyButton(step)!;
+      expect(button.type).to.equal('button');
+      expect(button.compareDocumentPosition(step.querySelector('button[type=submit]')!) & Node.DOCUMENT_POSITION_PRECEDING).to.not.equal(0);
+      setTimeout(() => button.click());
+      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      expect(intent.action).to.equal('passkey');
+      expect(intent.passkey).to.equal(true);
+      expect(intent.body).to.deep.equal({});
+    });
+
+    it('says it waits for the passkey while the ceremony runs, and ignores clicks', async () => {
+      const step = await fixture<PasswordStep>(html`<lf-password-step .data=${withPasskey} busy waiting></lf-password-step>`);
+      let intents = 0;
+      step.addEventListener('lf-intent', () => (intents += 1));
+      const button = step.querySelector<HTMLButtonElement>('.lf-button-secondary')!;
+      button.click();
+      expect(intents).to.equal(0);
+      expect(button.textContent!.trim()).to.equal('Waiting for your passkey…');
+      expect(button.getAttribute('aria-disabled')).to.equal('true');
+      expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Log in');
+    });
+
+    it('announces a failed passkey by its button and leaves the typed password alone', async () => {
+      const step = await fixture<PasswordStep>(html`<lf-password-step .data=${withPasskey}></lf-password-step>`);
+      const input = step.querySelector<HTMLInputElement>('input[name=password]')!;
+      fill(input, 'half-typ');
+      step.error = { code: 'passkey_cancelled', field: 'passkey' };
+      await step.updateComplete;
+      const alert = step.querySelector('[role=alert]')!;
+      expect(alert.textContent).to.equal(
+        'The passkey request was cancelled or timed out, or there is no passkey on this device. Try again, or choose another way.',
+      );
+      expect(passkeyButton(step)!.getAttribute('aria-describedby')).to.equal(alert.id);
+      expect(input.value).to.equal('half-typ');
+      expect(input.getAttribute('aria-invalid')).to.equal('false');
+    });
+
+    it('announces a passkey the server does not know, by the passkey button', async () => {
+      const step = await fixture<PasswordStep>(html`<lf-password-step .data=${withPasskey} .error=${{ code: 'passkey_unknown' }}></lf-password-step>`);
+      expect(passkeyButton(step)!.getAttribute('aria-describedby')).to.equal(step.querySelector('[role=alert]')!.id);
+      expect(step.querySelector('[role=alert]')!.textContent).to.contain('not registered for this account');
+    });
+
+    it('speaks Dutch when given the Dutch catalogue', async () => {
+      const step = await fixture<PasswordStep>(html`<lf-password-step .data=${withPasskey} .t=${translator('nl')}></lf-password-step>`);
+      expect(step.querySelector('.lf-button-secondary')!.textContent!.trim()).to.equal('Inloggen met een passkey');
+      step.waiting = step.busy = true;
+      await step.updateComplete;
+      expect(step.querySelector('.lf-button-secondary')!.textContent!.trim()).to.equal('Wachten op je passkey…');
+      step.error = { code: 'passkey_cancelled', field: 'passkey' };
+      await step.updateComplete;
+      expect(step.querySelector('[role=alert]')!.textContent).to.equal(
+        'Het verzoek om je passkey is geannuleerd of verlopen, of er staat geen passkey op dit apparaat. Probeer het opnieuw, of kies een andere manier.',
+      );
+    });
   });
 });

@@ -5,6 +5,7 @@ import type { StepIntentEvent } from '../../components/lib/events.js';
 import { translator } from '../../components/lib/i18n.js';
 import type { StepMap } from '../../server/flows/protocol.js';
 import { fill } from './helpers.js';
+import { requestOptions } from './passkeys.js';
 
 type Data = StepMap['second-factor']['data'];
 const both: Data = { methods: ['totp', 'recovery_code'], rememberDays: 30 };
@@ -215,5 +216,106 @@ describe('<lf-second-factor-step>', () => {
     step.error = { code: 'invalid_code', field: 'code' };
     await step.updateComplete;
     expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code is onjuist of al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
+  });
+
+  describe('with a passkey', () => {
+    const passkey = { options: requestOptions({ allowCredentials: [{ id: 'Y3JlZGVudGlhbA', type: 'public-key' }] }) };
+    const passkeyFirst: Data = { methods: ['passkey', 'totp', 'recovery_code'], rememberDays: 30, passkey };
+    const passkeyOnly: Data = { methods: ['passkey'], rememberDays: null, passkey };
+    const passkeyLater: Data = { methods: ['totp', 'passkey', 'recovery_code'], rememberDays: null, passkey };
+    const passkeyButton = (step: SecondFactorStep) => step.querySelector<HTMLButtonElement>('button.lf-button')!;
+
+    it('offers the passkey as the primary choice when it is the server\'s first method', async () => {
+      const step = await mount(passkeyFirst);
+      const primary = passkeyButton(step);
+      expect(primary.textContent!.trim()).to.equal('Use your passkey (face ID or fingerprint)');
+      expect(primary.hasAttribute('data-autofocus')).to.equal(true);
+      expect(step.querySelector('.lf-intro')!.textContent).to.equal(
+        "Confirm it's you with your passkey: face, fingerprint, screen lock or security key.",
+      );
+      expect(step.querySelector('input')).to.equal(null);
+      expect(button(step, 'Use your authenticator app')).to.exist;
+      expect(button(step, 'Use a recovery code')).to.exist;
+    });
+
+    it('asks <login-flow> for the ceremony (passkey, passkey flag, empty body)', async () => {
+      const step = await mount(passkeyFirst);
+      setTimeout(() => passkeyButton(step).click());
+      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      expect(intent.action).to.equal('passkey');
+      expect(intent.passkey).to.equal(true);
+      expect(intent.body).to.deep.equal({});
+    });
+
+    it('offers only the passkey when it is the only method', async () => {
+      const step = await mount(passkeyOnly);
+      expect(step.querySelectorAll('button').length).to.equal(1);
+      expect(passkeyButton(step).textContent!.trim()).to.equal('Use your passkey (face ID or fingerprint)');
+    });
+
+    it('offers the passkey as an alternative when the server lists it later, and switches to it', async () => {
+      const step = await mount(passkeyLater);
+      expect(step.querySelector('input[name=code]')).to.exist;
+      button(step, 'Use your passkey (face ID or fingerprint)').click();
+      await step.updateComplete;
+      expect(step.querySelector('input[name=code]')).to.equal(null);
+      expect(document.activeElement).to.equal(passkeyButton(step));
+      expect(button(step, 'Use your authenticator app')).to.exist;
+      expect(button(step, 'Use a recovery code')).to.exist;
+    });
+
+    it('does not offer to remember the device for a passkey (its body is the response alone)', async () => {
+      const step = await mount(passkeyFirst);
+      expect(step.querySelector('input[name=remember]')).to.equal(null);
+      button(step, 'Use your authenticator app').click();
+      await step.updateComplete;
+      expect(step.querySelector('input[name=remember]')).to.exist;
+    });
+
+    it('announces a cancelled ceremony by the passkey button and keeps every other method on offer', async () => {
+      const step = await mount(passkeyFirst);
+      step.error = { code: 'passkey_cancelled', field: 'passkey' };
+      await step.updateComplete;
+      const alert = step.querySelector('[role=alert]')!;
+      expect(alert.textContent).to.equal(
+        'The passkey request was cancelled or timed out, or there is no passkey on this device. Try again, or choose another way.',
+      );
+      expect(passkeyButton(step).getAttribute('aria-describedby')).to.equal(alert.id);
+      button(step, 'Use your authenticator app').click();
+      await step.updateComplete;
+      expect(step.querySelector('[role=alert]')).to.equal(null);
+      fill(step.querySelector('input[name=code]')!, '123456');
+      expect((await submit(step)).body).to.deep.equal({ code: '123456', remember: false });
+    });
+
+    it('announces a face or fingerprint the server did not accept', async () => {
+      const step = await mount(passkeyFirst);
+      step.error = { code: 'passkey_user_verification' };
+      await step.updateComplete;
+      expect(step.querySelector('[role=alert]')!.textContent).to.contain('did not confirm it');
+    });
+
+    it('says it waits for the passkey while the ceremony runs, and ignores clicks', async () => {
+      const step = await fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${passkeyFirst} busy waiting></lf-second-factor-step>`);
+      const intents = countIntents(step);
+      passkeyButton(step).click();
+      expect(intents()).to.equal(0);
+      expect(passkeyButton(step).textContent!.trim()).to.equal('Waiting for your passkey…');
+      expect(passkeyButton(step).getAttribute('aria-disabled')).to.equal('true');
+      expect(step.querySelector('form')!.getAttribute('aria-busy')).to.equal('true');
+    });
+
+    it('speaks Dutch when given the Dutch catalogue', async () => {
+      const step = await fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${passkeyFirst} .t=${translator('nl')}></lf-second-factor-step>`);
+      expect(passkeyButton(step).textContent!.trim()).to.equal('Gebruik je passkey (gezichtsherkenning of vingerafdruk)');
+      expect(step.querySelector('.lf-intro')!.textContent).to.contain('Bevestig dat jij het bent met je passkey');
+      expect(button(step, 'Gebruik je authenticator-app')).to.exist;
+      expect(button(step, 'Gebruik een herstelcode')).to.exist;
+      step.error = { code: 'passkey_user_verification' };
+      await step.updateComplete;
+      expect(step.querySelector('[role=alert]')!.textContent).to.equal(
+        'Je passkey heeft niet bevestigd dat jij het bent (gezicht, vingerafdruk of pincode). Probeer het opnieuw.',
+      );
+    });
   });
 });

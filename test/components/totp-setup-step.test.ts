@@ -222,4 +222,25 @@ describe('<lf-totp-setup-step>', () => {
     expect(button(step, 'Volgende')).to.exist;
     expect(button(step, 'Annuleren')).to.exist;
   });
+
+  it('offers no passkey unless the server accepts use-passkey', async () => {
+    const step = await mount({ required: false });
+    expect(button(step, 'Use a passkey instead (face ID, fingerprint)')).to.equal(undefined);
+  });
+
+  it('offers a passkey instead when the server accepts use-passkey', async () => {
+    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${data} .actions=${['totp', 'use-passkey']}></lf-totp-setup-step>`);
+    const link = button(step, 'Use a passkey instead (face ID, fingerprint)')!;
+    expect(link.className).to.equal('lf-link');
+    setTimeout(() => link.click());
+    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    expect(intent.action).to.equal('use-passkey');
+    expect(intent.body).to.deep.equal({});
+    expect(intent.passkey).to.equal(false);
+  });
+
+  it('offers the passkey in Dutch', async () => {
+    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${data} .actions=${['totp', 'use-passkey']} .t=${translator('nl')}></lf-totp-setup-step>`);
+    expect(button(step, 'Gebruik liever een passkey (gezichtsherkenning, vingerafdruk)')).to.exist;
+  });
 });

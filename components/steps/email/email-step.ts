@@ -7,12 +7,14 @@ import { translator, type Translate } from '../../lib/i18n.js';
 import { fieldError, uniqueId } from '../../lib/step.js';
 
 /**
- * @summary The first step: the person's email address.
+ * @summary The first step: the person's email address. When the server offers
+ * passkeys (`data.passkey`), the field also offers them in its autofill
+ * (`autocomplete="username webauthn"`); `<login-flow>` runs that ceremony.
  * @event lf-intent - `email` with `{ email }` when the form is submitted.
  */
 @customElement('lf-email-step')
 export class EmailStep extends LitElement {
-  /** The step's data from the server (a previously entered address, if any). */
+  /** The step's data from the server (a previously entered address, if any; passkey options when passkeys are on). */
   @property({ attribute: false }) data: StepMap['email']['data'] = {};
   /** The error on the email field, if the last attempt failed. */
   @property({ attribute: false }) error: ClientError | undefined;
@@ -47,7 +49,7 @@ export class EmailStep extends LitElement {
             id=${ids.input}
             name="username"
             type="email"
-            autocomplete="username"
+            autocomplete=${this.data.passkey ? 'username webauthn' : 'username'}
             inputmode="email"
             autocapitalize="none"
             spellcheck="false"

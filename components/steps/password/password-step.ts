@@ -4,26 +4,31 @@ import type { StepMap } from '../../../server/flows/protocol.js';
 import type { ClientError } from '../../lib/api.js';
 import { StepIntentEvent } from '../../lib/events.js';
 import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, uniqueId } from '../../lib/step.js';
+import { fieldError, isPasskeyError, uniqueId } from '../../lib/step.js';
 
 /**
- * @summary The password step, with the chosen email shown and changeable.
- * @event lf-intent - `password` with `{ password }` on submit; `back` to change the email address.
+ * @summary The password step, with the chosen email shown and changeable, and
+ * "Sign in with a passkey" when the server offers passkeys (`data.passkey`).
+ * @event lf-intent - `password` with `{ password }` on submit; `back` to change
+ * the email address; `passkey` with the `passkey` flag (`<login-flow>` runs the
+ * ceremony and sends `{ response }`).
  */
 @customElement('lf-password-step')
 export class PasswordStep extends LitElement {
-  /** The step's data from the server: the email address being signed in. */
+  /** The step's data from the server: the email address being signed in, and passkey options when passkeys are on. */
   @property({ attribute: false }) data: StepMap['password']['data'] = { email: '' };
-  /** The error on the password field, if the last attempt failed. */
+  /** The error on the password field, or (a `passkey_*` code) on the passkey sign-in, if the last attempt failed. */
   @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request runs. */
+  /** True while a request or a passkey ceremony runs. */
   @property({ type: Boolean }) busy = false;
+  /** True while a passkey ceremony runs: the passkey button says so. */
+  @property({ type: Boolean }) waiting = false;
   /** Translates message keys into the widget's language. */
   @property({ attribute: false }) t: Translate = translator('en');
 
   @state() private reveal = false;
   @state() private localError: ClientError | undefined;
-  private readonly ids = { input: uniqueId('password'), error: uniqueId('password-error'), title: uniqueId('password-title') };
+  private readonly ids = { input: uniqueId('password'), error: uniqueId('password-error'), title: uniqueId('password-title'), passkey: uniqueId('passkey-error') };
 
   protected override createRenderRoot(): this {
     return this;
@@ -34,13 +39,15 @@ export class PasswordStep extends LitElement {
   }
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
-    // A failed attempt clears the field, as password managers and people expect.
-    if (changed.has('error') && this.error) this.querySelector<HTMLInputElement>('input[name="password"]')!.value = '';
+    // A failed attempt clears the field, as password managers and people expect (a failed passkey leaves it be).
+    if (changed.has('error') && this.error && !isPasskeyError(this.error)) this.querySelector<HTMLInputElement>('input[name="password"]')!.value = '';
   }
 
   protected override render() {
-    const { t, busy, ids } = this;
-    const error = this.localError ?? this.error;
+    const { t, busy, waiting, ids } = this;
+    let error = this.localError ?? this.error;
+    const passkeyError = isPasskeyError(error) ? error : undefined;
+    if (passkeyError) error = undefined;
     return html`
       <form class="lf-form" novalidate aria-labelledby=${ids.title} aria-busy=${busy ? 'true' : 'false'} @submit=${this.handleSubmit}>
         <h2 class="lf-title" id=${ids.title}>${t('title_password')}</h2>
@@ -71,13 +78,29 @@ export class PasswordStep extends LitElement {
           </div>
           ${fieldError(t, error, ids.error)}
         </div>
-        <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy ? t('busy') : t('action_sign_in')}</button>
+        <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy && !waiting ? t('busy') : t('action_sign_in')}</button>
+        ${this.data.passkey
+          ? html`<button
+                class="lf-button-secondary"
+                type="button"
+                aria-disabled=${busy ? 'true' : 'false'}
+                aria-describedby=${passkeyError ? ids.passkey : nothing}
+                @click=${this.handlePasskey}
+              >
+                ${waiting ? t('passkey_waiting') : t('action_passkey_sign_in')}
+              </button>
+              ${fieldError(t, passkeyError, ids.passkey)}`
+          : nothing}
       </form>
     `;
   }
 
   private handleReveal(): void {
     this.reveal = !this.reveal;
+  }
+
+  private handlePasskey(): void {
+    if (!this.busy) this.dispatchEvent(new StepIntentEvent('passkey', {}, true));
   }
 
   private handleBack(): void {

@@ -1,30 +1,40 @@
 import { LitElement, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { StepMap } from '../../../server/flows/protocol.js';
+import type { SecondFactorMethod, StepMap } from '../../../server/flows/protocol.js';
 import type { ClientError } from '../../lib/api.js';
 import { StepIntentEvent } from '../../lib/events.js';
 import { translator, type Translate } from '../../lib/i18n.js';
 import { fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
 
 /**
- * @summary The second factor: a code from the authenticator app or, instead, a
- * recovery code; optionally "remember this device".
+ * @summary The second factor: the passkey, a code from the authenticator app
+ * or a recovery code, whichever the person has, the server's first choice
+ * first (a recovery code only when nothing else is left); the others one click
+ * away. Optionally "remember this device" for a code.
  * @event lf-intent - `totp` with `{ code, remember }` for an app code (spaces and
- * dashes removed); `recovery-code` with `{ code, remember }` for a recovery code (trimmed).
+ * dashes removed); `recovery-code` with `{ code, remember }` for a recovery code
+ * (trimmed); `passkey` with the `passkey` flag (`<login-flow>` runs the ceremony
+ * with `data.passkey.options` and sends `{ response }`).
  */
 @customElement('lf-second-factor-step')
 export class SecondFactorStep extends LitElement {
-  /** The step's data from the server: the methods on offer and how long a device may be remembered (null: not at all). */
+  /**
+   * The step's data from the server: the methods on offer, in the server's
+   * order of preference, how long a device may be remembered (null: not at
+   * all), and the passkey options when `methods` has `passkey`.
+   */
   @property({ attribute: false }) data: StepMap['second-factor']['data'] = { methods: ['totp'], rememberDays: null };
-  /** The error on the code field, if the last attempt failed. */
+  /** The error on the code field or (a `passkey_*` code) on the passkey, if the last attempt failed. */
   @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request runs: the form ignores submits and says so. */
+  /** True while a request or a passkey ceremony runs: the form ignores submits and says so. */
   @property({ type: Boolean }) busy = false;
+  /** True while a passkey ceremony runs: the passkey button says so. */
+  @property({ type: Boolean }) waiting = false;
   /** Translates message keys into the widget's language. */
   @property({ attribute: false }) t: Translate = translator('en');
 
-  /** The person chose the recovery code over the app code. */
-  @state() private useRecovery = false;
+  /** The method the person switched to, if any. */
+  @state() private chosen: SecondFactorMethod | undefined;
   @state() private localError: ClientError | undefined;
   /** The server's error, until the person switches to the other form. */
   @state() private serverError: ClientError | undefined;
@@ -42,10 +52,10 @@ export class SecondFactorStep extends LitElement {
     return this;
   }
 
-  /** Whether the recovery-code form shows: chosen, or the only method on offer (after a support reset). */
-  private get recovery(): boolean {
+  /** The method on screen: the one chosen, else the server's first that is not a recovery code (kept for when nothing else is left). */
+  private get method(): SecondFactorMethod {
     const { methods } = this.data;
-    return methods.includes('recovery_code') && (this.useRecovery || !methods.includes('totp'));
+    return this.chosen && methods.includes(this.chosen) ? this.chosen : (methods.find((method) => method !== 'recovery_code') ?? 'recovery_code');
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
@@ -61,84 +71,99 @@ export class SecondFactorStep extends LitElement {
     if (changed.has('error') && this.error && input) input.value = '';
     if (this.focusField) {
       this.focusField = false;
-      input?.focus();
+      this.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     }
   }
 
   protected override render() {
     const { t, busy, ids, data } = this;
-    const recovery = this.recovery;
-    const hasTotp = data.methods.includes('totp');
+    const method = this.method;
+    const recovery = method === 'recovery_code';
     const error = this.localError ?? this.serverError;
     const invalid = error ? 'true' : 'false';
     const describedBy = error ? ids.error : nothing;
-    const field = recovery
-      ? html`<label class="lf-label" for=${ids.code}>${t('label_recovery_code')}</label>
-          <input
-            class="lf-input"
-            id=${ids.code}
-            name="recovery-code"
-            type="text"
-            autocomplete="off"
-            autocapitalize="characters"
-            spellcheck="false"
-            required
-            maxlength="64"
-            aria-invalid=${invalid}
-            aria-describedby=${describedBy}
-            data-autofocus
-          />`
-      : html`<label class="lf-label" for=${ids.code}>${t('label_code')}</label>
-          <input
-            class="lf-input"
-            id=${ids.code}
-            name="code"
-            type="text"
-            autocomplete="one-time-code"
-            inputmode="numeric"
-            autocapitalize="none"
-            spellcheck="false"
-            required
-            maxlength="16"
-            aria-invalid=${invalid}
-            aria-describedby=${describedBy}
-            data-autofocus
-          />`;
+    const disabled = busy ? 'true' : 'false';
+    const others = data.methods.filter((other) => other !== method);
+    const switches = others.map(
+      (other) => html`<button class="lf-link" type="button" @click=${() => this.handleSwitch(other)}>${t(`action_use_${other}`)}</button>`,
+    );
     const days = data.rememberDays;
+    // The passkey needs one button; a code needs its field, and may remember the device.
+    const body =
+      method === 'passkey'
+        ? html`<button class="lf-button" type="button" aria-disabled=${disabled} aria-describedby=${describedBy} @click=${this.handlePasskey} data-autofocus>
+              ${this.waiting ? t('passkey_waiting') : t('action_use_passkey')}
+            </button>
+            ${fieldError(t, error, ids.error)}`
+        : html`<div class="lf-field">
+              ${recovery
+                ? html`<label class="lf-label" for=${ids.code}>${t('label_recovery_code')}</label>
+                    <input
+                      class="lf-input"
+                      id=${ids.code}
+                      name="recovery-code"
+                      type="text"
+                      autocomplete="off"
+                      autocapitalize="characters"
+                      spellcheck="false"
+                      required
+                      maxlength="64"
+                      aria-invalid=${invalid}
+                      aria-describedby=${describedBy}
+                      data-autofocus
+                    />`
+                : html`<label class="lf-label" for=${ids.code}>${t('label_code')}</label>
+                    <input
+                      class="lf-input"
+                      id=${ids.code}
+                      name="code"
+                      type="text"
+                      autocomplete="one-time-code"
+                      inputmode="numeric"
+                      autocapitalize="none"
+                      spellcheck="false"
+                      required
+                      maxlength="16"
+                      aria-invalid=${invalid}
+                      aria-describedby=${describedBy}
+                      data-autofocus
+                    />`}
+              ${fieldError(t, error, ids.error)}
+            </div>
+            ${typeof days === 'number'
+              ? html`<div class="lf-checkbox">
+                  <input id=${ids.remember} name="remember" type="checkbox" aria-describedby=${ids.note} />
+                  <label for=${ids.remember}>${t('remember_device', { days })}</label>
+                  <p class="lf-note" id=${ids.note}>${t('remember_device_note')}</p>
+                </div>`
+              : nothing}
+            <button class="lf-button" type="submit" aria-disabled=${disabled}>${busy ? t('busy') : t('action_verify')}</button>`;
+    const intro = method === 'passkey' ? 'intro_passkey' : !recovery ? 'intro_totp' : others.length ? 'intro_recovery' : 'intro_recovery_only';
     return html`
-      <form class="lf-form" novalidate aria-labelledby=${ids.title} aria-busy=${busy ? 'true' : 'false'} @submit=${this.handleSubmit}>
+      <form class="lf-form" novalidate aria-labelledby=${ids.title} aria-busy=${disabled} @submit=${this.handleSubmit}>
         <h2 class="lf-title" id=${ids.title}>${t('title_second_factor')}</h2>
-        <p class="lf-intro">${t(!recovery ? 'intro_totp' : hasTotp ? 'intro_recovery' : 'intro_recovery_only')}</p>
-        <div class="lf-field">${field} ${fieldError(t, error, ids.error)}</div>
-        ${typeof days === 'number'
-          ? html`<div class="lf-checkbox">
-              <input id=${ids.remember} name="remember" type="checkbox" aria-describedby=${ids.note} />
-              <label for=${ids.remember}>${t('remember_device', { days })}</label>
-              <p class="lf-note" id=${ids.note}>${t('remember_device_note')}</p>
-            </div>`
-          : nothing}
-        <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy ? t('busy') : t('action_verify')}</button>
-        ${hasTotp && data.methods.includes('recovery_code')
-          ? html`<button class="lf-link" type="button" @click=${this.handleSwitch}>
-              ${recovery ? t('action_use_totp') : t('action_use_recovery')}
-            </button>`
-          : nothing}
+        <p class="lf-intro">${t(intro)}</p>
+        ${body} ${switches}
       </form>
     `;
   }
 
-  private handleSwitch(): void {
-    this.useRecovery = !this.recovery;
+  private handleSwitch(method: SecondFactorMethod): void {
+    this.chosen = method;
     // The error belonged to the other form's field.
     this.localError = this.serverError = undefined;
     // Take the person straight to the field they switched to.
     this.focusField = true;
   }
 
+  private handlePasskey(): void {
+    if (!this.busy) this.dispatchEvent(new StepIntentEvent('passkey', {}, true));
+  }
+
   private handleSubmit(event: SubmitEvent): void {
     event.preventDefault();
     if (this.busy) return;
-    const recovery = this.recovery;
+    const recovery = this.method === 'recovery_code';
     const input = this.querySelector<HTMLInputElement>('input[data-autofocus]')!;
     const code = recovery ? input.value.trim() : normalizeCode(input.value);
     if (!code) {

@@ -11,7 +11,8 @@ import { fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
  * @summary Authenticator-app set-up: scan the QR code (or type the key), then
  * prove it worked with the first code.
  * @event lf-intent - `totp` with `{ code }` (spaces and dashes removed); `cancel`
- * to skip set-up, offered only when it is not required.
+ * to skip set-up, offered only when it is not required; `use-passkey` to set up
+ * a passkey instead, offered when `actions` has it.
  */
 @customElement('lf-totp-setup-step')
 export class TotpSetupStep extends LitElement {
@@ -25,6 +26,8 @@ export class TotpSetupStep extends LitElement {
     required: true,
     reason: 'enable',
   };
+  /** What the server accepts now: `use-passkey` offers a passkey instead of the app. */
+  @property({ attribute: false }) actions: StepMap['totp-setup']['actions'][] = [];
   /** The error on the code field, if the last attempt failed. */
   @property({ attribute: false }) error: ClientError | undefined;
   /** True while a request runs: the form ignores submits and says so. */
@@ -97,6 +100,9 @@ export class TotpSetupStep extends LitElement {
           ${fieldError(t, error, ids.error)}
         </div>
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy ? t('busy') : t('action_continue')}</button>
+        ${this.actions.includes('use-passkey')
+          ? html`<button class="lf-link" type="button" @click=${this.handleUsePasskey}>${t('action_use_passkey_instead')}</button>`
+          : nothing}
         ${data.required ? nothing : html`<button class="lf-link" type="button" @click=${this.handleCancel}>${t('action_cancel')}</button>`}
       </form>
     `;
@@ -104,6 +110,10 @@ export class TotpSetupStep extends LitElement {
 
   private handleCopy(): void {
     void this.clipboard.copy(this.data.secret, this.querySelector('.lf-secret'));
+  }
+
+  private handleUsePasskey(): void {
+    if (!this.busy) this.dispatchEvent(new StepIntentEvent('use-passkey'));
   }
 
   private handleCancel(): void {
