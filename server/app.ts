@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './log.js';
 import { devRoutes } from './routes/dev.js';
 import { deviceRoutes } from './routes/devices.js';
 import { flowRoutes } from './routes/flows.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -78,6 +79,7 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
   app.route('/api/flows', flowRoutes(context));
   app.route('/api/session', sessionRoutes(context));
   app.route('/api/devices', deviceRoutes(context));
+  app.route('/api/passkeys', passkeyRoutes(context));
   app.route('/api/health', healthRoutes(context));
   app.route('/.well-known', wellKnownRoutes(context));
   // The dev outbox shows mail meant for people: never in production.

@@ -63,6 +63,10 @@ const SETTINGS = {
   mfaRemindLaterLogins: 'MFA_REMIND_LATER_LOGINS',
   rememberDeviceDays: 'REMEMBER_DEVICE_DAYS',
   secretKey: 'SECRET_KEY',
+  passkeys: 'PASSKEYS',
+  rpId: 'RP_ID',
+  webauthnOrigins: 'WEBAUTHN_ORIGINS',
+  passkeyUserVerification: 'PASSKEY_USER_VERIFICATION',
   demoUser: 'DEMO_USER',
   demoPassword: 'DEMO_PASSWORD',
 } as const;
@@ -136,6 +140,21 @@ const schema = z.object({
       return key;
     })
     .optional(),
+  /** Offer passkeys (WebAuthn): sign-in, second factor, set-up. */
+  passkeys: bool.default(true),
+  /**
+   * WebAuthn relying-party id: the host pages' registrable domain (WebAuthn
+   * Level 3 §5.1.2). Defaults to PUBLIC_URL's host name; a widget embedded on
+   * app.example.com with the API on auth.example.com needs `example.com`.
+   */
+  rpId: z
+    .string()
+    .regex(/^(localhost|([a-z0-9-]+\.)+[a-z]{2,})$/i, 'expected a domain name such as example.com')
+    .optional(),
+  /** Origins whose ceremonies are accepted (WebAuthn Level 3 §7.1 step 9); default PUBLIC_URL and ALLOWED_ORIGINS. */
+  webauthnOrigins: csv.pipe(z.array(origin)).optional(),
+  /** `required` (default): a passkey must verify the person (face, fingerprint, PIN) and then counts as two factors. */
+  passkeyUserVerification: z.enum(['required', 'preferred']).default('required'),
   demoUser: z.string().email().default('demo@example.com'),
   demoPassword: z.string().optional(),
 });
@@ -143,9 +162,11 @@ const schema = z.object({
 type Parsed = z.infer<typeof schema>;
 
 /** The resolved settings, read once at start-up. */
-export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir'> {
+export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir' | 'rpId' | 'webauthnOrigins'> {
   publicUrl: string;
   dataDir: string;
+  rpId: string;
+  webauthnOrigins: string[];
   /** Checks an address against `trustedProxies`. */
   trustedProxyList: BlockList;
 }
@@ -189,5 +210,7 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (parsed.env === 'production' && !publicUrl.startsWith('https://')) {
     throw new ConfigError(`Invalid setting PUBLIC_URL=${JSON.stringify(publicUrl)}: production needs an https:// origin`);
   }
-  return { ...parsed, publicUrl, dataDir: resolve(parsed.dataDir), trustedProxyList };
+  const rpId = parsed.rpId ?? new URL(publicUrl).hostname;
+  const webauthnOrigins = parsed.webauthnOrigins ?? [publicUrl, ...parsed.allowedOrigins];
+  return { ...parsed, publicUrl, dataDir: resolve(parsed.dataDir), trustedProxyList, rpId, webauthnOrigins };
 }

@@ -57,12 +57,12 @@ export interface StepDefinition<S> {
   view(state: S, app: AppContext): Record<string, unknown>;
   actions: Record<string, ActionDefinition<S, any>>;
   /** Actions of this step that the current state does not offer (e.g. no `cancel` when set-up is required). */
-  unavailable?(state: S): string[];
+  unavailable?(state: S, app: AppContext): string[];
 }
 
 export interface FlowDefinition<S> {
   kind: FlowKind;
-  initial(): { step: string; state: S };
+  initial(app: AppContext): Promise<{ step: string; state: S }>;
   steps: Record<string, StepDefinition<S>>;
 }
 
@@ -82,9 +82,9 @@ export interface ActionOutcome {
 const FLOW_ID_BYTES = 24;
 
 /** The actions a step offers in this state. Own keys only: `constructor` or `__proto__` never name an action. */
-function availableActions<S>(stepDefinition: StepDefinition<S> | undefined, state: S): string[] {
+function availableActions<S>(app: AppContext, stepDefinition: StepDefinition<S> | undefined, state: S): string[] {
   if (!stepDefinition) return [];
-  const hidden = new Set(stepDefinition.unavailable?.(state) ?? []);
+  const hidden = new Set(stepDefinition.unavailable?.(state, app) ?? []);
   return Object.keys(stepDefinition.actions).filter((name) => !hidden.has(name));
 }
 
@@ -96,7 +96,7 @@ function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, s
     kind: definition.kind,
     step,
     data: stepDefinition.view(state, app),
-    actions: availableActions(stepDefinition, state),
+    actions: availableActions(app, stepDefinition, state),
     expiresAt,
     ...(error ? { error } : {}),
   } as FlowState;
@@ -106,7 +106,7 @@ function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, s
 export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>): Promise<FlowState> {
   const now = app.now();
   const id = randomToken(FLOW_ID_BYTES);
-  const { step, state } = definition.initial();
+  const { step, state } = await definition.initial(app);
   const expiresAt = now + app.config.flowTtlMinutes * 60_000;
   await app.db
     .insertInto('flows')
@@ -148,7 +148,7 @@ export async function runAction<S>(
 
   // Own properties only: an action named `constructor` or `__proto__` must not reach Object.prototype.
   const stepDefinition = definition.steps[row.step];
-  const actionDefinition = availableActions(stepDefinition, state).includes(actionName) ? stepDefinition!.actions[actionName] : undefined;
+  const actionDefinition = availableActions(app, stepDefinition, state).includes(actionName) ? stepDefinition!.actions[actionName] : undefined;
   if (!actionDefinition) return again({ code: 'action_not_allowed' });
   const parsed = actionDefinition.input.safeParse(body ?? {});
   if (!parsed.success) {

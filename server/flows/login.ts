@@ -13,12 +13,11 @@ import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
 import { createSession } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
-import type { SecondFactorMethod } from './protocol.js';
+import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
+import { PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254 characters. */
 const MAX_EMAIL_LENGTH = 254;
-
-type SetupReason = 'enable' | 'required' | 'recovered';
 
 interface LoginState {
   email?: string;
@@ -35,6 +34,10 @@ interface LoginState {
   setup?: { credentialId: string; sealedSecret: string; reason: SetupReason };
   /** The new recovery code, sealed, until the person confirms they saved it. */
   sealedRecoveryCode?: string;
+  /** The passkey sign-in ceremony this step offers; replaced after every attempt, so its challenge is single use. */
+  passkeyRequest?: PublicKeyCredentialRequestOptionsJSON;
+  /** The passkey registration ceremony at `passkey-setup`; replaced after every attempt. */
+  passkeyCreation?: PublicKeyCredentialCreationOptionsJSON;
 }
 
 type Context = ActionContext<LoginState>;
@@ -53,6 +56,54 @@ export const emailSchema = z
 
 const codeInput = z.object({ code: z.string().max(64), remember: z.boolean().optional() }).strict();
 
+/** A WebAuthn response as the browser library serialises it; @simplewebauthn/server checks its contents. */
+const webauthnResponse = z
+  .object({
+    id: z.string().min(1).max(1024),
+    rawId: z.string().min(1).max(1024),
+    type: z.literal('public-key'),
+    response: z.record(z.string(), z.unknown()),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+    authenticatorAttachment: z.string().max(32).optional(),
+  })
+  .passthrough();
+const assertionInput = z.object({ response: webauthnResponse, remember: z.boolean().optional() }).strict();
+
+/** Fresh discoverable-credential options for a step that offers passkey sign-in (none when passkeys are off). */
+async function offerPasskey(app: AppContext, state: LoginState, userId?: string): Promise<LoginState> {
+  if (!app.config.passkeys) return state;
+  return { ...state, passkeyRequest: await passkeyRequestOptions(app.db, app.config, userId ? { userId } : {}) };
+}
+
+/** The step again with the refusal and a new ceremony: a challenge never verifies twice (WebAuthn Level 3 §13.4.3). */
+async function passkeyRefused(app: AppContext, step: string, state: LoginState, error: unknown, userId?: string): Promise<Transition<LoginState>> {
+  if (!(error instanceof PasskeyError)) throw error;
+  app.log.log('info', 'passkey refused', { event: 'passkey.refused', reason: error.refusal, detail: error.message.slice(0, 200) });
+  return { step, state: await offerPasskey(app, state, userId), error: { code: error.refusal } };
+}
+
+/**
+ * Passwordless sign-in with a discoverable passkey. With user verification it
+ * counts as both factors; without, as the first only, and the rest of the
+ * sign-in follows as after a password. `email`, when the person typed one,
+ * must be the passkey owner's.
+ */
+async function signInWithPasskey(context: Context, step: string, response: AuthenticationResponseJSON, email?: string): Promise<Transition<LoginState>> {
+  const { app, state, now } = context;
+  const expectedChallenge = state.passkeyRequest?.challenge;
+  if (!expectedChallenge) return passkeyRefused(app, step, state, new PasskeyError('passkey_failed', 'no ceremony offered'));
+  try {
+    const assertion = await verifyPasskeyAssertion(app.db, app.config, { response, expectedChallenge, now });
+    const user = await app.db.selectFrom('users').select(['id', 'email']).where('id', '=', assertion.userId).executeTakeFirstOrThrow();
+    if (email !== undefined && user.email !== email) throw new PasskeyError('passkey_unknown', 'passkey of another account');
+    const next: Context = { ...context, state: { ...state, email: user.email, userId: user.id, passkeyRequest: undefined } };
+    if (assertion.userVerified) return { ...(await finish(next, ['hwk', 'mfa'])), userId: user.id };
+    return { ...(await afterPassword(next, undefined, 'hwk')), userId: user.id };
+  } catch (error) {
+    return passkeyRefused(app, step, state, error);
+  }
+}
+
 function rateWindow(app: AppContext): number {
   return app.config.rateWindowMinutes * 60_000;
 }
@@ -65,14 +116,20 @@ export function mfaRequiredNow(app: AppContext, now: number): boolean {
 
 /** The second factors a user can present: a confirmed authenticator app, an unused recovery or support code. */
 async function secondFactorMethods(app: AppContext, userId: string): Promise<SecondFactorMethod[]> {
-  const totp = await app.db
-    .selectFrom('credentials')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('type', '=', 'totp')
-    .where('confirmed_at', 'is not', null)
-    .executeTakeFirst();
-  const methods: SecondFactorMethod[] = totp ? ['totp'] : [];
+  const types = new Set(
+    (
+      await app.db
+        .selectFrom('credentials')
+        .select('type')
+        .where('user_id', '=', userId)
+        .where('confirmed_at', 'is not', null)
+        .execute()
+    ).map((r) => r.type),
+  );
+  // A passkey first: after set-up, signing in takes one tap or a fingerprint.
+  const methods: SecondFactorMethod[] = [];
+  if (app.config.passkeys && types.has('passkey')) methods.push('passkey');
+  if (types.has('totp')) methods.push('totp');
   if (await hasUnusedRecoveryCode(app.db, userId)) methods.push('recovery_code');
   return methods;
 }
@@ -120,6 +177,23 @@ async function startSetup({ app, state, now }: Context, reason: SetupReason): Pr
   return { step: 'totp-setup', state: { ...state, setup: { credentialId, sealedSecret, reason } } };
 }
 
+/**
+ * A second factor was just added: remembered devices end (a 2FA change), and a
+ * new recovery code replaces any old one, shown at the next step.
+ */
+async function enrolled({ app, state, now }: Context, amr: string[]): Promise<Transition<LoginState>> {
+  const userId = state.userId!;
+  await forgetDevices(app.db, userId, now);
+  const recoveryCode = await issueRecoveryCode(app.db, { userId, kind: 'recovery', now });
+  app.log.log('info', 'second factor added', { event: 'mfa.enrolled', userId, amr: amr.join(' ') });
+  const { setup: _done, passkeyCreation: _ceremony, ...rest } = state;
+  const firstFactor = state.amr?.[0] === 'hwk' ? 'hwk' : 'pwd';
+  return {
+    step: 'recovery-code',
+    state: { ...rest, amr: [firstFactor, ...amr.slice(1)], sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) },
+  };
+}
+
 /** Completes the flow: the session (and a remembered-device token) are issued as the flow is consumed. */
 async function finish({ app, state, request, now }: Context, amr: string[]): Promise<Transition<LoginState>> {
   const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', state.userId!).executeTakeFirstOrThrow();
@@ -154,20 +228,22 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
 }
 
 /** After the password: a second factor, a remembered device, the 2FA prompt, required set-up, or done. */
-async function afterPassword(context: Context, deviceToken: string | undefined): Promise<Transition<LoginState>> {
+async function afterPassword(context: Context, deviceToken: string | undefined, firstFactor: 'pwd' | 'hwk' = 'pwd'): Promise<Transition<LoginState>> {
   const { app, state, now } = context;
   const userId = state.userId!;
-  const methods = await secondFactorMethods(app, userId);
+  // A passkey that did not verify the person is one factor; it cannot also be the second.
+  const methods = (await secondFactorMethods(app, userId)).filter((m) => firstFactor === 'pwd' || m !== 'passkey');
   if (methods.length > 0) {
-    if (deviceToken && app.config.rememberDeviceDays > 0 && methods.includes('totp')) {
+    if (deviceToken && app.config.rememberDeviceDays > 0 && methods.some((m) => m !== 'recovery_code')) {
       // A remembered device skips only the second factor; the token rotates on every use.
       const expiresAt = await spendRememberedDevice(app.db, { userId, token: deviceToken, now });
-      if (expiresAt !== null) return finish({ ...context, state: { ...state, remember: true, deviceExpiresAt: expiresAt } }, ['pwd']);
+      if (expiresAt !== null) return finish({ ...context, state: { ...state, remember: true, deviceExpiresAt: expiresAt } }, [firstFactor]);
     }
-    return { step: 'second-factor', state: { ...state, methods } };
+    const offered = methods.includes('passkey') ? await offerPasskey(app, state, userId) : state;
+    return { step: 'second-factor', state: { ...offered, methods } };
   }
   if (mfaRequiredNow(app, now)) return startSetup(context, 'required');
-  if (app.config.mfaRequiredFrom === null) return finish(context, ['pwd']);
+  if (app.config.mfaRequiredFrom === null) return finish(context, [firstFactor]);
   // "Remind me later" holds for a number of logins; each login spends one, atomically.
   const snoozed = await app.db
     .updateTable('users')
@@ -175,8 +251,8 @@ async function afterPassword(context: Context, deviceToken: string | undefined):
     .where('id', '=', userId)
     .where('mfa_snooze', '>', 0)
     .executeTakeFirst();
-  if (Number(snoozed.numUpdatedRows) === 1) return finish(context, ['pwd']);
-  return { step: 'mfa-prompt', state };
+  if (Number(snoozed.numUpdatedRows) === 1) return finish(context, [firstFactor]);
+  return { step: 'mfa-prompt', state: { ...state, amr: [firstFactor] } };
 }
 
 /**
@@ -187,29 +263,39 @@ async function afterPassword(context: Context, deviceToken: string | undefined):
  */
 export const loginFlow: FlowDefinition<LoginState> = {
   kind: 'login',
-  initial: () => ({ step: 'email', state: {} }),
+  initial: async (app) => ({ step: 'email', state: await offerPasskey(app, {}) }),
   steps: {
     email: {
-      view: (state) => (state.email ? { email: state.email } : {}),
+      view: (state) => ({ ...(state.email ? { email: state.email } : {}), ...(state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}) }),
+      unavailable: (state) => (state.passkeyRequest ? [] : ['passkey']),
       actions: {
         email: action({
           input: z.object({ email: z.string().max(1024) }),
-          async run(_, input) {
+          async run({ app, state }, input) {
             const email = emailSchema.safeParse(input.email);
             if (!email.success) {
-              return { step: 'email', state: { email: input.email.slice(0, MAX_EMAIL_LENGTH) }, error: { code: 'invalid_email', field: 'email' } };
+              return { step: 'email', state: { ...state, email: input.email.slice(0, MAX_EMAIL_LENGTH) }, error: { code: 'invalid_email', field: 'email' } };
             }
-            return { step: 'password', state: { email: email.data } };
+            return { step: 'password', state: await offerPasskey(app, { email: email.data }) };
           },
+        }),
+        passkey: action({
+          input: assertionInput,
+          run: (context, { response }) => signInWithPasskey(context, 'email', response as unknown as AuthenticationResponseJSON),
         }),
       },
     },
     password: {
-      view: (state) => ({ email: state.email }),
+      view: (state) => ({ email: state.email, ...(state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}) }),
+      unavailable: (state) => (state.passkeyRequest ? [] : ['passkey']),
       actions: {
         back: action({
           input: z.object({}).strict(),
-          run: async ({ state }) => ({ step: 'email', state }),
+          run: async ({ app, state }) => ({ step: 'email', state: await offerPasskey(app, { email: state.email! }) }),
+        }),
+        passkey: action({
+          input: assertionInput,
+          run: (context, { response }) => signInWithPasskey(context, 'password', response as unknown as AuthenticationResponseJSON, context.state.email),
         }),
         password: action({
           input: z.object({ password: z.string().min(1).max(4096), device: z.string().max(128).optional() }).strict(),
@@ -250,9 +336,35 @@ export const loginFlow: FlowDefinition<LoginState> = {
       },
     },
     'second-factor': {
-      view: (state, app) => ({ methods: state.methods ?? [], rememberDays: app.config.rememberDeviceDays > 0 ? app.config.rememberDeviceDays : null }),
-      unavailable: (state) => [...(state.methods?.includes('totp') ? [] : ['totp']), ...(state.methods?.includes('recovery_code') ? [] : ['recovery-code'])],
+      view: (state, app) => ({
+        methods: state.methods ?? [],
+        rememberDays: app.config.rememberDeviceDays > 0 ? app.config.rememberDeviceDays : null,
+        ...(state.methods?.includes('passkey') && state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}),
+      }),
+      unavailable: (state) => [
+        ...(state.methods?.includes('totp') ? [] : ['totp']),
+        ...(state.methods?.includes('recovery_code') ? [] : ['recovery-code']),
+        ...(state.methods?.includes('passkey') ? [] : ['passkey']),
+      ],
       actions: {
+        passkey: action({
+          input: assertionInput,
+          async run(context, { response, remember }) {
+            const { app, state, now } = context;
+            const userId = state.userId!;
+            try {
+              await verifyPasskeyAssertion(app.db, app.config, {
+                response: response as unknown as AuthenticationResponseJSON,
+                expectedChallenge: state.passkeyRequest!.challenge,
+                userId,
+                now,
+              });
+            } catch (error) {
+              return passkeyRefused(app, 'second-factor', state, error, userId);
+            }
+            return finish({ ...context, state: { ...state, passkeyRequest: undefined, remember: remember === true } }, ['pwd', 'hwk', 'mfa']);
+          },
+        }),
         totp: action({
           input: codeInput,
           async run(context, { code, remember }) {
@@ -310,8 +422,16 @@ export const loginFlow: FlowDefinition<LoginState> = {
         const uri = totpUri({ secret, issuer, account });
         return { qr: totpQr(uri), secret, uri, issuer, account, required: setup.reason !== 'enable', reason: setup.reason };
       },
-      unavailable: (state) => (state.setup?.reason === 'enable' ? [] : ['cancel']),
+      unavailable: (state, app) => [...(state.setup?.reason === 'enable' ? [] : ['cancel']), ...(app.config.passkeys ? [] : ['use-passkey'])],
       actions: {
+        'use-passkey': action({
+          input: z.object({}).strict(),
+          async run({ app, state }) {
+            const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', state.userId!).executeTakeFirstOrThrow();
+            const passkeyCreation = await passkeyCreationOptions(app.db, app.config, { userId: user.id, email: user.email, name: user.name });
+            return { step: 'passkey-setup', state: { ...state, passkeyCreation } };
+          },
+        }),
         totp: action({
           input: z.object({ code: z.string().max(64) }).strict(),
           async run(context, { code }) {
@@ -333,15 +453,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             ) === 1;
             if (!confirmed) return { step: 'totp-setup', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
             await clearRateLimit(app.db, key);
-            // A 2FA change ends remembered devices; the new recovery code replaces any old one.
-            await forgetDevices(app.db, userId, now);
-            const recoveryCode = await issueRecoveryCode(app.db, { userId, kind: 'recovery', now });
-            app.log.log('info', 'authenticator added', { event: 'mfa.enrolled', userId });
-            const { setup: _done, ...rest } = state;
-            return {
-              step: 'recovery-code',
-              state: { ...rest, amr: ['pwd', 'otp', 'mfa'], sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) },
-            };
+            return enrolled(context, ['pwd', 'otp', 'mfa']);
           },
         }),
         cancel: action({
@@ -349,6 +461,53 @@ export const loginFlow: FlowDefinition<LoginState> = {
           async run({ app, state }) {
             await app.db.deleteFrom('credentials').where('id', '=', state.setup!.credentialId).where('confirmed_at', 'is', null).execute();
             const { setup: _cancelled, ...rest } = state;
+            return { step: 'mfa-prompt', state: rest };
+          },
+        }),
+      },
+    },
+    'passkey-setup': {
+      view: (state) => ({
+        options: state.passkeyCreation!,
+        suggestedName: 'Passkey',
+        required: state.setup!.reason !== 'enable',
+        reason: state.setup!.reason,
+      }),
+      unavailable: (state) => (state.setup?.reason === 'enable' ? [] : ['cancel']),
+      actions: {
+        register: action({
+          input: z.object({ response: webauthnResponse, name: z.string().max(64) }).strict(),
+          async run(context, { response, name }) {
+            const { app, state, now } = context;
+            const userId = state.userId!;
+            try {
+              await registerPasskey(app.db, app.config, {
+                response: response as unknown as RegistrationResponseJSON,
+                expectedChallenge: state.passkeyCreation!.challenge,
+                userId,
+                name,
+                now,
+              });
+            } catch (error) {
+              if (!(error instanceof PasskeyError)) throw error;
+              const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', userId).executeTakeFirstOrThrow();
+              const passkeyCreation = await passkeyCreationOptions(app.db, app.config, { userId, email: user.email, name: user.name });
+              return { step: 'passkey-setup', state: { ...state, passkeyCreation }, error: { code: error.refusal } };
+            }
+            // The passkey replaces the authenticator set-up that was offered.
+            await app.db.deleteFrom('credentials').where('id', '=', state.setup!.credentialId).where('confirmed_at', 'is', null).execute();
+            return enrolled(context, ['pwd', 'hwk', 'mfa']);
+          },
+        }),
+        'use-totp': action({
+          input: z.object({}).strict(),
+          run: async ({ state }) => ({ step: 'totp-setup', state: { ...state, passkeyCreation: undefined } }),
+        }),
+        cancel: action({
+          input: z.object({}).strict(),
+          async run({ app, state }) {
+            await app.db.deleteFrom('credentials').where('id', '=', state.setup!.credentialId).where('confirmed_at', 'is', null).execute();
+            const { setup: _cancelled, passkeyCreation: _ceremony, ...rest } = state;
             return { step: 'mfa-prompt', state: rest };
           },
         }),

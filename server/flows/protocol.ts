@@ -2,10 +2,30 @@
  * The flow protocol: what the API sends and the widget renders. Components
  * import these types (type-only), so this file imports nothing at run time.
  */
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
 import type { ErrorBody, ErrorCode } from '../errors.js';
 import type { PasswordRule } from '../factors/password.js';
 
 export type { ErrorBody, ErrorCode, PasswordRule };
+export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
+
+/**
+ * Options for a passkey sign-in ceremony (`navigator.credentials.get`), made
+ * for this flow: the challenge is single use and lives five minutes. At the
+ * `email` step they serve passkey autofill (conditional mediation); at
+ * `password` a "sign in with a passkey" button; both list no credentials
+ * (discoverable passkeys), so they reveal nothing about the account. At
+ * `second-factor` they list the person's passkeys. Body of the `passkey`
+ * action: `{ response }`, the ceremony's AuthenticationResponseJSON.
+ */
+export interface PasskeyRequest {
+  options: PublicKeyCredentialRequestOptionsJSON;
+}
 
 /** The kinds of flow `POST /api/flows/{kind}` starts. */
 export type FlowKind = 'login';
@@ -41,7 +61,7 @@ export interface SessionGrant {
 }
 
 /** Second factors a person can use at the `second-factor` step. */
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'passkey' | 'recovery_code';
 
 /** A QR code drawn by the server: an SVG path over a square of `size` modules (quiet zone included). */
 export interface QrCode {
@@ -50,18 +70,25 @@ export interface QrCode {
   path: string;
 }
 
+/** Why 2FA set-up is shown: the person chose it, policy requires it, or a recovery code was just used. */
+export type SetupReason = 'enable' | 'required' | 'recovered';
+
 /** Each step's name, the data it renders and the actions it accepts. */
 export interface StepMap {
-  email: { data: { email?: string }; actions: 'email' };
-  /** Body of `password`: `{ password, device? }`, `device` being a stored remember-device token. */
-  password: { data: { email: string }; actions: 'password' | 'back' };
+  /** `passkey` is present when passkeys are on: run conditional mediation (autofill) with it. */
+  email: { data: { email?: string; passkey?: PasskeyRequest }; actions: 'email' | 'passkey' };
+  /**
+   * Body of `password`: `{ password, device? }`, `device` being a stored
+   * remember-device token. `passkey` offers passwordless sign-in instead.
+   */
+  password: { data: { email: string; passkey?: PasskeyRequest }; actions: 'password' | 'back' | 'passkey' };
   /**
    * The second factor. Bodies: `totp` `{ code, remember? }`, `recovery-code`
    * `{ code, remember? }`. `rememberDays` is null when remembering devices is off.
    */
   'second-factor': {
-    data: { methods: SecondFactorMethod[]; rememberDays: number | null };
-    actions: 'totp' | 'recovery-code';
+    data: { methods: SecondFactorMethod[]; rememberDays: number | null; passkey?: PasskeyRequest };
+    actions: 'totp' | 'recovery-code' | 'passkey';
   };
   /**
    * "Add an extra layer of security": enable 2FA now, or later. `requiredFrom`
@@ -75,8 +102,20 @@ export interface StepMap {
    * Body of `totp`: `{ code }`.
    */
   'totp-setup': {
-    data: { qr: QrCode; secret: string; uri: string; issuer: string; account: string; required: boolean; reason: 'enable' | 'required' | 'recovered' };
-    actions: 'totp' | 'cancel';
+    data: { qr: QrCode; secret: string; uri: string; issuer: string; account: string; required: boolean; reason: SetupReason };
+    /** `use-passkey` (when passkeys are on) switches to `passkey-setup`. */
+    actions: 'totp' | 'cancel' | 'use-passkey';
+  };
+  /**
+   * Registering a passkey (face ID, fingerprint, Windows Hello, security key)
+   * as the second factor, the choice beside the authenticator app. Run
+   * `navigator.credentials.create` with `options`, then post `register`
+   * `{ response, name }` (`name` as the person typed it, defaulting to
+   * `suggestedName`). `use-totp` goes back to the authenticator app.
+   */
+  'passkey-setup': {
+    data: { options: PublicKeyCredentialCreationOptionsJSON; suggestedName: string; required: boolean; reason: SetupReason };
+    actions: 'register' | 'use-totp' | 'cancel';
   };
   /** The one-time recovery code, shown once. Body of `confirm`: `{ saved: true }`. */
   'recovery-code': { data: { code: string }; actions: 'confirm' };

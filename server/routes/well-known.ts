@@ -8,5 +8,10 @@ export function wellKnownRoutes(app: AppContext): Hono {
     c.header('Cache-Control', 'public, max-age=300');
     return c.json(await app.keys.jwks());
   });
+  // WebAuthn Level 3 §5.11: the origins that may use this RP ID beside its own.
+  routes.get('/webauthn', (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json({ origins: app.config.webauthnOrigins });
+  });
   return routes;
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 
-const ALLOW_METHODS = 'GET, POST, DELETE';
+const ALLOW_METHODS = 'GET, POST, PATCH, DELETE';
 const ALLOW_HEADERS = 'Content-Type, Authorization';
 const EXPOSE_HEADERS = 'Retry-After, X-Request-Id';
 /** Browsers cap this (Chromium at 2 hours); ten minutes keeps a changed allowlist quick to take effect. */

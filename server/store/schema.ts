@@ -16,6 +16,8 @@ export interface UsersTable {
   status: 'active' | 'invited' | 'disabled';
   /** Logins left before the 2FA prompt shows again ("remind me later"). */
   mfa_snooze: Generated<number>;
+  /** The WebAuthn user handle (random, not the email); set at the first passkey. */
+  webauthn_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -95,7 +97,7 @@ export interface SigningKeysTable {
 export interface CredentialsTable {
   id: string;
   user_id: string;
-  type: 'totp';
+  type: 'totp' | 'passkey';
   /** The TOTP shared secret, sealed with the server's secret key. */
   secret: string | null;
   name: string;
@@ -104,6 +106,26 @@ export interface CredentialsTable {
   last_used_at: number | null;
   /** The last accepted TOTP time step; codes of this step or older are refused. */
   last_step: number | null;
+  /** Passkeys: the credential id (base64url), unique across all users. */
+  credential_id: string | null;
+  /** Passkeys: the COSE public key, base64url. */
+  public_key: string | null;
+  /** Passkeys: the signature counter last seen (WebAuthn Level 3 §6.1.1). */
+  counter: number | null;
+  /** Passkeys: JSON array of transports the authenticator reported. */
+  transports: string | null;
+  /** Passkeys: backup eligible and backed up ("synced") per the BE/BS flags. */
+  backed_up: number | null;
+  device_type: string | null;
+  /** When a counter went backwards: a sign the authenticator may be cloned (§6.1.1). */
+  counter_regressed_at: number | null;
+}
+
+/** Passkey registration challenges issued outside a flow (from a signed-in session). */
+export interface WebauthnChallengesTable {
+  challenge: string;
+  user_id: string;
+  expires_at: number;
 }
 
 /** One-time codes: the person's recovery code, or a backup code from support. */
@@ -151,6 +173,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   remembered_devices: RememberedDevicesTable;
   outbox: OutboxTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export type { Generated };
