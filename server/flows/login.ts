@@ -14,7 +14,7 @@ import { seal, unseal } from '../security/secrets.js';
 import { createSession } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
-import { PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
+import { CEREMONY_TIMEOUT_MS, PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254 characters. */
 const MAX_EMAIL_LENGTH = 254;
@@ -38,6 +38,8 @@ interface LoginState {
   passkeyRequest?: PublicKeyCredentialRequestOptionsJSON;
   /** The passkey registration ceremony at `passkey-setup`; replaced after every attempt. */
   passkeyCreation?: PublicKeyCredentialCreationOptionsJSON;
+  /** When the current ceremony's challenge was issued: it lives five minutes. */
+  ceremonyIssuedAt?: number;
 }
 
 type Context = ActionContext<LoginState>;
@@ -72,7 +74,15 @@ const assertionInput = z.object({ response: webauthnResponse, remember: z.boolea
 /** Fresh discoverable-credential options for a step that offers passkey sign-in (none when passkeys are off). */
 async function offerPasskey(app: AppContext, state: LoginState, userId?: string): Promise<LoginState> {
   if (!app.config.passkeys) return state;
-  return { ...state, passkeyRequest: await passkeyRequestOptions(app.db, app.config, userId ? { userId } : {}) };
+  return { ...state, passkeyRequest: await passkeyRequestOptions(app.db, app.config, userId ? { userId } : {}), ceremonyIssuedAt: app.now() };
+}
+
+/** The challenge of the current ceremony, unless it is older than its five minutes (WebAuthn Level 3 §13.4.3). */
+function liveChallenge(state: LoginState, challenge: string | undefined, now: number): string {
+  if (!challenge || state.ceremonyIssuedAt === undefined || now > state.ceremonyIssuedAt + CEREMONY_TIMEOUT_MS) {
+    throw new PasskeyError('passkey_failed', 'no ceremony offered, or its challenge expired');
+  }
+  return challenge;
 }
 
 /** The step again with the refusal and a new ceremony: a challenge never verifies twice (WebAuthn Level 3 §13.4.3). */
@@ -90,9 +100,8 @@ async function passkeyRefused(app: AppContext, step: string, state: LoginState, 
  */
 async function signInWithPasskey(context: Context, step: string, response: AuthenticationResponseJSON, email?: string): Promise<Transition<LoginState>> {
   const { app, state, now } = context;
-  const expectedChallenge = state.passkeyRequest?.challenge;
-  if (!expectedChallenge) return passkeyRefused(app, step, state, new PasskeyError('passkey_failed', 'no ceremony offered'));
   try {
+    const expectedChallenge = liveChallenge(state, state.passkeyRequest?.challenge, now);
     const assertion = await verifyPasskeyAssertion(app.db, app.config, { response, expectedChallenge, now });
     const user = await app.db.selectFrom('users').select(['id', 'email']).where('id', '=', assertion.userId).executeTakeFirstOrThrow();
     if (email !== undefined && user.email !== email) throw new PasskeyError('passkey_unknown', 'passkey of another account');
@@ -355,7 +364,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             try {
               await verifyPasskeyAssertion(app.db, app.config, {
                 response: response as unknown as AuthenticationResponseJSON,
-                expectedChallenge: state.passkeyRequest!.challenge,
+                expectedChallenge: liveChallenge(state, state.passkeyRequest?.challenge, now),
                 userId,
                 now,
               });
@@ -429,7 +438,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           async run({ app, state }) {
             const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', state.userId!).executeTakeFirstOrThrow();
             const passkeyCreation = await passkeyCreationOptions(app.db, app.config, { userId: user.id, email: user.email, name: user.name });
-            return { step: 'passkey-setup', state: { ...state, passkeyCreation } };
+            return { step: 'passkey-setup', state: { ...state, passkeyCreation, ceremonyIssuedAt: app.now() } };
           },
         }),
         totp: action({
@@ -483,7 +492,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             try {
               await registerPasskey(app.db, app.config, {
                 response: response as unknown as RegistrationResponseJSON,
-                expectedChallenge: state.passkeyCreation!.challenge,
+                expectedChallenge: liveChallenge(state, state.passkeyCreation?.challenge, now),
                 userId,
                 name,
                 now,
@@ -492,7 +501,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
               if (!(error instanceof PasskeyError)) throw error;
               const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', userId).executeTakeFirstOrThrow();
               const passkeyCreation = await passkeyCreationOptions(app.db, app.config, { userId, email: user.email, name: user.name });
-              return { step: 'passkey-setup', state: { ...state, passkeyCreation }, error: { code: error.refusal } };
+              return { step: 'passkey-setup', state: { ...state, passkeyCreation, ceremonyIssuedAt: now }, error: { code: error.refusal } };
             }
             // The passkey replaces the authenticator set-up that was offered.
             await app.db.deleteFrom('credentials').where('id', '=', state.setup!.credentialId).where('confirmed_at', 'is', null).execute();

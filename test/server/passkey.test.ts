@@ -191,6 +191,15 @@ describe('relying-party checks (WebAuthn Level 3 §7.2)', () => {
     assert.equal(second.error?.code, 'passkey_failed', 'the challenge was replaced after the first attempt');
   });
 
+  it('refuses a challenge older than five minutes, and offers a new one', async (t) => {
+    const { server, authenticator } = await passkeyServer(t);
+    const flow = await secondFactor(server);
+    server.clock.advance(5 * 60_000 + 1);
+    const refused = await flowOf(await act(server, flow.id, 'passkey', { response: authenticator.get(passkeyOf(flow).options) }));
+    assert.equal(refused.error?.code, 'passkey_failed');
+    assert.equal((await flowOf(await act(server, flow.id, 'passkey', { response: authenticator.get(passkeyOf(refused).options) }))).step, 'done');
+  });
+
   it('refuses a challenge from another flow', async (t) => {
     const { server, authenticator } = await passkeyServer(t);
     const a = await secondFactor(server);
