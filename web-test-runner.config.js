@@ -3,7 +3,6 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { loginFlowApiPlugin } from './test/components/api-plugin.ts';
-import { flowScriptPlugin } from './test/components/flow-script-plugin.ts';
 import { templateWhitespacePlugin } from './test/components/template-whitespace-plugin.ts';
 import { webauthnPlugin } from './test/components/webauthn-plugin.ts';
 
@@ -24,5 +23,5 @@ export default {
       },
     }),
   ],
-  plugins: [esbuildPlugin({ ts: true, tsconfig: './tsconfig.json' }), loginFlowApiPlugin(), webauthnPlugin(), flowScriptPlugin(), templateWhitespacePlugin()],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: './tsconfig.json' }), loginFlowApiPlugin(), webauthnPlugin(), templateWhitespacePlugin()],
 };

@@ -1,12 +1,15 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import { oneEvent } from '@open-wc/testing';
 import type { LoginFlow } from '../../components/index.js';
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '../../server/flows/protocol.js';
 
 export interface TestUser {
   email: string;
   password: string;
   /** The authenticator secret (base32), for users created with `{ totp: true }`. */
   secret?: string;
+  /** Real creation options for this user, for users created with `{ passkey: true }`. */
+  passkeyOptions?: PublicKeyCredentialCreationOptionsJSON;
 }
 
 /** The real API's origin (another origin than the test page). */
@@ -14,9 +17,23 @@ export function apiUrl(): Promise<string> {
   return executeServerCommand<string, undefined>('api-url');
 }
 
-/** A fresh active user in the real store, one per test; `{ totp: true }` gives them an authenticator app. */
-export function createUser(options: { totp?: boolean } = {}): Promise<TestUser> {
-  return executeServerCommand<TestUser, { totp?: boolean }>('create-user', options);
+interface UserOptions {
+  /** An authenticator app already set up. */
+  totp?: boolean;
+  /** Meets the 2FA prompt after the password (others have chosen "remind me later"). */
+  prompt?: boolean;
+  /** Comes with real passkey creation options; see `registerPasskey`. */
+  passkey?: boolean;
+}
+
+/** A fresh active user in the real store, one per test. */
+export function createUser(options: UserOptions = {}): Promise<TestUser> {
+  return executeServerCommand<TestUser, UserOptions>('create-user', options);
+}
+
+/** Registers a passkey made by the browser's virtual authenticator for `email` with the real server. */
+export function registerPasskey(email: string, response: RegistrationResponseJSON): Promise<string> {
+  return executeServerCommand<string, { email: string; response: RegistrationResponseJSON }>('register-passkey', { email, response });
 }
 
 /** The current code of an authenticator secret, computed by the test server (otpauth). */

@@ -1,12 +1,10 @@
 import { WebAuthnAbortService, browserSupportsWebAuthnAutofill, startRegistration } from '@simplewebauthn/browser';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type {
-  FlowState,
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '../../server/flows/protocol.js';
-import type { FlowScript, PostedAction } from './flow-script-plugin.js';
 import type { AuthenticatorOptions, VirtualCredential } from './webauthn-plugin.js';
 
 /** Random bytes in base64url, as a server makes challenges and user handles. */
@@ -114,19 +112,4 @@ export async function ceremonyPending(): Promise<boolean> {
 export async function untilAsked(): Promise<void> {
   await browserSupportsWebAuthnAutofill();
   await browserSupportsWebAuthnAutofill();
-}
-
-/** Makes the scripted flow API answer `<login-flow>` with these states (see flow-script-plugin.ts). */
-export function scriptFlow(script: FlowScript): Promise<unknown> {
-  return executeServerCommand<boolean, FlowScript>('flow-script', script);
-}
-
-/** The actions `<login-flow>` has posted to the scripted flow API since the script was set. */
-export function postedActions(): Promise<PostedAction[]> {
-  return executeServerCommand<PostedAction[], undefined>('flow-requests');
-}
-
-/** A flow state for the scripted API (flow id, kind and expiry filled in). */
-export function flowState<S extends FlowState['step']>(step: S, data: Extract<FlowState, { step: S }>['data'], actions: Extract<FlowState, { step: S }>['actions'], error?: FlowState['error']): FlowState {
-  return { id: 'scripted-flow', kind: 'login', step, data, actions, expiresAt: Date.now() + 15 * 60_000, ...(error ? { error } : {}) } as FlowState;
 }
