@@ -52,7 +52,8 @@ function isStoreUnavailable(error: unknown): boolean {
  * answers with a catalogue code and never a stack trace.
  */
 export function createApp({ config, db, now = Date.now, log = createLogger(config.logLevel), mailer = outboxMailer(db, now) }: AppOptions): { app: Hono; context: AppContext } {
-  const context: AppContext = { config, db, now, log, mailer, keys: new KeyRing(db, config, now), secretKey: resolveSecretKey(config.secretKey, config.dataDir) };
+  const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
+  const context: AppContext = { config, db, now, log, mailer, keys: new KeyRing(db, config, now, secretKey), secretKey };
   const origins = [config.publicUrl, ...config.allowedOrigins];
   const app = new Hono();
 

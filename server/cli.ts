@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { ApiError } from './errors.js';
 import { generatePassword } from './factors/password.js';
 import { startServer } from './serve.js';
+import { resolveSecretKey } from './security/secrets.js';
 import { KeyRing } from './security/tokens.js';
 import { openStore } from './store/index.js';
 import { migrateToLatest } from './store/migrations.js';
@@ -96,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'keys rotate': {
-        const kid = await new KeyRing(db, config, Date.now).rotate();
+        const kid = await new KeyRing(db, config, Date.now, resolveSecretKey(config.secretKey, config.dataDir)).rotate();
         console.log(`New signing key ${kid}; the previous key stays in the JWKS for ${config.jwtTtlSeconds} s.`);
         return 0;
       }

@@ -25,7 +25,7 @@ const cidr = z.string().refine(
   (value) => {
     const [address, bits] = value.split('/');
     if (!address || !isIP(address)) return false;
-    return bits === undefined || /^\d{1,3}$/.test(bits);
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 6 ? 128 : 32));
   },
   { message: 'expected an IP address or CIDR range' },
 );

@@ -25,6 +25,16 @@ export function outboxMailer(db: Db, now: () => number): Mailer {
 
 /** The security notices people receive. Plain text, English and Dutch in one mail until the user's language is known. */
 export const NOTICES = {
+  factorChanged: (appName: string, change: 'added' | 'removed'): Omit<Mail, 'to'> => ({
+    subject: `${appName}: a passkey was ${change} / er is een passkey ${change === 'added' ? 'toegevoegd' : 'verwijderd'}`,
+    text: [
+      `A passkey was ${change} ${change === 'added' ? 'to' : 'from'} your ${appName} account.`,
+      'If this was not you, contact your employer or support at once and change your password.',
+      '',
+      `Er is een passkey ${change === 'added' ? 'toegevoegd aan' : 'verwijderd van'} je ${appName}-account.`,
+      'Was jij dit niet? Neem direct contact op met je werkgever of support en wijzig je wachtwoord.',
+    ].join('\n'),
+  }),
   recoveryCodeUsed: (appName: string): Omit<Mail, 'to'> => ({
     subject: `${appName}: your recovery code was used / je herstelcode is gebruikt`,
     text: [

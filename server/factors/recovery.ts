@@ -33,11 +33,16 @@ export function normalizeRecoveryCode(input: string): string {
  */
 export async function issueRecoveryCode(db: Db, { userId, kind, now }: { userId: string; kind: 'recovery' | 'support'; now: number }): Promise<string> {
   const code = generateRecoveryCode();
-  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).where('used_at', 'is', null).execute();
-  await db
-    .insertInto('recovery_codes')
-    .values({ id: crypto.randomUUID(), user_id: userId, code_hash: sha256(normalizeRecoveryCode(code)), kind, created_at: now, used_at: null })
-    .execute();
+  // One transaction (the caller's, if it has one): concurrent issues never leave two live codes.
+  const replace = async (trx: Db) => {
+    await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+    await trx
+      .insertInto('recovery_codes')
+      .values({ id: crypto.randomUUID(), user_id: userId, code_hash: sha256(normalizeRecoveryCode(code)), kind, created_at: now, used_at: null })
+      .execute();
+  };
+  if (db.isTransaction) await replace(db);
+  else await db.transaction().execute(replace);
   return code;
 }
 

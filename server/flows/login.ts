@@ -18,6 +18,10 @@ import { CEREMONY_TIMEOUT_MS, PasskeyError, passkeyCreationOptions, passkeyReque
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254 characters. */
 const MAX_EMAIL_LENGTH = 254;
+/** NIST SP 800-63B-4 §3.2.2: no more than 100 consecutive failed attempts on one account. */
+const MAX_CONSECUTIVE_FACTOR_FAILURES = 100;
+/** "Consecutive" has no time limit; the count lives until a success clears it (ten years stands for ever). */
+const CONSECUTIVE_WINDOW_MS = 10 * 365 * 86_400_000;
 
 interface LoginState {
   email?: string;
@@ -40,6 +44,8 @@ interface LoginState {
   passkeyCreation?: PublicKeyCredentialCreationOptionsJSON;
   /** When the current ceremony's challenge was issued: it lives five minutes. */
   ceremonyIssuedAt?: number;
+  /** A recovery code was spent: the old factors are replaced once set-up completes, not before. */
+  recovered?: boolean;
 }
 
 type Context = ActionContext<LoginState>;
@@ -148,11 +154,21 @@ async function secondFactorMethods(app: AppContext, userId: string): Promise<Sec
  * checking it (OWASP ASVS 5.0 V6.3.1; NIST SP 800-63B-4 §3.2.2), so parallel
  * guesses across flows cannot slip past it.
  */
-async function spendFactorAttempt(app: AppContext, userId: string, now: number): Promise<string> {
-  const key = `mfa:acct:${userId}`;
-  const hit = await consumeRateLimit(app.db, key, { limit: app.config.accountMaxFailures, windowMs: rateWindow(app) }, now);
+async function spendFactorAttempt(app: AppContext, userId: string, now: number): Promise<string[]> {
+  const window = `mfa:acct:${userId}`;
+  const consecutive = `mfa:consecutive:${userId}`;
+  const hit = await consumeRateLimit(app.db, window, { limit: app.config.accountMaxFailures, windowMs: rateWindow(app) }, now);
+  // NIST SP 800-63B-4 §3.2.2: at most 100 consecutive failures, however slowly
+  // they come; only a success (or a support reset) clears this count.
+  const streak = await consumeRateLimit(app.db, consecutive, { limit: MAX_CONSECUTIVE_FACTOR_FAILURES, windowMs: CONSECUTIVE_WINDOW_MS }, now);
+  if (streak.limited) throw new ApiError('too_many_attempts');
   if (hit.limited) throw rateLimited(hit, now);
-  return key;
+  return [window, consecutive];
+}
+
+/** Clears a person's second-factor failure counts after a success. */
+async function factorSucceeded(app: AppContext, keys: string[]): Promise<void> {
+  for (const key of keys) await clearRateLimit(app.db, key);
 }
 
 /** Checks a code against every confirmed authenticator of the user; a time step is accepted once. */
@@ -186,26 +202,34 @@ async function startSetup({ app, state, now }: Context, reason: SetupReason): Pr
   return { step: 'totp-setup', state: { ...state, setup: { credentialId, sealedSecret, reason } } };
 }
 
+/** The factor that opened this sign-in: the password, or a passkey that did not verify the person. */
+function firstFactorOf(state: LoginState): 'pwd' | 'hwk' {
+  return state.amr?.[0] === 'hwk' ? 'hwk' : 'pwd';
+}
+
 /**
  * A second factor was just added: remembered devices end (a 2FA change), and a
  * new recovery code replaces any old one, shown at the next step.
  */
-async function enrolled({ app, state, now }: Context, amr: string[]): Promise<Transition<LoginState>> {
+async function enrolled({ app, state, now }: Context, credentialId: string, factors: string[]): Promise<Transition<LoginState>> {
   const userId = state.userId!;
+  // After a recovery code, the new factor replaces the lost ones.
+  if (state.recovered) await app.db.deleteFrom('credentials').where('user_id', '=', userId).where('id', '!=', credentialId).execute();
   await forgetDevices(app.db, userId, now);
   const recoveryCode = await issueRecoveryCode(app.db, { userId, kind: 'recovery', now });
-  app.log.log('info', 'second factor added', { event: 'mfa.enrolled', userId, amr: amr.join(' ') });
-  const { setup: _done, passkeyCreation: _ceremony, ...rest } = state;
-  const firstFactor = state.amr?.[0] === 'hwk' ? 'hwk' : 'pwd';
+  app.log.log('info', 'second factor added', { event: 'mfa.enrolled', userId, amr: factors.join(' ') });
+  const { setup: _done, passkeyCreation: _ceremony, recovered: _recovered, ...rest } = state;
   return {
     step: 'recovery-code',
-    state: { ...rest, amr: [firstFactor, ...amr.slice(1)], sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) },
+    state: { ...rest, amr: [firstFactorOf(state), ...factors], sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) },
   };
 }
 
 /** Completes the flow: the session (and a remembered-device token) are issued as the flow is consumed. */
 async function finish({ app, state, request, now }: Context, amr: string[]): Promise<Transition<LoginState>> {
-  const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', state.userId!).executeTakeFirstOrThrow();
+  const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', state.userId!).executeTakeFirst();
+  // Disabled or deleted while the flow was open: no session.
+  if (!user || user.status !== 'active') throw new ApiError('account_disabled');
   const signJwt = await app.keys.signer();
   const days = app.config.rememberDeviceDays;
   return {
@@ -238,7 +262,9 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
 
 /** After the password: a second factor, a remembered device, the 2FA prompt, required set-up, or done. */
 async function afterPassword(context: Context, deviceToken: string | undefined, firstFactor: 'pwd' | 'hwk' = 'pwd'): Promise<Transition<LoginState>> {
-  const { app, state, now } = context;
+  const { app, now } = context;
+  const state: LoginState = { ...context.state, amr: [firstFactor] };
+  context = { ...context, state };
   const userId = state.userId!;
   // A passkey that did not verify the person is one factor; it cannot also be the second.
   const methods = (await secondFactorMethods(app, userId)).filter((m) => firstFactor === 'pwd' || m !== 'passkey');
@@ -261,7 +287,7 @@ async function afterPassword(context: Context, deviceToken: string | undefined, 
     .where('mfa_snooze', '>', 0)
     .executeTakeFirst();
   if (Number(snoozed.numUpdatedRows) === 1) return finish(context, [firstFactor]);
-  return { step: 'mfa-prompt', state: { ...state, amr: [firstFactor] } };
+  return { step: 'mfa-prompt', state };
 }
 
 /**
@@ -382,7 +408,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             if (!(await verifyUserTotp(app, state.userId!, normalizeCode(code), now))) {
               return { step: 'second-factor', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
             }
-            await clearRateLimit(app.db, key);
+            await factorSucceeded(app, key);
             return finish({ ...context, state: { ...state, remember: remember === true } }, ['pwd', 'otp', 'mfa']);
           },
         }),
@@ -394,15 +420,19 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const key = await spendFactorAttempt(app, userId, now);
             const kind = await useRecoveryCode(app.db, { userId, code, now });
             if (!kind) return { step: 'second-factor', state, failed: true, error: { code: 'invalid_recovery_code', field: 'code' } };
-            await clearRateLimit(app.db, key);
-            // The code stands in for a lost phone: the old authenticators and
-            // remembered devices go, and set-up starts again (as the seeds describe).
-            await app.db.deleteFrom('credentials').where('user_id', '=', userId).execute();
+            await factorSucceeded(app, key);
+            // The code stands in for a lost phone: remembered devices go now, the
+            // old authenticators when set-up completes (never before, so an
+            // abandoned set-up cannot leave the account without a second factor).
             await forgetDevices(app.db, userId, now);
             const user = await app.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
-            await app.mailer.send({ to: user.email, ...NOTICES.recoveryCodeUsed(app.config.appName) });
+            try {
+              await app.mailer.send({ to: user.email, ...NOTICES.recoveryCodeUsed(app.config.appName) });
+            } catch (error) {
+              app.log.log('error', 'notice not sent', { event: 'mail.failed', userId, error: error instanceof Error ? error.message : String(error) });
+            }
             app.log.log('warn', 'recovery code used', { event: 'mfa.recovery', userId, kind });
-            return startSetup({ ...context, state: { ...state, remember: remember === true } }, 'recovered');
+            return startSetup({ ...context, state: { ...state, remember: remember === true, recovered: true } }, 'recovered');
           },
         }),
       },
@@ -417,7 +447,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const { app, state, now } = context;
             if (mfaRequiredNow(app, now)) return startSetup(context, 'required');
             await app.db.updateTable('users').set({ mfa_snooze: app.config.mfaRemindLaterLogins }).where('id', '=', state.userId!).execute();
-            return finish(context, ['pwd']);
+            return finish(context, [firstFactorOf(state)]);
           },
         }),
       },
@@ -461,8 +491,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
                 .executeTakeFirst()).numUpdatedRows,
             ) === 1;
             if (!confirmed) return { step: 'totp-setup', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
-            await clearRateLimit(app.db, key);
-            return enrolled(context, ['pwd', 'otp', 'mfa']);
+            await factorSucceeded(app, key);
+            return enrolled(context, setup.credentialId, ['otp', 'mfa']);
           },
         }),
         cancel: action({
@@ -505,7 +535,14 @@ export const loginFlow: FlowDefinition<LoginState> = {
             }
             // The passkey replaces the authenticator set-up that was offered.
             await app.db.deleteFrom('credentials').where('id', '=', state.setup!.credentialId).where('confirmed_at', 'is', null).execute();
-            return enrolled(context, ['pwd', 'hwk', 'mfa']);
+            const added = await app.db
+              .selectFrom('credentials')
+              .select('id')
+              .where('user_id', '=', userId)
+              .where('type', '=', 'passkey')
+              .orderBy('created_at', 'desc')
+              .executeTakeFirstOrThrow();
+            return enrolled(context, added.id, ['hwk', 'mfa']);
           },
         }),
         'use-totp': action({
@@ -527,7 +564,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
       actions: {
         confirm: action({
           input: z.object({ saved: z.literal(true) }).strict(),
-          run: (context) => finish(context, context.state.amr ?? ['pwd', 'otp', 'mfa']),
+          run: (context) => finish(context, context.state.amr ?? [firstFactorOf(context.state), 'mfa']),
         }),
       },
     },

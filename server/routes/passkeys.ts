@@ -1,6 +1,7 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
+import { NOTICES } from '../delivery/mail.js';
 import { ApiError } from '../errors.js';
 import {
   challengeConsumer,
@@ -17,6 +18,12 @@ import { readJson } from './body.js';
 import { requireSession } from './session.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
+/**
+ * OWASP ASVS 5.0 V7.5.1: changing sign-in methods needs a fresh sign-in. Until
+ * the account page asks for re-authentication, that means a session at most
+ * this old, which passed 2FA if the account has any second factor.
+ */
+const REAUTH_WINDOW_MS = 10 * 60_000;
 const nameSchema = z.string().trim().min(1).max(64);
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -41,13 +48,31 @@ export function passkeyRoutes(app: AppContext): Hono {
     await next();
   });
 
+  /** The session, if it may change sign-in methods; otherwise `reauthentication_required`. */
+  async function requireFreshSession(c: Context) {
+    const session = await requireSession(app, c);
+    const factor = await app.db.selectFrom('credentials').select('id').where('user_id', '=', session.userId).where('confirmed_at', 'is not', null).executeTakeFirst();
+    const strong = factor === undefined || session.amr.includes('mfa');
+    if (!strong || app.now() - session.createdAt > REAUTH_WINDOW_MS) throw new ApiError('reauthentication_required');
+    return session;
+  }
+
+  async function notify(userId: string, change: 'added' | 'removed'): Promise<void> {
+    const user = await app.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
+    try {
+      await app.mailer.send({ to: user.email, ...NOTICES.factorChanged(app.config.appName, change) });
+    } catch (error) {
+      app.log.log('error', 'notice not sent', { event: 'mail.failed', userId, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
   routes.get('/', async (c) => {
     const session = await requireSession(app, c);
     return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
   });
 
   routes.post('/options', async (c) => {
-    const session = await requireSession(app, c);
+    const session = await requireFreshSession(c);
     await readJson(c, app.config.bodyLimitBytes);
     const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', session.userId).executeTakeFirstOrThrow();
     const options = await passkeyCreationOptions(app.db, app.config, { userId: user.id, email: user.email, name: user.name });
@@ -56,7 +81,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.post('/', async (c) => {
-    const session = await requireSession(app, c);
+    const session = await requireFreshSession(c);
     const body = parse(
       z.object({ response: z.object({ id: z.string().max(1024), type: z.literal('public-key') }).passthrough(), name: nameSchema }).strict(),
       await readJson(c, app.config.bodyLimitBytes),
@@ -72,6 +97,7 @@ export function passkeyRoutes(app: AppContext): Hono {
         now,
       });
       await forgetDevices(app.db, session.userId, now);
+      await notify(session.userId, 'added');
       app.log.log('info', 'passkey added', { event: 'passkey.added', userId: session.userId });
       return c.json({ passkey }, 201);
     } catch (error) {
@@ -92,7 +118,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.delete('/:id', async (c) => {
-    const session = await requireSession(app, c);
+    const session = await requireFreshSession(c);
     const id = c.req.param('id');
     const now = app.now();
     if (!CREDENTIAL_ROW_ID.test(id)) throw new ApiError('not_found');
@@ -110,6 +136,7 @@ export function passkeyRoutes(app: AppContext): Hono {
     });
     if (Number(deleted.numDeletedRows) !== 1) throw new ApiError('not_found');
     await forgetDevices(app.db, session.userId, now);
+    await notify(session.userId, 'removed');
     app.log.log('info', 'passkey removed', { event: 'passkey.removed', userId: session.userId });
     return c.body(null, 204);
   });

@@ -2,6 +2,7 @@ import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Config } from '../config.js';
 import type { Db } from '../store/index.js';
 import { randomToken } from './random.js';
+import { seal, unseal } from './secrets.js';
 
 /** RFC 7518 §3.4: ECDSA P-256 with SHA-256; small keys, small tokens, in every JOSE library. */
 export const JWT_ALG = 'ES256';
@@ -43,6 +44,8 @@ export class KeyRing {
     private readonly db: Db,
     private readonly config: Pick<Config, 'publicUrl' | 'jwtAudience' | 'jwtTtlSeconds'>,
     private readonly now: () => number,
+    /** Seals the private keys at rest: a copy of the database must not be able to mint sessions. */
+    private readonly secretKey: Buffer,
   ) {}
 
   /** Signs a session JWT with the current key. */
@@ -81,7 +84,7 @@ export class KeyRing {
 
   /** Adds a new signing key; the previous one is retired but stays published for a JWT lifetime. */
   async rotate(): Promise<string> {
-    const kid = await createKey(this.db, this.now());
+    const kid = await createKey(this.db, this.now(), this.secretKey);
     await this.db
       .updateTable('signing_keys')
       .set({ retired_at: this.now() })
@@ -104,11 +107,11 @@ export class KeyRing {
     const visibleSince = now - this.config.jwtTtlSeconds * 1000 - KEY_CACHE_MS;
     let rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
     if (!rows.some((r) => r.retired_at === null)) {
-      await createKey(this.db, now);
+      await createKey(this.db, now, this.secretKey);
       rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
     }
     const current = rows.find((r) => r.retired_at === null)!;
-    const key = (await importJWK(JSON.parse(current.private_jwk) as JWK, JWT_ALG)) as CryptoKey;
+    const key = (await importJWK(JSON.parse(unseal(this.secretKey, current.private_jwk, `jwk:${current.kid}`)) as JWK, JWT_ALG)) as CryptoKey;
     const published = rows
       .filter((r) => r.retired_at === null || Number(r.retired_at) > visibleSince)
       .map((r) => JSON.parse(r.public_jwk) as JWK);
@@ -116,14 +119,14 @@ export class KeyRing {
   }
 }
 
-async function createKey(db: Db, now: number): Promise<string> {
+async function createKey(db: Db, now: number, secretKey: Buffer): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair(JWT_ALG, { extractable: true });
   const kid = randomToken(9);
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: JWT_ALG, use: 'sig' };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: JWT_ALG };
   await db
     .insertInto('signing_keys')
-    .values({ kid, alg: JWT_ALG, private_jwk: JSON.stringify(privateJwk), public_jwk: JSON.stringify(publicJwk), created_at: now, retired_at: null })
+    .values({ kid, alg: JWT_ALG, private_jwk: seal(secretKey, JSON.stringify(privateJwk), `jwk:${kid}`), public_jwk: JSON.stringify(publicJwk), created_at: now, retired_at: null })
     .execute();
   return kid;
 }

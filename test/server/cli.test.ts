@@ -7,6 +7,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/config.js';
 import { checkPasswordPolicy, verifyPassword } from '../../server/factors/password.js';
+import { resolveSecretKey } from '../../server/security/secrets.js';
 import { KeyRing } from '../../server/security/tokens.js';
 import { openStore, type Db } from '../../server/store/index.js';
 import { createUser, listUsers } from '../../server/users.js';
@@ -114,7 +115,7 @@ describe('cli', { concurrency: true }, () => {
 
   it('keys rotate adds a new signing key and retires the previous one', async (t) => {
     const dir = dataDir(t);
-    const previous = await withStore(dir, (db) => new KeyRing(db, loadConfig({ DATA_DIR: dir }), Date.now).rotate());
+    const previous = await withStore(dir, (db) => new KeyRing(db, loadConfig({ DATA_DIR: dir }), Date.now, resolveSecretKey(undefined, dir)).rotate());
     const run = await cli(dir, ['keys', 'rotate']);
     assert.equal(run.code, 0, run.stderr);
     const keys = await withStore(dir, (db) => db.selectFrom('signing_keys').select(['kid', 'retired_at']).execute());

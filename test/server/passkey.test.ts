@@ -155,6 +155,20 @@ describe('signing in with a passkey', () => {
     assert.deepEqual(next.data.methods, ['recovery_code'], 'the same passkey cannot be the second factor too');
   });
 
+  it('never claims a password in amr when none was used', async (t) => {
+    const server = await startServer(t, { ...ENV, PASSKEY_USER_VERIFICATION: 'preferred' });
+    await addUser(server);
+    const { authenticator } = await enrollPasskey(server);
+    // Only the passkey is registered; without user verification it is one factor, and the prompt follows.
+    await server.db.deleteFrom('recovery_codes').execute();
+    const flow = await startLogin(server);
+    const prompt = await flowOf(await act(server, flow.id, 'passkey', { response: authenticator.get(passkeyOf(flow).options, { userVerified: false }) }));
+    assert.equal(prompt.step, 'mfa-prompt', JSON.stringify(prompt.error));
+    const done = await flowOf(await act(server, flow.id, 'remind-later', {}));
+    if (done.step !== 'done') return assert.fail(done.step);
+    assert.deepEqual(done.data.session.amr, ['hwk']);
+  });
+
   it('shows the same password step to unknown and known emails (the random challenge aside)', async (t) => {
     const { server } = await passkeyServer(t);
     const strip = (flow: FlowState) => JSON.stringify({ ...flow, id: '', data: { ...flow.data, passkey: { options: { ...passkeyOf(flow).options, challenge: '' } } } });
@@ -287,6 +301,8 @@ describe('managing passkeys from a session', () => {
     assert.equal((await bodyOf<{ error: { code: string } }>(replay)).error.code, 'passkey_failed', 'the registration challenge was spent');
 
     const { passkey } = await bodyOf<{ passkey: { id: string } }>(created);
+    const notices = await server.db.selectFrom('outbox').select('subject').execute();
+    assert.ok(notices.some((n) => /passkey was added/.test(n.subject)));
     const renamed = await server.request(`/api/passkeys/${passkey.id}`, { method: 'PATCH', headers, body: JSON.stringify({ name: 'Work laptop' }) });
     assert.ok((await bodyOf<{ passkeys: { name: string }[] }>(renamed)).passkeys.some((p) => p.name === 'Work laptop'));
     assert.equal((await server.request(`/api/passkeys/${passkey.id}`, { method: 'DELETE', headers })).status, 204);
@@ -302,6 +318,21 @@ describe('managing passkeys from a session', () => {
     const refused = await server.request(`/api/passkeys/${only!.id}`, { method: 'DELETE', headers });
     assert.equal(refused.status, 409);
     assert.equal((await bodyOf<{ error: { code: string } }>(refused)).error.code, 'last_factor');
+  });
+
+  it('needs a recent sign-in that passed 2FA to add or remove a passkey, and mails a notice', async (t) => {
+    const { server, authenticator } = await passkeyServer(t);
+    const headers = await session(server, authenticator);
+    const options = await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' });
+    assert.equal(options.status, 200);
+    server.clock.advance(11 * 60_000);
+    const stale = await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' });
+    assert.equal(stale.status, 403);
+    assert.equal((await bodyOf<{ error: { code: string } }>(stale)).error.code, 'reauthentication_required');
+    // A password-only session (remembered device) of an account with 2FA cannot either.
+    await server.db.updateTable('sessions').set({ amr: '["pwd"]', created_at: server.clock.now }).execute();
+    const weak = await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' });
+    assert.equal((await bodyOf<{ error: { code: string } }>(weak)).error.code, 'reauthentication_required');
   });
 
   it('needs a session', async (t) => {

@@ -300,6 +300,22 @@ describe('signing in with the authenticator app', () => {
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
   });
 
+  it('stops after 100 consecutive failures however slowly they come, until a success or a reset', async (t) => {
+    const { server, secret } = await enrolledServer(t);
+    // Ten windows of ten failures each stay under the per-window limit...
+    for (let window = 0; window < 10; window++) {
+      for (let flow = 0; flow < 5; flow++) {
+        const challenge = await afterPassword(server);
+        for (let i = 0; i < 2; i++) assert.equal((await flowOf(await act(server, challenge.id, 'totp', { code: '000000' }))).error?.code, 'invalid_code');
+      }
+      server.clock.advance(16 * MINUTE);
+    }
+    // ...but not under NIST's cap on consecutive failures: the right code is refused too.
+    const challenge = await afterPassword(server);
+    const refused = await act(server, challenge.id, 'totp', { code: codeAt(secret, server.clock.now) });
+    assert.equal((await flowOf(refused)).error?.code, 'too_many_attempts');
+  });
+
   it('yields exactly one session for two concurrent posts of a right code', async (t) => {
     const { server, secret } = await enrolledServer(t);
     const challenge = await afterPassword(server);
@@ -331,6 +347,29 @@ describe('the recovery code', () => {
 
     const again = await afterPassword(server);
     assert.equal((await flowOf(await act(server, again.id, 'recovery-code', { code: recoveryCode }))).error?.code, 'invalid_recovery_code');
+  });
+
+  it('never leaves the account without a second factor when set-up after a recovery code is abandoned', async (t) => {
+    const { server, secret, recoveryCode } = await enrolledServer(t);
+    const challenge = await afterPassword(server);
+    assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode }))).step, 'totp-setup');
+    // The person walks away from set-up: the old authenticator still guards the account.
+    const next = await afterPassword(server);
+    assert.equal(next.step, 'second-factor');
+    assert.equal((await flowOf(await act(server, next.id, 'totp', { code: codeAt(secret, server.clock.now) }))).step, 'done');
+  });
+
+  it('replaces the lost authenticator once set-up after a recovery code completes', async (t) => {
+    const { server, secret, recoveryCode } = await enrolledServer(t);
+    const challenge = await afterPassword(server);
+    const setup = await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode }));
+    if (setup.step !== 'totp-setup') return assert.fail(setup.step);
+    await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) });
+    const totps = await server.db.selectFrom('credentials').selectAll().where('type', '=', 'totp').execute();
+    assert.equal(totps.length, 1);
+    server.clock.advance(30_000);
+    const next = await afterPassword(server);
+    assert.equal((await flowOf(await act(server, next.id, 'totp', { code: codeAt(secret, server.clock.now) }))).error?.code, 'invalid_code', 'the old key no longer works');
   });
 
   it('of twenty parallel uses of one code, exactly one succeeds', async (t) => {

@@ -195,7 +195,9 @@ describe('session: signing key rotation', () => {
     await tokenFor(server);
     const before = await jwks(server);
     assert.equal(before.keys.length, 1);
-    const kid = await new KeyRing(server.db, server.config, () => server.clock.now).rotate();
+    const kid = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
+    const stored = await server.db.selectFrom('signing_keys').select('private_jwk').where('kid', '=', kid).executeTakeFirstOrThrow();
+    assert.doesNotMatch(stored.private_jwk, /"d"/, 'the private key is sealed at rest');
     server.clock.advance(61_000); // past the key cache
     const after = await jwks(server);
     assert.deepEqual(after.keys.map((k) => k.kid).sort(), [before.keys[0]!.kid, kid].sort());
@@ -205,7 +207,7 @@ describe('session: signing key rotation', () => {
     const server = await startServer(t, { SESSION_COOKIE: 'false' });
     await addUser(server);
     const { jwt } = await signInForGrant(server);
-    await new KeyRing(server.db, server.config, () => server.clock.now).rotate();
+    await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
     server.clock.advance(61_000);
     await verifyWith(server, await jwks(server), jwt);
   });
@@ -213,7 +215,7 @@ describe('session: signing key rotation', () => {
   it('signs new JWTs with the new key', async (t) => {
     const server = await startServer(t, { SESSION_COOKIE: 'false' });
     const token = await tokenFor(server);
-    const kid = await new KeyRing(server.db, server.config, () => server.clock.now).rotate();
+    const kid = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
     server.clock.advance(61_000);
     const body = await bodyOf<SessionBody>(await getSession(server, token));
     assert.equal(decodeProtectedHeader(body.jwt.token).kid, kid);
@@ -223,7 +225,7 @@ describe('session: signing key rotation', () => {
   it('withdraws the retired key once a JWT signed with it can no longer be valid', async (t) => {
     const server = await startServer(t, { SESSION_COOKIE: 'false', JWT_TTL_SECONDS: '60' });
     await tokenFor(server);
-    const kid = await new KeyRing(server.db, server.config, () => server.clock.now).rotate();
+    const kid = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
     // A JWT lifetime plus the key cache, and a bit.
     server.clock.advance(60_000 + 60_000 + 1_000);
     assert.deepEqual((await jwks(server)).keys.map((k) => k.kid), [kid]);
