@@ -93,6 +93,8 @@ export async function resetMfa(db: Db, { email, now }: { email: string; now: num
   return db.transaction().execute(async (trx) => {
     await trx.deleteFrom('credentials').where('user_id', '=', user.id).execute();
     await forgetDevices(trx, user.id, now);
+    // A fresh start: failed second-factor attempts no longer count against the person.
+    await trx.deleteFrom('rate_limits').where('key', 'in', [`mfa:acct:${user.id}`, `mfa:consecutive:${user.id}`]).execute();
     return issueRecoveryCode(trx, { userId: user.id, kind: 'support', now });
   });
 }

@@ -314,6 +314,10 @@ describe('signing in with the authenticator app', () => {
     const challenge = await afterPassword(server);
     const refused = await act(server, challenge.id, 'totp', { code: codeAt(secret, server.clock.now) });
     assert.equal((await flowOf(refused)).error?.code, 'too_many_attempts');
+    // Support's reset lets the person in again with the backup code.
+    const backup = await resetMfa(server.db, { email: EMAIL, now: server.clock.now });
+    const after = await afterPassword(server);
+    assert.equal((await flowOf(await act(server, after.id, 'recovery-code', { code: backup }))).step, 'totp-setup');
   });
 
   it('yields exactly one session for two concurrent posts of a right code', async (t) => {
