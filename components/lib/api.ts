@@ -7,9 +7,9 @@ export type ClientError = Omit<ErrorBody, 'code'> & { code: ErrorBody['code'] | 
 export type FlowResult = { flow: FlowState; retryAfter?: number } | { error: ClientError; retryAfter?: number };
 
 /**
- * Talks to the flow API. The flow id travels in the request path, never in a
- * cookie, so the flow works when the API is on another site and third-party
- * cookies are blocked.
+ * Talks to the flow API. The flow id travels in the `X-Flow-Id` header: not in
+ * a cookie, so the flow works when the API is on another site and third-party
+ * cookies are blocked; not in the URL, so the secret stays out of logs.
  */
 export class FlowClient {
   constructor(private readonly base: string) {}
@@ -19,15 +19,15 @@ export class FlowClient {
   }
 
   act(id: string, action: string, body: Record<string, unknown>): Promise<FlowResult> {
-    return this.post(`/api/flows/${encodeURIComponent(id)}/${encodeURIComponent(action)}`, body);
+    return this.post(`/api/flows/-/${encodeURIComponent(action)}`, body, id);
   }
 
-  private async post(path: string, body: Record<string, unknown>): Promise<FlowResult> {
+  private async post(path: string, body: Record<string, unknown>, flowId?: string): Promise<FlowResult> {
     let response: Response;
     try {
       response = await fetch(new URL(path, this.base || document.baseURI), {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...(flowId ? { 'X-Flow-Id': flowId } : {}) },
         body: JSON.stringify(body),
         // Lets a same-site API set its HttpOnly session cookie.
         credentials: 'include',

@@ -12,6 +12,9 @@ import { DEVICE_COOKIE, SESSION_COOKIE } from './session.js';
 
 const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([[loginFlow.kind, loginFlow]]);
 
+/** The path segment that says "the flow id is in the X-Flow-Id header". */
+const FLOW_IN_HEADER = '-';
+
 /** Flow ids are base64url; anything else is not worth a database round trip. */
 const FLOW_ID = /^[A-Za-z0-9_-]{22,64}$/;
 
@@ -34,8 +37,12 @@ export function flowRoutes(app: AppContext): Hono {
     return c.json(await startFlow(app, definition), 201);
   });
 
+  /**
+   * The flow id in `X-Flow-Id` (what the widget sends: a secret in a header
+   * stays out of proxy and browser logs), or in the path (handy with curl).
+   */
   routes.post('/:id/:action', async (c) => {
-    const id = c.req.param('id');
+    const id = c.req.param('id') === FLOW_IN_HEADER ? (c.req.header('x-flow-id') ?? '') : c.req.param('id');
     if (!FLOW_ID.test(id)) throw new ApiError('flow_not_found');
     const body = await readJson(c, app.config.bodyLimitBytes);
     const outcome = await runAction(app, FLOWS, {

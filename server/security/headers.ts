@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 
 const ALLOW_METHODS = 'GET, POST, PATCH, DELETE';
-const ALLOW_HEADERS = 'Content-Type, Authorization';
+const ALLOW_HEADERS = 'Content-Type, Authorization, X-Flow-Id';
 const EXPOSE_HEADERS = 'Retry-After, X-Request-Id';
 /** Browsers cap this (Chromium at 2 hours); ten minutes keeps a changed allowlist quick to take effect. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

@@ -220,3 +220,31 @@ describe('login flow: password step', () => {
     await assertError(await act(server, id, 'back', {}), 'flow_not_found');
   });
 });
+
+describe('login flow: the flow id in a header', () => {
+  it('acts on the flow named by X-Flow-Id, so the secret stays out of URLs', async (t) => {
+    const server = await startServer(t);
+    const flow = await startLogin(server);
+    const response = await server.post('/api/flows/-/email', { email: 'ada@example.com' }, { headers: { 'x-flow-id': flow.id } });
+    assert.equal(response.status, 200);
+    assert.equal((await bodyOf<FlowState>(response)).step, 'password');
+  });
+
+  it('refuses a missing or malformed X-Flow-Id with flow_not_found', async (t) => {
+    const server = await startServer(t);
+    for (const headers of [{}, { 'x-flow-id': 'short' }, { 'x-flow-id': '../../etc/passwd' }] as Record<string, string>[]) {
+      const response = await server.post('/api/flows/-/email', { email: 'ada@example.com' }, { headers });
+      assert.equal(response.status, 404);
+      assert.equal((await bodyOf<{ error: { code: string } }>(response)).error.code, 'flow_not_found');
+    }
+  });
+
+  it('lets browsers on listed origins send the header (CORS preflight)', async (t) => {
+    const server = await startServer(t, { ALLOWED_ORIGINS: 'https://app.example.com' });
+    const preflight = await server.request('/api/flows/-/email', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-flow-id' },
+    });
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /X-Flow-Id/i);
+  });
+});
