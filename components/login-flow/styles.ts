@@ -201,9 +201,4 @@ export const loginFlowStyles = css`
     margin: 0;
     color: var(--lf-color-muted, #475467);
   }
-  @media (prefers-reduced-motion: no-preference) {
-    :where(login-flow) :where(.lf-button, .lf-button-secondary) {
-      transition: opacity 120ms ease;
-    }
-  }
 `;
