@@ -61,9 +61,10 @@ describe('passkeys in the demo, with Chromium as the authenticator', () => {
     // Signing out shows the email step, whose autofill offers the passkey; the
     // virtual authenticator accepts at once, so no key is pressed.
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.locator('#signed-in').waitFor({ state: 'visible' });
-    assert.equal(await page.locator('#who-amr').textContent(), 'hwk, mfa');
+    // The panel shows the new session once the passkey has signed in again.
+    await page.waitForFunction(() => document.querySelector('#who-amr')?.textContent === 'hwk, mfa');
     assert.equal(await page.locator('#who-email').textContent(), EMAIL);
+    assert.ok(await page.locator('#signed-in').isVisible());
   });
 
   it('tells the person when face ID fails, and keeps the other ways in', async () => {
