@@ -8,6 +8,7 @@ import { hasUnusedRecoveryCode, issueRecoveryCode, useRecoveryCode } from '../fa
 import { claimTotpStep, createTotpSecret, matchTotp, normalizeCode, totpQr, totpUri } from '../factors/totp.js';
 import { maskEmail } from '../log.js';
 import { forgetDevices, rememberDevice, spendRememberedDevice } from '../security/devices.js';
+import { rateLimitKey } from '../security/client-ip.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
@@ -341,7 +342,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             // guesses cannot slip past the limit (OWASP ASVS 5.0 V6.3.1).
             const accountKey = `pwd:acct:${sha256(email)}`;
             const account = await consumeRateLimit(app.db, accountKey, { windowMs: rateWindow(app), limit: app.config.accountMaxFailures }, now);
-            const ipKey = `pwd:ip:${request.ip}`;
+            const ipKey = `pwd:ip:${rateLimitKey(request.ip)}`;
             const ip = await consumeRateLimit(app.db, ipKey, { windowMs: rateWindow(app), limit: app.config.ipMaxFailures }, now);
             if (account.limited) throw rateLimited(account, now);
             if (ip.limited) throw rateLimited(ip, now);

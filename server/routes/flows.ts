@@ -5,7 +5,7 @@ import { ApiError } from '../errors.js';
 import { runAction, startFlow, type FlowDefinition } from '../flows/engine.js';
 import { loginFlow } from '../flows/login.js';
 import type { FlowState } from '../flows/protocol.js';
-import { clientIp } from '../security/client-ip.js';
+import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
 import { DEVICE_COOKIE, SESSION_COOKIE } from './session.js';
@@ -29,7 +29,7 @@ export function flowRoutes(app: AppContext): Hono {
     const now = app.now();
     const hit = await consumeRateLimit(
       app.db,
-      `flow:ip:${clientIp(c, app.config.trustedProxyList)}`,
+      `flow:ip:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`,
       { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 },
       now,
     );

@@ -21,6 +21,9 @@ export async function requireSession(app: AppContext, c: Context): Promise<Sessi
   const token = presentedToken(c);
   const session = token ? await findSession(app.db, app.config, token, app.now()) : undefined;
   if (!session) throw new ApiError('unauthenticated');
+  // A disabled (or deleted) account's sessions are dead wherever they are presented.
+  const user = await app.db.selectFrom('users').select('status').where('id', '=', session.userId).executeTakeFirst();
+  if (user?.status !== 'active') throw new ApiError('unauthenticated');
   return session;
 }
 

@@ -9,6 +9,20 @@ function contains(list: BlockList, address: string): boolean {
 }
 
 /**
+ * The key a client is rate-limited under: its IPv4 address, or its IPv6 /64.
+ * One subscriber holds a whole /64 (RFC 6177 §2 assigns at least that much),
+ * so counting single IPv6 addresses would let one client rotate past a limit.
+ */
+export function rateLimitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
  * The client's address, for rate limits. `X-Forwarded-For` is believed only
  * when the peer is a trusted proxy, and then only up to the first address (read
  * from the right) that is not itself a trusted proxy: a client can prepend

@@ -113,6 +113,13 @@ describe('rate limit: per client IP', () => {
     assert.ok(Number(response.headers.get('retry-after')) > 0);
   });
 
+  it('counts an IPv6 client by its /64, so rotating addresses inside it does not reset the limit', async (t) => {
+    const server = await startServer(t, { IP_MAX_FAILURES: '3' });
+    for (let i = 0; i < 3; i++) await assertError(await failFrom(server, i, { peer: `2001:db8:1:2::${i + 1}` }), 'invalid_credentials');
+    await assertError(await failFrom(server, 3, { peer: '2001:db8:1:2:ffff:ffff:ffff:fffe' }), 'rate_limited');
+    await assertError(await failFrom(server, 4, { peer: '2001:db8:1:3::1' }), 'invalid_credentials');
+  });
+
   it('does not limit another client', async (t) => {
     const server = await startServer(t, { IP_MAX_FAILURES: '3' });
     for (let i = 0; i < 4; i++) await failFrom(server, i, client);

@@ -231,3 +231,19 @@ describe('session: signing key rotation', () => {
     assert.deepEqual((await jwks(server)).keys.map((k) => k.kid), [kid]);
   });
 });
+
+describe('sessions of disabled accounts', () => {
+  it('are refused by every session route at once', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false' });
+    await addUser(server);
+    const grant = await signInForGrant(server);
+    const headers = { authorization: `Bearer ${grant.token}` };
+    assert.equal((await server.request('/api/devices', { headers })).status, 200);
+    await server.db.updateTable('users').set({ status: 'disabled' }).execute();
+    for (const path of ['/api/session', '/api/devices']) {
+      const response = await server.request(path, { headers });
+      assert.equal(response.status, 401, path);
+      assert.equal((await bodyOf<{ error: { code: string } }>(response)).error.code, 'unauthenticated');
+    }
+  });
+});
