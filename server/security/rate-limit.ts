@@ -37,14 +37,6 @@ export async function consumeRateLimit(db: Db, key: string, rule: RateLimitRule,
   return { count, resetAt: Number(row.reset_at), limited: count > rule.limit };
 }
 
-/** Reads a key's count without spending an attempt. */
-export async function peekRateLimit(db: Db, key: string, rule: RateLimitRule, now: number): Promise<RateLimitHit> {
-  const row = await db.selectFrom('rate_limits').select(['count', 'reset_at']).where('key', '=', key).executeTakeFirst();
-  if (!row || Number(row.reset_at) <= now) return { count: 0, resetAt: now + rule.windowMs, limited: false };
-  const count = Number(row.count);
-  return { count, resetAt: Number(row.reset_at), limited: count >= rule.limit };
-}
-
 /**
  * Gives back one attempt spent in the current window, e.g. by a sign-in that
  * succeeded: a limit on failures must not count successes, or everyone behind

@@ -176,4 +176,3 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
 }
 
-export type { Generated };
