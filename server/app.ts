@@ -5,9 +5,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode } from './errors.js';
-import { outboxMailer, type Mailer } from './delivery/mail.js';
+import { createMailer, type Mailer } from './delivery/mail.js';
+import { createSmsSender, type SmsSender } from './delivery/sms.js';
 import { verifyPassword } from './factors/password.js';
 import { createLogger, type Logger } from './log.js';
+import { adminRoutes } from './routes/admin.js';
 import { devRoutes } from './routes/dev.js';
 import { deviceRoutes } from './routes/devices.js';
 import { flowRoutes } from './routes/flows.js';
@@ -27,6 +29,8 @@ export interface AppOptions {
   now?: () => number;
   log?: Logger;
   mailer?: Mailer;
+  /** Null turns SMS off whatever the config says. */
+  sms?: SmsSender | null;
 }
 
 /** Status codes Hono itself may raise, mapped to catalogue codes. */
@@ -51,9 +55,9 @@ function isStoreUnavailable(error: unknown): boolean {
  * Builds the API: every route module mounted under one error boundary that
  * answers with a catalogue code and never a stack trace.
  */
-export function createApp({ config, db, now = Date.now, log = createLogger(config.logLevel), mailer = outboxMailer(db, now) }: AppOptions): { app: Hono; context: AppContext } {
+export function createApp({ config, db, now = Date.now, log = createLogger(config.logLevel), mailer = createMailer(config, db, now), sms = createSmsSender(config, db, now) }: AppOptions): { app: Hono; context: AppContext } {
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
-  const context: AppContext = { config, db, now, log, mailer, keys: new KeyRing(db, config, now, secretKey), secretKey };
+  const context: AppContext = { config, db, now, log, mailer, sms, keys: new KeyRing(db, config, now, secretKey), secretKey };
   const origins = [config.publicUrl, ...config.allowedOrigins];
   const app = new Hono();
 
@@ -82,6 +86,7 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
   app.route('/api/devices', deviceRoutes(context));
   app.route('/api/passkeys', passkeyRoutes(context));
   app.route('/api/health', healthRoutes(context));
+  app.route('/api/admin', adminRoutes(context));
   app.route('/.well-known', wellKnownRoutes(context));
   // The dev outbox shows mail meant for people: never in production.
   if (config.env !== 'production') app.route('/dev', devRoutes(context));

@@ -7,17 +7,24 @@ import { resolveSecretKey } from './security/secrets.js';
 import { KeyRing } from './security/tokens.js';
 import { openStore } from './store/index.js';
 import { migrateToLatest } from './store/migrations.js';
-import { createUser, deleteUser, listUsers, resetMfa, setPassword } from './users.js';
+import { listAudit } from './audit.js';
+import { createApp } from './app.js';
+import { createLogger } from './log.js';
+import { createUser, deleteUser, disableUser, findUserByEmail, inviteUser, listUsers, setPassword, supportResetMfa } from './users.js';
 
 const USAGE = `Usage: login-flow <command>
 
   serve [--port N]                                   run the API (and the demo, in development)
   migrate                                            bring the database schema up to date
   user create --email E [--password P] [--name N]    create an active user (prints a generated password if none is given)
-  user list [--json]                                 list users
+  user invite --email E [--name N] [--locale nl]     invite a new employee: mails the activation link and prints it;
+                                                     for a user still invited, sends a new link (the old one dies)
+  user list [--json]                                 list users with their second factors
   user delete --email E                              delete a user and end their sessions
+  user disable --email E                             disable a user: every session, device and link ends at once
   user set-password --email E [--password P]         replace a password and end the user's sessions
   user reset-mfa --email E                           remove a user's second factors; prints a one-time backup code
+  audit [--email E] [--limit N] [--json]             security events, newest first
   keys rotate                                        start signing JWTs with a new key (the old one stays published)
 
 Settings come from the environment; see README.md.`;
@@ -30,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       email: { type: 'string' },
       password: { type: 'string' },
       name: { type: 'string' },
+      locale: { type: 'string' },
+      limit: { type: 'string' },
       port: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -52,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const db = await openStore(config, { migrate: command !== 'migrate' });
+  // The API's own context (mail, audit, keys), with logs only for errors: the CLI prints its own lines.
+  const { context: app } = createApp({ config, db, log: createLogger(config.logLevel === 'silent' ? 'silent' : 'error') });
   try {
     const key = `${command} ${sub ?? ''}`.trim();
     const requireEmail = () => {
@@ -70,10 +81,46 @@ async function main(argv: string[]): Promise<number> {
         console.log(`Created ${user.email} (${user.id})${values.password ? '' : `\nPassword: ${password}`}`);
         return 0;
       }
+      case 'user invite': {
+        const locale = values.locale;
+        if (locale !== undefined && locale !== 'en' && locale !== 'nl') throw new UsageError('--locale is en or nl');
+        const invitation = await inviteUser(app, { email: requireEmail(), name: values.name ?? '', locale, actor: 'cli' });
+        console.log(`${invitation.resent ? 'Invitation sent again' : 'Invited'}: ${invitation.user.email}; the link works until ${new Date(invitation.expiresAt).toISOString()}.`);
+        console.log(`Activation link: ${invitation.link}`);
+        if (!invitation.delivery.delivered) {
+          console.log(`The mail could not be sent yet (${invitation.delivery.error ?? 'unknown error'}); it stays queued and the server retries it.`);
+        }
+        return 0;
+      }
       case 'user list': {
         const users = await listUsers(db);
         if (values.json) console.log(JSON.stringify(users, null, 2));
-        else for (const u of users) console.log(`${u.email}\t${u.status}\t${u.name}\t${new Date(u.createdAt).toISOString()}`);
+        else {
+          for (const u of users) {
+            const factors = Object.entries(u.factors).map(([type, count]) => (count > 1 ? `${type}×${count}` : type)).join(',') || 'no 2FA';
+            console.log(`${u.email}\t${u.status}\t${factors}${u.hasRecoveryCode ? '+recovery' : ''}\t${u.name}\t${new Date(u.createdAt).toISOString()}`);
+          }
+        }
+        return 0;
+      }
+      case 'user disable': {
+        const email = requireEmail();
+        if (!(await disableUser(app, { email, actor: 'cli' }))) throw new UsageError(`no user with email ${email}`);
+        console.log(`Disabled ${email}; every session, remembered device and link has ended.`);
+        return 0;
+      }
+      case 'audit': {
+        const limit = values.limit === undefined ? 50 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit is a whole number from 1 to 10000');
+        let userId: string | undefined;
+        if (values.email) {
+          const user = await findUserByEmail(db, values.email);
+          if (!user) throw new UsageError(`no user with email ${values.email}`);
+          userId = user.id;
+        }
+        const events = await listAudit(db, { limit, ...(userId ? { userId } : {}) });
+        if (values.json) console.log(JSON.stringify(events, null, 2));
+        else for (const e of events) console.log(`${new Date(e.at).toISOString()}\t${e.event}\t${e.actor}\t${e.userId ?? '-'}\t${e.ip ?? '-'}\t${JSON.stringify(e.detail)}`);
         return 0;
       }
       case 'user delete': {
@@ -91,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'user reset-mfa': {
         const email = requireEmail();
-        const code = await resetMfa(db, { email, now: Date.now() });
+        const code = await supportResetMfa(app, { email, actor: 'cli' });
         if (!code) throw new UsageError(`no user with email ${email}`);
         console.log(`Second factors removed for ${email}. One-time backup code (give it to the person; it is shown once):\n${code}`);
         return 0;

@@ -67,9 +67,27 @@ const SETTINGS = {
   rpId: 'RP_ID',
   webauthnOrigins: 'WEBAUTHN_ORIGINS',
   passkeyUserVerification: 'PASSKEY_USER_VERIFICATION',
+  smtpUrl: 'SMTP_URL',
+  mailFrom: 'MAIL_FROM',
+  defaultLocale: 'DEFAULT_LOCALE',
+  activationUrl: 'ACTIVATION_URL',
+  resetUrl: 'RESET_URL',
+  invitationDays: 'INVITATION_DAYS',
+  resetLinkMinutes: 'RESET_LINK_MINUTES',
+  sms: 'SMS',
+  smsUrl: 'SMS_URL',
+  smsAuth: 'SMS_AUTH',
+  smsBody: 'SMS_BODY',
+  smsContentType: 'SMS_CONTENT_TYPE',
+  smsFrom: 'SMS_FROM',
+  smsDefaultCountry: 'SMS_DEFAULT_COUNTRY',
+  adminApiKey: 'ADMIN_API_KEY',
   demoUser: 'DEMO_USER',
   demoPassword: 'DEMO_PASSWORD',
 } as const;
+
+/** Settings whose values are secrets: an error names them but never prints them. */
+const SECRET_SETTINGS = new Set<string>(['secretKey', 'adminApiKey', 'smsAuth', 'smtpUrl', 'databaseUrl']);
 
 const schema = z.object({
   env: z.enum(['development', 'production', 'test']).default('development'),
@@ -155,6 +173,50 @@ const schema = z.object({
   webauthnOrigins: csv.pipe(z.array(origin)).optional(),
   /** `required` (default): a passkey must verify the person (face, fingerprint, PIN) and then counts as two factors. */
   passkeyUserVerification: z.enum(['required', 'preferred']).default('required'),
+  /**
+   * `smtp://user:pass@host:587` (STARTTLS) or `smtps://...:465`. Unset: mail
+   * goes to the dev outbox (development) and production refuses to start.
+   */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'expected an smtp:// or smtps:// URL')
+    .optional(),
+  /** The sender of every mail, e.g. `"Payroll login" <no-reply@example.com>`. */
+  mailFrom: z.string().min(3).max(256).default('login-flow <no-reply@localhost>'),
+  /** The language of mail to people whose language is not known. */
+  defaultLocale: z.enum(['en', 'nl']).default('en'),
+  /** The page that runs `<login-flow flow="activate">`; the token follows in the fragment. Default PUBLIC_URL/activate. */
+  activationUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The page that runs `<login-flow flow="reset">`. Default PUBLIC_URL/reset-password. */
+  resetUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** How long an invitation link works. */
+  invitationDays: z.coerce.number().int().min(1).max(30).default(7),
+  // OWASP Forgot Password Cheat Sheet: reset tokens expire after a short period.
+  resetLinkMinutes: z.coerce.number().int().min(5).max(24 * 60).default(60),
+  /**
+   * SMS as a backup second factor: `http` (a provider's HTTP API, SMS_URL),
+   * `outbox` (the dev outbox) or `off`. Default: `http` when SMS_URL is set,
+   * else `outbox` in development and `off` in production.
+   */
+  sms: z.enum(['off', 'outbox', 'http']).optional(),
+  /** The provider's endpoint that sends one text. */
+  smsUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The `Authorization` header value for the provider, e.g. `Bearer ...` or `Basic ...`. */
+  smsAuth: z.string().min(1).max(1024).optional(),
+  /**
+   * The request body, with `{{to}}`, `{{from}}` and `{{text}}` filled in and
+   * escaped for the content type.
+   */
+  smsBody: z.string().min(1).max(4096).default('{"to":{{to}},"from":{{from}},"text":{{text}}}'),
+  smsContentType: z.enum(['application/json', 'application/x-www-form-urlencoded']).default('application/json'),
+  smsFrom: z.string().min(1).max(32).default('login-flow'),
+  /** The country assumed for phone numbers typed without a +country code (ISO 3166-1 alpha-2). */
+  smsDefaultCountry: z.string().regex(/^[A-Z]{2}$/, 'expected a country code such as NL').default('NL'),
+  /**
+   * The admin API's key (`Authorization: Bearer <key>`); unset, the admin API
+   * is off. At least 32 characters: it stands for an administrator.
+   */
+  adminApiKey: z.string().min(32, 'expected at least 32 characters (openssl rand -base64 32)').optional(),
   demoUser: z.string().email().default('demo@example.com'),
   demoPassword: z.string().optional(),
 });
@@ -162,8 +224,11 @@ const schema = z.object({
 type Parsed = z.infer<typeof schema>;
 
 /** The resolved settings, read once at start-up. */
-export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir' | 'rpId' | 'webauthnOrigins'> {
+export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir' | 'rpId' | 'webauthnOrigins' | 'activationUrl' | 'resetUrl' | 'sms'> {
   publicUrl: string;
+  activationUrl: string;
+  resetUrl: string;
+  sms: 'off' | 'outbox' | 'http';
   dataDir: string;
   rpId: string;
   webauthnOrigins: string[];
@@ -193,7 +258,8 @@ export function loadConfig(environment: Environment = process.env): Config {
     const issue = result.error.issues[0]!;
     const key = String(issue.path[0]) as keyof typeof SETTINGS;
     const variable = SETTINGS[key] ?? key;
-    throw new ConfigError(`Invalid setting ${variable}=${JSON.stringify(input[key] ?? '')}: ${issue.message}`);
+    const shown = SECRET_SETTINGS.has(key) ? '(hidden)' : JSON.stringify(input[key] ?? '');
+    throw new ConfigError(`Invalid setting ${variable}=${shown}: ${issue.message}`);
   }
   const parsed = result.data;
   const trustedProxyList = new BlockList();
@@ -210,7 +276,23 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (parsed.env === 'production' && !publicUrl.startsWith('https://')) {
     throw new ConfigError(`Invalid setting PUBLIC_URL=${JSON.stringify(publicUrl)}: production needs an https:// origin`);
   }
+  if (parsed.env === 'production' && !parsed.smtpUrl) {
+    throw new ConfigError('Invalid setting SMTP_URL="": production needs an SMTP server to send invitations and codes');
+  }
+  const sms = parsed.sms ?? (parsed.smsUrl ? 'http' : parsed.env === 'production' ? 'off' : 'outbox');
+  if (sms === 'http' && !parsed.smsUrl) throw new ConfigError('Invalid setting SMS_URL="": SMS=http needs the provider URL');
+  if (sms === 'outbox' && parsed.env === 'production') throw new ConfigError('Invalid setting SMS="outbox": the outbox is for development only');
   const rpId = parsed.rpId ?? new URL(publicUrl).hostname;
   const webauthnOrigins = parsed.webauthnOrigins ?? [publicUrl, ...parsed.allowedOrigins];
-  return { ...parsed, publicUrl, dataDir: resolve(parsed.dataDir), trustedProxyList, rpId, webauthnOrigins };
+  return {
+    ...parsed,
+    publicUrl,
+    dataDir: resolve(parsed.dataDir),
+    trustedProxyList,
+    rpId,
+    webauthnOrigins,
+    sms,
+    activationUrl: parsed.activationUrl ?? `${publicUrl}/activate`,
+    resetUrl: parsed.resetUrl ?? `${publicUrl}/reset-password`,
+  };
 }

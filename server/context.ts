@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Mailer } from './delivery/mail.js';
+import type { SmsSender } from './delivery/sms.js';
 import type { Logger } from './log.js';
 import type { KeyRing } from './security/tokens.js';
 import type { Db } from './store/index.js';
@@ -11,6 +12,8 @@ export interface AppContext {
   keys: KeyRing;
   log: Logger;
   mailer: Mailer;
+  /** Sends SMS codes; null when SMS is off (`SMS=off`), and SMS is then not offered. */
+  sms: SmsSender | null;
   /** Encrypts authenticator secrets at rest. */
   secretKey: Buffer;
   /** The clock, in epoch milliseconds; tests pass a controllable one. */

@@ -13,6 +13,14 @@ export const ERROR_CATALOGUE = {
   password_policy: { status: 400, message: 'The password does not meet the password policy.' },
   invalid_credentials: { status: 401, message: 'The email address or password is incorrect.' },
   invalid_code: { status: 401, message: 'The code is incorrect or has already been used.' },
+  code_expired: { status: 410, message: 'The code has expired; ask for a new one.' },
+  invalid_phone: { status: 400, message: 'This is not a valid mobile phone number.' },
+  invitation_invalid: { status: 410, message: 'This activation link is no longer valid: it has expired, was replaced by a newer invitation, or was already used.' },
+  reset_link_invalid: { status: 410, message: 'This link to set a new password is no longer valid: it has expired or was already used.' },
+  delivery_failed: { status: 502, message: 'The message could not be sent; try again shortly.' },
+  user_not_found: { status: 404, message: 'There is no user with this email address.' },
+  user_exists: { status: 409, message: 'A user with this email address already exists.' },
+  user_active: { status: 409, message: 'This account is already activated; invitations are for accounts not yet activated.' },
   invalid_recovery_code: { status: 401, message: 'The recovery code is incorrect or has already been used.' },
   passkey_failed: { status: 401, message: 'The passkey could not be verified.' },
   passkey_unknown: { status: 401, message: 'This passkey is not registered for this account.' },
@@ -39,6 +47,9 @@ export const ERROR_CATALOGUE = {
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Codes only the admin API returns: the widget never sees them, so it carries no message for them. */
+export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active';
 
 /** What a response says about an error: the code, and the field it concerns, if any. */
 export interface ErrorBody {

@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Config } from './config.js';
 import { createApp } from './app.js';
+import { startMailWorker } from './delivery/mail.js';
 import { generatePassword } from './factors/password.js';
 import { createLogger } from './log.js';
 import { sweepExpired } from './maintenance.js';
@@ -29,7 +30,7 @@ export interface RunningServer {
 export async function startServer(config: Config, { print = console.log }: { print?: (line: string) => void } = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const db = await openStore(config);
-  const { app } = createApp({ config, db, log });
+  const { app, context } = createApp({ config, db, log });
 
   if (existsSync(`${DIST}/widget/login-flow.js`)) {
     // A module script loaded by host pages on other origins: it is public, so any origin may fetch it.
@@ -45,6 +46,9 @@ export async function startServer(config: Config, { print = console.log }: { pri
       await next();
       if (c.res.headers.get('content-type')?.startsWith('text/html')) c.header('Content-Security-Policy', DEMO_CSP);
     });
+    // The pages that emailed links open (ACTIVATION_URL, RESET_URL): the demo page runs the matching flow.
+    app.get('/activate', serveStatic({ path: `${DIST}/demo/index.html` }));
+    app.get('/reset-password', serveStatic({ path: `${DIST}/demo/index.html` }));
     app.get('/*', serveStatic({ root: `${DIST}/demo` }));
   }
 
@@ -52,6 +56,8 @@ export async function startServer(config: Config, { print = console.log }: { pri
 
   const sweep = setInterval(() => void sweepExpired(db, Date.now()).catch(() => undefined), SWEEP_INTERVAL_MS);
   sweep.unref();
+  // Mail that could not be sent at once (SMTP down) goes out when its retry is due.
+  const stopMail = startMailWorker(context);
 
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
@@ -68,6 +74,7 @@ export async function startServer(config: Config, { print = console.log }: { pri
       // Stop accepting, let in-flight requests finish, then release the store.
       closing ??= new Promise<void>((resolve) => {
         clearInterval(sweep);
+        stopMail();
         server.close(() => void db.destroy().then(resolve, resolve));
         server.closeIdleConnections();
       });

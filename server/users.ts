@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { audit, type AuditActor } from './audit.js';
 import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { notifyUser, queueMail } from './delivery/mail.js';
 import { ApiError } from './errors.js';
 import { checkPasswordPolicy, hashPassword } from './factors/password.js';
 import { emailSchema } from './flows/login.js';
 import { issueRecoveryCode } from './factors/recovery.js';
 import { forgetDevices } from './security/devices.js';
+import { issueLinkToken, revokeLinkTokens } from './security/link-tokens.js';
 import { revokeUserSessions } from './security/sessions.js';
 import type { Db } from './store/index.js';
 
@@ -35,16 +39,121 @@ export async function createUser(
   const passwordHash = await hashPassword(password);
   const result = await db
     .insertInto('users')
-    .values({ id, email: parsed.data, name, password_hash: passwordHash, status: 'active', created_at: now, updated_at: now })
+    // Whoever creates an account with a password vouches for its address.
+    .values({ id, email: parsed.data, name, password_hash: passwordHash, status: 'active', email_verified_at: now, created_at: now, updated_at: now })
     .onConflict((oc) => oc.column('email').doNothing())
     .executeTakeFirst();
   if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('invalid_email', { field: 'email', details: { reason: 'exists' } });
   return { id, email: parsed.data, name, status: 'active', createdAt: now };
 }
 
-export async function listUsers(db: Db): Promise<UserSummary[]> {
-  const rows = await db.selectFrom('users').select(['id', 'email', 'name', 'status', 'created_at']).orderBy('created_at').execute();
-  return rows.map((r) => ({ id: r.id, email: r.email, name: r.name, status: r.status, createdAt: Number(r.created_at) }));
+/** A user as support sees them: which second factors they have, and any invitation still open. */
+export interface UserDetails extends UserSummary {
+  emailVerified: boolean;
+  /** Confirmed second factors by type, e.g. `{ totp: 1, passkey: 2 }`. */
+  factors: Partial<Record<'totp' | 'passkey' | 'sms', number>>;
+  hasRecoveryCode: boolean;
+  /** When the open invitation link expires (invited users). */
+  invitationExpiresAt: number | null;
+}
+
+export async function listUsers(db: Db): Promise<UserDetails[]> {
+  const rows = await db.selectFrom('users').select(['id', 'email', 'name', 'status', 'created_at', 'email_verified_at']).orderBy('created_at').execute();
+  const factors = await db
+    .selectFrom('credentials')
+    .select(['user_id', 'type', db.fn.countAll<number>().as('count')])
+    .where('confirmed_at', 'is not', null)
+    .groupBy(['user_id', 'type'])
+    .execute();
+  const recovery = new Set((await db.selectFrom('recovery_codes').select('user_id').where('used_at', 'is', null).execute()).map((r) => r.user_id));
+  const invitations = new Map(
+    (await db.selectFrom('link_tokens').select(['user_id', 'expires_at']).where('purpose', '=', 'invitation').where('used_at', 'is', null).execute())
+      .map((r) => [r.user_id, Number(r.expires_at)]),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    status: r.status,
+    createdAt: Number(r.created_at),
+    emailVerified: r.email_verified_at !== null,
+    factors: Object.fromEntries(factors.filter((f) => f.user_id === r.id).map((f) => [f.type, Number(f.count)])),
+    hasRecoveryCode: recovery.has(r.id),
+    invitationExpiresAt: invitations.get(r.id) ?? null,
+  }));
+}
+
+export interface Invitation {
+  user: UserSummary;
+  /** The activation link; only the SHA-256 of its token is stored. */
+  link: string;
+  expiresAt: number;
+  /** Whether the mail went out now; when not, it stays queued and is retried. */
+  delivery: { delivered: boolean; error?: string };
+  /** True when an earlier invitation was replaced (its link no longer works). */
+  resent: boolean;
+}
+
+/**
+ * Invites a new employee (seed 002, step 1): creates the user (status
+ * `invited`, no password) and mails a single-use activation link. For a user
+ * still invited, sends a new link, and the old one dies.
+ */
+export async function inviteUser(
+  app: AppContext,
+  { email, name = '', locale, actor }: { email: string; name?: string; locale?: 'en' | 'nl' | undefined; actor: AuditActor },
+): Promise<Invitation> {
+  const parsed = emailSchema.safeParse(email);
+  if (!parsed.success) throw new ApiError('invalid_email', { field: 'email' });
+  const now = app.now();
+  let user = await findUserByEmail(app.db, parsed.data);
+  const resent = user !== undefined;
+  if (user && user.status === 'active') throw new ApiError('user_active', { field: 'email' });
+  if (user && user.status !== 'invited') throw new ApiError('user_exists', { field: 'email' });
+  if (!user) {
+    const id = randomUUID();
+    const inserted = await app.db
+      .insertInto('users')
+      .values({ id, email: parsed.data, name, password_hash: null, status: 'invited', email_verified_at: null, locale: locale ?? null, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('user_exists', { field: 'email' });
+    user = { id, email: parsed.data, name, status: 'invited', createdAt: now };
+  } else if (locale || name) {
+    await app.db.updateTable('users').set({ ...(locale ? { locale } : {}), ...(name ? { name } : {}), updated_at: now }).where('id', '=', user.id).execute();
+  }
+  const { token, expiresAt } = await issueLinkToken(app.db, { userId: user.id, purpose: 'invitation', ttlMs: app.config.invitationDays * 86_400_000, now });
+  // The fragment never reaches a server log or a Referer header; the widget reads it and clears it.
+  const link = `${app.config.activationUrl}#token=${token}`;
+  await audit(app, { event: 'user.invited', userId: user.id, actor, detail: { resent } });
+  const { delivered, error } = await queueMail(app, { to: user.email, userId: user.id, locale: locale ?? null, message: { kind: 'invitation', link, expiresAt } });
+  return { user, link, expiresAt, delivery: { delivered, ...(error ? { error } : {}) }, resent };
+}
+
+/** Disables a user: every session, remembered device, open flow and emailed link ends at once. */
+export async function disableUser(app: AppContext, { email, actor }: { email: string; actor: AuditActor }): Promise<UserSummary | undefined> {
+  const user = await findUserByEmail(app.db, email);
+  if (!user) return undefined;
+  const now = app.now();
+  await app.db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ status: 'disabled', updated_at: now }).where('id', '=', user.id).execute();
+    await revokeUserSessions(trx, user.id, now);
+    await forgetDevices(trx, user.id, now);
+    await revokeLinkTokens(trx, { userId: user.id, now });
+    await trx.deleteFrom('flows').where('user_id', '=', user.id).execute();
+    await audit(app, { event: 'user.disabled', userId: user.id, actor }, trx);
+  });
+  return { ...user, status: 'disabled' };
+}
+
+/** Support's 2FA reset ({@link resetMfa}), recorded and told to the person. */
+export async function supportResetMfa(app: AppContext, { email, actor }: { email: string; actor: AuditActor }): Promise<string | undefined> {
+  const user = await findUserByEmail(app.db, email);
+  if (!user) return undefined;
+  const code = await resetMfa(app.db, { email: user.email, now: app.now() });
+  await audit(app, { event: 'mfa.reset', userId: user.id, actor });
+  await notifyUser(app, user.id, { kind: 'mfa-reset' });
+  return code;
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserSummary | undefined> {

@@ -62,7 +62,9 @@ export interface StepDefinition<S> {
 
 export interface FlowDefinition<S> {
   kind: FlowKind;
-  initial(app: AppContext): Promise<{ step: string; state: S }>;
+  /** The start body's schema, for flows opened with something (an emailed link's token); others ignore the body. */
+  start?: z.ZodType<Record<string, unknown>>;
+  initial(app: AppContext, input: Record<string, unknown>): Promise<{ step: string; state: S }>;
   steps: Record<string, StepDefinition<S>>;
 }
 
@@ -103,10 +105,19 @@ function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, s
 }
 
 /** Starts a flow and stores it; the returned state carries its secret id. */
-export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>): Promise<FlowState> {
+export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>, body: unknown = {}): Promise<FlowState> {
+  let input: Record<string, unknown> = {};
+  if (definition.start) {
+    const parsed = definition.start.safeParse(body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ApiError('invalid_request', issue?.path.length ? { field: String(issue.path[0]) } : {});
+    }
+    input = parsed.data;
+  }
   const now = app.now();
   const id = randomToken(FLOW_ID_BYTES);
-  const { step, state } = await definition.initial(app);
+  const { step, state } = await definition.initial(app, input);
   const expiresAt = now + app.config.flowTtlMinutes * 60_000;
   await app.db
     .insertInto('flows')

@@ -1,18 +1,23 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { NOTICES } from '../delivery/mail.js';
+import { audit } from '../audit.js';
+import { notifyUser, queueMail } from '../delivery/mail.js';
+import { SmsDeliveryError, smsCodeText } from '../delivery/sms.js';
 import { ApiError } from '../errors.js';
-import { needsRehash, hashPassword, verifyPassword } from '../factors/password.js';
+import { checkCode, generateCode, ONE_TIME_CODE_LENGTH, ONE_TIME_CODE_MINUTES, pendingCode, type PendingCode } from '../factors/one-time-code.js';
+import { checkPasswordPolicy, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, needsRehash, hashPassword, POLICY_RULES, verifyPassword } from '../factors/password.js';
+import { confirmedPhone, maskPhone, parsePhone, saveConfirmedPhone } from '../factors/sms.js';
 import { hasUnusedRecoveryCode, issueRecoveryCode, useRecoveryCode } from '../factors/recovery.js';
 import { claimTotpStep, createTotpSecret, matchTotp, normalizeCode, totpQr, totpUri } from '../factors/totp.js';
 import { maskEmail } from '../log.js';
 import { forgetDevices, rememberDevice, spendRememberedDevice } from '../security/devices.js';
+import { consumeLinkToken, findLinkToken, issueLinkToken, type LinkPurpose } from '../security/link-tokens.js';
 import { rateLimitKey } from '../security/client-ip.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
-import { createSession } from '../security/sessions.js';
+import { createSession, revokeUserSessions } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
 import { CEREMONY_TIMEOUT_MS, PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
@@ -23,6 +28,13 @@ const MAX_EMAIL_LENGTH = 254;
 const MAX_CONSECUTIVE_FACTOR_FAILURES = 100;
 /** "Consecutive" has no time limit; the count lives until a success clears it (ten years stands for ever). */
 const CONSECUTIVE_WINDOW_MS = 10 * 365 * 86_400_000;
+/**
+ * Codes sent per account, and per phone number, in an hour. Each send costs
+ * money and reaches a person, so sending is limited like guessing is
+ * (OWASP ASVS 5.0 V2.4.1 anti-automation; SMS toll fraud).
+ */
+const SENDS_PER_HOUR = 5;
+const HOUR_MS = 3_600_000;
 
 interface LoginState {
   email?: string;
@@ -47,6 +59,20 @@ interface LoginState {
   ceremonyIssuedAt?: number;
   /** A recovery code was spent: the old factors are replaced once set-up completes, not before. */
   recovered?: boolean;
+  /** Why the flow runs: sign-in (unset), activation from an invitation, or a password reset. */
+  purpose?: 'activate' | 'reset';
+  /** The emailed link that opened an activation or reset flow, by hash; spent when the new password is set. */
+  linkTokenHash?: string;
+  /** Reset: the new password is set, the flow may complete. */
+  passwordSet?: boolean;
+  /** The code mailed to confirm the address (`verify-email`). */
+  emailCode?: PendingCode;
+  /** The code texted at `second-factor`. */
+  smsCode?: PendingCode;
+  /** The person's SMS number, masked, for `second-factor`. */
+  maskedPhone?: string;
+  /** Backup-number set-up in progress: the number (sealed) and the code texted to it. */
+  smsSetup?: { sealedPhone: string; code: PendingCode };
 }
 
 type Context = ActionContext<LoginState>;
@@ -146,8 +172,65 @@ async function secondFactorMethods(app: AppContext, userId: string): Promise<Sec
   const methods: SecondFactorMethod[] = [];
   if (app.config.passkeys && types.has('passkey')) methods.push('passkey');
   if (types.has('totp')) methods.push('totp');
+  if (types.has('sms') && smsAvailable(app)) methods.push('sms');
   if (await hasUnusedRecoveryCode(app.db, userId)) methods.push('recovery_code');
   return methods;
+}
+
+/** SMS is a method only where texts can be sent (a provider, or the dev outbox). */
+function smsAvailable(app: AppContext): boolean {
+  return app.sms !== null;
+}
+
+/** The mail's language: the person's, else the configured default (the mail module decides). */
+async function mailTo(app: AppContext, userId: string): Promise<{ to: string; userId: string; locale: string | null }> {
+  const user = await app.db.selectFrom('users').select(['email', 'locale']).where('id', '=', userId).executeTakeFirstOrThrow();
+  return { to: user.email, userId, locale: user.locale };
+}
+
+/** Spends one send of `key` against the hourly limit, before sending. */
+async function spendSend(app: AppContext, key: string, now: number): Promise<void> {
+  const hit = await consumeRateLimit(app.db, key, { limit: SENDS_PER_HOUR, windowMs: HOUR_MS }, now);
+  if (hit.limited) throw rateLimited(hit, now);
+}
+
+/** Mails a fresh code to confirm the person's address; the code replaces any earlier one, the failure count stays. */
+async function sendEmailCode(context: Context): Promise<Transition<LoginState>> {
+  const { app, state, now } = context;
+  const userId = state.userId!;
+  await spendSend(app, `send:mail:${userId}`, now);
+  const code = generateCode();
+  const { delivered, error } = await queueMail(app, { ...(await mailTo(app, userId)), message: { kind: 'email-code', code, minutes: ONE_TIME_CODE_MINUTES } });
+  // Queued for another try when the first failed; the person can also ask for a new code.
+  if (!delivered) app.log.log('warn', 'verification mail not sent yet', { event: 'mail.deferred', userId, error: error ?? null });
+  return { step: 'verify-email', state: { ...state, emailCode: pendingCode(app.secretKey, { code, context: `email:${userId}`, now }) } };
+}
+
+/** Texts a fresh code to a number; a failed send is the provider's, reported as such. */
+async function textCode(app: AppContext, { userId, phone, now }: { userId: string; phone: string; now: number }): Promise<PendingCode> {
+  await spendSend(app, `send:sms:acct:${userId}`, now);
+  await spendSend(app, `send:sms:num:${sha256(phone)}`, now);
+  const code = generateCode();
+  const { locale } = await mailTo(app, userId);
+  try {
+    await app.sms!.send({ to: phone, text: smsCodeText({ locale: locale === 'nl' ? 'nl' : locale === 'en' ? 'en' : app.config.defaultLocale, appName: app.config.appName, code, minutes: ONE_TIME_CODE_MINUTES }) });
+  } catch (error) {
+    if (!(error instanceof SmsDeliveryError)) throw error;
+    app.log.log('error', 'sms not sent', { event: 'sms.failed', userId, error: error.message });
+    throw new ApiError('delivery_failed');
+  }
+  return pendingCode(app.secretKey, { code, context: `sms:${userId}`, now });
+}
+
+/** A failed second factor: counted against the flow, and recorded. */
+async function factorFailed(context: Context, method: string, error: Transition<LoginState>['error'], step = 'second-factor'): Promise<Transition<LoginState>> {
+  await audit(context.app, { event: 'login.failure', userId: context.state.userId ?? null, ip: context.request.ip, detail: { method } });
+  return { step, state: context.state, failed: true, error };
+}
+
+/** The policy as the widget's live checklist shows it. */
+function policyView(app: AppContext) {
+  return { rules: [...POLICY_RULES[app.config.passwordPolicy]], minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH };
 }
 
 /**
@@ -218,16 +301,21 @@ async function enrolled({ app, state, now }: Context, credentialId: string, fact
   if (state.recovered) await app.db.deleteFrom('credentials').where('user_id', '=', userId).where('id', '!=', credentialId).execute();
   await forgetDevices(app.db, userId, now);
   const recoveryCode = await issueRecoveryCode(app.db, { userId, kind: 'recovery', now });
-  app.log.log('info', 'second factor added', { event: 'mfa.enrolled', userId, amr: factors.join(' ') });
+  const factor = factors[0] === 'hwk' ? 'passkey' : 'totp';
+  await audit(app, { event: 'factor.added', userId, detail: { factor } });
+  await notifyUser(app, userId, { kind: 'factor-added', factor });
   const { setup: _done, passkeyCreation: _ceremony, recovered: _recovered, ...rest } = state;
-  return {
-    step: 'recovery-code',
-    state: { ...rest, amr: [firstFactorOf(state), ...factors], sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) },
-  };
+  const next = { ...rest, amr: [firstFactorOf(state), ...factors], sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) };
+  // A phone number as a backup (seed 002, step 6), offered once, when none is set.
+  const offerSms = smsAvailable(app) && !(await confirmedPhone(app.db, app.secretKey, userId));
+  return { step: offerSms ? 'sms-setup' : 'recovery-code', state: next };
 }
 
 /** Completes the flow: the session (and a remembered-device token) are issued as the flow is consumed. */
 async function finish({ app, state, request, now }: Context, amr: string[]): Promise<Transition<LoginState>> {
+  // A reset signs in only once the new password is set, after the second factor.
+  // The flow gets its owner now (it was opened from a link, without one), so disabling the user ends it.
+  if (state.purpose === 'reset' && !state.passwordSet) return { step: 'set-password', state: { ...state, amr }, userId: state.userId! };
   const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', state.userId!).executeTakeFirst();
   // Disabled or deleted while the flow was open: no session.
   if (!user || user.status !== 'active') throw new ApiError('account_disabled');
@@ -242,7 +330,7 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
         ? await rememberDevice(trx, { userId: user.id, days, userAgent: request.userAgent, now, ...(state.deviceExpiresAt ? { expiresAt: state.deviceExpiresAt } : {}) })
         : undefined;
       const jwt = await signJwt({ sub: user.id, sid: session.id, email: user.email, amr, authTime: Math.floor(now / 1000) });
-      app.log.log('info', 'signed in', { event: 'login.success', userId: user.id, sessionId: session.id, amr: amr.join(' ') });
+      await audit(app, { event: 'login.success', userId: user.id, ip: request.ip, detail: { amr: amr.join(' '), sessionId: session.id, flow: state.purpose ?? 'login' } }, trx);
       return {
         token,
         grant: {
@@ -263,9 +351,18 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
 
 /** After the password: a second factor, a remembered device, the 2FA prompt, required set-up, or done. */
 async function afterPassword(context: Context, deviceToken: string | undefined, firstFactor: 'pwd' | 'hwk' = 'pwd'): Promise<Transition<LoginState>> {
-  const { app, now } = context;
   const state: LoginState = { ...context.state, amr: [firstFactor] };
   context = { ...context, state };
+  const user = await context.app.db.selectFrom('users').select('email_verified_at').where('id', '=', state.userId!).executeTakeFirstOrThrow();
+  // An address nobody has confirmed yet (an activation left half-way): confirm it first.
+  if (user.email_verified_at === null) return sendEmailCode(context);
+  return afterVerified(context, deviceToken);
+}
+
+/** The rest of the sign-in once the address is confirmed: second factor, remembered device, prompt or set-up. */
+async function afterVerified(context: Context, deviceToken: string | undefined): Promise<Transition<LoginState>> {
+  const { app, now, state } = context;
+  const firstFactor = firstFactorOf(state);
   const userId = state.userId!;
   // A passkey that did not verify the person is one factor; it cannot also be the second.
   const methods = (await secondFactorMethods(app, userId)).filter((m) => firstFactor === 'pwd' || m !== 'passkey');
@@ -275,8 +372,7 @@ async function afterPassword(context: Context, deviceToken: string | undefined, 
       const expiresAt = await spendRememberedDevice(app.db, { userId, token: deviceToken, now });
       if (expiresAt !== null) return finish({ ...context, state: { ...state, remember: true, deviceExpiresAt: expiresAt } }, [firstFactor]);
     }
-    const offered = methods.includes('passkey') ? await offerPasskey(app, state, userId) : state;
-    return { step: 'second-factor', state: { ...offered, methods } };
+    return secondFactorStep(app, state, methods);
   }
   if (mfaRequiredNow(app, now)) return startSetup(context, 'required');
   if (app.config.mfaRequiredFrom === null) return finish(context, [firstFactor]);
@@ -289,6 +385,27 @@ async function afterPassword(context: Context, deviceToken: string | undefined, 
     .executeTakeFirst();
   if (Number(snoozed.numUpdatedRows) === 1) return finish(context, [firstFactor]);
   return { step: 'mfa-prompt', state };
+}
+
+/** The `second-factor` step with the person's methods: a passkey ceremony and the masked number when they apply. */
+async function secondFactorStep(app: AppContext, state: LoginState, methods: SecondFactorMethod[]): Promise<Transition<LoginState>> {
+  const userId = state.userId!;
+  const offered = methods.includes('passkey') ? await offerPasskey(app, state, userId) : state;
+  const phone = methods.includes('sms') ? await confirmedPhone(app.db, app.secretKey, userId) : undefined;
+  return { step: 'second-factor', state: { ...offered, methods, ...(phone ? { maskedPhone: maskPhone(phone.phone) } : {}) } };
+}
+
+/**
+ * Forgot password: mails a reset link when the address belongs to an active
+ * account. Runs after the answer is sent, so the answer (and its timing) is
+ * the same for every address (OWASP Forgot Password Cheat Sheet).
+ */
+async function requestPasswordReset(app: AppContext, email: string, now: number): Promise<void> {
+  const user = await app.db.selectFrom('users').select(['id', 'status', 'password_hash']).where('email', '=', email).executeTakeFirst();
+  if (!user || user.status !== 'active' || user.password_hash === null) return;
+  const minutes = app.config.resetLinkMinutes;
+  const { token } = await issueLinkToken(app.db, { userId: user.id, purpose: 'password-reset', ttlMs: minutes * 60_000, now });
+  await queueMail(app, { ...(await mailTo(app, user.id)), message: { kind: 'password-reset', link: `${app.config.resetUrl}#token=${token}`, minutes } }, { wait: false });
 }
 
 /**
@@ -333,6 +450,22 @@ export const loginFlow: FlowDefinition<LoginState> = {
           input: assertionInput,
           run: (context, { response }) => signInWithPasskey(context, 'password', response as unknown as AuthenticationResponseJSON, context.state.email),
         }),
+        forgot: action({
+          input: z.object({}).strict(),
+          async run({ app, state, request, now }) {
+            const email = state.email!;
+            // Per address: a quiet cap, so nobody can flood a mailbox; the answer stays the same.
+            const account = await consumeRateLimit(app.db, `forgot:acct:${sha256(email)}`, { limit: SENDS_PER_HOUR, windowMs: HOUR_MS }, now);
+            // Per client: an open limit, which tells nothing about the address.
+            const ip = await consumeRateLimit(app.db, `forgot:ip:${rateLimitKey(request.ip)}`, { limit: app.config.ipMaxFailures, windowMs: rateWindow(app) }, now);
+            if (ip.limited) throw rateLimited(ip, now);
+            if (!account.limited) {
+              void requestPasswordReset(app, email, now).catch((error: unknown) =>
+                app.log.log('error', 'reset link not sent', { event: 'mail.failed', error: error instanceof Error ? error.message : String(error) }));
+            }
+            return { step: 'reset-sent', state: { email } };
+          },
+        }),
         password: action({
           input: z.object({ password: z.string().min(1).max(4096), device: z.string().max(128).optional() }).strict(),
           async run(context, { password, device }) {
@@ -354,7 +487,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
               .executeTakeFirst();
             const valid = await verifyPassword({ hash: user?.password_hash ?? null, password });
             if (!user || !valid) {
-              app.log.log('info', 'sign-in failed', { event: 'login.failure', email: maskEmail(email), ip: request.ip });
+              await audit(app, { event: 'login.failure', userId: user?.id ?? null, ip: request.ip, detail: { method: 'password', email: maskEmail(email) } });
               return { step: 'password', state, failed: true, error: { code: 'invalid_credentials', field: 'password' } };
             }
             if (user.status !== 'active') throw new ApiError('account_disabled');
@@ -376,13 +509,39 @@ export const loginFlow: FlowDefinition<LoginState> = {
         methods: state.methods ?? [],
         rememberDays: app.config.rememberDeviceDays > 0 ? app.config.rememberDeviceDays : null,
         ...(state.methods?.includes('passkey') && state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}),
+        ...(state.maskedPhone ? { phone: state.maskedPhone, smsSent: state.smsCode !== undefined } : {}),
       }),
       unavailable: (state) => [
         ...(state.methods?.includes('totp') ? [] : ['totp']),
         ...(state.methods?.includes('recovery_code') ? [] : ['recovery-code']),
         ...(state.methods?.includes('passkey') ? [] : ['passkey']),
+        ...(state.methods?.includes('sms') ? [] : ['send-sms', 'sms']),
+        ...(state.smsCode ? [] : ['sms']),
       ],
       actions: {
+        'send-sms': action({
+          input: z.object({}).strict(),
+          async run({ app, state, now }) {
+            const userId = state.userId!;
+            const phone = await confirmedPhone(app.db, app.secretKey, userId);
+            if (!phone) throw new ApiError('action_not_allowed');
+            return { step: 'second-factor', state: { ...state, smsCode: await textCode(app, { userId, phone: phone.phone, now }) } };
+          },
+        }),
+        sms: action({
+          input: codeInput,
+          async run(context, { code, remember }) {
+            const { app, state, now } = context;
+            const userId = state.userId!;
+            const key = await spendFactorAttempt(app, userId, now);
+            const result = checkCode(app.secretKey, state.smsCode, { input: code, context: `sms:${userId}`, now });
+            if (result !== 'valid') return factorFailed(context, 'sms', { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' });
+            await factorSucceeded(app, key);
+            await app.db.updateTable('credentials').set({ last_used_at: now }).where('user_id', '=', userId).where('type', '=', 'sms').execute();
+            // RFC 8176 §2: `sms`, confirmation by text message.
+            return finish({ ...context, state: { ...state, smsCode: undefined, remember: remember === true } }, ['pwd', 'sms', 'mfa']);
+          },
+        }),
         passkey: action({
           input: assertionInput,
           async run(context, { response, remember }) {
@@ -407,7 +566,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const { app, state, now } = context;
             const key = await spendFactorAttempt(app, state.userId!, now);
             if (!(await verifyUserTotp(app, state.userId!, normalizeCode(code), now))) {
-              return { step: 'second-factor', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
+              return factorFailed(context, 'totp', { code: 'invalid_code', field: 'code' });
             }
             await factorSucceeded(app, key);
             return finish({ ...context, state: { ...state, remember: remember === true } }, ['pwd', 'otp', 'mfa']);
@@ -420,19 +579,14 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const userId = state.userId!;
             const key = await spendFactorAttempt(app, userId, now);
             const kind = await useRecoveryCode(app.db, { userId, code, now });
-            if (!kind) return { step: 'second-factor', state, failed: true, error: { code: 'invalid_recovery_code', field: 'code' } };
+            if (!kind) return factorFailed(context, 'recovery_code', { code: 'invalid_recovery_code', field: 'code' });
             await factorSucceeded(app, key);
             // The code stands in for a lost phone: remembered devices go now, the
             // old authenticators when set-up completes (never before, so an
             // abandoned set-up cannot leave the account without a second factor).
             await forgetDevices(app.db, userId, now);
-            const user = await app.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
-            try {
-              await app.mailer.send({ to: user.email, ...NOTICES.recoveryCodeUsed(app.config.appName) });
-            } catch (error) {
-              app.log.log('error', 'notice not sent', { event: 'mail.failed', userId, error: error instanceof Error ? error.message : String(error) });
-            }
-            app.log.log('warn', 'recovery code used', { event: 'mfa.recovery', userId, kind });
+            await notifyUser(app, userId, { kind: 'recovery-code-used' });
+            await audit(app, { event: 'recovery.used', userId, ip: context.request.ip, detail: { kind } });
             return startSetup({ ...context, state: { ...state, remember: remember === true, recovered: true } }, 'recovered');
           },
         }),
@@ -560,6 +714,119 @@ export const loginFlow: FlowDefinition<LoginState> = {
         }),
       },
     },
+    'reset-sent': {
+      view: (state, app) => ({ email: state.email!, minutes: app.config.resetLinkMinutes }),
+      actions: {
+        back: action({
+          input: z.object({}).strict(),
+          run: async ({ app, state }) => ({ step: 'password', state: await offerPasskey(app, { email: state.email! }) }),
+        }),
+      },
+    },
+    'set-password': {
+      view: (state, app) => ({ email: state.email!, purpose: state.purpose === 'reset' ? 'reset' : 'activate', policy: policyView(app) }),
+      actions: {
+        password: action({
+          input: z.object({ password: z.string().min(1).max(4096) }).strict(),
+          async run(context, { password }) {
+            const { app, state, request, now } = context;
+            const userId = state.userId!;
+            const reset = state.purpose === 'reset';
+            const broken = checkPasswordPolicy({ password, policy: app.config.passwordPolicy, email: state.email! });
+            // A refused password is the person's draft, not a guess: it does not count as a failed attempt.
+            if (broken.length > 0) return { step: 'set-password', state, error: { code: 'password_policy', field: 'password', details: { rules: broken } } };
+            const passwordHash = await hashPassword(password);
+            const purpose: LinkPurpose = reset ? 'password-reset' : 'invitation';
+            // The link is spent here, once (a conditional update): a second tab or a replay gets nothing.
+            if (!(await consumeLinkToken(app.db, { tokenHash: state.linkTokenHash!, purpose, now }))) {
+              throw new ApiError(reset ? 'reset_link_invalid' : 'invitation_invalid');
+            }
+            if (reset) {
+              await app.db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
+              // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
+              await revokeUserSessions(app.db, userId, now);
+              await forgetDevices(app.db, userId, now);
+              await clearRateLimit(app.db, `pwd:acct:${sha256(state.email!)}`);
+              await audit(app, { event: 'password.reset', userId, ip: request.ip });
+              await notifyUser(app, userId, { kind: 'password-changed' });
+              const next = { ...context, state: { ...state, passwordSet: true } };
+              return finish(next, state.amr ?? ['pwd']);
+            }
+            const activated = await app.db
+              .updateTable('users')
+              .set({ password_hash: passwordHash, status: 'active', updated_at: now })
+              .where('id', '=', userId)
+              .where('status', '=', 'invited')
+              .executeTakeFirst();
+            if (Number(activated.numUpdatedRows) !== 1) throw new ApiError('invitation_invalid');
+            await audit(app, { event: 'user.activated', userId, ip: request.ip });
+            // A flow opened from a link is stored without an owner (the engine knows none at
+            // start); from here it has one, so disabling the user ends it (`disableUser`).
+            return { ...(await sendEmailCode({ ...context, state: { ...state, amr: ['pwd'] } })), userId };
+          },
+        }),
+      },
+    },
+    'verify-email': {
+      view: (state) => ({ email: state.email!, codeLength: ONE_TIME_CODE_LENGTH }),
+      actions: {
+        code: action({
+          input: z.object({ code: z.string().max(64) }).strict(),
+          async run(context, { code }) {
+            const { app, state, request, now } = context;
+            const userId = state.userId!;
+            const key = await spendFactorAttempt(app, userId, now);
+            const result = checkCode(app.secretKey, state.emailCode, { input: code, context: `email:${userId}`, now });
+            if (result !== 'valid') return factorFailed(context, 'email_code', { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' }, 'verify-email');
+            await factorSucceeded(app, key);
+            await app.db.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', userId).execute();
+            await audit(app, { event: 'email.verified', userId, ip: request.ip });
+            const next: Context = { ...context, state: { ...state, emailCode: undefined } };
+            // Activation goes straight on to 2FA set-up (seed 002, step 5); a sign-in goes on as usual.
+            if (state.purpose === 'activate') return startSetup(next, mfaRequiredNow(app, now) ? 'required' : 'enable');
+            return afterVerified(next, undefined);
+          },
+        }),
+        resend: action({ input: z.object({}).strict(), run: (context) => sendEmailCode(context) }),
+      },
+    },
+    'sms-setup': {
+      view: (state, app) => ({
+        defaultCountry: app.config.smsDefaultCountry,
+        codeLength: ONE_TIME_CODE_LENGTH,
+        ...(state.smsSetup ? { sentTo: maskPhone(unseal(app.secretKey, state.smsSetup.sealedPhone, `flow-sms:${state.userId}`)) } : {}),
+      }),
+      unavailable: (state) => (state.smsSetup ? [] : ['code', 'change-number']),
+      actions: {
+        phone: action({
+          input: z.object({ phone: z.string().max(64) }).strict(),
+          async run({ app, state, now }, { phone: typed }) {
+            const phone = parsePhone(typed, app.config.smsDefaultCountry);
+            if (!phone) return { step: 'sms-setup', state, error: { code: 'invalid_phone', field: 'phone' } };
+            const code = await textCode(app, { userId: state.userId!, phone, now });
+            return { step: 'sms-setup', state: { ...state, smsSetup: { sealedPhone: seal(app.secretKey, phone, `flow-sms:${state.userId}`), code } } };
+          },
+        }),
+        code: action({
+          input: z.object({ code: z.string().max(64) }).strict(),
+          async run(context, { code }) {
+            const { app, state, now } = context;
+            const userId = state.userId!;
+            const setup = state.smsSetup!;
+            const key = await spendFactorAttempt(app, userId, now);
+            const result = checkCode(app.secretKey, setup.code, { input: code, context: `sms:${userId}`, now });
+            if (result !== 'valid') return factorFailed(context, 'sms_setup', { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' }, 'sms-setup');
+            await factorSucceeded(app, key);
+            await saveConfirmedPhone(app.db, app.secretKey, { userId, phone: unseal(app.secretKey, setup.sealedPhone, `flow-sms:${userId}`), now });
+            await audit(app, { event: 'factor.added', userId, detail: { factor: 'sms' } });
+            await notifyUser(app, userId, { kind: 'factor-added', factor: 'sms' });
+            return { step: 'recovery-code', state: { ...state, smsSetup: undefined } };
+          },
+        }),
+        'change-number': action({ input: z.object({}).strict(), run: async ({ state }) => ({ step: 'sms-setup', state: { ...state, smsSetup: undefined } }) }),
+        skip: action({ input: z.object({}).strict(), run: async ({ state }) => ({ step: 'recovery-code', state: { ...state, smsSetup: undefined } }) }),
+      },
+    },
     'recovery-code': {
       view: (state, app) => ({ code: unseal(app.secretKey, state.sealedRecoveryCode!, `flow-recovery:${state.userId}`) }),
       actions: {
@@ -570,4 +837,51 @@ export const loginFlow: FlowDefinition<LoginState> = {
       },
     },
   },
+};
+
+const linkToken = z.object({ token: z.string().min(1).max(256) }).strict();
+
+/** Opens a flow from an emailed link: the token must be live and its account in the state the link was made for. */
+async function openLink(app: AppContext, { token, purpose }: { token: string; purpose: LinkPurpose }) {
+  const now = app.now();
+  const refusal = purpose === 'invitation' ? 'invitation_invalid' : 'reset_link_invalid';
+  const link = await findLinkToken(app.db, { token, purpose, now });
+  if (!link) throw new ApiError(refusal);
+  const user = await app.db.selectFrom('users').select(['id', 'email', 'status']).where('id', '=', link.userId).executeTakeFirst();
+  if (!user || user.status !== (purpose === 'invitation' ? 'invited' : 'active')) throw new ApiError(refusal);
+  return { userId: user.id, email: user.email, linkTokenHash: link.tokenHash };
+}
+
+/**
+ * Activation from the invitation mail (seed 002): `set-password` ->
+ * `verify-email` -> 2FA set-up -> (`sms-setup`) -> `recovery-code` -> `done`.
+ * The link may be opened again until the password is set; setting it spends the link.
+ */
+export const activationFlow: FlowDefinition<LoginState> = {
+  kind: 'activate',
+  start: linkToken,
+  async initial(app, input) {
+    const opened = await openLink(app, { token: String(input.token), purpose: 'invitation' });
+    return { step: 'set-password', state: { purpose: 'activate', ...opened } };
+  },
+  steps: loginFlow.steps,
+};
+
+/**
+ * Forgot password, from the mailed link: the second factor first, when the
+ * person has one (a mailbox alone never gets past 2FA), then `set-password`,
+ * which spends the link, ends every other session and signs in.
+ */
+export const resetFlow: FlowDefinition<LoginState> = {
+  kind: 'reset',
+  start: linkToken,
+  async initial(app, input) {
+    const opened = await openLink(app, { token: String(input.token), purpose: 'password-reset' });
+    const state: LoginState = { purpose: 'reset', ...opened, amr: ['pwd'] };
+    const methods = await secondFactorMethods(app, opened.userId);
+    if (methods.length === 0) return { step: 'set-password', state };
+    const { step, state: next } = await secondFactorStep(app, state, methods);
+    return { step, state: next };
+  },
+  steps: loginFlow.steps,
 };

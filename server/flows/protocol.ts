@@ -8,10 +8,10 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { ErrorBody, ErrorCode } from '../errors.js';
+import type { AdminErrorCode, ErrorBody, ErrorCode } from '../errors.js';
 import type { PasswordRule } from '../factors/password.js';
 
-export type { ErrorBody, ErrorCode, PasswordRule };
+export type { AdminErrorCode, ErrorBody, ErrorCode, PasswordRule };
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
 
 /**
@@ -27,8 +27,21 @@ export interface PasskeyRequest {
   options: PublicKeyCredentialRequestOptionsJSON;
 }
 
-/** The kinds of flow `POST /api/flows/{kind}` starts. */
-export type FlowKind = 'login';
+/**
+ * The kinds of flow `POST /api/flows/{kind}` starts. `activate` and `reset`
+ * open from an emailed link: their start body is `{ token }`, the link's
+ * token, and an unknown, used or expired one is refused with
+ * `invitation_invalid` or `reset_link_invalid` (410).
+ */
+export type FlowKind = 'login' | 'activate' | 'reset';
+
+/** The password rules to show as a live checklist while a new password is typed. */
+export interface PasswordPolicyView {
+  /** The rules of the policy, in the order to list them; `not_common` is checked by the server only. */
+  rules: PasswordRule[];
+  minLength: number;
+  maxLength: number;
+}
 
 /** Who signed in, as the host page sees them. */
 export interface SessionUser {
@@ -61,7 +74,7 @@ export interface SessionGrant {
 }
 
 /** Second factors a person can use at the `second-factor` step. */
-export type SecondFactorMethod = 'totp' | 'passkey' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
 
 /** A QR code drawn by the server: an SVG path over a square of `size` modules (quiet zone included). */
 export interface QrCode {
@@ -81,14 +94,48 @@ export interface StepMap {
    * Body of `password`: `{ password, device? }`, `device` being a stored
    * remember-device token. `passkey` offers passwordless sign-in instead.
    */
-  password: { data: { email: string; passkey?: PasskeyRequest }; actions: 'password' | 'back' | 'passkey' };
+  password: { data: { email: string; passkey?: PasskeyRequest }; actions: 'password' | 'back' | 'passkey' | 'forgot' };
+  /**
+   * After `forgot` at the password step: "if an account exists for this
+   * address, we sent a link to set a new password". The same for every
+   * address, known or not. `back` returns to the password step.
+   */
+  'reset-sent': { data: { email: string; minutes: number }; actions: 'back' };
+  /**
+   * A new password: at activation (`purpose: 'activate'`, the first password)
+   * or from a reset link (`'reset'`, after the second factor). Body of
+   * `password`: `{ password }`. A refusal is `password_policy` with
+   * `details.rules`, the rules the password breaks.
+   */
+  'set-password': { data: { email: string; purpose: 'activate' | 'reset'; policy: PasswordPolicyView }; actions: 'password' };
+  /**
+   * Confirm the email address with the 6-digit code just mailed to it. Body
+   * of `code`: `{ code }`. `resend` mails a new code (the old one dies; the
+   * failure count does not reset). `email` is the address, shown in full: the
+   * person proved it is theirs by opening the link or by their password.
+   */
+  'verify-email': { data: { email: string; codeLength: number }; actions: 'code' | 'resend' };
+  /**
+   * A phone number as a backup second factor, optional after set-up. Body of
+   * `phone`: `{ phone }` (international or national format; `defaultCountry`
+   * is assumed for national numbers); the server texts a code and the step
+   * shows `sentTo` (masked). Then `code` `{ code }` confirms the number.
+   * `skip` goes on without one; `change-number` forgets the number entered.
+   */
+  'sms-setup': {
+    data: { defaultCountry: string; sentTo?: string; codeLength: number };
+    actions: 'phone' | 'code' | 'skip' | 'change-number';
+  };
   /**
    * The second factor. Bodies: `totp` `{ code, remember? }`, `recovery-code`
-   * `{ code, remember? }`. `rememberDays` is null when remembering devices is off.
+   * `{ code, remember? }`, `sms` `{ code, remember? }`. `rememberDays` is null
+   * when remembering devices is off. With `sms` among the methods, `send-sms`
+   * `{}` texts a code to the number shown masked in `phone`; `smsSent` says
+   * one was sent in this flow.
    */
   'second-factor': {
-    data: { methods: SecondFactorMethod[]; rememberDays: number | null; passkey?: PasskeyRequest };
-    actions: 'totp' | 'recovery-code' | 'passkey';
+    data: { methods: SecondFactorMethod[]; rememberDays: number | null; passkey?: PasskeyRequest; phone?: string; smsSent?: boolean };
+    actions: 'totp' | 'recovery-code' | 'passkey' | 'sms' | 'send-sms';
   };
   /**
    * "Add an extra layer of security": enable 2FA now, or later. `requiredFrom`

@@ -3,14 +3,14 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { runAction, startFlow, type FlowDefinition } from '../flows/engine.js';
-import { loginFlow } from '../flows/login.js';
+import { activationFlow, loginFlow, resetFlow } from '../flows/login.js';
 import type { FlowState } from '../flows/protocol.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
 import { DEVICE_COOKIE, SESSION_COOKIE } from './session.js';
 
-const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([[loginFlow.kind, loginFlow]]);
+const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([loginFlow, activationFlow, resetFlow].map((flow) => [flow.kind, flow]));
 
 /** The path segment that says "the flow id is in the X-Flow-Id header". */
 const FLOW_IN_HEADER = '-';
@@ -25,7 +25,7 @@ export function flowRoutes(app: AppContext): Hono {
   routes.post('/:kind', async (c) => {
     const definition = FLOWS.get(c.req.param('kind'));
     if (!definition) throw new ApiError('unknown_flow_kind');
-    await readJson(c, app.config.bodyLimitBytes);
+    const body = await readJson(c, app.config.bodyLimitBytes);
     const now = app.now();
     const hit = await consumeRateLimit(
       app.db,
@@ -34,7 +34,7 @@ export function flowRoutes(app: AppContext): Hono {
       now,
     );
     if (hit.limited) throw rateLimited(hit, now);
-    return c.json(await startFlow(app, definition), 201);
+    return c.json(await startFlow(app, definition, body), 201);
   });
 
   /**

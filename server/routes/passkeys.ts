@@ -1,7 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { NOTICES } from '../delivery/mail.js';
+import { audit } from '../audit.js';
+import { notifyUser } from '../delivery/mail.js';
+import { clientIp } from '../security/client-ip.js';
 import { ApiError } from '../errors.js';
 import {
   challengeConsumer,
@@ -57,13 +59,10 @@ export function passkeyRoutes(app: AppContext): Hono {
     return session;
   }
 
-  async function notify(userId: string, change: 'added' | 'removed'): Promise<void> {
-    const user = await app.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
-    try {
-      await app.mailer.send({ to: user.email, ...NOTICES.factorChanged(app.config.appName, change) });
-    } catch (error) {
-      app.log.log('error', 'notice not sent', { event: 'mail.failed', userId, error: error instanceof Error ? error.message : String(error) });
-    }
+  /** A passkey was added or removed: recorded, and the person told by mail. */
+  async function notify(userId: string, change: 'added' | 'removed', ip: string): Promise<void> {
+    await audit(app, { event: change === 'added' ? 'factor.added' : 'factor.removed', userId, ip, detail: { factor: 'passkey' } });
+    await notifyUser(app, userId, { kind: change === 'added' ? 'factor-added' : 'factor-removed', factor: 'passkey' });
   }
 
   routes.get('/', async (c) => {
@@ -97,8 +96,7 @@ export function passkeyRoutes(app: AppContext): Hono {
         now,
       });
       await forgetDevices(app.db, session.userId, now);
-      await notify(session.userId, 'added');
-      app.log.log('info', 'passkey added', { event: 'passkey.added', userId: session.userId });
+      await notify(session.userId, 'added', clientIp(c, app.config.trustedProxyList));
       return c.json({ passkey }, 201);
     } catch (error) {
       if (error instanceof PasskeyError) throw new ApiError(error.refusal);
@@ -136,8 +134,7 @@ export function passkeyRoutes(app: AppContext): Hono {
     });
     if (Number(deleted.numDeletedRows) !== 1) throw new ApiError('not_found');
     await forgetDevices(app.db, session.userId, now);
-    await notify(session.userId, 'removed');
-    app.log.log('info', 'passkey removed', { event: 'passkey.removed', userId: session.userId });
+    await notify(session.userId, 'removed', clientIp(c, app.config.trustedProxyList));
     return c.body(null, 204);
   });
 

@@ -18,6 +18,10 @@ export interface UsersTable {
   mfa_snooze: Generated<number>;
   /** The WebAuthn user handle (random, not the email); set at the first passkey. */
   webauthn_id: string | null;
+  /** When the person proved the address is theirs (a mailed code); null until then. */
+  email_verified_at: number | null;
+  /** The language of the mail they receive (`en`, `nl`); null for the default. */
+  locale: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -97,8 +101,8 @@ export interface SigningKeysTable {
 export interface CredentialsTable {
   id: string;
   user_id: string;
-  type: 'totp' | 'passkey';
-  /** The TOTP shared secret, sealed with the server's secret key. */
+  type: 'totp' | 'passkey' | 'sms';
+  /** The TOTP shared secret, or the SMS phone number (E.164), sealed with the server's secret key. */
   secret: string | null;
   name: string;
   created_at: number;
@@ -150,14 +154,60 @@ export interface RememberedDevicesTable {
   revoked_at: number | null;
 }
 
-/** Mail that would have been sent, kept when no SMTP server is configured (development). */
+/** Mail and SMS that would have been sent, kept when no SMTP server or SMS provider is configured (development). */
 export interface OutboxTable {
   id: string;
-  channel: 'email';
+  channel: 'email' | 'sms';
   recipient: string;
   subject: string;
+  /** The text (plain-text part of a mail, or the SMS). */
   body: string;
+  /** The HTML part of a mail. */
+  html: string | null;
   created_at: number;
+}
+
+/** A single-use link sent by mail: an invitation to activate, or a password reset. Only the SHA-256 of its token is kept. */
+export interface LinkTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: 'invitation' | 'password-reset';
+  created_at: number;
+  expires_at: number;
+  /** Set by the one conditional update that consumes it (or kills it when a newer link is sent). */
+  used_at: number | null;
+}
+
+/**
+ * Mail waiting to go out, or sent. The message (subject, text, HTML) is
+ * sealed, as it may carry a link or a code, and cleared once sent.
+ */
+export interface MailQueueTable {
+  id: string;
+  user_id: string | null;
+  recipient: string;
+  /** The template, e.g. `invitation`; for the admin's view of delivery. */
+  kind: string;
+  message: string | null;
+  attempts: number;
+  /** When to try again; null once sent or given up. */
+  next_attempt_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+/** A security event, kept for support and review (OWASP ASVS 5.0 V16.3). */
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  event: string;
+  user_id: string | null;
+  /** Who caused it: `user`, `admin`, `cli` or `system`. */
+  actor: string;
+  ip: string | null;
+  /** JSON with the event's facts; never a secret. */
+  detail: string | null;
 }
 
 export interface Database {
@@ -174,5 +224,8 @@ export interface Database {
   remembered_devices: RememberedDevicesTable;
   outbox: OutboxTable;
   webauthn_challenges: WebauthnChallengesTable;
+  link_tokens: LinkTokensTable;
+  mail_queue: MailQueueTable;
+  audit_events: AuditEventsTable;
 }
 

@@ -103,7 +103,33 @@ describe('config', () => {
     assert.match(configError({ MFA_REQUIRED_FROM: 'July 1st' }).message, /^Invalid setting MFA_REQUIRED_FROM/);
   });
 
-  it('accepts production with an https PUBLIC_URL', () => {
-    assert.equal(loadConfig({ NODE_ENV: 'production', SECRET_KEY: KEY, PUBLIC_URL: 'https://login.example' }).publicUrl, 'https://login.example');
+  it('accepts production with an https PUBLIC_URL and an SMTP server', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SECRET_KEY: KEY, PUBLIC_URL: 'https://login.example', SMTP_URL: 'smtps://mail.example:465' });
+    assert.equal(config.publicUrl, 'https://login.example');
+    assert.equal(config.activationUrl, 'https://login.example/activate');
+    assert.equal(config.resetUrl, 'https://login.example/reset-password');
+    // No SMS provider in production means no SMS, never the outbox.
+    assert.equal(config.sms, 'off');
+  });
+
+  it('refuses production without an SMTP server: invitations and codes would go nowhere', () => {
+    assert.match(configError({ NODE_ENV: 'production', SECRET_KEY: KEY, PUBLIC_URL: 'https://login.example' }).message, /^Invalid setting SMTP_URL/);
+  });
+
+  it('refuses the SMS outbox in production and SMS=http without a URL', () => {
+    const production = { NODE_ENV: 'production', SECRET_KEY: KEY, PUBLIC_URL: 'https://login.example', SMTP_URL: 'smtp://mail.example' };
+    assert.match(configError({ ...production, SMS: 'outbox' }).message, /^Invalid setting SMS=/);
+    assert.match(configError({ SMS: 'http' }).message, /^Invalid setting SMS_URL/);
+  });
+
+  it('chooses SMS by what is configured: a provider URL, else the dev outbox', () => {
+    assert.equal(loadConfig({ SMS_URL: 'https://sms.example/send' }).sms, 'http');
+    assert.equal(loadConfig({}).sms, 'outbox');
+  });
+
+  it('refuses an admin API key shorter than 32 characters, without printing it', () => {
+    const { message } = configError({ ADMIN_API_KEY: 'short-secret' });
+    assert.match(message, /^Invalid setting ADMIN_API_KEY=\(hidden\)/);
+    assert.doesNotMatch(message, /short-secret/);
   });
 });

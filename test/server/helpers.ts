@@ -65,7 +65,7 @@ export function socketEnv(address: string): { incoming: { socket: { remoteAddres
 export async function startServer(t: TestContext, env: Environment = {}, { log }: { log?: Logger } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lf-'));
   // 2FA optional and passkeys off unless a test says otherwise: each suite tests its own factor.
-  const config = loadConfig({ DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'silent', MFA_REQUIRED_FROM: 'never', PASSKEYS: 'false', ...env });
+  const config = loadConfig({ DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'silent', MFA_REQUIRED_FROM: 'never', PASSKEYS: 'false', SMS: 'off', ...env });
   const db = await openStore({ dataDir: dir, databaseUrl: undefined });
   const clock: Clock = {
     now: START,

@@ -74,7 +74,7 @@ describe('login flow: email step', () => {
     assert.equal(next.step, 'password');
     assert.equal(next.id, flow.id);
     assert.deepEqual(next.data, { email: 'alice@example.com' });
-    assert.deepEqual([...next.actions].sort(), ['back', 'password']);
+    assert.deepEqual([...next.actions].sort(), ['back', 'forgot', 'password']);
   });
 
   it('stays at the email step with invalid_email for a malformed address', async (t) => {

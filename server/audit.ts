@@ -1,0 +1,65 @@
+import type { AppContext } from './context.js';
+import type { LogFields } from './log.js';
+import type { Db } from './store/index.js';
+
+/**
+ * Security events kept in the store for support and review (OWASP ASVS 5.0
+ * V16.3: authentication events, successful and failed, and changes to
+ * credentials are logged). Each is also written to the JSON log.
+ */
+export type AuditEvent =
+  | 'login.success'
+  | 'login.failure'
+  | 'factor.added'
+  | 'factor.removed'
+  | 'recovery.used'
+  | 'mfa.reset'
+  | 'user.invited'
+  | 'user.activated'
+  | 'user.disabled'
+  | 'email.verified'
+  | 'password.reset';
+
+export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  event: AuditEvent;
+  userId: string | null;
+  actor: AuditActor;
+  ip: string | null;
+  /** Facts about the event (method, reason, masked email); never a secret. */
+  detail: Record<string, string | number | boolean | null>;
+}
+
+/** Records an event. The audit trail must not be lost silently, so a failed write fails the caller. */
+export async function audit(
+  app: Pick<AppContext, 'db' | 'log' | 'now'>,
+  { event, userId = null, actor = 'user', ip = null, detail = {} }: { event: AuditEvent; userId?: string | null; actor?: AuditActor; ip?: string | null; detail?: AuditEntry['detail'] },
+  db: Db = app.db,
+): Promise<void> {
+  const at = app.now();
+  await db
+    .insertInto('audit_events')
+    .values({ id: crypto.randomUUID(), at, event, user_id: userId, actor, ip, detail: JSON.stringify(detail) })
+    .execute();
+  app.log.log(event === 'login.failure' ? 'info' : 'warn', 'audit', { event, userId, actor, ip, ...(detail as LogFields) });
+}
+
+/** The newest events first, optionally for one user; `before` pages back in time. */
+export async function listAudit(db: Db, { userId, limit = 100, before }: { userId?: string; limit?: number; before?: number } = {}): Promise<AuditEntry[]> {
+  let query = db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').orderBy('id').limit(limit);
+  if (userId) query = query.where('user_id', '=', userId);
+  if (before !== undefined) query = query.where('at', '<', before);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    at: Number(r.at),
+    event: r.event as AuditEvent,
+    userId: r.user_id,
+    actor: r.actor as AuditActor,
+    ip: r.ip,
+    detail: r.detail ? (JSON.parse(r.detail) as AuditEntry['detail']) : {},
+  }));
+}

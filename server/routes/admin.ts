@@ -1,0 +1,102 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { listAudit } from '../audit.js';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { emailSchema } from '../flows/login.js';
+import { clientIp, rateLimitKey } from '../security/client-ip.js';
+import { safeEqual } from '../security/random.js';
+import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
+import { disableUser, findUserByEmail, inviteUser, listUsers, supportResetMfa } from '../users.js';
+import { readJson } from './body.js';
+
+const byEmail = z.object({ email: z.string().max(1024) }).strict();
+const invite = z.object({ email: z.string().max(1024), name: z.string().max(200).optional(), locale: z.enum(['en', 'nl']).optional() }).strict();
+const auditQuery = z.object({
+  email: z.string().max(1024).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().min(0).optional(),
+});
+
+/** Parses a body or query against a schema; a mismatch is `invalid_request` naming the field. */
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ApiError('invalid_request', issue?.path.length ? { field: String(issue.path[0]) } : {});
+  }
+  return parsed.data;
+}
+
+function normalized(email: string): string {
+  const parsed = emailSchema.safeParse(email);
+  if (!parsed.success) throw new ApiError('invalid_email', { field: 'email' });
+  return parsed.data;
+}
+
+/**
+ * The admin API, for an employer's or support's backend: invite (and resend),
+ * reset 2FA, disable, list users with their factors, read the audit log. Off
+ * unless ADMIN_API_KEY is set; every request carries `Authorization: Bearer <key>`.
+ */
+export function adminRoutes(app: AppContext): Hono {
+  const routes = new Hono();
+
+  routes.use(async function adminKey(c, next) {
+    const key = app.config.adminApiKey;
+    if (!key) throw new ApiError('not_found');
+    const now = app.now();
+    const limitKey = `admin:ip:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`;
+    const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    // Constant time (OWASP ASVS 5.0 V11.2.4): both sides are hashed to equal length first.
+    if (!safeEqual(presented, key)) {
+      // Wrong keys are counted per client, so the key cannot be guessed online.
+      const hit = await consumeRateLimit(app.db, limitKey, { limit: app.config.ipMaxFailures, windowMs: app.config.rateWindowMinutes * 60_000 }, now);
+      if (hit.limited) throw rateLimited(hit, now);
+      throw new ApiError('unauthenticated');
+    }
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+
+  async function userFor(c: Context) {
+    const { email } = parse(byEmail, await readJson(c, app.config.bodyLimitBytes));
+    const user = await findUserByEmail(app.db, normalized(email));
+    if (!user) throw new ApiError('user_not_found', { field: 'email' });
+    return user;
+  }
+
+  routes.get('/users', async (c) => c.json({ users: await listUsers(app.db) }));
+
+  /** Creates an invited user and mails the activation link; for a user still invited, resends (the old link dies). */
+  routes.post('/users/invite', async (c) => {
+    const body = parse(invite, await readJson(c, app.config.bodyLimitBytes));
+    const { link: _link, ...invitation } = await inviteUser(app, { email: body.email, name: body.name, locale: body.locale, actor: 'admin' });
+    // A mail that failed now stays queued and is retried; the caller learns both.
+    return c.json({ ...invitation, delivery: { ...invitation.delivery, queued: !invitation.delivery.delivered } }, invitation.resent ? 200 : 201);
+  });
+
+  routes.post('/users/reset-mfa', async (c) => {
+    const user = await userFor(c);
+    const backupCode = await supportResetMfa(app, { email: user.email, actor: 'admin' });
+    return c.json({ user: { id: user.id, email: user.email }, backupCode });
+  });
+
+  routes.post('/users/disable', async (c) => {
+    const user = await userFor(c);
+    return c.json({ user: await disableUser(app, { email: user.email, actor: 'admin' }) });
+  });
+
+  routes.get('/audit', async (c) => {
+    const query = parse(auditQuery, c.req.query());
+    let userId: string | undefined;
+    if (query.email !== undefined) {
+      const user = await findUserByEmail(app.db, normalized(query.email));
+      if (!user) throw new ApiError('user_not_found', { field: 'email' });
+      userId = user.id;
+    }
+    return c.json({ events: await listAudit(app.db, { limit: query.limit, ...(userId ? { userId } : {}), ...(query.before !== undefined ? { before: query.before } : {}) }) });
+  });
+
+  return routes;
+}
