@@ -1,5 +1,4 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { WebAuthnAbortService, browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -15,23 +14,28 @@ import type { PasskeyErrorCode } from './events.js';
  */
 export type PasskeyOutcome<R> = { response: R } | { error: PasskeyErrorCode } | undefined;
 
+/*
+ * The DOM's own types for the options' JSON form. @simplewebauthn/server types
+ * their `extensions` in the parsed form (PRF salts as buffers), but what the
+ * API sends is JSON all the same.
+ */
+type CreationJSON = Parameters<typeof PublicKeyCredential.parseCreationOptionsFromJSON>[0];
+type RequestJSON = Parameters<typeof PublicKeyCredential.parseRequestOptionsFromJSON>[0];
+
 /**
  * Runs every WebAuthn ceremony of its host: passkey sign-in, passkey autofill
  * (conditional mediation) and passkey registration. A browser runs one
  * ceremony at a time, so each one here first aborts the one before; so do
  * {@link cancel} and the host leaving the page. An aborted ceremony is silent.
+ *
+ * The browser itself turns the API's JSON options into a request and its
+ * credential back into JSON to post (WebAuthn Level 3
+ * `parseCreationOptionsFromJSON()`, `parseRequestOptionsFromJSON()` and
+ * `toJSON()`); a browser without those methods counts as one without passkeys.
  */
 export class PasskeyController implements ReactiveController {
-  /** The ceremony under way, as a token: an answer for any other is stale and dropped. */
-  private running: object | undefined;
-  /**
-   * Settles once the latest ceremony's request is made (and, if it was
-   * cancelled meanwhile, aborted). For autofill, SimpleWebAuthn first asks the
-   * browser whether it can (a round trip) and only then makes the request and
-   * its abort signal: until then nothing can abort it. This asks the same
-   * question right after, and the browser answers in order.
-   */
-  private ready: Promise<unknown> = Promise.resolve();
+  /** Aborts the latest ceremony; once aborted, any answer that ceremony still gets is stale and dropped. */
+  private ceremony: AbortController | undefined;
 
   constructor(host: ReactiveControllerHost) {
     host.addController(this);
@@ -43,59 +47,66 @@ export class PasskeyController implements ReactiveController {
    * `autocomplete` ends in `webauthn` (it must be in the page already) and
    * waits, quietly, until the person picks one. Every failure of an autofill
    * ceremony is silent, the person can always type instead; that includes a
-   * browser without passkey autofill (`browserSupportsWebAuthnAutofill()`
-   * false), which SimpleWebAuthn checks before it asks for anything.
+   * browser without passkey autofill (`isConditionalMediationAvailable()`
+   * false or missing), which is asked before anything else.
    */
   authenticate(options: PublicKeyCredentialRequestOptionsJSON, { autofill = false } = {}): Promise<PasskeyOutcome<AuthenticationResponseJSON>> {
-    // The input may sit in a shadow root, where SimpleWebAuthn's document-wide check cannot see it.
-    return this.run(() => startAuthentication({ optionsJSON: options, useBrowserAutofill: autofill, verifyBrowserAutofillInput: false }), autofill);
+    return this.run(
+      // https://www.w3.org/TR/webauthn-3/#sctn-parseRequestOptionsFromJSON
+      (signal) => navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options as RequestJSON), signal, mediation: autofill ? 'conditional' : 'optional' }),
+      autofill,
+    );
   }
 
   /** Creates a passkey (`navigator.credentials.create`) for the person the options name. */
   register(options: PublicKeyCredentialCreationOptionsJSON): Promise<PasskeyOutcome<RegistrationResponseJSON>> {
-    return this.run(() => startRegistration({ optionsJSON: options }));
+    // https://www.w3.org/TR/webauthn-3/#sctn-parseCreationOptionsFromJSON
+    return this.run((signal) => navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options as CreationJSON), signal }));
   }
 
   /** Aborts the running ceremony, if any; its caller gets `undefined`. */
   cancel(): void {
-    this.running = undefined;
-    WebAuthnAbortService.cancelCeremony();
+    this.ceremony?.abort();
   }
 
+  /** A ceremony ends with its element: its caller gets `undefined`. */
   hostDisconnected(): void {
     this.cancel();
   }
 
-  private async run<R>(start: () => Promise<R>, quiet = false): Promise<PasskeyOutcome<R>> {
+  private async run<R>(request: (signal: AbortSignal) => Promise<Credential | null>, autofill = false): Promise<PasskeyOutcome<R>> {
     this.cancel();
-    const ceremony = (this.running = {});
-    // An autofill request still being made cannot be aborted yet: start once it is, and has been.
-    await this.ready;
-    if (this.running !== ceremony) return undefined;
-    if (!browserSupportsWebAuthn()) return quiet ? undefined : { error: 'passkey_unsupported' };
+    const { signal } = (this.ceremony = new AbortController());
     try {
-      const pending = start();
-      // Once SimpleWebAuthn has its answer it makes the request: abort it right then if it was
-      // cancelled or superseded meanwhile. (A failed answer settles this too.)
-      if (quiet) {
-        this.ready = browserSupportsWebAuthnAutofill()
-          .catch(Boolean)
-          .then(() => this.running === ceremony || WebAuthnAbortService.cancelCeremony());
-      }
-      const response = await pending;
-      return this.running === ceremony ? { response } : undefined;
+      if (!supported()) return autofill ? undefined : { error: 'passkey_unsupported' };
+      // Asking whether it can autofill is a round trip: a ceremony started or cancel() meanwhile
+      // has aborted this one, and its request is never made.
+      if (autofill && (!(await PublicKeyCredential.isConditionalMediationAvailable?.()) || signal.aborted)) return undefined;
+      const credential = (await request(signal)) as PublicKeyCredential;
+      // RegistrationResponseJSON or AuthenticationResponseJSON, with `clientExtensionResults`, and
+      // `authenticatorAttachment` when known (https://www.w3.org/TR/webauthn-3/#dom-publickeycredential-tojson).
+      return signal.aborted ? undefined : { response: credential.toJSON() as R };
     } catch (error) {
       // Aborted (by us, or by another ceremony on the page): not the person's doing.
-      return quiet || this.running !== ceremony || (error as Error).name === 'AbortError' ? undefined : { error: passkeyError(error as Error) };
+      return autofill || signal.aborted || (error as Error).name === 'AbortError' ? undefined : { error: passkeyError(error as Error) };
     }
   }
 }
 
 /**
- * The person's reading of a failed ceremony, from the DOM exception's name
- * (SimpleWebAuthn keeps it). Browsers answer NotAllowedError alike for
- * "cancelled", "timed out", "not verified" and "no passkey here", so that a page
- * cannot probe for credentials (https://www.w3.org/TR/webauthn-2/#sctn-privacy-considerations-client);
+ * WebAuthn with the Level 3 JSON methods. Without WebAuthn (an old browser, an
+ * insecure page) `PublicKeyCredential` is not there at all.
+ */
+function supported(): boolean {
+  const api = window.PublicKeyCredential;
+  return !!api && 'parseCreationOptionsFromJSON' in api && 'parseRequestOptionsFromJSON' in api && 'toJSON' in api.prototype;
+}
+
+/**
+ * The person's reading of a failed ceremony, from the DOM exception's name.
+ * Browsers answer NotAllowedError alike for "cancelled", "timed out", "not
+ * verified" and "no passkey here", so that a page cannot probe for credentials
+ * (https://www.w3.org/TR/webauthn-2/#sctn-privacy-considerations-client);
  * InvalidStateError is an authenticator listed in `excludeCredentials`, i.e.
  * already registered (https://www.w3.org/TR/webauthn-2/#sctn-op-make-cred, step 3).
  */

@@ -1,4 +1,4 @@
-import { WebAuthnAbortService, browserSupportsWebAuthnAutofill, startRegistration } from '@simplewebauthn/browser';
+import { fixtureCleanup } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type {
   PublicKeyCredentialCreationOptionsJSON,
@@ -49,7 +49,8 @@ export function clientData(response: { response: { clientDataJSON: string } }): 
  * Chromium's virtual authenticator for each test of the enclosing `describe`:
  * added before the test (a phone with face ID: resident keys, user verification
  * that succeeds, presence confirmed at once) and removed after it. Any ceremony
- * a test leaves waiting is aborted, so none outlives its test.
+ * a test leaves waiting is aborted first, so none outlives its test: the test's
+ * fixtures leave the page, and their controllers abort their ceremonies.
  */
 export function virtualAuthenticator(options: AuthenticatorOptions = {}) {
   const authenticator = {
@@ -72,7 +73,7 @@ export function virtualAuthenticator(options: AuthenticatorOptions = {}) {
     authenticator.id = await executeServerCommand<string, AuthenticatorOptions>('webauthn-add-authenticator', options);
   });
   afterEach(async () => {
-    WebAuthnAbortService.cancelCeremony();
+    fixtureCleanup();
     await executeServerCommand<boolean, { authenticatorId: string }>('webauthn-remove-authenticator', { authenticatorId: authenticator.id });
   });
   return authenticator;
@@ -80,7 +81,10 @@ export function virtualAuthenticator(options: AuthenticatorOptions = {}) {
 
 /** Puts a passkey on the virtual authenticator through a real registration, as an earlier visit would have. */
 export async function seedPasskey(options = creationOptions()): Promise<RegistrationResponseJSON> {
-  return startRegistration({ optionsJSON: options });
+  // @simplewebauthn/server types `extensions` in the parsed form; the DOM's JSON form is what they are.
+  const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options as Parameters<typeof PublicKeyCredential.parseCreationOptionsFromJSON>[0]);
+  const credential = (await navigator.credentials.create({ publicKey })) as PublicKeyCredential;
+  return credential.toJSON() as RegistrationResponseJSON;
 }
 
 /**
@@ -103,13 +107,13 @@ export async function ceremonyPending(): Promise<boolean> {
 
 /**
  * Resolves once a ceremony started just before has made its request to the
- * browser, waiting on browser round trips rather than a clock. SimpleWebAuthn's
- * autofill first asks the browser whether it can autofill, and only then makes
- * the request. The first round trip here lets the widget's pending microtasks
- * run, so that question is asked; the browser answers in order, so once it has
- * answered this second question, it has answered that one, and the request is made.
+ * browser, waiting on browser round trips rather than a clock. Autofill first
+ * asks the browser whether it can autofill, and only then makes the request.
+ * The first round trip here lets the widget's pending microtasks run, so that
+ * question is asked; the browser answers in order, so once it has answered
+ * this second question, it has answered that one, and the request is made.
  */
 export async function untilAsked(): Promise<void> {
-  await browserSupportsWebAuthnAutofill();
-  await browserSupportsWebAuthnAutofill();
+  await PublicKeyCredential.isConditionalMediationAvailable();
+  await PublicKeyCredential.isConditionalMediationAvailable();
 }

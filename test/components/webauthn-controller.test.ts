@@ -14,9 +14,23 @@ function mount(): Promise<PasskeyHost> {
 }
 
 /**
- * Lets the ceremony just started run up to SimpleWebAuthn's question to the
- * browser (can it autofill?) and no further: microtasks only, so the answer,
- * which comes in a later task, cannot arrive meanwhile. The request is not made yet.
+ * Runs `body` with `key` taken off `object`, as in a browser that lacks it,
+ * and puts it back after.
+ */
+async function without<T extends object>(object: T, key: keyof T & string, body: () => Promise<void>): Promise<void> {
+  const original = Object.getOwnPropertyDescriptor(object, key)!;
+  delete object[key];
+  try {
+    await body();
+  } finally {
+    Object.defineProperty(object, key, original);
+  }
+}
+
+/**
+ * Lets the autofill just started run up to its question to the browser (can
+ * it autofill?) and no further: microtasks only, so the answer, which comes in
+ * a later task, cannot arrive meanwhile. The request is not made yet.
  */
 async function untilAskingWhetherItCanAutofill(): Promise<void> {
   for (let hop = 0; hop < 20; hop += 1) await null;
@@ -27,7 +41,7 @@ describe('PasskeyController', () => {
 
   it('creates a passkey and returns the RegistrationResponseJSON to post', async () => {
     const { passkeys } = await mount();
-    const options = creationOptions();
+    const options = creationOptions({ extensions: { credProps: true } });
     const outcome = await passkeys.register(options);
     if (!outcome || !('response' in outcome)) throw new Error(`expected a response, got ${JSON.stringify(outcome)}`);
     const { response } = outcome;
@@ -35,6 +49,9 @@ describe('PasskeyController', () => {
     expect(response.id).to.equal(response.rawId);
     expect(response.response.attestationObject).to.match(/^[\w-]+$/);
     expect(response.response.transports).to.include('internal');
+    // The server's schema takes both; its verifier reads the extension results.
+    expect(response.authenticatorAttachment).to.equal('platform');
+    expect(response.clientExtensionResults).to.deep.equal({ credProps: { rk: true } });
     expect(clientData(response)).to.include({ type: 'webauthn.create', challenge: options.challenge, origin: location.origin });
     const [stored] = await authenticator.credentials();
     expect(stored).to.include({ credentialId: response.id, isResidentCredential: true, rpId: 'localhost' });
@@ -52,6 +69,8 @@ describe('PasskeyController', () => {
     expect(response.response.authenticatorData).to.match(/^[\w-]+$/);
     expect(response.response.signature).to.match(/^[\w-]+$/);
     expect(response.response.userHandle).to.equal('dXNlci0x');
+    expect(response.authenticatorAttachment).to.equal('platform');
+    expect(response.clientExtensionResults).to.deep.equal({});
     expect(clientData(response)).to.include({ type: 'webauthn.get', challenge: options.challenge, origin: location.origin });
   });
 
@@ -119,8 +138,8 @@ describe('PasskeyController', () => {
     await seedPasskey();
     const { passkeys } = await mount();
     await authenticator.setPresence(false);
-    // SimpleWebAuthn first asks whether the browser can autofill, and only then makes the request:
-    // a cancel in that moment must still reach the request, or it would wait in the background for ever.
+    // Autofill first asks whether the browser can autofill, and only then makes the request:
+    // a cancel in that moment must still stop the request, or it would wait in the background for ever.
     const autofill = passkeys.authenticate(requestOptions(), { autofill: true });
     await untilAskingWhetherItCanAutofill();
     passkeys.cancel();
@@ -178,6 +197,44 @@ describe('PasskeyController', () => {
     } finally {
       Object.defineProperty(window, 'PublicKeyCredential', original);
     }
+  });
+
+  it('answers passkey_unsupported in a browser without the Level 3 JSON methods, and asks nothing', async () => {
+    await seedPasskey();
+    const { passkeys } = await mount();
+    await without(PublicKeyCredential, 'parseRequestOptionsFromJSON', async () => {
+      expect(await passkeys.authenticate(requestOptions())).to.deep.equal({ error: 'passkey_unsupported' });
+      expect(await passkeys.authenticate(requestOptions(), { autofill: true })).to.equal(undefined);
+    });
+  });
+
+  it('registers no passkey in a browser that cannot turn the credential into JSON', async () => {
+    const { passkeys } = await mount();
+    await without(PublicKeyCredential.prototype, 'toJSON', async () => {
+      expect(await passkeys.register(creationOptions())).to.deep.equal({ error: 'passkey_unsupported' });
+    });
+    expect(await authenticator.credentials()).to.deep.equal([]);
+  });
+
+  it('offers no autofill, silently, in a browser that cannot autofill passkeys', async () => {
+    await seedPasskey();
+    const { passkeys } = await mount();
+    // With a passkey and presence at once, the autofill below would otherwise sign in straight away.
+    const original = Object.getOwnPropertyDescriptor(PublicKeyCredential, 'isConditionalMediationAvailable')!;
+    Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { ...original, value: () => Promise.resolve(false) });
+    try {
+      expect(await passkeys.authenticate(requestOptions(), { autofill: true })).to.equal(undefined);
+    } finally {
+      Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', original);
+    }
+  });
+
+  it('offers no autofill, silently, in a browser that cannot even say whether it can', async () => {
+    await seedPasskey();
+    const { passkeys } = await mount();
+    await without(PublicKeyCredential, 'isConditionalMediationAvailable', async () => {
+      expect(await passkeys.authenticate(requestOptions(), { autofill: true })).to.equal(undefined);
+    });
   });
 
   it('keeps a failed autofill silent: the person can still type', async () => {
