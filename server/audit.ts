@@ -47,11 +47,23 @@ export async function audit(
   app.log.log(event === 'login.failure' ? 'info' : 'warn', 'audit', { event, userId, actor, ip, ...(detail as LogFields) });
 }
 
-/** The newest events first, optionally for one user; `before` pages back in time. */
-export async function listAudit(db: Db, { userId, limit = 100, before }: { userId?: string; limit?: number; before?: number } = {}): Promise<AuditEntry[]> {
+/** A position in the log: the event a page ended with. */
+export interface AuditCursor {
+  at: number;
+  id: string;
+}
+
+/**
+ * The newest events first (ties in time broken by id), optionally for one
+ * user. `before` pages back: a time gives the events strictly earlier; a
+ * cursor, the events after that one in this order, so events that share a
+ * millisecond are neither skipped nor repeated across pages.
+ */
+export async function listAudit(db: Db, { userId, limit = 100, before }: { userId?: string; limit?: number; before?: number | AuditCursor } = {}): Promise<AuditEntry[]> {
   let query = db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').orderBy('id').limit(limit);
   if (userId) query = query.where('user_id', '=', userId);
-  if (before !== undefined) query = query.where('at', '<', before);
+  if (typeof before === 'number') query = query.where('at', '<', before);
+  else if (before) query = query.where((eb) => eb.or([eb('at', '<', before.at), eb.and([eb('at', '=', before.at), eb('id', '>', before.id)])]));
   const rows = await query.execute();
   return rows.map((r) => ({
     id: r.id,

@@ -122,11 +122,13 @@ export async function inviteUser(
   } else if (locale || name) {
     await app.db.updateTable('users').set({ ...(locale ? { locale } : {}), ...(name ? { name } : {}), updated_at: now }).where('id', '=', user.id).execute();
   }
+  // A resend without a language writes in the one the person was first invited in.
+  const stored = await app.db.selectFrom('users').select('locale').where('id', '=', user.id).executeTakeFirstOrThrow();
   const { token, expiresAt } = await issueLinkToken(app.db, { userId: user.id, purpose: 'invitation', ttlMs: app.config.invitationDays * 86_400_000, now });
   // The fragment never reaches a server log or a Referer header; the widget reads it and clears it.
   const link = `${app.config.activationUrl}#token=${token}`;
   await audit(app, { event: 'user.invited', userId: user.id, actor, detail: { resent } });
-  const { delivered, error } = await queueMail(app, { to: user.email, userId: user.id, locale: locale ?? null, message: { kind: 'invitation', link, expiresAt } });
+  const { delivered, error } = await queueMail(app, { to: user.email, userId: user.id, locale: stored.locale, message: { kind: 'invitation', link, expiresAt } });
   return { user, link, expiresAt, delivery: { delivered, ...(error ? { error } : {}) }, resent };
 }
 

@@ -815,7 +815,11 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const setup = state.smsSetup!;
             const key = await spendFactorAttempt(app, userId, now);
             const result = checkCode(app.secretKey, setup.code, { input: code, context: `sms:${userId}`, now });
-            if (result !== 'valid') return factorFailed(context, 'sms_setup', { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' }, 'sms-setup');
+            if (result !== 'valid') {
+              // Counted against the account (above), not the flow: the recovery code is already
+              // issued, and a locked flow would never show it. A wrong code here proves nothing about anyone else.
+              return { step: 'sms-setup', state, error: { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' } };
+            }
             await factorSucceeded(app, key);
             await saveConfirmedPhone(app.db, app.secretKey, { userId, phone: unseal(app.secretKey, setup.sealedPhone, `flow-sms:${userId}`), now });
             await audit(app, { event: 'factor.added', userId, detail: { factor: 'sms' } });

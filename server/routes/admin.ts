@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { listAudit } from '../audit.js';
+import { listAudit, type AuditCursor } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { emailSchema } from '../flows/login.js';
@@ -15,8 +15,11 @@ const invite = z.object({ email: z.string().max(1024), name: z.string().max(200)
 const auditQuery = z.object({
   email: z.string().max(1024).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: z.coerce.number().int().min(0).optional(),
+  /** A time (epoch ms: events strictly before it) or the `next` cursor of the previous page. */
+  before: z.string().max(64).optional(),
 });
+
+const EPOCH_MS = /^\d{1,16}$/;
 
 /** Parses a body or query against a schema; a mismatch is `invalid_request` naming the field. */
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -47,11 +50,20 @@ export function adminRoutes(app: AppContext): Hono {
     if (!key) throw new ApiError('not_found');
     const now = app.now();
     const limitKey = `admin:ip:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`;
-    const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    // RFC 7235 §2.1: the auth scheme is case-insensitive ("bearer" is as good as "Bearer").
+    const presented = /^bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    const limit = app.config.ipMaxFailures;
+    // A client over the limit is refused before its key is compared: were the right
+    // key let through, 429 against 200 would tell a guesser when they hit it, and
+    // the limit would slow nobody down (OWASP ASVS 5.0 V6.3.1).
+    const counted = await app.db.selectFrom('rate_limits').select(['count', 'reset_at']).where('key', '=', limitKey).executeTakeFirst();
+    if (counted && Number(counted.count) >= limit && Number(counted.reset_at) > now) {
+      throw rateLimited({ count: Number(counted.count), resetAt: Number(counted.reset_at), limited: true }, now);
+    }
     // Constant time (OWASP ASVS 5.0 V11.2.4): both sides are hashed to equal length first.
     if (!safeEqual(presented, key)) {
       // Wrong keys are counted per client, so the key cannot be guessed online.
-      const hit = await consumeRateLimit(app.db, limitKey, { limit: app.config.ipMaxFailures, windowMs: app.config.rateWindowMinutes * 60_000 }, now);
+      const hit = await consumeRateLimit(app.db, limitKey, { limit, windowMs: app.config.rateWindowMinutes * 60_000 }, now);
       if (hit.limited) throw rateLimited(hit, now);
       throw new ApiError('unauthenticated');
     }
@@ -95,7 +107,20 @@ export function adminRoutes(app: AppContext): Hono {
       if (!user) throw new ApiError('user_not_found', { field: 'email' });
       userId = user.id;
     }
-    return c.json({ events: await listAudit(app.db, { limit: query.limit, ...(userId ? { userId } : {}), ...(query.before !== undefined ? { before: query.before } : {}) }) });
+    // Several events often share a millisecond (one request writes a few), so a time
+    // alone cannot resume a page: `next` names the last event returned, and the
+    // next page starts right after it in the log's order.
+    let before: AuditCursor | number | undefined;
+    if (query.before !== undefined) {
+      if (EPOCH_MS.test(query.before)) before = Number(query.before);
+      else {
+        const event = await app.db.selectFrom('audit_events').select(['at', 'id']).where('id', '=', query.before).executeTakeFirst();
+        if (!event) throw new ApiError('invalid_request', { field: 'before' });
+        before = { at: Number(event.at), id: event.id };
+      }
+    }
+    const events = await listAudit(app.db, { limit: query.limit, ...(userId ? { userId } : {}), ...(before !== undefined ? { before } : {}) });
+    return c.json({ events, ...(events.length === query.limit ? { next: events.at(-1)!.id } : {}) });
   });
 
   return routes;

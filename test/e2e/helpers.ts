@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -70,4 +70,16 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
     args: ['--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/**
+ * After 2FA set-up the demo offers a backup phone number (SMS is on in
+ * development); these journeys are about other factors, so they skip it.
+ */
+export async function skipBackupPhone(page: Page): Promise<void> {
+  const skip = page.getByRole('button', { name: 'Skip' });
+  const recovery = page.locator('.lf-recovery-code');
+  await skip.or(recovery).first().waitFor();
+  if (await skip.isVisible()) await skip.click();
+  await recovery.waitFor();
 }

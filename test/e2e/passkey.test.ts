@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { launchBrowser, startServer, type ServerProcess } from './helpers.js';
+import { launchBrowser, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
 
 const PASSWORD = 'Correct-Horse-42-Battery';
 const EMAIL = 'demo@example.com';
@@ -48,7 +48,7 @@ describe('passkeys in the demo, with Chromium as the authenticator', () => {
     await page.getByRole('button', { name: /passkey instead/i }).click();
     await page.getByLabel('Name for this passkey').fill('Test laptop');
     await page.getByRole('button', { name: 'Create passkey' }).click();
-    await page.locator('.lf-recovery-code').waitFor();
+    await skipBackupPhone(page);
     await page.getByLabel('I have saved my recovery code').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.locator('#signed-in').waitFor({ state: 'visible' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, startServer, type ServerProcess } from './helpers.js';
+import { launchBrowser, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PASSWORD = 'Correct-Horse-42-Battery';
@@ -38,6 +38,7 @@ async function completeSetup(page: Page, codeOffset = 0): Promise<{ key: string;
   const code = oathtool(key, codeOffset);
   await page.getByLabel('Authentication code').fill(code);
   await page.getByRole('button', { name: 'Next' }).click();
+  await skipBackupPhone(page);
   const shown = page.locator('.lf-recovery-code');
   await shown.waitFor();
   const recoveryCode = (await shown.textContent())!.trim();

@@ -8,17 +8,14 @@ import type { ErrorResponse, FlowState } from '../../server/flows/protocol.js';
 import { sha256 } from '../../server/security/random.js';
 import { disableUser, inviteUser } from '../../server/users.js';
 import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, signIn, START, startServer, type TestServer } from './helpers.js';
-import { auditOf, codeIn, flowOf, flowRow, invite, linkTokenIn, messagesTo, newMessages, onlyCodeMail, openLink, tokenOf, totpCode } from './inbox.js';
+import { addTotp, auditOf, codeIn, flowOf, flowRow, invite, linkTokenIn, messagesTo, newMessages, onlyCodeMail, openLink, tokenOf, totpCode } from './inbox.js';
 
 const DAY = 24 * 60 * MINUTE;
 const NEW_EMAIL = 'new.employee@example.com';
 
-/** The latest code mailed to an address, read from the dev outbox as a person reads their mail. */
+/** The code in the one verification mail sent to an address, read from the dev outbox as a person reads their mail. */
 async function mailedCode(server: TestServer, to = NEW_EMAIL): Promise<string> {
-  const mail = await server.db.selectFrom('outbox').selectAll().where('recipient', '=', to).orderBy('created_at', 'desc').execute();
-  const code = mail.map((m) => /\b(\d{6})\b/.exec(m.body)?.[1]).find(Boolean);
-  assert.ok(code, 'a mailed code');
-  return code;
+  return codeIn(onlyCodeMail(await messagesTo(server, to)));
 }
 
 describe('activation (smoke)', () => {
@@ -322,6 +319,19 @@ describe('after activation', () => {
     assert.equal(user.email_verified_at, server.clock.now);
   });
 
+  it('confirming the address at sign-in does not skip the second factor', async (t) => {
+    const server = await startServer(t);
+    const user = await addUser(server);
+    await addTotp(server, user.id);
+    await server.db.updateTable('users').set({ email_verified_at: null }).where('id', '=', user.id).execute();
+    const verify = await flowOf(await signIn(server));
+    assert.equal(verify.step, 'verify-email');
+    const next = await flowOf(await act(server, verify.id, 'code', { code: codeIn(onlyCodeMail(await messagesTo(server, EMAIL))) }));
+    if (next.step !== 'second-factor') return assert.fail(JSON.stringify(next));
+    assert.deepEqual(next.data.methods, ['totp']);
+    assert.deepEqual(await server.db.selectFrom('sessions').select('id').execute(), []);
+  });
+
   it('a user made with `user create` is verified and signs in without an email code', async (t) => {
     const server = await startServer(t);
     await addUser(server);
@@ -377,6 +387,19 @@ describe('the backup number at activation (sms-setup)', () => {
     const user = await server.db.selectFrom('users').select('id').where('email', '=', NEW_EMAIL).executeTakeFirstOrThrow();
     assert.deepEqual(await server.db.selectFrom('credentials').select('type').where('user_id', '=', user.id).execute(), [{ type: 'totp' }]);
     assert.equal(grantOf(await flowOf(await act(server, sms.id, 'confirm', { saved: true }))).user.email, NEW_EMAIL);
+  });
+
+  it('wrong codes at the backup number never lock the flow: the recovery code is still shown', async (t) => {
+    const server = await startServer(t, { SMS: 'outbox' });
+    const sms = await atSmsSetup(server);
+    await act(server, sms.id, 'phone', { phone: '06 12345678' });
+    const texted = codeIn((await messagesTo(server, '+31612345678', 'sms'))[0]!);
+    const wrong = texted === '000000' ? '111111' : '000000';
+    for (let i = 0; i < server.config.flowMaxAttempts + 1; i++) await assertError(await act(server, sms.id, 'code', { code: wrong }), 'invalid_code');
+    assert.equal((await flowRow(server, sms.id))?.attempts, 0);
+    const next = await flowOf(await act(server, sms.id, 'skip', {}));
+    if (next.step !== 'recovery-code') return assert.fail(JSON.stringify(next));
+    assert.match(next.data.code, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
   });
 
   it('change-number forgets the number entered: the code texted to it no longer confirms, the new number does', async (t) => {

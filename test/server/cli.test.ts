@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createApp } from '../../server/app.js';
+import { audit } from '../../server/audit.js';
 import { loadConfig } from '../../server/config.js';
+import { issueRecoveryCode } from '../../server/factors/recovery.js';
+import { createLogger } from '../../server/log.js';
+import { createSession } from '../../server/security/sessions.js';
 import { checkPasswordPolicy, verifyPassword } from '../../server/factors/password.js';
 import { resolveSecretKey } from '../../server/security/secrets.js';
 import { KeyRing } from '../../server/security/tokens.js';
@@ -161,5 +166,134 @@ describe('cli', { concurrency: true }, () => {
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 1, run.stderr);
     assert.match(lines[0]!, /\bPORT\b/);
+  });
+});
+
+/** The API over a directory the CLI wrote to, in this process. */
+async function withApp<T>(dir: string, use: (app: ReturnType<typeof createApp>['app'], db: Db) => Promise<T>): Promise<T> {
+  return withStore(dir, (db) => use(createApp({ config: loadConfig({ DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'silent' }), db }).app, db));
+}
+
+describe('cli: invitations, disabling and the audit log', { concurrency: true }, () => {
+  it('user invite mails the activation link and prints it; the link opens an activation flow', async (t) => {
+    const dir = dataDir(t);
+    const run = await cli(dir, ['user', 'invite', '--email', 'New@Example.com', '--name', 'Nina', '--locale', 'nl']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Invited: new@example\.com;/m);
+    const link = /^Activation link: (\S+)$/m.exec(run.stdout)?.[1];
+    assert.ok(link, run.stdout);
+    assert.match(link, /^http:\/\/localhost:3000\/activate#token=[A-Za-z0-9_-]{43}$/);
+    await withApp(dir, async (app, db) => {
+      const [mail] = await db.selectFrom('outbox').select(['recipient', 'subject', 'body']).execute();
+      assert.equal(mail?.recipient, 'new@example.com');
+      assert.match(mail!.subject, /^Activeer je /);
+      assert.ok(mail!.body.includes(link), 'the mail carries the printed link');
+      const user = await db.selectFrom('users').select(['status', 'name', 'locale']).executeTakeFirstOrThrow();
+      assert.deepEqual(user, { status: 'invited', name: 'Nina', locale: 'nl' });
+      const event = await db.selectFrom('audit_events').select(['event', 'actor']).executeTakeFirstOrThrow();
+      assert.deepEqual(event, { event: 'user.invited', actor: 'cli' });
+      const response = await app.request('/api/flows/activate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: new URL(link).hash.slice('#token='.length) }) });
+      assert.equal(response.status, 201);
+      const flow = (await response.json()) as { step: string; data: { email: string } };
+      assert.deepEqual([flow.step, flow.data.email], ['set-password', 'new@example.com']);
+    });
+  });
+
+  it('user invite refuses an active user and an unknown language, exiting non-zero', async (t) => {
+    const dir = dataDir(t);
+    await addUser(dir, 'a@example.com');
+    const [active, language] = await Promise.all([
+      cli(dir, ['user', 'invite', '--email', 'a@example.com']),
+      cli(dir, ['user', 'invite', '--email', 'b@example.com', '--locale', 'de']),
+    ]);
+    assert.equal(active.code, 2);
+    assert.match(active.stderr, /user_active/);
+    assert.equal(language.code, 2);
+    assert.match(language.stderr, /--locale/);
+    assert.deepEqual(await emails(dir), ['a@example.com']);
+  });
+
+  it('user disable ends the sessions and the account; an unknown address exits non-zero', async (t) => {
+    const dir = dataDir(t);
+    await addUser(dir, 'a@example.com');
+    const token = await withStore(dir, async (db) => {
+      const user = await db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+      return (await createSession(db, loadConfig({ DATA_DIR: dir }), { userId: user.id, amr: ['pwd'], now: Date.now() })).token;
+    });
+    const [disabled, unknown] = await Promise.all([
+      cli(dir, ['user', 'disable', '--email', 'A@example.com']),
+      cli(dir, ['user', 'disable', '--email', 'nobody@example.com']),
+    ]);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.notEqual(unknown.code, 0);
+    await withApp(dir, async (app, db) => {
+      assert.equal((await db.selectFrom('users').select('status').executeTakeFirstOrThrow()).status, 'disabled');
+      assert.equal((await app.request('/api/session', { headers: { authorization: `Bearer ${token}` } })).status, 401);
+      const event = await db.selectFrom('audit_events').select(['event', 'actor']).executeTakeFirstOrThrow();
+      assert.deepEqual(event, { event: 'user.disabled', actor: 'cli' });
+    });
+  });
+
+  it('user list shows each user with their second factors and recovery code', async (t) => {
+    const dir = dataDir(t);
+    await addUser(dir, 'a@example.com');
+    await addUser(dir, 'b@example.com');
+    await withStore(dir, async (db) => {
+      const a = await db.selectFrom('users').select('id').where('email', '=', 'a@example.com').executeTakeFirstOrThrow();
+      const now = Date.now();
+      for (const type of ['totp', 'passkey', 'passkey'] as const) {
+        await db.insertInto('credentials').values({ id: crypto.randomUUID(), user_id: a.id, type, secret: 'sealed', name: type, created_at: now, confirmed_at: now, last_used_at: null, last_step: null }).execute();
+      }
+      // An authenticator whose set-up was never confirmed is not a factor.
+      await db.insertInto('credentials').values({ id: crypto.randomUUID(), user_id: a.id, type: 'sms', secret: 'sealed', name: 'sms', created_at: now, confirmed_at: null, last_used_at: null, last_step: null }).execute();
+      await issueRecoveryCode(db, { userId: a.id, kind: 'recovery', now });
+    });
+    const run = await cli(dir, ['user', 'list']);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((line) => line.split('\t'));
+    const byEmail = new Map(lines.map(([email, ...rest]) => [email, rest]));
+    assert.equal(byEmail.size, 2);
+    const [statusA, factorsA] = byEmail.get('a@example.com')!;
+    assert.equal(statusA, 'active');
+    assert.deepEqual(factorsA!.replace('+recovery', '').split(',').sort(), ['passkey×2', 'totp']);
+    assert.ok(factorsA!.endsWith('+recovery'), factorsA);
+    assert.deepEqual(byEmail.get('b@example.com')!.slice(0, 2), ['active', 'no 2FA']);
+  });
+
+  it('audit prints security events newest first, for one user, as JSON, within --limit', async (t) => {
+    const dir = dataDir(t);
+    await addUser(dir, 'a@example.com');
+    await addUser(dir, 'b@example.com');
+    await withStore(dir, async (db) => {
+      const users = await db.selectFrom('users').select(['id', 'email']).execute();
+      const id = (email: string) => users.find((u) => u.email === email)!.id;
+      let at = Date.UTC(2031, 0, 15, 9, 0, 0);
+      const app = { db, log: createLogger('silent'), now: () => at };
+      await audit(app, { event: 'login.failure', userId: id('a@example.com'), ip: '192.0.2.1', detail: { method: 'password' } });
+      at += 1000;
+      await audit(app, { event: 'login.success', userId: id('a@example.com'), ip: '192.0.2.1' });
+      at += 1000;
+      await audit(app, { event: 'mfa.reset', userId: id('a@example.com'), actor: 'admin' });
+      at += 1000;
+      await audit(app, { event: 'login.failure', userId: id('b@example.com') });
+    });
+    const [mine, json, tooMany, nobody] = await Promise.all([
+      cli(dir, ['audit', '--email', 'a@example.com', '--limit', '2']),
+      cli(dir, ['audit', '--json']),
+      cli(dir, ['audit', '--limit', '0']),
+      cli(dir, ['audit', '--email', 'nobody@example.com']),
+    ]);
+    assert.equal(mine.code, 0, mine.stderr);
+    const lines = mine.stdout.trim().split('\n').map((line) => line.split('\t'));
+    assert.deepEqual(lines.map(([at, event, actor]) => [at, event, actor]), [
+      ['2031-01-15T09:00:02.000Z', 'mfa.reset', 'admin'],
+      ['2031-01-15T09:00:01.000Z', 'login.success', 'user'],
+    ]);
+    assert.equal(json.code, 0, json.stderr);
+    const events = JSON.parse(json.stdout) as Array<{ event: string; ip: string | null; detail: Record<string, unknown> }>;
+    assert.deepEqual(events.map((e) => e.event), ['login.failure', 'mfa.reset', 'login.success', 'login.failure']);
+    assert.deepEqual([events[3]!.ip, events[3]!.detail], ['192.0.2.1', { method: 'password' }]);
+    assert.equal(tooMany.code, 2);
+    assert.notEqual(nobody.code, 0);
   });
 });
