@@ -10,6 +10,11 @@ export { MfaPromptStep } from './steps/mfa-prompt/mfa-prompt-step.js';
 export { TotpSetupStep } from './steps/totp-setup/totp-setup-step.js';
 export { PasskeySetupStep } from './steps/passkey-setup/passkey-setup-step.js';
 export { RecoveryCodeStep } from './steps/recovery-code/recovery-code-step.js';
+// Types only: each value export costs bytes of the 20 KB budget, and <login-flow> registers the elements.
+export type { ResetSentStep } from './steps/reset-sent/reset-sent-step.js';
+export type { SetPasswordStep } from './steps/set-password/set-password-step.js';
+export type { VerifyEmailStep } from './steps/verify-email/verify-email-step.js';
+export type { SmsSetupStep } from './steps/sms-setup/sms-setup-step.js';
 export { DoneStep } from './steps/done/done-step.js';
 export { LoginFlowErrorEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent } from './lib/events.js';
 export type { FlowState, SessionGrant, StepName } from '../server/flows/protocol.js';

@@ -1,4 +1,3 @@
-import '../components/index.js';
 import type { LoginFlow } from '../components/index.js';
 
 /*
@@ -7,6 +6,14 @@ import type { LoginFlow } from '../components/index.js';
  */
 
 const widget = document.querySelector<LoginFlow>('#widget')!;
+
+// The server serves this page at /activate and /reset-password too, for the
+// emailed links (`#token=…`, which the widget reads). The kind of flow must be
+// set before the widget starts, so the widget's script loads after it.
+const kind = location.pathname.endsWith('/activate') ? 'activate' : location.pathname.endsWith('/reset-password') ? 'reset' : undefined;
+if (kind) widget.setAttribute('flow', kind);
+await import('../components/index.js');
+
 const signedOut = document.querySelector<HTMLElement>('#signed-out')!;
 const signedIn = document.querySelector<HTMLElement>('#signed-in')!;
 const events = document.querySelector<HTMLOListElement>('#events')!;

@@ -14,8 +14,9 @@ export type FlowResult = { flow: FlowState; retryAfter?: number } | { error: Cli
 export class FlowClient {
   constructor(private readonly base: string) {}
 
-  start(kind: FlowKind): Promise<FlowResult> {
-    return this.post(`/api/flows/${encodeURIComponent(kind)}`, {});
+  /** Starts a flow; `activate` and `reset` send `{ token }`, the token of the link that opened them. */
+  start(kind: FlowKind, body: Record<string, unknown> = {}): Promise<FlowResult> {
+    return this.post(`/api/flows/${encodeURIComponent(kind)}`, body);
   }
 
   act(id: string, action: string, body: Record<string, unknown>): Promise<FlowResult> {

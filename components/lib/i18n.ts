@@ -1,7 +1,8 @@
-import type { ErrorCode, PasswordRule, SecondFactorMethod } from '../../server/flows/protocol.js';
+import type { AdminErrorCode, ErrorCode, PasswordRule, SecondFactorMethod } from '../../server/flows/protocol.js';
 import type { ClientErrorCode } from './events.js';
 
-type ErrorKeys = `error_${ErrorCode | ClientErrorCode}`;
+/** Admin-API codes never reach the widget, so it carries no message for them. */
+type ErrorKeys = `error_${Exclude<ErrorCode, AdminErrorCode> | ClientErrorCode}`;
 type RuleKeys = `rule_${PasswordRule}`;
 /** The links that switch the second-factor step to each method. */
 type MethodKeys = `action_use_${SecondFactorMethod}`;
@@ -14,6 +15,7 @@ interface Catalogue extends Record<ErrorKeys | RuleKeys | MethodKeys, string> {
   action_continue: string;
   title_password: string;
   label_password: string;
+  label_new_password: string;
   action_sign_in: string;
   action_change_email: string;
   label_change_email: string;
@@ -66,6 +68,26 @@ interface Catalogue extends Record<ErrorKeys | RuleKeys | MethodKeys, string> {
   label_passkey_name: string;
   action_create_passkey: string;
   action_use_totp_instead: string;
+  action_forgot: string;
+  action_back: string;
+  title_check_email: string;
+  intro_reset_sent: string;
+  title_set_password_activate: string;
+  title_set_password_reset: string;
+  rule_met: string;
+  rule_unmet: string;
+  intro_verify_email: string;
+  action_resend: string;
+  resent: string;
+  title_sms_setup: string;
+  intro_sms_setup: string;
+  label_phone: string;
+  action_text_code: string;
+  action_skip: string;
+  sms_sent_to: string;
+  action_change_number: string;
+  action_send_sms: string;
+  title_link_invalid: string;
 }
 
 const en: Catalogue = {
@@ -75,6 +97,7 @@ const en: Catalogue = {
   action_continue: 'Next',
   title_password: 'Enter your password',
   label_password: 'Password',
+  label_new_password: 'New password',
   action_sign_in: 'Log in',
   action_change_email: 'Change',
   label_change_email: 'Change email address',
@@ -130,6 +153,32 @@ const en: Catalogue = {
   label_passkey_name: 'Name for this passkey',
   action_create_passkey: 'Create passkey',
   action_use_totp_instead: 'Use an authenticator app instead',
+  action_forgot: 'Forgot your password?',
+  action_back: 'Back',
+  title_check_email: 'Check your email',
+  intro_reset_sent: 'If an account exists for {email}, we sent a link to set a new password. The link works for {minutes} minutes.',
+  title_set_password_activate: 'Create your password',
+  title_set_password_reset: 'Choose a new password',
+  rule_met: 'met',
+  rule_unmet: 'not met',
+  intro_verify_email: 'We sent a {length}-digit code to {email}.',
+  action_resend: 'Send a new code',
+  resent: 'A new code is on its way.',
+  title_sms_setup: 'Add a backup phone number',
+  intro_sms_setup: 'Add a mobile number as a backup way to log in. Optional.',
+  label_phone: 'Mobile number',
+  action_text_code: 'Text me a code',
+  action_skip: 'Skip',
+  sms_sent_to: 'We texted a code to {phone}.',
+  action_change_number: 'Use another number',
+  action_use_sms: 'Text a code to my phone',
+  action_send_sms: 'Text a code to {phone}',
+  title_link_invalid: 'This link no longer works',
+  error_code_expired: 'This code has expired. Ask for a new one.',
+  error_invalid_phone: 'Enter a valid mobile number.',
+  error_invitation_invalid: 'It has expired or was already used. Ask your employer for a new invitation, or log in if you already activated your account.',
+  error_reset_link_invalid: 'It has expired or was already used. Request a new link from the login page.',
+  error_delivery_failed: 'The message could not be sent. Please try again shortly.',
   error_invalid_json: 'Something went wrong sending your answer. Please try again.',
   error_invalid_request: 'Please check this field.',
   error_invalid_email: 'Enter a valid email address, like name@example.com.',
@@ -168,8 +217,8 @@ const en: Catalogue = {
   error_passkey_exists: 'This device or security key already has a passkey for your account.',
   error_passkey_unsupported: 'This browser does not support passkeys. Try another browser, or choose another way.',
   error_passkey_error: 'Something went wrong with your passkey. Please try again.',
-  rule_min_length: 'At least 15 characters',
-  rule_max_length: 'At most 256 characters',
+  rule_min_length: 'At least {min} characters',
+  rule_max_length: 'At most {max} characters',
   rule_digit: 'A digit',
   rule_special: 'A special character',
   rule_upper: 'An upper-case letter',
@@ -186,6 +235,7 @@ const nl: Catalogue = {
   action_continue: 'Volgende',
   title_password: 'Vul je wachtwoord in',
   label_password: 'Wachtwoord',
+  label_new_password: 'Nieuw wachtwoord',
   action_sign_in: 'Inloggen',
   action_change_email: 'Wijzigen',
   label_change_email: 'E-mailadres wijzigen',
@@ -241,6 +291,32 @@ const nl: Catalogue = {
   label_passkey_name: 'Naam voor deze passkey',
   action_create_passkey: 'Passkey aanmaken',
   action_use_totp_instead: 'Gebruik liever een authenticator-app',
+  action_forgot: 'Wachtwoord vergeten?',
+  action_back: 'Terug',
+  title_check_email: 'Controleer je e-mail',
+  intro_reset_sent: 'Als er een account bestaat voor {email}, hebben we een link gestuurd om een nieuw wachtwoord in te stellen. De link werkt {minutes} minuten.',
+  title_set_password_activate: 'Maak je wachtwoord aan',
+  title_set_password_reset: 'Kies een nieuw wachtwoord',
+  rule_met: 'voldaan',
+  rule_unmet: 'niet voldaan',
+  intro_verify_email: 'We hebben een {length}-cijferige code gestuurd naar {email}.',
+  action_resend: 'Stuur een nieuwe code',
+  resent: 'Er is een nieuwe code onderweg.',
+  title_sms_setup: 'Voeg een reservenummer toe',
+  intro_sms_setup: 'Een mobiel nummer als reserve om in te loggen. Niet verplicht.',
+  label_phone: 'Mobiel nummer',
+  action_text_code: 'Stuur me een code per sms',
+  action_skip: 'Overslaan',
+  sms_sent_to: 'We hebben een code gestuurd naar {phone}.',
+  action_change_number: 'Ander nummer gebruiken',
+  action_use_sms: 'Ontvang een code per sms',
+  action_send_sms: 'Stuur een code per sms naar {phone}',
+  title_link_invalid: 'Deze link werkt niet meer',
+  error_code_expired: 'Deze code is verlopen. Vraag een nieuwe aan.',
+  error_invalid_phone: 'Vul een geldig mobiel nummer in.',
+  error_invitation_invalid: 'Hij is verlopen of al gebruikt. Vraag je werkgever om een nieuwe uitnodiging, of log in als je je account al hebt geactiveerd.',
+  error_reset_link_invalid: 'Hij is verlopen of al gebruikt. Vraag een nieuwe link aan via de inlogpagina.',
+  error_delivery_failed: 'We konden het bericht niet versturen. Probeer het zo opnieuw.',
   error_invalid_json: 'Er ging iets mis bij het versturen. Probeer het opnieuw.',
   error_invalid_request: 'Controleer dit veld.',
   error_invalid_email: 'Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.',
@@ -279,8 +355,8 @@ const nl: Catalogue = {
   error_passkey_exists: 'Op dit apparaat of deze beveiligingssleutel staat al een passkey voor je account.',
   error_passkey_unsupported: 'Deze browser ondersteunt geen passkeys. Probeer een andere browser, of kies een andere manier.',
   error_passkey_error: 'Er ging iets mis met je passkey. Probeer het opnieuw.',
-  rule_min_length: 'Minimaal 15 tekens',
-  rule_max_length: 'Maximaal 256 tekens',
+  rule_min_length: 'Minimaal {min} tekens',
+  rule_max_length: 'Maximaal {max} tekens',
   rule_digit: 'Een cijfer',
   rule_special: 'Een speciaal teken',
   rule_upper: 'Een hoofdletter',

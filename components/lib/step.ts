@@ -1,6 +1,42 @@
-import { html, nothing, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
 import type { ClientError } from './api.js';
-import type { MessageKey, Translate } from './i18n.js';
+import { StepIntentEvent } from './events.js';
+import { translator, type MessageKey, type Translate } from './i18n.js';
+
+/**
+ * What a step element is: the server's data for the step, the error to show,
+ * a busy flag and a translator come in as properties; one intent goes out.
+ * It renders into the light DOM, where browsers and password managers see its
+ * form. A step's own error (an empty field) lasts until the server's next
+ * answer (new `data` or `error`).
+ */
+export class StepElement<Data> extends LitElement {
+  /** The step's data from the server. */
+  @property({ attribute: false }) data!: Data;
+  /** The error on the step's field, if the last attempt failed. */
+  @property({ attribute: false }) error: ClientError | undefined;
+  /** True while a request runs: the step ignores clicks and submits, and says so. */
+  @property({ type: Boolean }) busy = false;
+  /** Translates message keys into the widget's language. */
+  @property({ attribute: false }) t: Translate = translator('en');
+
+  /** The step's own error, found before asking the server. */
+  @state() protected localError: ClientError | undefined;
+
+  protected override createRenderRoot(): this {
+    return this;
+  }
+
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('error') || changed.has('data')) this.localError = undefined;
+  }
+
+  /** Sends the step's intent (see {@link StepIntentEvent}), unless a request runs. */
+  protected intent(action: StepIntentEvent['action'], body?: Record<string, unknown>, passkey?: boolean): void {
+    if (!this.busy) this.dispatchEvent(new StepIntentEvent(action, body, passkey));
+  }
+}
 
 let counter = 0;
 
@@ -27,6 +63,33 @@ export function isPasskeyError(error: ClientError | undefined): error is ClientE
 export function fieldError(t: Translate, error: ClientError | undefined, id: string): TemplateResult | typeof nothing {
   if (!error) return nothing;
   return html`<p id=${id} class="lf-error" role="alert">${errorMessage(t, error)}</p>`;
+}
+
+/**
+ * The field for a one-time code (from an authenticator app, a text message or
+ * an email): labelled, `autocomplete="one-time-code"` so the browser can offer
+ * a code it received, numeric keyboard, its error line, first to take focus.
+ */
+export function codeField(t: Translate, ids: { code: string; error: string }, error: ClientError | undefined): TemplateResult {
+  return html`<div class="lf-field">
+    <label class="lf-label" for=${ids.code}>${t('label_code')}</label>
+    <input
+      class="lf-input"
+      id=${ids.code}
+      name="code"
+      type="text"
+      autocomplete="one-time-code"
+      inputmode="numeric"
+      autocapitalize="none"
+      spellcheck="false"
+      required
+      maxlength="16"
+      aria-invalid=${error ? 'true' : 'false'}
+      aria-describedby=${error ? ids.error : nothing}
+      data-autofocus
+    />
+    ${fieldError(t, error, ids.error)}
+  </div>`;
 }
 
 /** A typed or pasted one-time code as the server wants it: "123 456" and "123-456" become "123456". */

@@ -13,12 +13,22 @@ import '../steps/mfa-prompt/mfa-prompt-step.js';
 import '../steps/passkey-setup/passkey-setup-step.js';
 import '../steps/password/password-step.js';
 import '../steps/recovery-code/recovery-code-step.js';
+import '../steps/reset-sent/reset-sent-step.js';
 import '../steps/second-factor/second-factor-step.js';
+import '../steps/set-password/set-password-step.js';
+import '../steps/sms-setup/sms-setup-step.js';
 import '../steps/totp-setup/totp-setup-step.js';
+import '../steps/verify-email/verify-email-step.js';
 import { loginFlowStyles } from './styles.js';
 
-/** Errors after which the flow cannot go on: start a fresh one. */
+/**
+ * Errors after which the flow cannot go on: start a fresh one (an `activate`
+ * or `reset` flow with the same link's token: the server reopens a link until
+ * the password is set, and refuses it after that, which ends the restarts).
+ */
 const RESTART_CODES = new Set(['flow_not_found', 'flow_expired', 'too_many_attempts']);
+/** An emailed link that cannot open its flow: the element says so in full, not in a banner. */
+const LINK_CODES = new Set(['invitation_invalid', 'reset_link_invalid']);
 
 interface StepContext {
   t: Translate;
@@ -40,6 +50,12 @@ const STEPS: StepRenderers = {
     html`<lf-email-step .data=${flow.data.email ? flow.data : { ...flow.data, email }} .error=${error} .t=${t} ?busy=${busy}></lf-email-step>`,
   password: (flow, { t, busy, waiting, error }) =>
     html`<lf-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-password-step>`,
+  'reset-sent': (flow, { t, busy }) => html`<lf-reset-sent-step .data=${flow.data} .t=${t} ?busy=${busy}></lf-reset-sent-step>`,
+  'set-password': (flow, { t, busy, error }) =>
+    html`<lf-set-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-set-password-step>`,
+  'verify-email': (flow, { t, busy, error }) =>
+    html`<lf-verify-email-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?failed=${!!flow.error}></lf-verify-email-step>`,
+  'sms-setup': (flow, { t, busy, error }) => html`<lf-sms-setup-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-sms-setup-step>`,
   'second-factor': (flow, { t, busy, waiting, error }) =>
     html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-second-factor-step>`,
   'mfa-prompt': (flow, { t, busy, error }) =>
@@ -97,8 +113,15 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
 export class LoginFlow extends LitElement {
   /** Origin (or base URL) of the login-flow API. Defaults to the page's own origin. */
   @property() api = '';
-  /** Which flow to run. */
+  /** Which flow to run: `login`, or `activate` and `reset`, which open from an emailed link. */
   @property() flow: FlowKind = 'login';
+  /**
+   * The token of the emailed link an `activate` or `reset` flow opens with.
+   * When empty, the element takes it from the page's URL fragment
+   * (`#token=…`) and removes the fragment, so the token leaves the address bar
+   * and the history.
+   */
+  @property() token = '';
   /** Language of the widget (`en`, `nl`); defaults to the nearest `lang` attribute on the page, then the browser's. */
   @property() override lang = '';
   /** Move focus into the widget when it first shows, for pages whose only job is signing in. */
@@ -117,6 +140,8 @@ export class LoginFlow extends LitElement {
   /** The email-step state whose passkey autofill has been started. */
   private autofillFor: FlowState | undefined;
   private lastEmail: string | undefined;
+  /** The token taken from the URL fragment, kept to restart an expired flow of the same link. */
+  private linkToken = '';
   /** The email whose remembered-device token went with the last password, until the answer is in. */
   private deviceSentFor: string | undefined;
   private moveFocus = false;
@@ -146,7 +171,7 @@ export class LoginFlow extends LitElement {
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     // The first flow starts on connection; a later change of API or flow kind starts afresh.
-    if (this.hasUpdated && (changed.has('api') || changed.has('flow'))) void this.restart();
+    if (this.hasUpdated && (changed.has('api') || changed.has('flow') || changed.has('token'))) void this.restart();
     if (changed.has('state')) {
       // A new state replaces the step: a ceremony for the old one is moot, and so is its error.
       this.passkeys.cancel();
@@ -166,9 +191,19 @@ export class LoginFlow extends LitElement {
   async restart(): Promise<void> {
     this.client = new FlowClient(this.api);
     this.busy = true;
-    const result = await this.client.start(this.flow);
+    const result = await this.start();
     this.busy = false;
     this.apply(result);
+  }
+
+  /** Starts a flow of this element's kind; a link's kind without a token fails as the server would fail a bad token. */
+  private start(): Promise<FlowResult> {
+    const kind = this.flow;
+    if (kind === 'login') return this.client.start(kind);
+    const token = this.token || (this.linkToken ||= takeFragmentToken());
+    return token
+      ? this.client.start(kind, { token })
+      : Promise.resolve({ error: { code: kind === 'activate' ? 'invitation_invalid' : 'reset_link_invalid' } });
   }
 
   private get locale() {
@@ -188,7 +223,13 @@ export class LoginFlow extends LitElement {
       : nothing;
     const flow = this.state;
     if (!flow) {
-      return html`${bannerView}<p class="lf-loading" aria-busy="true">${t('busy')}</p>`;
+      return banner && LINK_CODES.has(banner.error.code)
+        ? html`<div class="lf-form">
+            <h2 class="lf-title">${t('title_link_invalid')}</h2>
+            ${bannerView}
+            <button class="lf-button" type="button" @click=${this.handleLogin}>${t('action_sign_in')}</button>
+          </div>`
+        : html`${bannerView}<p class="lf-loading" aria-busy="true">${t('busy')}</p>`;
     }
     const render = STEPS[flow.step] as (flow: FlowState, context: StepContext) => TemplateResult;
     const { busy, waiting } = this;
@@ -196,6 +237,12 @@ export class LoginFlow extends LitElement {
     return html`${bannerView}<div class="lf-step" data-step=${flow.step}>
         ${render(flow, { t, busy: busy || waiting, waiting, error: this.passkeyError ?? stepError(flow.error), email: this.lastEmail })}
       </div>`;
+  }
+
+  /** From a link that no longer works, to the sign-in. */
+  private handleLogin(): void {
+    this.moveFocus = true;
+    this.flow = 'login';
   }
 
   private readonly handleIntent = (event: StepIntentEvent): void => {
@@ -270,7 +317,8 @@ export class LoginFlow extends LitElement {
       this.dispatchEvent(new LoginFlowErrorEvent(result.error.code, previous?.step));
       if (restart && previous) {
         this.state = undefined;
-        void this.client.start(this.flow).then((next) => this.apply('flow' in next ? next : result));
+        // A link's flow that cannot start again says why (its link is spent); a login keeps the first error.
+        void this.start().then((next) => this.apply('flow' in next || this.flow !== 'login' ? next : result));
       }
       return;
     }
@@ -308,6 +356,13 @@ export class LoginFlow extends LitElement {
     const target = (field && this.querySelector<HTMLElement>('[aria-invalid="true"]')) || this.querySelector<HTMLElement>('[data-autofocus]');
     target?.focus();
   }
+}
+
+/** Takes `token` from the page's URL fragment (`#token=…`) and removes the fragment, so the token does not stay in the address bar or the history. */
+function takeFragmentToken(): string {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (token) history.replaceState(history.state, '', location.pathname + location.search);
+  return token ?? '';
 }
 
 declare global {

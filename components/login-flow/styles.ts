@@ -185,6 +185,19 @@ export const loginFlowStyles = css`
     color: var(--lf-color-muted, #475467);
     font-size: 0.875em;
   }
+  /* The marks are decoration: each item also says met or not met in words (.lf-sr). */
+  :where(login-flow) :where([data-met='false']) {
+    list-style-type: '✗ ';
+  }
+  :where(login-flow) :where([data-met='true']) {
+    list-style-type: '✓ ';
+  }
+  :where(login-flow) :where(.lf-sr) {
+    position: absolute;
+    width: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+  }
   :where(login-flow) :where(.lf-error) {
     margin: 0;
     color: var(--lf-color-error, #b42318);

@@ -41,6 +41,21 @@ describe('<lf-password-step>', () => {
     expect(intent.action).to.equal('back');
   });
 
+  it('asks for a link to set a new password when the person forgot theirs', async () => {
+    const step = await fixture<PasswordStep>(html`<lf-password-step .data=${data}></lf-password-step>`);
+    const forgot = [...step.querySelectorAll('button')].find((b) => b.textContent === 'Forgot your password?')!;
+    expect(forgot.type).to.equal('button');
+    setTimeout(() => forgot.click());
+    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    expect(intent.action).to.equal('forgot');
+    expect(intent.body).to.deep.equal({});
+  });
+
+  it('offers "Forgot your password?" in Dutch', async () => {
+    const step = await fixture<PasswordStep>(html`<lf-password-step .data=${data} .t=${translator('nl')}></lf-password-step>`);
+    expect([...step.querySelectorAll('button')].map((b) => b.textContent)).to.include('Wachtwoord vergeten?');
+  });
+
   it('shows and hides the password with a pressed-state toggle', async () => {
     const step = await fixture<PasswordStep>(html`<lf-password-step .data=${data}></lf-password-step>`);
     const toggle = step.querySelector<HTMLButtonElement>('.lf-reveal')!;

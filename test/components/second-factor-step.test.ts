@@ -4,6 +4,7 @@ import type { SecondFactorStep } from '../../components/steps/second-factor/seco
 import type { StepIntentEvent } from '../../components/lib/events.js';
 import { translator } from '../../components/lib/i18n.js';
 import type { StepMap } from '../../server/flows/protocol.js';
+import { sendKeys } from '@web/test-runner-commands';
 import { fill } from './helpers.js';
 import { requestOptions } from './passkeys.js';
 
@@ -316,6 +317,87 @@ describe('<lf-second-factor-step>', () => {
       expect(step.querySelector('[role=alert]')!.textContent).to.equal(
         'Je passkey heeft niet bevestigd dat jij het bent (gezicht, vingerafdruk of pincode). Probeer het opnieuw.',
       );
+    });
+  });
+  describe('with a code by text message', () => {
+    const phone = '+31 •• ••• ••78';
+    const smsFirst: Data = { methods: ['sms', 'recovery_code'], rememberDays: 30, phone, smsSent: false };
+    const smsSent: Data = { ...smsFirst, smsSent: true };
+    const smsLater: Data = { methods: ['totp', 'sms', 'recovery_code'], rememberDays: null, phone, smsSent: false };
+
+    it('offers to text a code to the masked number, and sends none before the person asks', async () => {
+      const step = await mount(smsFirst);
+      const send = button(step, `Text a code to ${phone}`);
+      expect(send.type).to.equal('button');
+      expect(send.hasAttribute('data-autofocus')).to.equal(true);
+      expect(step.querySelector('input[name=code]')).to.equal(null);
+      expect(step.querySelector('input[name=remember]')).to.equal(null);
+      setTimeout(() => send.click());
+      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      expect(intent.action).to.equal('send-sms');
+      expect(intent.body).to.deep.equal({});
+    });
+
+    it('asks for the texted code in a one-time-code field and sends it as `sms`, with the remember choice', async () => {
+      const step = await mount(smsSent);
+      expect(step.querySelector('.lf-intro')!.textContent).to.equal(`We texted a code to ${phone}.`);
+      const code = step.querySelector<HTMLInputElement>('input[name=code]')!;
+      expect(code.autocomplete).to.equal('one-time-code');
+      expect(code.inputMode).to.equal('numeric');
+      expect(code.labels?.[0]?.textContent).to.equal('Authentication code');
+      step.querySelector<HTMLInputElement>('input[name=remember]')!.click();
+      fill(code, '123 456');
+      const intent = await submit(step);
+      expect(intent.action).to.equal('sms');
+      expect(intent.body).to.deep.equal({ code: '123456', remember: true });
+    });
+
+    it('submits the texted code with Enter from the keyboard', async () => {
+      const step = await mount(smsSent);
+      step.querySelector<HTMLInputElement>('input[name=code]')!.focus();
+      await sendKeys({ type: '654321' });
+      const intent = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+      await sendKeys({ press: 'Enter' });
+      expect((await intent).body).to.deep.equal({ code: '654321', remember: false });
+    });
+
+    it('sends a new code on request', async () => {
+      const step = await mount(smsSent);
+      setTimeout(() => button(step, 'Send a new code').click());
+      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      expect(intent.action).to.equal('send-sms');
+      expect(intent.body).to.deep.equal({});
+    });
+
+    it('offers the text message among the other methods, and switches to it', async () => {
+      const step = await mount(smsLater);
+      expect(step.querySelector('input[name=code]')).to.exist;
+      button(step, 'Text a code to my phone').click();
+      await step.updateComplete;
+      expect(step.querySelector('input[name=code]')).to.equal(null);
+      expect(document.activeElement).to.equal(button(step, `Text a code to ${phone}`));
+      expect(button(step, 'Use your authenticator app')).to.exist;
+      expect(button(step, 'Use a recovery code')).to.exist;
+    });
+
+    it('announces an expired texted code on the code field', async () => {
+      const step = await mount(smsSent);
+      step.error = { code: 'code_expired', field: 'code' };
+      await step.updateComplete;
+      const alert = step.querySelector('[role=alert]')!;
+      expect(alert.textContent).to.equal('This code has expired. Ask for a new one.');
+      expect(step.querySelector('input[name=code]')!.getAttribute('aria-describedby')).to.equal(alert.id);
+    });
+
+    it('speaks Dutch when given the Dutch catalogue', async () => {
+      const step = await fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${smsLater} .t=${translator('nl')}></lf-second-factor-step>`);
+      button(step, 'Ontvang een code per sms').click();
+      await step.updateComplete;
+      expect(button(step, `Stuur een code per sms naar ${phone}`)).to.exist;
+      step.data = { ...smsLater, smsSent: true };
+      await step.updateComplete;
+      expect(step.querySelector('.lf-intro')!.textContent).to.equal(`We hebben een code gestuurd naar ${phone}.`);
+      expect(button(step, 'Stuur een nieuwe code')).to.exist;
     });
   });
 });

@@ -1,42 +1,24 @@
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import type { ClientError } from '../../lib/api.js';
-import { StepIntentEvent } from '../../lib/events.js';
-import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, isPasskeyError, uniqueId } from '../../lib/step.js';
+import { StepElement, fieldError, isPasskeyError, uniqueId } from '../../lib/step.js';
 
 /**
  * @summary The password step, with the chosen email shown and changeable, and
  * "Sign in with a passkey" when the server offers passkeys (`data.passkey`).
+ * `error`: on the password, or (a `passkey_*` code) on the passkey sign-in.
  * @event lf-intent - `password` with `{ password }` on submit; `back` to change
- * the email address; `passkey` with the `passkey` flag (`<login-flow>` runs the
- * ceremony and sends `{ response }`).
+ * the email address; `forgot` with `{}` to have a link to set a new password
+ * mailed; `passkey` with the `passkey` flag (`<login-flow>` runs the ceremony
+ * and sends `{ response }`).
  */
 @customElement('lf-password-step')
-export class PasswordStep extends LitElement {
-  /** The step's data from the server: the email address being signed in, and passkey options when passkeys are on. */
-  @property({ attribute: false }) data: StepMap['password']['data'] = { email: '' };
-  /** The error on the password field, or (a `passkey_*` code) on the passkey sign-in, if the last attempt failed. */
-  @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request or a passkey ceremony runs. */
-  @property({ type: Boolean }) busy = false;
+export class PasswordStep extends StepElement<StepMap['password']['data']> {
   /** True while a passkey ceremony runs: the passkey button says so. */
   @property({ type: Boolean }) waiting = false;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
 
   @state() private reveal = false;
-  @state() private localError: ClientError | undefined;
   private readonly ids = { input: uniqueId('password'), error: uniqueId('password-error'), title: uniqueId('password-title'), passkey: uniqueId('passkey-error') };
-
-  protected override createRenderRoot(): this {
-    return this;
-  }
-
-  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('error')) this.localError = undefined;
-  }
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     // A failed attempt clears the field, as password managers and people expect (a failed passkey leaves it be).
@@ -53,7 +35,7 @@ export class PasswordStep extends LitElement {
         <h2 class="lf-title" id=${ids.title}>${t('title_password')}</h2>
         <p class="lf-identity">
           <span class="lf-identity-email">${this.data.email}</span>
-          <button class="lf-link" type="button" aria-label=${t('label_change_email')} @click=${this.handleBack}>${t('action_change_email')}</button>
+          <button class="lf-link" type="button" aria-label=${t('label_change_email')} @click=${() => this.intent('back')}>${t('action_change_email')}</button>
         </p>
         <input name="username" type="email" autocomplete="username" .value=${this.data.email} hidden readonly tabindex="-1" />
         <div class="lf-field">
@@ -79,6 +61,7 @@ export class PasswordStep extends LitElement {
           ${fieldError(t, error, ids.error)}
         </div>
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy && !waiting ? t('busy') : t('action_sign_in')}</button>
+        <button class="lf-link" type="button" @click=${() => this.intent('forgot')}>${t('action_forgot')}</button>
         ${this.data.passkey
           ? html`<button
                 class="lf-button-secondary"
@@ -100,11 +83,7 @@ export class PasswordStep extends LitElement {
   }
 
   private handlePasskey(): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent('passkey', {}, true));
-  }
-
-  private handleBack(): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent('back'));
+    this.intent('passkey', {}, true);
   }
 
   private handleSubmit(event: SubmitEvent): void {
@@ -117,7 +96,7 @@ export class PasswordStep extends LitElement {
       return;
     }
     this.reveal = false;
-    this.dispatchEvent(new StepIntentEvent('password', { password: input.value }));
+    this.intent('password', { password: input.value });
   }
 }
 

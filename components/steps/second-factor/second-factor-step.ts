@@ -1,41 +1,33 @@
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { SecondFactorMethod, StepMap } from '../../../server/flows/protocol.js';
 import type { ClientError } from '../../lib/api.js';
-import { StepIntentEvent } from '../../lib/events.js';
-import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
+import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
 
 /**
- * @summary The second factor: the passkey, a code from the authenticator app
- * or a recovery code, whichever the person has, the server's first choice
- * first (a recovery code only when nothing else is left); the others one click
- * away. Optionally "remember this device" for a code.
+ * @summary The second factor: the passkey, a code from the authenticator app,
+ * a code texted to the phone or a recovery code, whichever the person has, the
+ * server's first choice first (a recovery code only when nothing else is
+ * left); the others one click away. Optionally "remember this device" for a code.
  * @event lf-intent - `totp` with `{ code, remember }` for an app code (spaces and
- * dashes removed); `recovery-code` with `{ code, remember }` for a recovery code
- * (trimmed); `passkey` with the `passkey` flag (`<login-flow>` runs the ceremony
- * with `data.passkey.options` and sends `{ response }`).
+ * dashes removed); `sms` with `{ code, remember }` for a texted code (likewise);
+ * `send-sms` to text a code (again); `recovery-code` with `{ code, remember }`
+ * for a recovery code (trimmed); `passkey` with the `passkey` flag
+ * (`<login-flow>` runs the ceremony with `data.passkey.options` and sends `{ response }`).
+ *
+ * `data`: the methods on offer, in the server's order of preference, how long
+ * a device may be remembered (null: not at all), the passkey options when
+ * `methods` has `passkey`, and with `sms` the masked phone number and whether
+ * a code was texted in this flow. `error`: on the code, or (a `passkey_*`
+ * code) on the passkey.
  */
 @customElement('lf-second-factor-step')
-export class SecondFactorStep extends LitElement {
-  /**
-   * The step's data from the server: the methods on offer, in the server's
-   * order of preference, how long a device may be remembered (null: not at
-   * all), and the passkey options when `methods` has `passkey`.
-   */
-  @property({ attribute: false }) data: StepMap['second-factor']['data'] = { methods: ['totp'], rememberDays: null };
-  /** The error on the code field or (a `passkey_*` code) on the passkey, if the last attempt failed. */
-  @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request or a passkey ceremony runs: the form ignores submits and says so. */
-  @property({ type: Boolean }) busy = false;
+export class SecondFactorStep extends StepElement<StepMap['second-factor']['data']> {
   /** True while a passkey ceremony runs: the passkey button says so. */
   @property({ type: Boolean }) waiting = false;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
 
   /** The method the person switched to, if any. */
   @state() private chosen: SecondFactorMethod | undefined;
-  @state() private localError: ClientError | undefined;
   /** The server's error, until the person switches to the other form. */
   @state() private serverError: ClientError | undefined;
   private focusField = false;
@@ -47,11 +39,6 @@ export class SecondFactorStep extends LitElement {
     note: uniqueId('remember-note'),
   };
 
-  // Light DOM: browsers and password managers must see the one-time-code field.
-  protected override createRenderRoot(): this {
-    return this;
-  }
-
   /** The method on screen: the one chosen, else the server's first that is not a recovery code (kept for when nothing else is left). */
   private get method(): SecondFactorMethod {
     const { methods } = this.data;
@@ -59,10 +46,8 @@ export class SecondFactorStep extends LitElement {
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('error')) {
-      this.localError = undefined;
-      this.serverError = this.error;
-    }
+    super.willUpdate(changed);
+    if (changed.has('error')) this.serverError = this.error;
   }
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
@@ -79,6 +64,8 @@ export class SecondFactorStep extends LitElement {
     const { t, busy, ids, data } = this;
     const method = this.method;
     const recovery = method === 'recovery_code';
+    const sms = method === 'sms';
+    const phone = data.phone ?? '';
     const error = this.localError ?? this.serverError;
     const invalid = error ? 'true' : 'false';
     const describedBy = error ? ids.error : nothing;
@@ -88,16 +75,20 @@ export class SecondFactorStep extends LitElement {
       (other) => html`<button class="lf-link" type="button" @click=${() => this.handleSwitch(other)}>${t(`action_use_${other}`)}</button>`,
     );
     const days = data.rememberDays;
-    // The passkey needs one button; a code needs its field, and may remember the device.
+    // The passkey needs one button, and so does texting a code; a code needs its field, and may remember the device.
     const body =
       method === 'passkey'
         ? html`<button class="lf-button" type="button" aria-disabled=${disabled} aria-describedby=${describedBy} @click=${this.handlePasskey} data-autofocus>
               ${this.waiting ? t('passkey_waiting') : t('action_use_passkey')}
             </button>
             ${fieldError(t, error, ids.error)}`
-        : html`<div class="lf-field">
-              ${recovery
-                ? html`<label class="lf-label" for=${ids.code}>${t('label_recovery_code')}</label>
+        : sms && !data.smsSent
+          ? html`<button class="lf-button" type="button" aria-disabled=${disabled} @click=${this.handleSendSms} data-autofocus>
+              ${busy ? t('busy') : t('action_send_sms', { phone })}
+            </button>`
+          : html`${recovery
+                ? html`<div class="lf-field">
+                    <label class="lf-label" for=${ids.code}>${t('label_recovery_code')}</label>
                     <input
                       class="lf-input"
                       id=${ids.code}
@@ -111,25 +102,10 @@ export class SecondFactorStep extends LitElement {
                       aria-invalid=${invalid}
                       aria-describedby=${describedBy}
                       data-autofocus
-                    />`
-                : html`<label class="lf-label" for=${ids.code}>${t('label_code')}</label>
-                    <input
-                      class="lf-input"
-                      id=${ids.code}
-                      name="code"
-                      type="text"
-                      autocomplete="one-time-code"
-                      inputmode="numeric"
-                      autocapitalize="none"
-                      spellcheck="false"
-                      required
-                      maxlength="16"
-                      aria-invalid=${invalid}
-                      aria-describedby=${describedBy}
-                      data-autofocus
-                    />`}
-              ${fieldError(t, error, ids.error)}
-            </div>
+                    />
+                    ${fieldError(t, error, ids.error)}
+                  </div>`
+                : codeField(t, ids, error)}
             ${typeof days === 'number'
               ? html`<div class="lf-checkbox">
                   <input id=${ids.remember} name="remember" type="checkbox" aria-describedby=${ids.note} />
@@ -137,12 +113,18 @@ export class SecondFactorStep extends LitElement {
                   <p class="lf-note" id=${ids.note}>${t('remember_device_note')}</p>
                 </div>`
               : nothing}
-            <button class="lf-button" type="submit" aria-disabled=${disabled}>${busy ? t('busy') : t('action_verify')}</button>`;
-    const intro = method === 'passkey' ? 'intro_passkey' : !recovery ? 'intro_totp' : others.length ? 'intro_recovery' : 'intro_recovery_only';
+            <button class="lf-button" type="submit" aria-disabled=${disabled}>${busy ? t('busy') : t('action_verify')}</button>
+            ${sms
+              ? html`<button class="lf-link" type="button" @click=${this.handleSendSms}>${t('action_resend')}</button>`
+              : nothing}`;
+    // Texting a code needs no intro: its button says it all.
+    const intro = sms
+      ? data.smsSent && t('sms_sent_to', { phone })
+      : t(method === 'passkey' ? 'intro_passkey' : !recovery ? 'intro_totp' : others.length ? 'intro_recovery' : 'intro_recovery_only');
     return html`
       <form class="lf-form" novalidate aria-labelledby=${ids.title} aria-busy=${disabled} @submit=${this.handleSubmit}>
         <h2 class="lf-title" id=${ids.title}>${t('title_second_factor')}</h2>
-        <p class="lf-intro">${t(intro)}</p>
+        ${intro ? html`<p class="lf-intro">${intro}</p>` : nothing}
         ${body} ${switches}
       </form>
     `;
@@ -156,14 +138,19 @@ export class SecondFactorStep extends LitElement {
     this.focusField = true;
   }
 
+  private handleSendSms(): void {
+    this.intent('send-sms');
+  }
+
   private handlePasskey(): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent('passkey', {}, true));
+    this.intent('passkey', {}, true);
   }
 
   private handleSubmit(event: SubmitEvent): void {
     event.preventDefault();
     if (this.busy) return;
-    const recovery = this.method === 'recovery_code';
+    const method = this.method;
+    const recovery = method === 'recovery_code';
     const input = this.querySelector<HTMLInputElement>('input[data-autofocus]')!;
     const code = recovery ? input.value.trim() : normalizeCode(input.value);
     if (!code) {
@@ -172,7 +159,7 @@ export class SecondFactorStep extends LitElement {
       return;
     }
     const remember = this.querySelector<HTMLInputElement>('input[name="remember"]')?.checked ?? false;
-    this.dispatchEvent(new StepIntentEvent(recovery ? 'recovery-code' : 'totp', { code, remember }));
+    this.intent(recovery ? 'recovery-code' : method === 'sms' ? 'sms' : 'totp', { code, remember });
   }
 }
 
