@@ -31,7 +31,9 @@ type RequestJSON = Parameters<typeof PublicKeyCredential.parseRequestOptionsFrom
  * The browser itself turns the API's JSON options into a request and its
  * credential back into JSON to post (WebAuthn Level 3
  * `parseCreationOptionsFromJSON()`, `parseRequestOptionsFromJSON()` and
- * `toJSON()`); a browser without those methods counts as one without passkeys.
+ * `toJSON()`); a browser without the two parse methods counts as one without
+ * passkeys. A credential without a working `toJSON()` is written out here
+ * instead (see {@link credentialJSON}).
  */
 export class PasskeyController implements ReactiveController {
   /** Aborts the latest ceremony; once aborted, any answer that ceremony still gets is stale and dropped. */
@@ -83,9 +85,7 @@ export class PasskeyController implements ReactiveController {
       // has aborted this one, and its request is never made.
       if (autofill && (!(await PublicKeyCredential.isConditionalMediationAvailable?.()) || signal.aborted)) return undefined;
       const credential = (await request(signal)) as PublicKeyCredential;
-      // RegistrationResponseJSON or AuthenticationResponseJSON, with `clientExtensionResults`, and
-      // `authenticatorAttachment` when known (https://www.w3.org/TR/webauthn-3/#dom-publickeycredential-tojson).
-      return signal.aborted ? undefined : { response: credential.toJSON() as R };
+      return signal.aborted ? undefined : { response: credentialJSON(credential) as R };
     } catch (error) {
       // Aborted (by us, or by another ceremony on the page): not the person's doing.
       return autofill || signal.aborted || (error as Error).name === 'AbortError' ? undefined : { error: passkeyError(error as Error) };
@@ -94,12 +94,51 @@ export class PasskeyController implements ReactiveController {
 }
 
 /**
- * WebAuthn with the Level 3 JSON methods. Without WebAuthn (an old browser, an
- * insecure page) `PublicKeyCredential` is not there at all.
+ * WebAuthn with the Level 3 JSON parse methods. Without WebAuthn (an old
+ * browser, an insecure page) `PublicKeyCredential` is not there at all.
  */
 function supported(): boolean {
   const api = window.PublicKeyCredential;
-  return !!api && 'parseCreationOptionsFromJSON' in api && 'parseRequestOptionsFromJSON' in api && 'toJSON' in api.prototype;
+  return !!api && 'parseCreationOptionsFromJSON' in api && 'parseRequestOptionsFromJSON' in api;
+}
+
+/**
+ * The credential as RegistrationResponseJSON or AuthenticationResponseJSON
+ * (https://www.w3.org/TR/webauthn-3/#dom-publickeycredential-tojson): the
+ * browser's own `toJSON()`, else the same shape built here. Password managers
+ * that take over WebAuthn can hand back a credential whose `toJSON()` is
+ * missing or throws (bitwarden/clients#12060; 1Password, KeePassXC); the
+ * person's passkey is fine all the same. The fallback writes what the server
+ * verifies: binary fields in base64url, `attestationObject` and `transports`
+ * at registration, `authenticatorData`, `signature` and `userHandle` at sign-in
+ * (each response type has only its own); a null is left out, as `toJSON()` does.
+ */
+function credentialJSON(credential: PublicKeyCredential): unknown {
+  try {
+    return credential.toJSON();
+  } catch {
+    const response = credential.response as Partial<AuthenticatorAttestationResponse & AuthenticatorAssertionResponse>;
+    return {
+      id: credential.id,
+      rawId: base64url(credential.rawId),
+      type: credential.type,
+      response: {
+        clientDataJSON: base64url(response.clientDataJSON),
+        attestationObject: base64url(response.attestationObject),
+        authenticatorData: base64url(response.authenticatorData),
+        signature: base64url(response.signature),
+        userHandle: base64url(response.userHandle),
+        transports: response.getTransports?.(),
+      },
+      clientExtensionResults: credential.getClientExtensionResults(),
+      authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
+    };
+  }
+}
+
+/** Bytes in base64url without padding (RFC 4648 §5), as WebAuthn's JSON writes them; nothing for none. */
+function base64url(bytes: ArrayBuffer | null | undefined): string | undefined {
+  return bytes ? btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : undefined;
 }
 
 /**

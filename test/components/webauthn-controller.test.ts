@@ -1,6 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { LitElement } from 'lit';
+import { FlowClient } from '../../components/lib/api.js';
 import { PasskeyController } from '../../components/lib/webauthn.js';
+import { apiUrl, createUser, registerPasskey } from './helpers.js';
 import { ceremonyPending, clientData, creationOptions, requestOptions, seedPasskey, untilAsked, virtualAuthenticator } from './passkeys.js';
 
 /** The smallest host a controller can have. */
@@ -24,6 +26,32 @@ async function without<T extends object>(object: T, key: keyof T & string, body:
     await body();
   } finally {
     Object.defineProperty(object, key, original);
+  }
+}
+
+/**
+ * Runs `body` with the credential's `toJSON()` broken as some password managers
+ * that take over WebAuthn leave it (bitwarden/clients#12060): `missing`, or
+ * `throwing` as the browser's own method does on the manager's stand-in
+ * credential ("Illegal invocation"). Every credential the virtual
+ * authenticator returns meanwhile has it so.
+ */
+async function withBrokenToJSON<T>(kind: 'missing' | 'throwing', body: () => Promise<T>): Promise<T> {
+  const proto = PublicKeyCredential.prototype as { toJSON?: unknown };
+  const original = Object.getOwnPropertyDescriptor(proto, 'toJSON')!;
+  if (kind === 'missing') delete proto.toJSON;
+  else {
+    Object.defineProperty(proto, 'toJSON', {
+      ...original,
+      value: () => {
+        throw new TypeError('Illegal invocation');
+      },
+    });
+  }
+  try {
+    return await body();
+  } finally {
+    Object.defineProperty(proto, 'toJSON', original);
   }
 }
 
@@ -208,13 +236,39 @@ describe('PasskeyController', () => {
     });
   });
 
-  it('registers no passkey in a browser that cannot turn the credential into JSON', async () => {
-    const { passkeys } = await mount();
-    await without(PublicKeyCredential.prototype, 'toJSON', async () => {
-      expect(await passkeys.register(creationOptions())).to.deep.equal({ error: 'passkey_unsupported' });
+  for (const kind of ['throwing', 'missing'] as const) {
+    it(`writes the registration out itself when the credential's toJSON() is ${kind}, and the server registers the passkey`, async () => {
+      const user = await createUser({ passkey: true });
+      const { passkeys } = await mount();
+      const outcome = await withBrokenToJSON(kind, () => passkeys.register(user.passkeyOptions!));
+      if (!outcome || !('response' in outcome)) throw new Error(`expected a response, got ${JSON.stringify(outcome)}`);
+      const { response } = outcome;
+      expect(response.id).to.equal(response.rawId);
+      expect(response.response.transports).to.include('internal');
+      expect(response.authenticatorAttachment).to.equal('platform');
+      expect(clientData(response)).to.include({ type: 'webauthn.create', challenge: user.passkeyOptions!.challenge });
+      // @simplewebauthn/server verifies the attestation as it would the browser's own JSON.
+      expect(await registerPasskey(user.email, response)).to.be.a('string');
     });
-    expect(await authenticator.credentials()).to.deep.equal([]);
-  });
+
+    it(`writes the sign-in out itself when the credential's toJSON() is ${kind}, and the server signs the person in`, async () => {
+      const user = await createUser({ passkey: true });
+      await registerPasskey(user.email, await seedPasskey(user.passkeyOptions!));
+      const client = new FlowClient(await apiUrl());
+      const started = await client.start('login');
+      if (!('flow' in started) || started.flow.step !== 'email' || !started.flow.data.passkey) throw new Error(`expected passkey options, got ${JSON.stringify(started)}`);
+      const { passkeys } = await mount();
+      const { options } = started.flow.data.passkey;
+      const outcome = await withBrokenToJSON(kind, () => passkeys.authenticate(options));
+      if (!outcome || !('response' in outcome)) throw new Error(`expected a response, got ${JSON.stringify(outcome)}`);
+      expect(outcome.response.response.userHandle).to.match(/^[\w-]+$/);
+      // Signature, authenticator data and user handle are checked by @simplewebauthn/server.
+      const signedIn = await client.act(started.flow.id, 'passkey', { response: outcome.response });
+      if (!('flow' in signedIn) || signedIn.flow.step !== 'done') throw new Error(`expected to be signed in, got ${JSON.stringify(signedIn)}`);
+      expect(signedIn.flow.data.session.user.email).to.equal(user.email);
+      expect(signedIn.flow.data.session.amr).to.deep.equal(['hwk', 'mfa']);
+    });
+  }
 
   it('offers no autofill, silently, in a browser that cannot autofill passkeys', async () => {
     await seedPasskey();

@@ -1,22 +1,14 @@
-import { LitElement, html } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { html } from 'lit';
+import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import { translator, type Translate } from '../../lib/i18n.js';
+import { StepElement } from '../../lib/step.js';
 
 /**
- * @summary The end of the flow: who is signed in. Hosts usually replace it on `lf-success`.
+ * @summary The end of the flow: who is signed in (`data`: the session grant).
+ * Hosts usually replace it on `lf-success`.
  */
 @customElement('lf-done-step')
-export class DoneStep extends LitElement {
-  /** The session grant. */
-  @property({ attribute: false }) data: StepMap['done']['data'] | undefined;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
-
-  protected override createRenderRoot(): this {
-    return this;
-  }
-
+export class DoneStep extends StepElement<StepMap['done']['data'] | undefined> {
   protected override render() {
     return html`
       <div class="lf-form lf-done">

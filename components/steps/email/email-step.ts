@@ -1,10 +1,7 @@
-import { LitElement, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import type { ClientError } from '../../lib/api.js';
-import { StepIntentEvent } from '../../lib/events.js';
-import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, uniqueId } from '../../lib/step.js';
+import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 
 /**
  * @summary The first step: the person's email address. When the server offers
@@ -13,27 +10,11 @@ import { fieldError, uniqueId } from '../../lib/step.js';
  * @event lf-intent - `email` with `{ email }` when the form is submitted.
  */
 @customElement('lf-email-step')
-export class EmailStep extends LitElement {
-  /** The step's data from the server (a previously entered address, if any; passkey options when passkeys are on). */
-  @property({ attribute: false }) data: StepMap['email']['data'] = {};
-  /** The error on the email field, if the last attempt failed. */
-  @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request runs: the form ignores submits and says so. */
-  @property({ type: Boolean }) busy = false;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
+export class EmailStep extends StepElement<StepMap['email']['data']> {
+  /** The step's data from the server: a previously entered address, if any; passkey options when passkeys are on. */
+  override data: StepMap['email']['data'] = {};
 
-  @state() private localError: ClientError | undefined;
   private readonly ids = { input: uniqueId('email'), error: uniqueId('email-error'), title: uniqueId('email-title') };
-
-  // Light DOM: browsers, password managers and passkey autofill must see the form.
-  protected override createRenderRoot(): this {
-    return this;
-  }
-
-  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('error') || changed.has('data')) this.localError = undefined;
-  }
 
   protected override render() {
     const { t, busy, ids } = this;
@@ -79,7 +60,7 @@ export class EmailStep extends LitElement {
       input.focus();
       return;
     }
-    this.dispatchEvent(new StepIntentEvent('email', { email }));
+    this.intent('email', { email });
   }
 }
 

@@ -1,31 +1,18 @@
-import { LitElement, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import type { ClientError } from '../../lib/api.js';
-import { StepIntentEvent } from '../../lib/events.js';
-import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, uniqueId } from '../../lib/step.js';
+import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 
 /**
  * @summary "Add an extra layer of security": set up two-step verification now, or later.
  * @event lf-intent - `enable` to start setting up; `remind-later` to go on without it for now.
  */
 @customElement('lf-mfa-prompt-step')
-export class MfaPromptStep extends LitElement {
+export class MfaPromptStep extends StepElement<StepMap['mfa-prompt']['data']> {
   /** The step's data from the server: the date (YYYY-MM-DD) from which two-step verification is required, if any. */
-  @property({ attribute: false }) data: StepMap['mfa-prompt']['data'] = { requiredFrom: null };
-  /** An error the server attached to this step, if the last action failed. */
-  @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request runs: the buttons do nothing and say so. */
-  @property({ type: Boolean }) busy = false;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
+  override data: StepMap['mfa-prompt']['data'] = { requiredFrom: null };
 
   private readonly ids = { title: uniqueId('mfa-prompt-title'), error: uniqueId('mfa-prompt-error') };
-
-  protected override createRenderRoot(): this {
-    return this;
-  }
 
   protected override render() {
     const { t, busy, ids } = this;
@@ -36,22 +23,14 @@ export class MfaPromptStep extends LitElement {
         <p class="lf-intro">${t('intro_mfa_prompt')}</p>
         ${date ? html`<p class="lf-intro">${t('mfa_required_from', { date })}</p>` : nothing}
         ${fieldError(t, this.error, ids.error)}
-        <button class="lf-button" type="button" aria-disabled=${busy ? 'true' : 'false'} @click=${this.handleEnable}>
+        <button class="lf-button" type="button" aria-disabled=${busy ? 'true' : 'false'} @click=${() => this.intent('enable')}>
           ${busy ? t('busy') : t('action_enable')}
         </button>
-        <button class="lf-button-secondary" type="button" aria-disabled=${busy ? 'true' : 'false'} @click=${this.handleLater}>
+        <button class="lf-button-secondary" type="button" aria-disabled=${busy ? 'true' : 'false'} @click=${() => this.intent('remind-later')}>
           ${t('action_remind_later')}
         </button>
       </div>
     `;
-  }
-
-  private handleEnable(): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent('enable'));
-  }
-
-  private handleLater(): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent('remind-later'));
   }
 }
 

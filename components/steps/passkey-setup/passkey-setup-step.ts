@@ -1,10 +1,7 @@
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import type { ClientError } from '../../lib/api.js';
-import { StepIntentEvent } from '../../lib/events.js';
-import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, uniqueId } from '../../lib/step.js';
+import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 
 /** The longest passkey name the server keeps. */
 const NAME_MAX = 64;
@@ -12,15 +9,17 @@ const NAME_MAX = 64;
 /**
  * @summary Passkey set-up as the second factor: name the passkey, then create
  * it with the face, fingerprint or screen lock of this device, or a security key.
+ * `error`: on the name (`field: 'name'`), or on creating the passkey. `busy`
+ * covers the ceremony too.
  * @event lf-intent - `register` with `{ name }` (trimmed; the suggested name when
  * left empty) and the `passkey` flag: `<login-flow>` runs the registration with
  * `data.options` and sends `{ response, name }`. `use-totp` to set up an
  * authenticator app instead; `cancel` to skip set-up, offered only when `actions` has it.
  */
 @customElement('lf-passkey-setup-step')
-export class PasskeySetupStep extends LitElement {
+export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data']> {
   /** The step's data from the server: the registration options, a name to suggest, and why set-up is shown. */
-  @property({ attribute: false }) data: StepMap['passkey-setup']['data'] = {
+  override data: StepMap['passkey-setup']['data'] = {
     options: { challenge: '', rp: { name: '' }, user: { id: '', name: '', displayName: '' }, pubKeyCredParams: [] },
     suggestedName: '',
     required: true,
@@ -28,20 +27,10 @@ export class PasskeySetupStep extends LitElement {
   };
   /** What the server accepts now: `use-totp` and `cancel` each add their link. */
   @property({ attribute: false }) actions: StepMap['passkey-setup']['actions'][] = ['register', 'use-totp'];
-  /** The error on the name (`field: 'name'`) or on creating the passkey, if the last attempt failed. */
-  @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request or the ceremony runs: the form ignores submits and says so. */
-  @property({ type: Boolean }) busy = false;
   /** True while the ceremony runs: the button says the browser waits for the passkey. */
   @property({ type: Boolean }) waiting = false;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
 
   private readonly ids = { title: uniqueId('passkey-setup-title'), name: uniqueId('passkey-name'), error: uniqueId('passkey-error') };
-
-  protected override createRenderRoot(): this {
-    return this;
-  }
 
   protected override render() {
     const { t, busy, ids, data, actions } = this;
@@ -72,22 +61,18 @@ export class PasskeySetupStep extends LitElement {
           ${this.waiting ? t('passkey_waiting') : busy ? t('busy') : t('action_create_passkey')}
         </button>
         ${actions.includes('use-totp')
-          ? html`<button class="lf-link" type="button" @click=${() => this.handleAction('use-totp')}>${t('action_use_totp_instead')}</button>`
+          ? html`<button class="lf-link" type="button" @click=${() => this.intent('use-totp')}>${t('action_use_totp_instead')}</button>`
           : nothing}
-        ${actions.includes('cancel') ? html`<button class="lf-link" type="button" @click=${() => this.handleAction('cancel')}>${t('action_cancel')}</button>` : nothing}
+        ${actions.includes('cancel') ? html`<button class="lf-link" type="button" @click=${() => this.intent('cancel')}>${t('action_cancel')}</button>` : nothing}
       </form>
     `;
-  }
-
-  private handleAction(action: 'use-totp' | 'cancel'): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent(action));
   }
 
   private handleSubmit(event: SubmitEvent): void {
     event.preventDefault();
     if (this.busy) return;
     const name = this.querySelector<HTMLInputElement>('input[name="passkey-name"]')!.value.trim() || this.data.suggestedName;
-    this.dispatchEvent(new StepIntentEvent('register', { name }, true));
+    this.intent('register', { name }, true);
   }
 }
 

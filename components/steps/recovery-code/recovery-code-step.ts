@@ -1,11 +1,8 @@
-import { LitElement, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import type { ClientError } from '../../lib/api.js';
 import { CopyController } from '../../lib/copy.js';
-import { StepIntentEvent } from '../../lib/events.js';
-import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, uniqueId } from '../../lib/step.js';
+import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 
 /** The name the downloaded recovery code is saved under. */
 const DOWNLOAD_NAME = 'login-flow-recovery-code.txt';
@@ -16,25 +13,14 @@ const DOWNLOAD_NAME = 'login-flow-recovery-code.txt';
  * @event lf-intent - `confirm` with `{ saved: true }`, only once the person ticked "I have saved my recovery code".
  */
 @customElement('lf-recovery-code-step')
-export class RecoveryCodeStep extends LitElement {
+export class RecoveryCodeStep extends StepElement<StepMap['recovery-code']['data']> {
   /** The step's data from the server: the recovery code. */
-  @property({ attribute: false }) data: StepMap['recovery-code']['data'] = { code: '' };
-  /** An error on the confirmation, if the last attempt failed. */
-  @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request runs: the form ignores submits and says so. */
-  @property({ type: Boolean }) busy = false;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
+  override data: StepMap['recovery-code']['data'] = { code: '' };
 
-  @state() private localError: ClientError | undefined;
   private readonly clipboard = new CopyController(this);
   /** The text file behind the Download link, and its object URL (revoked when replaced or disconnected). */
   private download: { text: string; url: string } | undefined;
   private readonly ids = { title: uniqueId('recovery-code-title'), saved: uniqueId('saved'), error: uniqueId('saved-error') };
-
-  protected override createRenderRoot(): this {
-    return this;
-  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -48,7 +34,7 @@ export class RecoveryCodeStep extends LitElement {
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('error')) this.localError = undefined;
+    super.willUpdate(changed);
     const text = `${this.t('recovery_file', { site: location.host, code: this.data.code })}\n`;
     if (this.download?.text !== text) {
       this.forgetDownload();
@@ -110,7 +96,7 @@ export class RecoveryCodeStep extends LitElement {
       saved.focus();
       return;
     }
-    this.dispatchEvent(new StepIntentEvent('confirm', { saved: true }));
+    this.intent('confirm', { saved: true });
   }
 }
 

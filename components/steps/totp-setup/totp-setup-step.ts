@@ -1,11 +1,8 @@
-import { LitElement, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import type { ClientError } from '../../lib/api.js';
 import { CopyController } from '../../lib/copy.js';
-import { StepIntentEvent } from '../../lib/events.js';
-import { translator, type Translate } from '../../lib/i18n.js';
-import { fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
+import { StepElement, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
 
 /**
  * @summary Authenticator-app set-up: scan the QR code (or type the key), then
@@ -15,9 +12,9 @@ import { fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
  * a passkey instead, offered when `actions` has it.
  */
 @customElement('lf-totp-setup-step')
-export class TotpSetupStep extends LitElement {
+export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data']> {
   /** The step's data from the server: the QR code, the key, the entry's issuer and account, and whether set-up may be skipped. */
-  @property({ attribute: false }) data: StepMap['totp-setup']['data'] = {
+  override data: StepMap['totp-setup']['data'] = {
     qr: { size: 0, path: '' },
     secret: '',
     uri: '',
@@ -28,25 +25,9 @@ export class TotpSetupStep extends LitElement {
   };
   /** What the server accepts now: `use-passkey` offers a passkey instead of the app. */
   @property({ attribute: false }) actions: StepMap['totp-setup']['actions'][] = [];
-  /** The error on the code field, if the last attempt failed. */
-  @property({ attribute: false }) error: ClientError | undefined;
-  /** True while a request runs: the form ignores submits and says so. */
-  @property({ type: Boolean }) busy = false;
-  /** Translates message keys into the widget's language. */
-  @property({ attribute: false }) t: Translate = translator('en');
 
-  @state() private localError: ClientError | undefined;
   private readonly clipboard = new CopyController(this);
   private readonly ids = { title: uniqueId('totp-setup-title'), code: uniqueId('code'), error: uniqueId('code-error') };
-
-  // Light DOM: browsers and password managers must see the one-time-code field.
-  protected override createRenderRoot(): this {
-    return this;
-  }
-
-  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('error')) this.localError = undefined;
-  }
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     // A wrong code is spent: clear it, so the next one is typed into an empty field.
@@ -101,23 +82,15 @@ export class TotpSetupStep extends LitElement {
         </div>
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy ? t('busy') : t('action_continue')}</button>
         ${this.actions.includes('use-passkey')
-          ? html`<button class="lf-link" type="button" @click=${this.handleUsePasskey}>${t('action_use_passkey_instead')}</button>`
+          ? html`<button class="lf-link" type="button" @click=${() => this.intent('use-passkey')}>${t('action_use_passkey_instead')}</button>`
           : nothing}
-        ${data.required ? nothing : html`<button class="lf-link" type="button" @click=${this.handleCancel}>${t('action_cancel')}</button>`}
+        ${data.required ? nothing : html`<button class="lf-link" type="button" @click=${() => this.intent('cancel')}>${t('action_cancel')}</button>`}
       </form>
     `;
   }
 
   private handleCopy(): void {
     void this.clipboard.copy(this.data.secret, this.querySelector('.lf-secret'));
-  }
-
-  private handleUsePasskey(): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent('use-passkey'));
-  }
-
-  private handleCancel(): void {
-    if (!this.busy) this.dispatchEvent(new StepIntentEvent('cancel'));
   }
 
   private handleSubmit(event: SubmitEvent): void {
@@ -130,7 +103,7 @@ export class TotpSetupStep extends LitElement {
       input.focus();
       return;
     }
-    this.dispatchEvent(new StepIntentEvent('totp', { code }));
+    this.intent('totp', { code });
   }
 }
 
