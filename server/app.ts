@@ -42,13 +42,35 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
   415: 'unsupported_media_type',
 };
 
-/** Driver errors that mean "the database is not there right now", not "the request is bad". */
+/**
+ * Driver error codes that mean "the database is not there right now", not
+ * "the request is bad": SQLite busy, locked or unopenable; the network to
+ * PostgreSQL; and PostgreSQL's own (SQLSTATE class 08, connection exception;
+ * 57P01-57P03, shutting down or starting up; 53300, too many connections).
+ */
+const STORE_DOWN_CODES = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+/** node-postgres reports a lost or unobtainable connection without a code; better-sqlite3 a closed database likewise. */
+const STORE_DOWN_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|The database connection is not open)/;
+
 function isStoreUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    typeof code === 'string' &&
-    (code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '08006')
-  );
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (STORE_DOWN_CODES.has(code) || code.startsWith('08'))) return true;
+  return typeof message === 'string' && STORE_DOWN_MESSAGES.test(message);
 }
 
 /**

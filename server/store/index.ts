@@ -2,6 +2,7 @@ import { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
+import { postgresDialect } from './postgres.js';
 import { sqliteDialect } from './sqlite.js';
 
 export type Db = Kysely<Database>;
@@ -15,10 +16,8 @@ export async function openStore(
   config: Pick<Config, 'dataDir' | 'databaseUrl'>,
   { migrate = true }: { migrate?: boolean } = {},
 ): Promise<Db> {
-  if (config.databaseUrl) {
-    throw new Error('DATABASE_URL: the PostgreSQL backend is not available in this build; unset it to use SQLite');
-  }
-  const db = new Kysely<Database>({ dialect: sqliteDialect(config.dataDir) });
+  const dialect = config.databaseUrl ? postgresDialect(config.databaseUrl) : sqliteDialect(config.dataDir);
+  const db = new Kysely<Database>({ dialect });
   if (migrate) await migrateToLatest(db);
   return db;
 }

@@ -17,6 +17,7 @@ import type { ErrorResponse, FlowState, SessionGrant } from '../../server/flows/
 import type { Logger } from '../../server/log.js';
 import { openStore, type Db } from '../../server/store/index.js';
 import { createUser, type UserSummary } from '../../server/users.js';
+import { createDatabase } from '../support/postgres.js';
 
 /** A fixed start, so two servers started in one test answer with identical timestamps. */
 export const START = Date.UTC(2031, 0, 15, 9, 0, 0);
@@ -65,8 +66,19 @@ export function socketEnv(address: string): { incoming: { socket: { remoteAddres
 export async function startServer(t: TestContext, env: Environment = {}, { log }: { log?: Logger } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lf-'));
   // 2FA optional and passkeys off unless a test says otherwise: each suite tests its own factor.
-  const config = loadConfig({ DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'silent', MFA_REQUIRED_FROM: 'never', PASSKEYS: 'false', SMS: 'off', ...env });
-  const db = await openStore({ dataDir: dir, databaseUrl: undefined });
+  // With TEST_DATABASE_URL (test/support/with-postgres.ts), each test gets its own PostgreSQL database.
+  const database = process.env.TEST_DATABASE_URL ? await createDatabase(process.env.TEST_DATABASE_URL, { template: process.env.TEST_DATABASE_TEMPLATE }) : undefined;
+  const config = loadConfig({
+    DATA_DIR: dir,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    MFA_REQUIRED_FROM: 'never',
+    PASSKEYS: 'false',
+    SMS: 'off',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  });
+  const db = await openStore({ dataDir: dir, databaseUrl: config.databaseUrl });
   const clock: Clock = {
     now: START,
     advance(ms) {
@@ -97,6 +109,7 @@ export async function startServer(t: TestContext, env: Environment = {}, { log }
       if (closed) return;
       closed = true;
       await db.destroy();
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
