@@ -1,8 +1,9 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { ApiError } from './errors.js';
 import { generatePassword } from './factors/password.js';
-import { startServer } from './serve.js';
+import { SHUTDOWN_TIMEOUT_MS, startCluster, startServer, startWorker, type RunningServer } from './serve.js';
 import { resolveSecretKey } from './security/secrets.js';
 import { KeyRing } from './security/tokens.js';
 import { openStore } from './store/index.js';
@@ -14,7 +15,11 @@ import { createUser, deleteUser, disableUser, findUserByEmail, inviteUser, listU
 
 const USAGE = `Usage: login-flow <command>
 
-  serve [--port N]                                   run the API (and the demo, in development)
+  serve [--port N] [--workers N] [--shutdown-timeout S]
+                                                     run the API (and the demo, in development); --workers N runs
+                                                     N API processes on one port (default 1: a single process);
+                                                     on SIGTERM or SIGINT it stops accepting, lets requests in
+                                                     flight finish for up to S seconds (default ${SHUTDOWN_TIMEOUT_MS / 1000}), then exits
   migrate                                            bring the database schema up to date
   user create --email E [--password P] [--name N]    create an active user (prints a generated password if none is given)
   user invite --email E [--name N] [--locale nl]     invite a new employee: mails the activation link and prints it;
@@ -40,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       locale: { type: 'string' },
       limit: { type: 'string' },
       port: { type: 'string' },
+      workers: { type: 'string' },
+      'shutdown-timeout': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -51,14 +58,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(values.port ? { ...process.env, PORT: values.port } : process.env);
 
-  if (command === 'serve') {
-    const server = await startServer(config);
-    console.log(`login-flow listening on ${server.url}`);
-    const stop = () => void server.close().then(() => process.exit(0));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    return -1;
-  }
+  if (command === 'serve') return serve(config, values);
 
   const db = await openStore(config, { migrate: command !== 'migrate' });
   // The API's own context (mail, audit, keys), with logs only for errors: the CLI prints its own lines.
@@ -157,6 +157,45 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** A process manager allows about this many CPUs' worth of workers; more is almost certainly a typo. */
+const MAX_WORKERS = 256;
+
+/**
+ * `serve`: one process, or with `--workers N` a primary and N workers on one
+ * port. The first SIGTERM or SIGINT drains; a second one of the same kind
+ * ends the process at once (the default action).
+ */
+async function serve(config: Config, values: { workers?: string | undefined; 'shutdown-timeout'?: string | undefined }): Promise<number> {
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new UsageError(`--workers is a whole number from 1 to ${MAX_WORKERS}`);
+  const timeout = values['shutdown-timeout'] === undefined ? SHUTDOWN_TIMEOUT_MS / 1000 : Number(values['shutdown-timeout']);
+  if (!Number.isFinite(timeout) || timeout < 0 || timeout > 3600) throw new UsageError('--shutdown-timeout is a number of seconds from 0 to 3600');
+  const shutdownTimeoutMs = Math.round(timeout * 1000);
+
+  if (cluster.isPrimary && workers > 1) {
+    const primary = await startCluster(config, { workers, shutdownTimeoutMs });
+    console.log(`login-flow listening on ${primary.url} (${workers} workers)`);
+    const stop = () => void primary.close().then((code) => process.exit(code));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return -1;
+  }
+
+  // Signals that arrive while the server starts are honoured once it listens.
+  let server: RunningServer | undefined;
+  let stopRequested = false;
+  const stop = () => {
+    stopRequested = true;
+    if (server) void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  server = cluster.isWorker ? await startWorker(config, { shutdownTimeoutMs }) : await startServer(config, { shutdownTimeoutMs });
+  if (!cluster.isWorker) console.log(`login-flow listening on ${server.url}`);
+  if (stopRequested) stop();
+  return -1;
+}
 
 main(process.argv.slice(2)).then(
   (code) => {
