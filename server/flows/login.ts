@@ -737,12 +737,21 @@ export const loginFlow: FlowDefinition<LoginState> = {
             if (broken.length > 0) return { step: 'set-password', state, error: { code: 'password_policy', field: 'password', details: { rules: broken } } };
             const passwordHash = await hashPassword(password);
             const purpose: LinkPurpose = reset ? 'password-reset' : 'invitation';
-            // The link is spent here, once (a conditional update): a second tab or a replay gets nothing.
-            if (!(await consumeLinkToken(app.db, { tokenHash: state.linkTokenHash!, purpose, now }))) {
-              throw new ApiError(reset ? 'reset_link_invalid' : 'invitation_invalid');
-            }
+            // The link is spent and the password set in one transaction: the spend is a conditional
+            // update (a second tab or a replay gets nothing), and an account no longer in the state
+            // the link was made for (disabled meanwhile) leaves the link as it was.
+            const refusal = new ApiError(reset ? 'reset_link_invalid' : 'invitation_invalid');
+            await app.db.transaction().execute(async (trx) => {
+              if (!(await consumeLinkToken(trx, { tokenHash: state.linkTokenHash!, purpose, now }))) throw refusal;
+              const updated = await trx
+                .updateTable('users')
+                .set(reset ? { password_hash: passwordHash, updated_at: now } : { password_hash: passwordHash, status: 'active', updated_at: now })
+                .where('id', '=', userId)
+                .where('status', '=', reset ? 'active' : 'invited')
+                .executeTakeFirst();
+              if (Number(updated.numUpdatedRows) !== 1) throw refusal;
+            });
             if (reset) {
-              await app.db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
               // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
               await revokeUserSessions(app.db, userId, now);
               await forgetDevices(app.db, userId, now);
@@ -752,13 +761,6 @@ export const loginFlow: FlowDefinition<LoginState> = {
               const next = { ...context, state: { ...state, passwordSet: true } };
               return finish(next, state.amr ?? ['pwd']);
             }
-            const activated = await app.db
-              .updateTable('users')
-              .set({ password_hash: passwordHash, status: 'active', updated_at: now })
-              .where('id', '=', userId)
-              .where('status', '=', 'invited')
-              .executeTakeFirst();
-            if (Number(activated.numUpdatedRows) !== 1) throw new ApiError('invitation_invalid');
             await audit(app, { event: 'user.activated', userId, ip: request.ip });
             // A flow opened from a link is stored without an owner (the engine knows none at
             // start); from here it has one, so disabling the user ends it (`disableUser`).

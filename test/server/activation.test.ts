@@ -205,6 +205,18 @@ describe('the invitation link', () => {
     await assert.rejects(inviteUser(server.context, { email: NEW_EMAIL, actor: 'admin' }), (error: ApiError) => error.code === 'user_exists');
   });
 
+  it('leaves the link unspent when the account left the invited state by other means', async (t) => {
+    const server = await startServer(t);
+    const token = await invite(server, NEW_EMAIL);
+    const opened = await flowOf(await openLink(server, 'activate', token));
+    // Not through disableUser (which also revokes links): the status alone changes.
+    await server.db.updateTable('users').set({ status: 'disabled' }).where('email', '=', NEW_EMAIL).execute();
+    await assertError(await act(server, opened.id, 'password', { password: PASSWORD }), 'invitation_invalid');
+    const links = await server.db.selectFrom('link_tokens').select('used_at').where('purpose', '=', 'invitation').execute();
+    assert.deepEqual(links, [{ used_at: null }]);
+    assert.equal((await server.db.selectFrom('users').select('password_hash').where('email', '=', NEW_EMAIL).executeTakeFirstOrThrow()).password_hash, null);
+  });
+
   it('ends an activation that is past the password when the user is disabled', async (t) => {
     const server = await startServer(t);
     const { id, code } = await atVerifyEmail(server);
