@@ -7,11 +7,30 @@
  *    child process, driven by autocannon from this one.
  * 3. Password step: complete logins per second through the real API against the raw
  *    argon2id hash rate of this machine with every core busy.
+ * 4. Complete logins under load (email, password, authenticator code), BENCH_LANES
+ *    flows at once on 127.0.0.1 against `login-flow serve`, on each store of
+ *    BENCH_STORES holding each number of users of BENCH_USERS: logins per second
+ *    against the raw hash rate measured just before, p50/p99 of a whole login and of
+ *    each step, every unexpected answer by status and code (any one is a MISS), CPU
+ *    per login (server, PostgreSQL, bench client) and the time the fill took.
+ *    How TOTP replays are avoided: bench/logins.ts. How stores are filled: bench/fill.ts.
+ *
+ * Environment:
+ *   BENCH_SECONDS  seconds per measurement (default 10; part 4 adds WARMUP_SECONDS before each).
+ *   BENCH_USERS    users in the store for part 4, comma-separated (default 1000,1000000;
+ *                  empty skips part 4). The same SIGN_IN_ACCOUNTS accounts sign in at
+ *                  every size; the rest are filler users that never sign in.
+ *   BENCH_STORES   stores for part 4, comma-separated: sqlite, postgres (default both;
+ *                  PostgreSQL is a throwaway cluster from test/support/postgres.ts).
+ *   BENCH_LANES    concurrent login flows in part 4 (default 200).
+ *   LOG_LEVEL      passed to the servers (default: theirs, info).
  *
  * Prints a table and exits 1 if a budget is missed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,22 +40,60 @@ import { ARGON2_OPTIONS } from '../server/factors/password.js';
 import { openStore } from '../server/store/index.js';
 import { createUser } from '../server/users.js';
 import { freePort } from '../test/e2e/helpers.js';
+import { startPostgres, type PostgresCluster } from '../test/support/postgres.js';
+import { TOTP_PERIOD_SECONDS } from '../server/factors/totp.js';
+import { createStore, fillerFactory, signInAccounts, type StoreKind } from './fill.js';
+import { cpuSeconds } from './cpu.js';
+import { completeLogins, STEPS, type LoadResult } from './logins.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const PASSWORD = 'Correct-Horse-42-Battery';
+const LANES = Number(process.env.BENCH_LANES ?? 200);
+const USER_COUNTS = list(process.env.BENCH_USERS ?? '1000,1000000').map(Number);
+const STORES = list(process.env.BENCH_STORES ?? 'sqlite,postgres') as StoreKind[];
+/** Accounts that sign in in part 4, at every store size (fewer if the smallest store is smaller). */
+const SIGN_IN_ACCOUNTS = 1000;
+/** Load before each measured window of part 4: lanes fall out of step and the store warms. */
+const WARMUP_SECONDS = 3;
+/**
+ * Authenticator codes available per 30 s step, as a multiple of the most logins
+ * the raw hash rate allows in one step, so lanes never wait for a step even when
+ * the raw rate was measured low. Spare authenticators cost the server next to
+ * nothing: lanes use them in the order they were inserted, which is the order
+ * the server reads and tries them, so it opens no more secrets than it would
+ * with fewer.
+ */
+const CODE_HEADROOM = 4;
+
+function list(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+/** Fails at once on a mistyped setting, not after minutes of measuring. */
+function checkSettings(): void {
+  const unknown = STORES.filter((kind) => kind !== 'sqlite' && kind !== 'postgres');
+  if (unknown.length > 0) throw new Error(`BENCH_STORES: unknown store ${unknown.join(', ')} (expected sqlite, postgres)`);
+  if (USER_COUNTS.some((n) => !Number.isInteger(n) || n < LANES)) {
+    throw new Error(`BENCH_USERS: expected whole numbers of at least BENCH_LANES (${LANES}), got ${process.env.BENCH_USERS}`);
+  }
+}
 
 interface Row {
   name: string;
   value: string;
   budget: string;
   ok: boolean;
+  /** A figure without a budget of its own: no PASS or MISS. */
+  detail?: boolean;
 }
 const rows: Row[] = [];
 
 function child(args: string[], env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The bench chooses each server's store: an inherited DATABASE_URL must not override it.
+  const { DATABASE_URL: _inherited, ...inherited } = process.env;
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (chunk: Buffer) => {
       if (/listening/.test(chunk.toString())) resolve(proc);
@@ -107,6 +164,7 @@ async function loginRate(base: string, emails: string[]): Promise<{ perSecond: n
 }
 
 async function main(): Promise<void> {
+  checkSettings();
   // 1. Widget size.
   const widget = readFileSync(join(ROOT, 'dist/widget/login-flow.js'));
   const gzip = gzipSync(widget, { level: 9 }).length;
@@ -163,10 +221,172 @@ async function main(): Promise<void> {
     ok: share >= 0.9 && logins.failures === 0,
   });
 
+  // 4. Complete logins with an authenticator code, under load, by store and size.
+  const notes = USER_COUNTS.length > 0 && STORES.length > 0 ? await loadRuns(raw) : [];
+
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\nlogin-flow bench (${SECONDS} s per measurement, ${CONNECTIONS} connections, node ${process.version})\n`);
-  for (const row of rows) console.log(`${row.ok ? 'PASS' : 'MISS'}  ${row.name.padEnd(width)}  ${row.value}   [${row.budget}]`);
+  for (const row of rows) console.log(`${row.detail ? '    ' : row.ok ? 'PASS' : 'MISS'}  ${row.name.padEnd(width)}  ${row.value}   [${row.budget}]`);
+  if (notes.length > 0) console.log(`\n${notes.map((n) => `* ${n}`).join('\n')}`);
   if (rows.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+/** A free TCP port on 127.0.0.1, where part 4's servers listen. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Part 4: for each store and size, a fresh store filled with the sign-in
+ * accounts and filler users, a server on it, and BENCH_LANES concurrent
+ * complete logins. Adds the rows; returns the notes printed under the table.
+ */
+async function loadRuns(raw: number): Promise<string[]> {
+  const smallest = Math.min(...USER_COUNTS);
+  const accountCount = Math.min(SIGN_IN_ACCOUNTS, smallest);
+  // Each code signs in once per 30 s step (RFC 6238 §5.2): enough authenticators that codes never run short.
+  const authenticators = Math.max(1, Math.ceil((CODE_HEADROOM * raw * TOTP_PERIOD_SECONDS) / accountCount));
+  const secretKey = randomBytes(32);
+  const now = Date.now();
+  const started = performance.now();
+  const pool = await signInAccounts({ count: accountCount, authenticators, password: PASSWORD, secretKey, now });
+  console.log(`bench: ${count(accountCount)} sign-in accounts with ${authenticators} authenticators each, made by createUser in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const filler = await fillerFactory(secretKey, { user: pool.users[0]!, credential: pool.credentials[0]! }, Math.max(...USER_COUNTS) - accountCount);
+
+  let cluster: PostgresCluster | undefined;
+  try {
+    if (STORES.includes('postgres')) cluster = await startPostgres();
+    for (const kind of STORES) {
+      for (const users of USER_COUNTS) {
+        const store = await createStore(kind, cluster);
+        try {
+          const fillers = users - accountCount;
+          const fillSeconds = await store.fill({ users: pool.users, credentials: pool.credentials, fillers, filler });
+          const credentials = pool.credentials.length + fillers;
+          console.log(`bench: ${kind}, ${count(users)} users: filled ${count(users)} users and ${count(credentials)} credentials in ${fillSeconds.toFixed(1)} s`);
+          // The machine's hash rate drifts by a fifth within minutes here: compare each run with its own, measured just before.
+          const rawHere = await rawHashRate();
+          const port = await freeLoopbackPort();
+          const api = await child(['bin/login-flow.js', 'serve'], {
+            ...store.env,
+            NODE_ENV: 'test',
+            HOST: '127.0.0.1',
+            PORT: String(port),
+            SECRET_KEY: secretKey.toString('hex'),
+            // Load comes from one address: lift the per-IP limits so they measure nothing here.
+            IP_MAX_FLOWS: '1000000000',
+            IP_MAX_FAILURES: '1000000000',
+            // Optional 2FA: every sign-in account has a factor, so the second-factor step comes anyway.
+            MFA_REQUIRED_FROM: 'never',
+            ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+          });
+          // CPU of the server, of PostgreSQL (the postmaster and its backends) and of this process, over the run.
+          const postmaster = kind === 'postgres' ? Number(readFileSync(join(cluster!.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
+          const before = sampleCpu(api.pid!, postmaster);
+          let result: LoadResult;
+          let cpu: Cpu;
+          try {
+            result = await completeLogins({ port, accounts: pool.accounts, lanes: LANES, password: PASSWORD, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
+            cpu = cpuSince(before, api.pid!, postmaster);
+          } finally {
+            await stop(api);
+          }
+          loadRows(kind, users, result, rawHere, { fillSeconds, credentials, cpu });
+          console.log(`bench: ${kind}, ${count(users)} users: ${result.perSecond.toFixed(1)} logins/s`);
+        } finally {
+          await store.drop();
+        }
+      }
+    }
+  } finally {
+    cluster?.stop();
+  }
+  const perLane = accountCount % LANES === 0 ? `${accountCount / LANES}` : `${Math.floor(accountCount / LANES)}-${Math.ceil(accountCount / LANES)}`;
+  return [
+    `Part 4: ${LANES} concurrent flows on 127.0.0.1, each login: start, email, password, authenticator code (TOTP); measured for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up and once every lane has finished a login.`,
+    `The same ${count(accountCount)} accounts sign in at every size (createUser; ${perLane} a lane, never in two flows at once), each with ${authenticators} confirmed authenticators: ` +
+      `${count(accountCount * authenticators)} codes per 30 s step, ${CODE_HEADROOM}x what the raw hash rate could spend. Each code is sent once: a lane uses an authenticator at most once per time step (bench/logins.ts).`,
+    'Filler users never sign in: they share one dummy argon2id hash, and each has one confirmed TOTP credential with a shared dummy sealed secret; inserted in key order (bench/fill.ts).',
+    ...(STORES.includes('postgres') ? ['PostgreSQL runs without fsync (fsync=off, synchronous_commit=off, full_page_writes=off): its figures are an upper bound.'] : []),
+  ];
+}
+
+/** CPU seconds used so far: the server's and PostgreSQL's process trees (from /proc), and this process. */
+interface CpuSample {
+  server: number | undefined;
+  store: number | undefined;
+  bench: NodeJS.CpuUsage;
+}
+
+/** CPU seconds used over a run; undefined where /proc is not there to tell. */
+interface Cpu {
+  server: number | undefined;
+  store: number | undefined;
+  bench: number;
+}
+
+function sampleCpu(server: number, postmaster: number | undefined): CpuSample {
+  return { server: cpuSeconds(server), store: postmaster === undefined ? undefined : cpuSeconds(postmaster), bench: process.cpuUsage() };
+}
+
+function cpuSince(before: CpuSample, server: number, postmaster: number | undefined): Cpu {
+  const now = sampleCpu(server, postmaster);
+  const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a - b);
+  const bench = process.cpuUsage(before.bench);
+  return { server: diff(now.server, before.server), store: diff(now.store, before.store), bench: (bench.user + bench.system) / 1e6 };
+}
+
+/** The rows of one load run: the budget row, then its details. */
+function loadRows(kind: StoreKind, users: number, result: LoadResult, raw: number, { fillSeconds, credentials, cpu }: { fillSeconds: number; credentials: number; cpu: Cpu }): void {
+  const share = result.perSecond / raw;
+  const clean = result.unexpected.size === 0;
+  const label = `${kind}, ${count(users)} users`;
+  rows.push({
+    name: `complete logins + TOTP, ${label}`,
+    value: `${result.perSecond.toFixed(1)} logins/s (${result.logins} in ${SECONDS} s; login p50 ${result.login.p50} ms, p99 ${result.login.p99} ms) = ${(share * 100).toFixed(0)} % of raw ${raw.toFixed(1)} hashes/s measured just before`,
+    budget: '>= 90 % of raw, no errors',
+    ok: share >= 0.9 && clean,
+  });
+  rows.push({
+    name: '  steps, p50 / p99',
+    value: STEPS.map((step) => `${step} ${result.steps[step].p50} / ${result.steps[step].p99} ms`).join(', '),
+    budget: 'measured',
+    ok: true,
+    detail: true,
+  });
+  const errors = [...result.unexpected].map(([key, n]) => `${n} x ${key}`).join('; ');
+  rows.push({
+    name: '  answers',
+    value: `${clean ? 'all 2xx as expected' : `UNEXPECTED ${errors}`}; ${result.rateLimited} rate-limited (429); ${result.waits} lane waits for a fresh TOTP step (${result.waitSeconds.toFixed(1)} s)`,
+    budget: 'measured',
+    ok: clean,
+    detail: clean,
+  });
+  // Core time per login, against one raw hash: what a login costs besides its password hash, and where.
+  const perLogin = (seconds: number | undefined) => (seconds === undefined ? 'n/a' : `${((seconds * 1000) / result.allLogins).toFixed(1)} ms`);
+  rows.push({
+    name: '  CPU per login',
+    value: `server ${perLogin(cpu.server)}${kind === 'postgres' ? `, PostgreSQL ${perLogin(cpu.store)}` : ''}, bench client ${perLogin(cpu.bench)}; one raw hash ${((availableParallelism() * 1000) / raw).toFixed(1)} ms of a core`,
+    budget: 'measured',
+    ok: true,
+    detail: true,
+  });
+  rows.push({
+    name: '  store fill',
+    value: `${count(users)} users + ${count(credentials)} credentials in ${fillSeconds.toFixed(1)} s`,
+    budget: 'measured',
+    ok: true,
+    detail: true,
+  });
 }
 
 await main();

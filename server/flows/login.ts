@@ -17,7 +17,7 @@ import { rateLimitKey } from '../security/client-ip.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
-import { createSession, revokeUserSessions } from '../security/sessions.js';
+import { createSession, newSessionId, revokeUserSessions } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
 import { CEREMONY_TIMEOUT_MS, PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
@@ -319,17 +319,20 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
   const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', state.userId!).executeTakeFirst();
   // Disabled or deleted while the flow was open: no session.
   if (!user || user.status !== 'active') throw new ApiError('account_disabled');
-  const signJwt = await app.keys.signer();
   const days = app.config.rememberDeviceDays;
+  // Signed before the transaction: the signature runs on the thread pool, behind
+  // any password hashes queued there, and must not hold the store's connection
+  // meanwhile. A flow conflict just discards it (its session never exists).
+  const sessionId = newSessionId();
+  const jwt = await app.keys.sign({ sub: user.id, sid: sessionId, email: user.email, amr, authTime: Math.floor(now / 1000) });
   return {
     step: 'done',
     state,
     async finalize(trx) {
-      const { token, session } = await createSession(trx, app.config, { userId: user.id, amr, userAgent: request.userAgent, now });
+      const { token, session } = await createSession(trx, app.config, { userId: user.id, amr, userAgent: request.userAgent, now, id: sessionId });
       const device = state.remember && days > 0
         ? await rememberDevice(trx, { userId: user.id, days, userAgent: request.userAgent, now, ...(state.deviceExpiresAt ? { expiresAt: state.deviceExpiresAt } : {}) })
         : undefined;
-      const jwt = await signJwt({ sub: user.id, sid: session.id, email: user.email, amr, authTime: Math.floor(now / 1000) });
       await audit(app, { event: 'login.success', userId: user.id, ip: request.ip, detail: { amr: amr.join(' '), sessionId: session.id, flow: state.purpose ?? 'login' } }, trx);
       return {
         token,

@@ -20,6 +20,11 @@ export interface SessionRecord {
 
 type SessionConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours'>;
 
+/** A session's public id (the JWT `sid`), made before the session when its JWT is signed first. */
+export function newSessionId(): string {
+  return randomToken(12);
+}
+
 /**
  * Starts a session and returns its opaque token (256 random bits, OWASP ASVS
  * 5.0 V7.2.3). Only the token's SHA-256 is stored, so a copy of the database
@@ -28,10 +33,16 @@ type SessionConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours'>
 export async function createSession(
   db: Db,
   config: SessionConfig,
-  { userId, amr, membershipId = null, userAgent = null, now }: { userId: string; amr: string[]; membershipId?: string | null; userAgent?: string | null; now: number },
+  {
+    userId,
+    amr,
+    membershipId = null,
+    userAgent = null,
+    now,
+    id = newSessionId(),
+  }: { userId: string; amr: string[]; membershipId?: string | null; userAgent?: string | null; now: number; id?: string },
 ): Promise<{ token: string; session: SessionRecord }> {
   const token = randomToken(32);
-  const id = randomToken(12);
   const expiresAt = now + config.sessionAbsoluteHours * 3_600_000;
   await db
     .insertInto('sessions')

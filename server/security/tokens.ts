@@ -50,16 +50,7 @@ export class KeyRing {
 
   /** Signs a session JWT with the current key. */
   async sign(claims: SessionClaims): Promise<SignedJwt> {
-    return (await this.signer())(claims);
-  }
-
-  /**
-   * Loads the current key and returns a signing function that needs no further
-   * store access, for use inside a transaction.
-   */
-  async signer(): Promise<(claims: SessionClaims) => Promise<SignedJwt>> {
-    const { signer } = await this.keys();
-    return (claims) => this.signWith(signer, claims);
+    return this.signWith((await this.keys()).signer, claims);
   }
 
   private async signWith(signer: LoadedKeys['signer'], claims: SessionClaims): Promise<SignedJwt> {
