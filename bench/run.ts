@@ -316,7 +316,7 @@ async function loadRuns(raw: number): Promise<string[]> {
     `The same ${count(accountCount)} accounts sign in at every size (createUser; ${perLane} a lane, never in two flows at once), each with ${authenticators} confirmed authenticators: ` +
       `${count(accountCount * authenticators)} codes per 30 s step, ${CODE_HEADROOM}x what the raw hash rate could spend. Each code is sent once: a lane uses an authenticator at most once per time step (bench/logins.ts).`,
     'Filler users never sign in: they share one dummy argon2id hash, and each has one confirmed TOTP credential with a shared dummy sealed secret; inserted in key order (bench/fill.ts).',
-    ...(STORES.includes('postgres') ? ['PostgreSQL runs without fsync (fsync=off, synchronous_commit=off, full_page_writes=off): its figures are an upper bound.'] : []),
+    ...(STORES.includes('postgres') ? ['PostgreSQL runs without fsync (fsync=off, full_page_writes=off): its figures are an upper bound.'] : []),
   ];
 }
 
