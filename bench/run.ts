@@ -30,7 +30,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -40,7 +39,7 @@ import { ARGON2_OPTIONS } from '../server/factors/password.js';
 import { openStore } from '../server/store/index.js';
 import { createUser } from '../server/users.js';
 import { freePort } from '../test/e2e/helpers.js';
-import { startPostgres, type PostgresCluster } from '../test/support/postgres.js';
+import { freeLoopbackPort, startPostgres, type PostgresCluster } from '../test/support/postgres.js';
 import { TOTP_PERIOD_SECONDS } from '../server/factors/totp.js';
 import { createStore, fillerFactory, signInAccounts, type StoreKind } from './fill.js';
 import { cpuSeconds } from './cpu.js';
@@ -231,17 +230,6 @@ async function main(): Promise<void> {
   if (rows.some((r) => !r.ok)) process.exitCode = 1;
 }
 
-/** A free TCP port on 127.0.0.1, where part 4's servers listen. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const count = (n: number) => n.toLocaleString('en-US');
 
