@@ -320,9 +320,9 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
   // Disabled or deleted while the flow was open: no session.
   if (!user || user.status !== 'active') throw new ApiError('account_disabled');
   const days = app.config.rememberDeviceDays;
-  // Signed before the transaction: the signature runs on the thread pool, behind
-  // any password hashes queued there, and must not hold the store's connection
-  // meanwhile. A flow conflict just discards it (its session never exists).
+  // Signed before the transaction, which then only writes: the transaction holds
+  // the store's connection as briefly as it can. A flow conflict just discards
+  // the token (its session never exists).
   const sessionId = newSessionId();
   const jwt = await app.keys.sign({ sub: user.id, sid: sessionId, email: user.email, amr, authTime: Math.floor(now / 1000) });
   return {
@@ -542,7 +542,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             await factorSucceeded(app, key);
             await app.db.updateTable('credentials').set({ last_used_at: now }).where('user_id', '=', userId).where('type', '=', 'sms').execute();
             // RFC 8176 §2: `sms`, confirmation by text message.
-            return finish({ ...context, state: { ...state, smsCode: undefined, remember: remember === true } }, ['pwd', 'sms', 'mfa']);
+            return finish({ ...context, state: { ...state, smsCode: undefined, remember: remember === true } }, [firstFactorOf(state), 'sms', 'mfa']);
           },
         }),
         passkey: action({
@@ -572,7 +572,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
               return factorFailed(context, 'totp', { code: 'invalid_code', field: 'code' });
             }
             await factorSucceeded(app, key);
-            return finish({ ...context, state: { ...state, remember: remember === true } }, ['pwd', 'otp', 'mfa']);
+            // The first factor as it was: a password, or a passkey that did not verify the person.
+            return finish({ ...context, state: { ...state, remember: remember === true } }, [firstFactorOf(state), 'otp', 'mfa']);
           },
         }),
         'recovery-code': action({
@@ -753,6 +754,9 @@ export const loginFlow: FlowDefinition<LoginState> = {
                 .where('status', '=', reset ? 'active' : 'invited')
                 .executeTakeFirst();
               if (Number(updated.numUpdatedRows) !== 1) throw refusal;
+              // Sign-ins parked past the old password (at a prompt, or at the second factor with a
+              // remembered device) must not complete after the reset.
+              if (reset) await trx.deleteFrom('flows').where('user_id', '=', userId).where('kind', '!=', 'reset').execute();
             });
             if (reset) {
               // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
@@ -762,7 +766,10 @@ export const loginFlow: FlowDefinition<LoginState> = {
               await audit(app, { event: 'password.reset', userId, ip: request.ip });
               await notifyUser(app, userId, { kind: 'password-changed' });
               const next = { ...context, state: { ...state, passwordSet: true } };
-              return finish(next, state.amr ?? ['pwd']);
+              // No second factor passed (the person has none they can use): on as a sign-in with the
+              // new password, so required 2FA set-up, or the prompt, still comes.
+              if (!state.amr?.includes('mfa')) return afterVerified({ ...next, state: { ...next.state, amr: ['pwd'] } }, undefined);
+              return finish(next, state.amr);
             }
             await audit(app, { event: 'user.activated', userId, ip: request.ip });
             // A flow opened from a link is stored without an owner (the engine knows none at

@@ -206,6 +206,31 @@ describe('the reset link', () => {
     assert.equal(grantOf(done).user.id, user.id);
   });
 
+  it('does not get around required 2FA: without a second factor, set-up follows the new password', async (t) => {
+    const server = await startServer(t, { MFA_REQUIRED_FROM: '2030-01-01' });
+    await addUser(server);
+    const opened = await flowOf(await openLink(server, 'reset', await resetToken(server)));
+    assert.equal(opened.step, 'set-password');
+    const next = await flowOf(await act(server, opened.id, 'password', { password: NEW_PASSWORD }));
+    if (next.step !== 'totp-setup') return assert.fail(JSON.stringify(next));
+    assert.equal(next.data.required, true);
+    assert.equal((await server.db.selectFrom('sessions').select('id').execute()).length, 0, 'no session before set-up');
+  });
+
+  it('ends sign-ins parked past the old password: they cannot complete after the reset', async (t) => {
+    const server = await startServer(t);
+    const user = await addUser(server);
+    const secret = await addTotp(server, user.id);
+    // Someone with the old password waits at the second factor.
+    const parked = await reachPassword(server);
+    assert.equal((await flowOf(await act(server, parked, 'password', { password: PASSWORD }))).step, 'second-factor');
+    const opened = await flowOf(await openLink(server, 'reset', await resetToken(server)));
+    await act(server, opened.id, 'totp', { code: totpCode(secret, server.clock.now) });
+    grantOf(await flowOf(await act(server, opened.id, 'password', { password: NEW_PASSWORD })));
+    server.clock.advance(30_000);
+    await assertError(await act(server, parked, 'totp', { code: totpCode(secret, server.clock.now) }), 'flow_not_found');
+  });
+
   it('forgets every remembered device: the second factor is asked again', async (t) => {
     const server = await startServer(t, { SESSION_COOKIE: 'false' });
     const user = await addUser(server);
