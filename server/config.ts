@@ -282,6 +282,10 @@ export function loadConfig(environment: Environment = process.env): Config {
   const sms = parsed.sms ?? (parsed.smsUrl ? 'http' : parsed.env === 'production' ? 'off' : 'outbox');
   if (sms === 'http' && !parsed.smsUrl) throw new ConfigError('Invalid setting SMS_URL="": SMS=http needs the provider URL');
   if (sms === 'outbox' && parsed.env === 'production') throw new ConfigError('Invalid setting SMS="outbox": the outbox is for development only');
+  // The number and the code travel in the request: never in clear outside development.
+  if (sms === 'http' && parsed.env === 'production' && !parsed.smsUrl!.startsWith('https://')) {
+    throw new ConfigError(`Invalid setting SMS_URL=${JSON.stringify(parsed.smsUrl)}: production needs an https:// provider URL`);
+  }
   const rpId = parsed.rpId ?? new URL(publicUrl).hostname;
   const webauthnOrigins = parsed.webauthnOrigins ?? [publicUrl, ...parsed.allowedOrigins];
   return {

@@ -120,6 +120,8 @@ describe('config', () => {
     const production = { NODE_ENV: 'production', SECRET_KEY: KEY, PUBLIC_URL: 'https://login.example', SMTP_URL: 'smtp://mail.example' };
     assert.match(configError({ ...production, SMS: 'outbox' }).message, /^Invalid setting SMS=/);
     assert.match(configError({ SMS: 'http' }).message, /^Invalid setting SMS_URL/);
+    assert.match(configError({ ...production, SMS_URL: 'http://sms.example/send' }).message, /^Invalid setting SMS_URL="http:\/\/sms\.example\/send": production needs an https/);
+    assert.equal(loadConfig({ ...production, SMS_URL: 'https://sms.example/send' }).sms, 'http');
   });
 
   it('chooses SMS by what is configured: a provider URL, else the dev outbox', () => {
