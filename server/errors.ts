@@ -1,4 +1,5 @@
 import { HTTPException } from 'hono/http-exception';
+import type { z } from 'zod';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
@@ -92,4 +93,20 @@ export class ApiError extends HTTPException {
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {
   return ERROR_CATALOGUE[code].status;
+}
+
+/** The refusal of input that does not match its schema: `invalid_request`, naming the first field at fault. */
+export function invalidRequest(error: z.ZodError): ErrorBody {
+  const issue = error.issues[0];
+  return { code: 'invalid_request', ...(issue?.path.length ? { field: String(issue.path[0]) } : {}) };
+}
+
+/** Parses input against a schema; a mismatch throws {@link invalidRequest}. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const { field } = invalidRequest(parsed.error);
+    throw new ApiError('invalid_request', field === undefined ? {} : { field });
+  }
+  return parsed.data;
 }

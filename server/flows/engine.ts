@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
-import { ApiError, statusOf, type ErrorBody } from '../errors.js';
+import { ApiError, invalidRequest, parseInput, statusOf, type ErrorBody } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256 } from '../security/random.js';
 import type { Database } from '../store/index.js';
@@ -106,15 +106,7 @@ function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, s
 
 /** Starts a flow and stores it; the returned state carries its secret id. */
 export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>, body: unknown = {}): Promise<FlowState> {
-  let input: Record<string, unknown> = {};
-  if (definition.start) {
-    const parsed = definition.start.safeParse(body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ApiError('invalid_request', issue?.path.length ? { field: String(issue.path[0]) } : {});
-    }
-    input = parsed.data;
-  }
+  const input = definition.start ? parseInput(definition.start, body) : {};
   const now = app.now();
   const id = randomToken(FLOW_ID_BYTES);
   const { step, state } = await definition.initial(app, input);
@@ -162,11 +154,7 @@ export async function runAction<S>(
   const actionDefinition = availableActions(app, stepDefinition, state).includes(actionName) ? stepDefinition!.actions[actionName] : undefined;
   if (!actionDefinition) return again({ code: 'action_not_allowed' });
   const parsed = actionDefinition.input.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.length ? String(issue.path[0]) : undefined;
-    return again({ code: 'invalid_request', ...(field ? { field } : {}) });
-  }
+  if (!parsed.success) return again(invalidRequest(parsed.error));
 
   let transition: Transition<S>;
   try {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { audit } from '../audit.js';
-import { notifyUser, queueMail } from '../delivery/mail.js';
+import { notifyUser, queueMail, resolveLocale } from '../delivery/mail.js';
 import { SmsDeliveryError, smsCodeText } from '../delivery/sms.js';
 import { ApiError } from '../errors.js';
 import { checkCode, generateCode, ONE_TIME_CODE_LENGTH, ONE_TIME_CODE_MINUTES, pendingCode, type PendingCode } from '../factors/one-time-code.js';
@@ -136,11 +136,11 @@ async function signInWithPasskey(context: Context, step: string, response: Authe
   try {
     const expectedChallenge = liveChallenge(state, state.passkeyRequest?.challenge, now);
     const assertion = await verifyPasskeyAssertion(app.db, app.config, { response, expectedChallenge, now });
-    const user = await app.db.selectFrom('users').select(['id', 'email']).where('id', '=', assertion.userId).executeTakeFirstOrThrow();
+    const user = await app.db.selectFrom('users').select(['id', 'email', 'email_verified_at']).where('id', '=', assertion.userId).executeTakeFirstOrThrow();
     if (email !== undefined && user.email !== email) throw new PasskeyError('passkey_unknown', 'passkey of another account');
     const next: Context = { ...context, state: { ...state, email: user.email, userId: user.id, passkeyRequest: undefined } };
     if (assertion.userVerified) return { ...(await finish(next, ['hwk', 'mfa'])), userId: user.id };
-    return { ...(await afterPassword(next, undefined, 'hwk')), userId: user.id };
+    return { ...(await afterPassword(next, { deviceToken: undefined, emailVerified: user.email_verified_at !== null, firstFactor: 'hwk' })), userId: user.id };
   } catch (error) {
     return passkeyRefused(app, step, state, error);
   }
@@ -213,7 +213,7 @@ async function textCode(app: AppContext, { userId, phone, now }: { userId: strin
   const code = generateCode();
   const { locale } = await mailTo(app, userId);
   try {
-    await app.sms!.send({ to: phone, text: smsCodeText({ locale: locale === 'nl' ? 'nl' : locale === 'en' ? 'en' : app.config.defaultLocale, appName: app.config.appName, code, minutes: ONE_TIME_CODE_MINUTES }) });
+    await app.sms!.send({ to: phone, text: smsCodeText({ locale: resolveLocale(locale, app.config.defaultLocale), appName: app.config.appName, code, minutes: ONE_TIME_CODE_MINUTES }) });
   } catch (error) {
     if (!(error instanceof SmsDeliveryError)) throw error;
     app.log.log('error', 'sms not sent', { event: 'sms.failed', userId, error: error.message });
@@ -226,6 +226,11 @@ async function textCode(app: AppContext, { userId, phone, now }: { userId: strin
 async function factorFailed(context: Context, method: string, error: Transition<LoginState>['error'], step = 'second-factor'): Promise<Transition<LoginState>> {
   await audit(context.app, { event: 'login.failure', userId: context.state.userId ?? null, ip: context.request.ip, detail: { method } });
   return { step, state: context.state, failed: true, error };
+}
+
+/** How a typed one-time code was refused, for its field. */
+function codeRefusal(result: 'invalid' | 'expired'): Transition<LoginState>['error'] {
+  return { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' };
 }
 
 /** The policy as the widget's live checklist shows it. */
@@ -353,12 +358,14 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
 }
 
 /** After the password: a second factor, a remembered device, the 2FA prompt, required set-up, or done. */
-async function afterPassword(context: Context, deviceToken: string | undefined, firstFactor: 'pwd' | 'hwk' = 'pwd'): Promise<Transition<LoginState>> {
+async function afterPassword(
+  context: Context,
+  { deviceToken, emailVerified, firstFactor = 'pwd' }: { deviceToken: string | undefined; emailVerified: boolean; firstFactor?: 'pwd' | 'hwk' },
+): Promise<Transition<LoginState>> {
   const state: LoginState = { ...context.state, amr: [firstFactor] };
   context = { ...context, state };
-  const user = await context.app.db.selectFrom('users').select('email_verified_at').where('id', '=', state.userId!).executeTakeFirstOrThrow();
   // An address nobody has confirmed yet (an activation left half-way): confirm it first.
-  if (user.email_verified_at === null) return sendEmailCode(context);
+  if (!emailVerified) return sendEmailCode(context);
   return afterVerified(context, deviceToken);
 }
 
@@ -485,7 +492,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
 
             const user = await app.db
               .selectFrom('users')
-              .select(['id', 'email', 'name', 'password_hash', 'status'])
+              .select(['id', 'email', 'name', 'password_hash', 'status', 'email_verified_at'])
               .where('email', '=', email)
               .executeTakeFirst();
             const valid = await verifyPassword({ hash: user?.password_hash ?? null, password });
@@ -502,7 +509,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
               await app.db.updateTable('users').set({ password_hash: await hashPassword(password), updated_at: now }).where('id', '=', user.id).execute();
             }
             const next = { ...context, state: { ...state, userId: user.id } };
-            return { ...(await afterPassword(next, device ?? request.deviceToken)), userId: user.id };
+            return { ...(await afterPassword(next, { deviceToken: device ?? request.deviceToken, emailVerified: user.email_verified_at !== null })), userId: user.id };
           },
         }),
       },
@@ -538,7 +545,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const userId = state.userId!;
             const key = await spendFactorAttempt(app, userId, now);
             const result = checkCode(app.secretKey, state.smsCode, { input: code, context: `sms:${userId}`, now });
-            if (result !== 'valid') return factorFailed(context, 'sms', { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' });
+            if (result !== 'valid') return factorFailed(context, 'sms', codeRefusal(result));
             await factorSucceeded(app, key);
             await app.db.updateTable('credentials').set({ last_used_at: now }).where('user_id', '=', userId).where('type', '=', 'sms').execute();
             // RFC 8176 §2: `sms`, confirmation by text message.
@@ -789,7 +796,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const userId = state.userId!;
             const key = await spendFactorAttempt(app, userId, now);
             const result = checkCode(app.secretKey, state.emailCode, { input: code, context: `email:${userId}`, now });
-            if (result !== 'valid') return factorFailed(context, 'email_code', { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' }, 'verify-email');
+            if (result !== 'valid') return factorFailed(context, 'email_code', codeRefusal(result), 'verify-email');
             await factorSucceeded(app, key);
             await app.db.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', userId).execute();
             await audit(app, { event: 'email.verified', userId, ip: request.ip });
@@ -830,7 +837,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             if (result !== 'valid') {
               // Counted against the account (above), not the flow: the recovery code is already
               // issued, and a locked flow would never show it. A wrong code here proves nothing about anyone else.
-              return { step: 'sms-setup', state, error: { code: result === 'expired' ? 'code_expired' : 'invalid_code', field: 'code' } };
+              return { step: 'sms-setup', state, error: codeRefusal(result) };
             }
             await factorSucceeded(app, key);
             await saveConfirmedPhone(app.db, app.secretKey, { userId, phone: unseal(app.secretKey, setup.sealedPhone, `flow-sms:${userId}`), now });

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { listAudit, type AuditCursor } from '../audit.js';
 import type { AppContext } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, parseInput } from '../errors.js';
 import { emailSchema } from '../flows/login.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { safeEqual } from '../security/random.js';
@@ -20,16 +20,6 @@ const auditQuery = z.object({
 });
 
 const EPOCH_MS = /^\d{1,16}$/;
-
-/** Parses a body or query against a schema; a mismatch is `invalid_request` naming the field. */
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ApiError('invalid_request', issue?.path.length ? { field: String(issue.path[0]) } : {});
-  }
-  return parsed.data;
-}
 
 function normalized(email: string): string {
   const parsed = emailSchema.safeParse(email);
@@ -72,7 +62,7 @@ export function adminRoutes(app: AppContext): Hono {
   });
 
   async function userFor(c: Context) {
-    const { email } = parse(byEmail, await readJson(c, app.config.bodyLimitBytes));
+    const { email } = parseInput(byEmail, await readJson(c, app.config.bodyLimitBytes));
     const user = await findUserByEmail(app.db, normalized(email));
     if (!user) throw new ApiError('user_not_found', { field: 'email' });
     return user;
@@ -82,7 +72,7 @@ export function adminRoutes(app: AppContext): Hono {
 
   /** Creates an invited user and mails the activation link; for a user still invited, resends (the old link dies). */
   routes.post('/users/invite', async (c) => {
-    const body = parse(invite, await readJson(c, app.config.bodyLimitBytes));
+    const body = parseInput(invite, await readJson(c, app.config.bodyLimitBytes));
     const { link: _link, ...invitation } = await inviteUser(app, { email: body.email, name: body.name, locale: body.locale, actor: 'admin' });
     // A mail that failed now stays queued and is retried; the caller learns both.
     return c.json({ ...invitation, delivery: { ...invitation.delivery, queued: !invitation.delivery.delivered } }, invitation.resent ? 200 : 201);
@@ -100,7 +90,7 @@ export function adminRoutes(app: AppContext): Hono {
   });
 
   routes.get('/audit', async (c) => {
-    const query = parse(auditQuery, c.req.query());
+    const query = parseInput(auditQuery, c.req.query());
     let userId: string | undefined;
     if (query.email !== undefined) {
       const user = await findUserByEmail(app.db, normalized(query.email));
