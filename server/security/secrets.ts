@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** AES-256-GCM (NIST SP 800-38D) with a random 96-bit nonce per message, as §8.2.2 recommends. */
@@ -31,14 +31,36 @@ export function unseal(key: Buffer, sealed: string, context: string): string {
 
 /**
  * The key from config, or (development and tests) one generated once and kept
- * in the data directory, readable by its owner only.
+ * in the data directory, readable by its owner only. Several processes may
+ * start at once (`serve --workers`, CLI commands side by side): the key is
+ * written whole to a private file and then linked into place, so exactly one
+ * key wins and nobody ever reads a half-written file.
  */
 export function resolveSecretKey(configured: Buffer | undefined, dataDir: string): Buffer {
   if (configured) return configured;
   const file = join(dataDir, 'secret.key');
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  const existing = readKeyFile(file);
+  if (existing) return existing;
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
-  return key;
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  writeFileSync(draft, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, file);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readKeyFile(file)!;
+  } finally {
+    unlinkSync(draft);
+  }
+}
+
+function readKeyFile(file: string): Buffer | undefined {
+  try {
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

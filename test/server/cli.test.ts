@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -129,6 +129,22 @@ describe('cli', { concurrency: true }, () => {
     assert.equal(current.length, 1);
     assert.notEqual(current[0]!.kid, previous);
     assert.ok(run.stdout.includes(current[0]!.kid), 'the new key id is printed');
+  });
+
+  it('several processes starting at once on a new data directory agree on one secret key', async (t) => {
+    const dir = dataDir(t);
+    // Each process waits for the same instant, so they race for the file for real.
+    const start = Date.now() + 3000;
+    const script = `import { resolveSecretKey } from ${JSON.stringify(new URL('../../server/security/secrets.ts', import.meta.url).href)};
+while (Date.now() < ${start});
+process.stdout.write(resolveSecretKey(undefined, ${JSON.stringify(dir)}).toString('base64'));`;
+    const keys = await Promise.all(Array.from({ length: 8 }, () => new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    })));
+    assert.equal(new Set(keys).size, 1, 'one key for all');
+    assert.equal(Buffer.from(keys[0]!, 'base64').length, 32);
+    assert.equal(resolveSecretKey(undefined, dir).toString('base64'), keys[0], 'and the file holds it');
+    assert.deepEqual(readdirSync(dir), ['secret.key'], 'no drafts are left behind');
   });
 
   it('migrate creates the schema in an empty data directory, and is a no-op the second time', async (t) => {
