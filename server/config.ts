@@ -49,6 +49,8 @@ const SETTINGS = {
   sessionIdleMinutes: 'SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'SESSION_ABSOLUTE_HOURS',
   sessionCookie: 'SESSION_COOKIE',
+  reauthMinutes: 'REAUTH_MINUTES',
+  reauthMfaHours: 'REAUTH_MFA_HOURS',
   jwtTtlSeconds: 'JWT_TTL_SECONDS',
   jwtAudience: 'JWT_AUDIENCE',
   flowTtlMinutes: 'FLOW_TTL_MINUTES',
@@ -115,6 +117,12 @@ const schema = z.object({
   // AAL2 allows at most 24 hours, a working day is enough for payroll work.
   sessionAbsoluteHours: z.coerce.number().int().min(1).max(24 * 30).default(12),
   sessionCookie: bool.default(true),
+  // OWASP ASVS 5.0 V7.5.1: changing a password or sign-in methods needs a fresh
+  // authentication. A sign-in or re-authentication allows changes this long.
+  reauthMinutes: z.coerce.number().int().min(1).max(60).default(10),
+  // NIST SP 800-63B §4.2.3 (AAL2): reauthenticate at least once per 12 hours.
+  // A session whose second factor is older than this gives it again to re-authenticate.
+  reauthMfaHours: z.coerce.number().int().min(0).max(24).default(12),
   // A short JWT life bounds how long a revoked session's JWT stays usable.
   jwtTtlSeconds: z.coerce.number().int().min(30).max(3600).default(300),
   jwtAudience: z.string().min(1).default('login-flow'),

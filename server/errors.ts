@@ -27,7 +27,7 @@ export const ERROR_CATALOGUE = {
   passkey_unknown: { status: 401, message: 'This passkey is not registered for this account.' },
   passkey_user_verification: { status: 401, message: 'The passkey did not verify who you are (face, fingerprint or PIN).' },
   passkey_already_registered: { status: 409, message: 'This passkey is already registered.' },
-  reauthentication_required: { status: 403, message: 'Sign in again (with your second factor) to change your sign-in methods.' },
+  reauthentication_required: { status: 403, message: 'Confirm it is you (password or passkey, and your second factor when asked) before this change.' },
   last_factor: { status: 409, message: 'Two-step verification is required: the last second factor cannot be removed.' },
   unauthenticated: { status: 401, message: 'No valid session was presented.' },
   account_disabled: { status: 403, message: 'This account has been disabled.' },

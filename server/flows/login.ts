@@ -334,7 +334,7 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
     step: 'done',
     state,
     async finalize(trx) {
-      const { token, session } = await createSession(trx, app.config, { userId: user.id, amr, userAgent: request.userAgent, now, id: sessionId });
+      const { token, session } = await createSession(trx, app.config, { userId: user.id, amr, userAgent: request.userAgent, ip: request.ip, now, id: sessionId });
       const device = state.remember && days > 0
         ? await rememberDevice(trx, { userId: user.id, days, userAgent: request.userAgent, now, ...(state.deviceExpiresAt ? { expiresAt: state.deviceExpiresAt } : {}) })
         : undefined;

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { audit } from '../audit.js';
@@ -16,16 +16,11 @@ import {
 import { mfaRequiredNow } from '../flows/login.js';
 import type { RegistrationResponseJSON } from '../flows/protocol.js';
 import { forgetDevices } from '../security/devices.js';
+import { requireFreshSession } from '../security/reauth.js';
 import { readJson } from './body.js';
 import { requireSession } from './session.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
-/**
- * OWASP ASVS 5.0 V7.5.1: changing sign-in methods needs a fresh sign-in. Until
- * the account page asks for re-authentication, that means a session at most
- * this old, which passed 2FA if the account has any second factor.
- */
-const REAUTH_WINDOW_MS = 10 * 60_000;
 const nameSchema = z.string().trim().min(1).max(64);
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -50,15 +45,6 @@ export function passkeyRoutes(app: AppContext): Hono {
     await next();
   });
 
-  /** The session, if it may change sign-in methods; otherwise `reauthentication_required`. */
-  async function requireFreshSession(c: Context) {
-    const session = await requireSession(app, c);
-    const factor = await app.db.selectFrom('credentials').select('id').where('user_id', '=', session.userId).where('confirmed_at', 'is not', null).executeTakeFirst();
-    const strong = factor === undefined || session.amr.includes('mfa');
-    if (!strong || app.now() - session.createdAt > REAUTH_WINDOW_MS) throw new ApiError('reauthentication_required');
-    return session;
-  }
-
   /** A passkey was added or removed: recorded, and the person told by mail. */
   async function notify(userId: string, change: 'added' | 'removed', ip: string): Promise<void> {
     await audit(app, { event: change === 'added' ? 'factor.added' : 'factor.removed', userId, ip, detail: { factor: 'passkey' } });
@@ -71,7 +57,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.post('/options', async (c) => {
-    const session = await requireFreshSession(c);
+    const session = await requireFreshSession(app, c);
     await readJson(c, app.config.bodyLimitBytes);
     const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', session.userId).executeTakeFirstOrThrow();
     const options = await passkeyCreationOptions(app.db, app.config, { userId: user.id, email: user.email, name: user.name });
@@ -80,7 +66,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.post('/', async (c) => {
-    const session = await requireFreshSession(c);
+    const session = await requireFreshSession(app, c);
     const body = parse(
       z.object({ response: z.object({ id: z.string().max(1024), type: z.literal('public-key') }).passthrough(), name: nameSchema }).strict(),
       await readJson(c, app.config.bodyLimitBytes),
@@ -116,7 +102,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.delete('/:id', async (c) => {
-    const session = await requireFreshSession(c);
+    const session = await requireFreshSession(app, c);
     const id = c.req.param('id');
     const now = app.now();
     if (!CREDENTIAL_ROW_ID.test(id)) throw new ApiError('not_found');

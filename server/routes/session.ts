@@ -16,9 +16,12 @@ function presentedToken(c: Context): string | undefined {
   return getCookie(c, SESSION_COOKIE, 'host');
 }
 
-/** The live session behind the request's bearer token or cookie, or `unauthenticated`. */
-export async function requireSession(app: AppContext, c: Context): Promise<SessionRecord> {
-  const token = presentedToken(c);
+/**
+ * The live session behind the request's bearer token or cookie, or
+ * `unauthenticated`. `token` is one the request carried elsewhere (a flow's
+ * start body), tried first.
+ */
+export async function requireSession(app: AppContext, c: Context, token = presentedToken(c)): Promise<SessionRecord> {
   const session = token ? await findSession(app.db, app.config, token, app.now()) : undefined;
   if (!session) throw new ApiError('unauthenticated');
   // A disabled (or deleted) account's sessions are dead wherever they are presented.

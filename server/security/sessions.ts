@@ -16,6 +16,10 @@ export interface SessionRecord {
   expiresAt: number;
   /** When the session dies if it stays idle. */
   idleExpiresAt: number;
+  /** The last time the person proved who they are: sign-in, or re-authentication on the account page. */
+  authAt: number;
+  /** The last time the session passed a second factor; null if it never did (no 2FA, or a remembered device). */
+  mfaAt: number | null;
 }
 
 type SessionConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours'>;
@@ -38,12 +42,14 @@ export async function createSession(
     amr,
     membershipId = null,
     userAgent = null,
+    ip = null,
     now,
     id = newSessionId(),
-  }: { userId: string; amr: string[]; membershipId?: string | null; userAgent?: string | null; now: number; id?: string },
+  }: { userId: string; amr: string[]; membershipId?: string | null; userAgent?: string | null; ip?: string | null; now: number; id?: string },
 ): Promise<{ token: string; session: SessionRecord }> {
   const token = randomToken(32);
   const expiresAt = now + config.sessionAbsoluteHours * 3_600_000;
+  const mfaAt = amr.includes('mfa') ? now : null;
   await db
     .insertInto('sessions')
     .values({
@@ -57,11 +63,17 @@ export async function createSession(
       expires_at: expiresAt,
       revoked_at: null,
       user_agent: userAgent?.slice(0, 256) ?? null,
+      ip: ip?.slice(0, 64) ?? null,
+      reauth_at: null,
+      mfa_at: mfaAt,
     })
     .execute();
   return {
     token,
-    session: { id, userId, membershipId, amr, createdAt: now, lastSeenAt: now, expiresAt, idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000) },
+    session: {
+      id, userId, membershipId, amr, createdAt: now, lastSeenAt: now, expiresAt,
+      idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000), authAt: now, mfaAt,
+    },
   };
 }
 
@@ -95,6 +107,8 @@ export async function findSession(db: Db, config: SessionConfig, token: string, 
     lastSeenAt,
     expiresAt,
     idleExpiresAt: Math.min(expiresAt, lastSeenAt + idleMs),
+    authAt: Math.max(Number(row.created_at), Number(row.reauth_at ?? 0)),
+    mfaAt: row.mfa_at === null ? null : Number(row.mfa_at),
   };
 }
 

@@ -245,11 +245,29 @@ const activation: Migration = {
   },
 };
 
+/**
+ * The account page: when a session last re-authenticated and last passed a
+ * second factor, and the address it signed in from (shown to its owner).
+ */
+const account: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sessions').addColumn('reauth_at', 'bigint').execute();
+    await db.schema.alterTable('sessions').addColumn('mfa_at', 'bigint').execute();
+    await db.schema.alterTable('sessions').addColumn('ip', 'text').execute();
+    await db.schema.createIndex('sessions_user').on('sessions').columns(['user_id', 'revoked_at']).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex('sessions_user').execute();
+    for (const column of ['ip', 'mfa_at', 'reauth_at']) await db.schema.alterTable('sessions').dropColumn(column).execute();
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-001-initial': initial,
   '2026-11-002-second-factor': secondFactor,
   '2026-11-003-passkeys': passkeys,
   '2026-11-004-activation': activation,
+  '2026-11-005-account': account,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -80,6 +80,12 @@ export interface SessionsTable {
   expires_at: number;
   revoked_at: number | null;
   user_agent: string | null;
+  /** The client address at sign-in, shown to the session's owner on the account page. */
+  ip: string | null;
+  /** The last re-authentication (account page); changes need it to be recent. */
+  reauth_at: number | null;
+  /** The last time this session passed a second factor (at sign-in or re-authentication). */
+  mfa_at: number | null;
 }
 
 export interface RateLimitsTable {

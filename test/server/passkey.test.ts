@@ -330,7 +330,7 @@ describe('managing passkeys from a session', () => {
     assert.equal(stale.status, 403);
     assert.equal((await bodyOf<{ error: { code: string } }>(stale)).error.code, 'reauthentication_required');
     // A password-only session (remembered device) of an account with 2FA cannot either.
-    await server.db.updateTable('sessions').set({ amr: '["pwd"]', created_at: server.clock.now }).execute();
+    await server.db.updateTable('sessions').set({ amr: '["pwd"]', created_at: server.clock.now, mfa_at: null }).execute();
     const weak = await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' });
     assert.equal((await bodyOf<{ error: { code: string } }>(weak)).error.code, 'reauthentication_required');
   });

@@ -1,0 +1,40 @@
+import type { Context } from 'hono';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { requireSession } from '../routes/session.js';
+import type { Db } from '../store/index.js';
+import type { SessionRecord } from './sessions.js';
+
+/** Where a session stands for changes on the account page (OWASP ASVS 5.0 V7.5.1). */
+export interface Freshness {
+  /** Changes are allowed until then; null when they are not allowed now. */
+  until: number | null;
+  /** A re-authentication now must include the second factor. */
+  needsSecondFactor: boolean;
+}
+
+/** Does the person have a confirmed second factor (authenticator app, passkey or SMS number)? */
+export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('credentials').select('id').where('user_id', '=', userId).where('confirmed_at', 'is not', null).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * A session may change sign-in methods while its last authentication (sign-in
+ * or re-authentication) is at most `REAUTH_MINUTES` old, and, when the person
+ * has a second factor, the session passed one within `REAUTH_MFA_HOURS`.
+ */
+export async function freshness(app: AppContext, session: SessionRecord): Promise<Freshness> {
+  const now = app.now();
+  const mfaHold = app.config.reauthMfaHours * 3_600_000;
+  const needsSecondFactor = (await hasSecondFactor(app.db, session.userId)) && (session.mfaAt === null || now - session.mfaAt >= mfaHold);
+  const until = session.authAt + app.config.reauthMinutes * 60_000;
+  return { until: !needsSecondFactor && now < until ? until : null, needsSecondFactor };
+}
+
+/** The request's session if it may change sign-in methods now; otherwise 403 `reauthentication_required`. */
+export async function requireFreshSession(app: AppContext, c: Context): Promise<SessionRecord> {
+  const session = await requireSession(app, c);
+  if ((await freshness(app, session)).until === null) throw new ApiError('reauthentication_required');
+  return session;
+}
