@@ -234,7 +234,7 @@ function codeRefusal(result: 'invalid' | 'expired'): Transition<LoginState>['err
 }
 
 /** The policy as the widget's live checklist shows it. */
-function policyView(app: AppContext) {
+export function policyView(app: AppContext) {
   return { rules: [...POLICY_RULES[app.config.passwordPolicy]], minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH };
 }
 
