@@ -18,7 +18,11 @@ export type AuditEvent =
   | 'user.activated'
   | 'user.disabled'
   | 'email.verified'
-  | 'password.reset';
+  | 'password.reset'
+  | 'password.changed'
+  | 'recovery.regenerated'
+  | 'mfa.disabled'
+  | 'session.revoked';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

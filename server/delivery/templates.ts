@@ -21,7 +21,11 @@ export type MailMessage =
   | { kind: 'factor-removed'; factor: 'totp' | 'passkey' | 'sms' }
   | { kind: 'recovery-code-used' }
   /** Support reset the person's 2FA. */
-  | { kind: 'mfa-reset' };
+  | { kind: 'mfa-reset' }
+  /** The person made a new recovery code on the account page; the old one no longer works. */
+  | { kind: 'recovery-code-regenerated' }
+  /** The person turned two-step verification off on the account page. */
+  | { kind: 'mfa-disabled' };
 
 export interface RenderOptions {
   locale: Locale;
@@ -188,6 +192,24 @@ function english(message: MailMessage, app: string, email: string, now: number):
           { type: 'p', text: IF_NOT_YOU.en },
         ],
       };
+    case 'recovery-code-regenerated':
+      return {
+        subject: `A new recovery code was made for your ${app} account`,
+        heading: 'New recovery code',
+        blocks: [
+          { type: 'p', text: `A new recovery code was made for your ${app} account (${email}). Your previous recovery code no longer works.` },
+          { type: 'p', text: IF_NOT_YOU.en },
+        ],
+      };
+    case 'mfa-disabled':
+      return {
+        subject: `Two-step verification was turned off on your ${app} account`,
+        heading: 'Two-step verification was turned off',
+        blocks: [
+          { type: 'p', text: `Two-step verification was turned off on your ${app} account (${email}): your authenticator apps, phone number, passkeys and recovery code were removed. Signing in no longer asks for a second step.` },
+          { type: 'p', text: IF_NOT_YOU.en },
+        ],
+      };
   }
 }
 
@@ -269,6 +291,24 @@ function dutch(message: MailMessage, app: string, email: string, now: number): T
         heading: 'Tweestapsverificatie is gereset',
         blocks: [
           { type: 'p', text: `Support heeft de tweestapsverificatie van je ${app}-account (${email}) verwijderd. De volgende keer dat je inlogt, stel je die opnieuw in.` },
+          { type: 'p', text: IF_NOT_YOU.nl },
+        ],
+      };
+    case 'recovery-code-regenerated':
+      return {
+        subject: `Er is een nieuwe herstelcode gemaakt voor je ${app}-account`,
+        heading: 'Nieuwe herstelcode',
+        blocks: [
+          { type: 'p', text: `Er is een nieuwe herstelcode gemaakt voor je ${app}-account (${email}). Je vorige herstelcode werkt niet meer.` },
+          { type: 'p', text: IF_NOT_YOU.nl },
+        ],
+      };
+    case 'mfa-disabled':
+      return {
+        subject: `Tweestapsverificatie van je ${app}-account is uitgezet`,
+        heading: 'Tweestapsverificatie is uitgezet',
+        blocks: [
+          { type: 'p', text: `Tweestapsverificatie van je ${app}-account (${email}) is uitgezet: je authenticator-apps, telefoonnummer, passkeys en herstelcode zijn verwijderd. Bij het inloggen wordt niet meer om een tweede stap gevraagd.` },
           { type: 'p', text: IF_NOT_YOU.nl },
         ],
       };
