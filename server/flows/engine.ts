@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ApiError, invalidRequest, parseInput, statusOf, type ErrorBody } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256 } from '../security/random.js';
+import type { SessionRecord } from '../security/sessions.js';
 import type { Database } from '../store/index.js';
 import type { FlowKind, FlowState, SessionGrant } from './protocol.js';
 
@@ -21,9 +22,9 @@ export interface ActionContext<S> {
   now: number;
 }
 
-/** A session the flow issues when it completes. */
+/** The session a flow ends with: a new one (sign-in), or the one it ran in (account page), which has no new token. */
 export interface IssuedSession {
-  token: string;
+  token?: string;
   grant: SessionGrant;
   /** A new remember-this-device token and its end, when the person asked to be remembered. */
   device?: { token: string; expiresAt: number };
@@ -64,7 +65,11 @@ export interface FlowDefinition<S> {
   kind: FlowKind;
   /** The start body's schema, for flows opened with something (an emailed link's token); others ignore the body. */
   start?: z.ZodType<Record<string, unknown>>;
-  initial(app: AppContext, input: Record<string, unknown>): Promise<{ step: string; state: S }>;
+  /** The flow runs inside a session (the account page): it starts only with one, which `initial` receives. */
+  authenticated?: boolean;
+  initial(app: AppContext, input: Record<string, unknown>, session?: SessionRecord): Promise<{ step: string; state: S }>;
+  /** Checked before every action; throws to refuse it (an account-page flow whose session has ended). */
+  guard?(app: AppContext, state: S): Promise<void>;
   steps: Record<string, StepDefinition<S>>;
 }
 
@@ -105,15 +110,15 @@ function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, s
 }
 
 /** Starts a flow and stores it; the returned state carries its secret id. */
-export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>, body: unknown = {}): Promise<FlowState> {
+export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>, body: unknown = {}, session?: SessionRecord): Promise<FlowState> {
   const input = definition.start ? parseInput(definition.start, body) : {};
   const now = app.now();
   const id = randomToken(FLOW_ID_BYTES);
-  const { step, state } = await definition.initial(app, input);
+  const { step, state } = await definition.initial(app, input, session);
   const expiresAt = now + app.config.flowTtlMinutes * 60_000;
   await app.db
     .insertInto('flows')
-    .values({ id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt })
+    .values({ id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: session?.userId ?? null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt })
     .execute();
   return render(app, definition, id, step, state, expiresAt);
 }
@@ -158,6 +163,7 @@ export async function runAction<S>(
 
   let transition: Transition<S>;
   try {
+    await definition.guard?.(app, state);
     transition = await actionDefinition.run({ app, state, request, now }, parsed.data);
   } catch (error) {
     if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);

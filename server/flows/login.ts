@@ -17,9 +17,10 @@ import { rateLimitKey } from '../security/client-ip.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
-import { createSession, newSessionId, revokeUserSessions } from '../security/sessions.js';
+import { freshness } from '../security/reauth.js';
+import { createSession, newSessionId, revokeUserSessions, type SessionRecord } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
-import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
+import type { AccountEnrolment, AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
 import { CEREMONY_TIMEOUT_MS, PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254 characters. */
@@ -59,8 +60,14 @@ interface LoginState {
   ceremonyIssuedAt?: number;
   /** A recovery code was spent: the old factors are replaced once set-up completes, not before. */
   recovered?: boolean;
-  /** Why the flow runs: sign-in (unset), activation from an invitation, or a password reset. */
-  purpose?: 'activate' | 'reset';
+  /** Why the flow runs: sign-in (unset), activation from an invitation, a password reset, or the account page's re-authentication or enrolment. */
+  purpose?: 'activate' | 'reset' | 'reauth' | 'enroll';
+  /** Account page: the session the flow runs in; it ends with that session, not a new one. */
+  sessionId?: string;
+  /** Re-authentication: the session's second factor is recent enough not to ask it again. */
+  mfaFresh?: boolean;
+  /** Enrolment of an SMS number on its own (a backup for an existing factor): no skipping it. */
+  smsOnly?: boolean;
   /** The emailed link that opened an activation or reset flow, by hash; spent when the new password is set. */
   linkTokenHash?: string;
   /** Reset: the new password is set, the flow may complete. */
@@ -305,15 +312,35 @@ async function enrolled({ app, state, now }: Context, credentialId: string, fact
   // After a recovery code, the new factor replaces the lost ones.
   if (state.recovered) await app.db.deleteFrom('credentials').where('user_id', '=', userId).where('id', '!=', credentialId).execute();
   await forgetDevices(app.db, userId, now);
-  const recoveryCode = await issueRecoveryCode(app.db, { userId, kind: 'recovery', now });
+  // The account page adds a factor beside others: the recovery code the person saved stays good.
+  const keepCode = state.purpose === 'enroll' && (await hasRecoveryCode(app, userId));
+  const recoveryCode = keepCode ? undefined : await issueRecoveryCode(app.db, { userId, kind: 'recovery', now });
   const factor = factors[0] === 'hwk' ? 'passkey' : 'totp';
   await audit(app, { event: 'factor.added', userId, detail: { factor } });
   await notifyUser(app, userId, { kind: 'factor-added', factor });
   const { setup: _done, passkeyCreation: _ceremony, recovered: _recovered, ...rest } = state;
-  const next = { ...rest, amr: [firstFactorOf(state), ...factors], sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) };
+  const next: LoginState = {
+    ...rest,
+    amr: [firstFactorOf(state), ...factors],
+    ...(recoveryCode ? { sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${userId}`) } : {}),
+  };
   // A phone number as a backup (seed 002, step 6), offered once, when none is set.
   const offerSms = smsAvailable(app) && !(await confirmedPhone(app.db, app.secretKey, userId));
-  return { step: offerSms ? 'sms-setup' : 'recovery-code', state: next };
+  if (offerSms) return { step: 'sms-setup', state: next };
+  return afterSetup({ app, state: next, request: { ip: '', userAgent: null }, now });
+}
+
+/** Set-up is over: the new recovery code to save, when there is one, else the end. */
+async function afterSetup(context: Context): Promise<Transition<LoginState>> {
+  const { state } = context;
+  if (state.sealedRecoveryCode) return { step: 'recovery-code', state };
+  return finish(context, state.amr ?? [firstFactorOf(state), 'mfa']);
+}
+
+/** Does the person hold an unused recovery code (not a support code)? */
+async function hasRecoveryCode(app: AppContext, userId: string): Promise<boolean> {
+  const row = await app.db.selectFrom('recovery_codes').select('id').where('user_id', '=', userId).where('kind', '=', 'recovery').where('used_at', 'is', null).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Completes the flow: the session (and a remembered-device token) are issued as the flow is consumed. */
@@ -321,6 +348,7 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
   // A reset signs in only once the new password is set, after the second factor.
   // The flow gets its owner now (it was opened from a link, without one), so disabling the user ends it.
   if (state.purpose === 'reset' && !state.passwordSet) return { step: 'set-password', state: { ...state, amr }, userId: state.userId! };
+  if (state.sessionId) return resumeSession({ app, state, request, now }, amr);
   const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', state.userId!).executeTakeFirst();
   // Disabled or deleted while the flow was open: no session.
   if (!user || user.status !== 'active') throw new ApiError('account_disabled');
@@ -357,6 +385,78 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
   };
 }
 
+/**
+ * Re-authentication on the account page, after the password (or a passkey that
+ * did not verify the person): the second factor too when the session's is
+ * older than `REAUTH_MFA_HOURS`. A remembered device never stands in for it
+ * here, and a recovery code is no way in (it is for a lost phone, at sign-in).
+ */
+async function reauthSecondFactor(context: Context): Promise<Transition<LoginState>> {
+  const { app, state } = context;
+  const firstFactor = firstFactorOf(state);
+  const methods = (await secondFactorMethods(app, state.userId!)).filter((m) => m !== 'recovery_code' && (firstFactor === 'pwd' || m !== 'passkey'));
+  if (methods.length === 0 || state.mfaFresh) return finish(context, [firstFactor]);
+  return secondFactorStep(app, state, methods);
+}
+
+/** The session an account-page flow runs in, if it is still live and its person active. */
+async function liveSession(app: AppContext, state: LoginState, now: number) {
+  const row = await app.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id', 'sessions.amr', 'sessions.created_at', 'sessions.reauth_at', 'sessions.last_seen_at', 'sessions.expires_at', 'users.email', 'users.name', 'users.status'])
+    .where('sessions.id', '=', state.sessionId!)
+    .where('sessions.user_id', '=', state.userId!)
+    .where('sessions.revoked_at', 'is', null)
+    .executeTakeFirst();
+  const idleEnd = row ? Math.min(Number(row.expires_at), Number(row.last_seen_at) + app.config.sessionIdleMinutes * 60_000) : 0;
+  // Revoked, ended or disabled while the flow was open: the flow ends with it.
+  if (!row || row.status !== 'active' || now >= idleEnd) throw new ApiError('unauthenticated');
+  return { ...row, idleEnd };
+}
+
+/**
+ * Ends an account-page flow with the session it ran in: no new session and no
+ * new token, a fresh JWT for the same `sid`. A re-authentication is recorded
+ * on the session (`reauth_at`, and `mfa_at` when it passed the second factor),
+ * which is what lets the account page's changes through.
+ */
+async function resumeSession({ app, state, request, now }: Context, amr: string[]): Promise<Transition<LoginState>> {
+  const session = await liveSession(app, state, now);
+  const reauth = state.purpose === 'reauth';
+  const before = JSON.parse(session.amr) as string[];
+  // The methods of the sign-in and of this re-authentication; `mfa` last, as at sign-in.
+  const methods = reauth ? [...new Set([...before, ...amr])].sort((a, b) => Number(a === 'mfa') - Number(b === 'mfa')) : before;
+  const authAt = reauth ? now : Math.max(Number(session.created_at), Number(session.reauth_at ?? 0));
+  const jwt = await app.keys.sign({ sub: state.userId!, sid: session.id, email: session.email, amr: methods, authTime: Math.floor(authAt / 1000) });
+  return {
+    step: 'done',
+    state,
+    async finalize(trx) {
+      if (reauth) {
+        const updated = await trx
+          .updateTable('sessions')
+          .set({ reauth_at: now, amr: JSON.stringify(methods), ...(amr.includes('mfa') ? { mfa_at: now } : {}) })
+          .where('id', '=', session.id)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new ApiError('unauthenticated');
+        await audit(app, { event: 'login.success', userId: state.userId!, ip: request.ip, detail: { amr: amr.join(' '), sessionId: session.id, flow: 'reauth' } }, trx);
+      }
+      return {
+        grant: {
+          user: { id: state.userId!, email: session.email, name: session.name },
+          jwt: jwt.token,
+          jwtExpiresAt: jwt.expiresAt,
+          expiresAt: Number(session.expires_at),
+          idleExpiresAt: session.idleEnd,
+          amr: methods,
+        },
+      };
+    },
+  };
+}
+
 /** After the password: a second factor, a remembered device, the 2FA prompt, required set-up, or done. */
 async function afterPassword(
   context: Context,
@@ -364,6 +464,7 @@ async function afterPassword(
 ): Promise<Transition<LoginState>> {
   const state: LoginState = { ...context.state, amr: [firstFactor] };
   context = { ...context, state };
+  if (state.purpose === 'reauth') return reauthSecondFactor(context);
   // An address nobody has confirmed yet (an activation left half-way): confirm it first.
   if (!emailVerified) return sendEmailCode(context);
   return afterVerified(context, deviceToken);
@@ -450,7 +551,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
     },
     password: {
       view: (state) => ({ email: state.email, ...(state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}) }),
-      unavailable: (state) => (state.passkeyRequest ? [] : ['passkey']),
+      // Re-authentication is for the signed-in person: no other address, no reset from here.
+      unavailable: (state) => [...(state.passkeyRequest ? [] : ['passkey']), ...(state.purpose === 'reauth' ? ['back', 'forgot'] : [])],
       actions: {
         back: action({
           input: z.object({}).strict(),
@@ -517,7 +619,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
     'second-factor': {
       view: (state, app) => ({
         methods: state.methods ?? [],
-        rememberDays: app.config.rememberDeviceDays > 0 ? app.config.rememberDeviceDays : null,
+        rememberDays: app.config.rememberDeviceDays > 0 && !state.sessionId ? app.config.rememberDeviceDays : null,
         ...(state.methods?.includes('passkey') && state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}),
         ...(state.maskedPhone ? { phone: state.maskedPhone, smsSent: state.smsCode !== undefined } : {}),
       }),
@@ -627,7 +729,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
         const uri = totpUri({ secret, issuer, account });
         return { qr: totpQr(uri), secret, uri, issuer, account, required: setup.reason !== 'enable', reason: setup.reason };
       },
-      unavailable: (state, app) => [...(state.setup?.reason === 'enable' ? [] : ['cancel']), ...(app.config.passkeys ? [] : ['use-passkey'])],
+      // The account page closes its own enrolment; `cancel` is the login's way back to the prompt.
+      unavailable: (state, app) => [...(state.setup?.reason === 'enable' && state.purpose !== 'enroll' ? [] : ['cancel']), ...(app.config.passkeys ? [] : ['use-passkey'])],
       actions: {
         'use-passkey': action({
           input: z.object({}).strict(),
@@ -678,7 +781,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
         required: state.setup!.reason !== 'enable',
         reason: state.setup!.reason,
       }),
-      unavailable: (state) => (state.setup?.reason === 'enable' ? [] : ['cancel']),
+      unavailable: (state) => (state.setup?.reason === 'enable' && state.purpose !== 'enroll' ? [] : ['cancel']),
       actions: {
         register: action({
           input: z.object({ response: webauthnResponse, name: z.string().max(64) }).strict(),
@@ -815,7 +918,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
         codeLength: ONE_TIME_CODE_LENGTH,
         ...(state.smsSetup ? { sentTo: maskPhone(unseal(app.secretKey, state.smsSetup.sealedPhone, `flow-sms:${state.userId}`)) } : {}),
       }),
-      unavailable: (state) => (state.smsSetup ? [] : ['code', 'change-number']),
+      unavailable: (state) => [...(state.smsSetup ? [] : ['code', 'change-number']), ...(state.smsOnly ? ['skip'] : [])],
       actions: {
         phone: action({
           input: z.object({ phone: z.string().max(64) }).strict(),
@@ -843,11 +946,11 @@ export const loginFlow: FlowDefinition<LoginState> = {
             await saveConfirmedPhone(app.db, app.secretKey, { userId, phone: unseal(app.secretKey, setup.sealedPhone, `flow-sms:${userId}`), now });
             await audit(app, { event: 'factor.added', userId, detail: { factor: 'sms' } });
             await notifyUser(app, userId, { kind: 'factor-added', factor: 'sms' });
-            return { step: 'recovery-code', state: { ...state, smsSetup: undefined } };
+            return afterSetup({ ...context, state: { ...state, smsSetup: undefined } });
           },
         }),
         'change-number': action({ input: z.object({}).strict(), run: async ({ state }) => ({ step: 'sms-setup', state: { ...state, smsSetup: undefined } }) }),
-        skip: action({ input: z.object({}).strict(), run: async ({ state }) => ({ step: 'recovery-code', state: { ...state, smsSetup: undefined } }) }),
+        skip: action({ input: z.object({}).strict(), run: (context) => afterSetup({ ...context, state: { ...context.state, smsSetup: undefined } }) }),
       },
     },
     'recovery-code': {
@@ -908,3 +1011,71 @@ export const resetFlow: FlowDefinition<LoginState> = {
   },
   steps: loginFlow.steps,
 };
+
+/** The account page's flows start in a session; a host that keeps the token may send it in the start body. */
+const sessionStart = z.object({ token: z.string().max(256).optional() }).strict();
+
+/** The person and session an account-page flow starts from. */
+async function accountState(app: AppContext, session: SessionRecord, purpose: 'reauth' | 'enroll'): Promise<LoginState> {
+  const user = await app.db.selectFrom('users').select(['email']).where('id', '=', session.userId).executeTakeFirstOrThrow();
+  return { purpose, sessionId: session.id, userId: session.userId, email: user.email, amr: session.amr };
+}
+
+/** Every action of an account-page flow needs its session still live: a revoked session's flow is dead at once. */
+async function guardSession(app: AppContext, state: LoginState): Promise<void> {
+  await liveSession(app, state, app.now());
+}
+
+/**
+ * Re-authentication on the account page (OWASP ASVS 5.0 V7.5.1, seed 003 step
+ * 4: "the login screen will reappear; enter your password again"): `password`
+ * (or a passkey) -> (`second-factor`) -> `done` with the same session, now
+ * allowed to change sign-in methods for `REAUTH_MINUTES`.
+ */
+export const reauthFlow: FlowDefinition<LoginState> = {
+  kind: 'reauth',
+  authenticated: true,
+  start: sessionStart,
+  guard: guardSession,
+  async initial(app, _input, session) {
+    const state = await accountState(app, session!, 'reauth');
+    const { needsSecondFactor } = await freshness(app, session!);
+    return { step: 'password', state: await offerPasskey(app, { ...state, mfaFresh: !needsSecondFactor }, session!.userId) };
+  },
+  steps: loginFlow.steps,
+};
+
+/**
+ * Adds a second factor from the account page with the login's own set-up
+ * steps: `totp-setup`, `passkey-setup` or `sms-setup` -> (`sms-setup` as a
+ * backup) -> (`recovery-code` when it is the first factor) -> `done`. Needs a
+ * recent (re-)authentication; an SMS number only backs up an app or a passkey.
+ */
+function enrolmentFlow(kind: AccountEnrolment): FlowDefinition<LoginState> {
+  return {
+    kind,
+    authenticated: true,
+    start: sessionStart,
+    guard: guardSession,
+    async initial(app, _input, session) {
+      if ((await freshness(app, session!)).until === null) throw new ApiError('reauthentication_required');
+      const state = await accountState(app, session!, 'enroll');
+      const now = app.now();
+      if (kind === 'enroll-sms') {
+        const backs = await app.db.selectFrom('credentials').select('id').where('user_id', '=', session!.userId).where('type', 'in', ['totp', 'passkey']).where('confirmed_at', 'is not', null).executeTakeFirst();
+        if (!smsAvailable(app) || !backs) throw new ApiError('action_not_allowed');
+        return { step: 'sms-setup', state: { ...state, smsOnly: true } };
+      }
+      if (kind === 'enroll-passkey' && !app.config.passkeys) throw new ApiError('action_not_allowed');
+      const setup = await startSetup({ app, state, request: { ip: '', userAgent: null }, now }, 'enable');
+      if (kind === 'enroll-totp') return setup;
+      const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', session!.userId).executeTakeFirstOrThrow();
+      const passkeyCreation = await passkeyCreationOptions(app.db, app.config, { userId: user.id, email: user.email, name: user.name });
+      return { step: 'passkey-setup', state: { ...setup.state, passkeyCreation, ceremonyIssuedAt: now } };
+    },
+    steps: loginFlow.steps,
+  };
+}
+
+/** The flows the account page runs inside a session. */
+export const accountFlows: FlowDefinition<LoginState>[] = [reauthFlow, ...(['enroll-totp', 'enroll-passkey', 'enroll-sms'] as const).map(enrolmentFlow)];

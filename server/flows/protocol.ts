@@ -32,8 +32,18 @@ export interface PasskeyRequest {
  * open from an emailed link: their start body is `{ token }`, the link's
  * token, and an unknown, used or expired one is refused with
  * `invitation_invalid` or `reset_link_invalid` (410).
+ *
+ * The account page's flows run inside a session (the cookie, a bearer token,
+ * or `{ token }` in the start body) and end at `done` with that same session,
+ * never a new one: `reauth` confirms it is still the person (password or
+ * passkey, and the second factor when the session's is old), and
+ * `enroll-totp`, `enroll-passkey` and `enroll-sms` add a second factor, which
+ * needs a recent (re-)authentication (403 `reauthentication_required`).
  */
-export type FlowKind = 'login' | 'activate' | 'reset';
+export type FlowKind = 'login' | 'activate' | 'reset' | 'reauth' | AccountEnrolment;
+
+/** The account page's flows that add a second factor. */
+export type AccountEnrolment = 'enroll-totp' | 'enroll-passkey' | 'enroll-sms';
 
 /** The password rules to show as a live checklist while a new password is typed. */
 export interface PasswordPolicyView {

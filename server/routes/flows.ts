@@ -3,14 +3,14 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { runAction, startFlow, type FlowDefinition } from '../flows/engine.js';
-import { activationFlow, loginFlow, resetFlow } from '../flows/login.js';
+import { accountFlows, activationFlow, loginFlow, resetFlow } from '../flows/login.js';
 import type { FlowState } from '../flows/protocol.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
-import { DEVICE_COOKIE, SESSION_COOKIE } from './session.js';
+import { DEVICE_COOKIE, requireSession, SESSION_COOKIE } from './session.js';
 
-const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([loginFlow, activationFlow, resetFlow].map((flow) => [flow.kind, flow]));
+const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([loginFlow, activationFlow, resetFlow, ...accountFlows].map((flow) => [flow.kind, flow]));
 
 /** The path segment that says "the flow id is in the X-Flow-Id header". */
 const FLOW_IN_HEADER = '-';
@@ -34,7 +34,13 @@ export function flowRoutes(app: AppContext): Hono {
       now,
     );
     if (hit.limited) throw rateLimited(hit, now);
-    return c.json(await startFlow(app, definition, body), 201);
+    // The account page's flows run in the caller's session: from the start body's
+    // `token` (a host that keeps the token), else the bearer header or cookie.
+    const token = definition.authenticated && body && typeof body === 'object' && typeof (body as { token?: unknown }).token === 'string'
+      ? (body as { token: string }).token
+      : undefined;
+    const session = definition.authenticated ? await requireSession(app, c, token) : undefined;
+    return c.json(await startFlow(app, definition, body, session), 201);
   });
 
   /**
@@ -53,7 +59,7 @@ export function flowRoutes(app: AppContext): Hono {
     });
     if (outcome.retryAfter !== undefined) c.header('Retry-After', String(outcome.retryAfter));
     let flow: FlowState = outcome.flow;
-    if (outcome.issued && flow.step === 'done' && app.config.sessionCookie) {
+    if (outcome.issued?.token && flow.step === 'done' && app.config.sessionCookie) {
       // Same-site hosts get the token as an HttpOnly cookie that page scripts
       // cannot read (OWASP ASVS 5.0 V3.3.1); the body then carries only the JWT.
       setCookie(c, SESSION_COOKIE, outcome.issued.token, {

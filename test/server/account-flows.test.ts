@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { decodeJwt } from 'jose';
+import { saveConfirmedPhone } from '../../server/factors/sms.js';
+import type { FlowState } from '../../server/flows/protocol.js';
+import type { UserSummary } from '../../server/users.js';
+import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
+import { addTotp, codeIn, flowOf, messagesTo, newMessages, totpCode } from './inbox.js';
+import { SoftAuthenticator } from './soft-authenticator.js';
+
+const PHONE = '+31612345678';
+/** Bearer sessions: the grant carries the token, as for a host on another site. */
+const BEARER = { SESSION_COOKIE: 'false', SMS: 'outbox' };
+
+interface Signed {
+  server: TestServer;
+  user: UserSummary;
+  token: string;
+  secret?: string;
+}
+
+/** Signs in through a login flow (with the authenticator code when the person has one) and returns the session token. */
+async function signInToken(server: TestServer, secret?: string): Promise<string> {
+  const start = await flowOf(await server.post('/api/flows/login'));
+  await act(server, start.id, 'email', { email: EMAIL });
+  let flow = await flowOf(await act(server, start.id, 'password', { password: PASSWORD }));
+  if (flow.step === 'second-factor') flow = await flowOf(await act(server, flow.id, 'totp', { code: totpCode(secret!, server.clock.now) }));
+  return grantOf(flow).token!;
+}
+
+async function signedIn(t: TestContext, { totp = true, env = {} }: { totp?: boolean; env?: Record<string, string> } = {}): Promise<Signed> {
+  const server = await startServer(t, { ...BEARER, ...env });
+  const user = await addUser(server);
+  const secret = totp ? await addTotp(server, user.id) : undefined;
+  const token = await signInToken(server, secret);
+  // The next time step: the code that signed in is spent.
+  server.clock.advance(30_000);
+  return { server, user, token, ...(secret ? { secret } : {}) };
+}
+
+const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+function start(server: TestServer, kind: string, token?: string, body: unknown = {}): Promise<Response> {
+  return server.post(`/api/flows/${kind}`, body, token ? auth(token) : {});
+}
+
+/** Can the session change sign-in methods now? Asked the way the account page asks: starting an enrolment. */
+async function mayChange(server: TestServer, token: string): Promise<boolean> {
+  const response = await start(server, 'enroll-totp', token);
+  if (response.status === 201) return true;
+  await assertError(response, 'reauthentication_required');
+  return false;
+}
+
+describe('re-authentication (account page)', () => {
+  it('needs a session, from the bearer header, the start body or the cookie', async (t) => {
+    const { server, token } = await signedIn(t);
+    await assertError(await start(server, 'reauth'), 'unauthenticated');
+    await assertError(await start(server, 'reauth', undefined, { token: 'not-a-session-token-at-all-000000' }), 'unauthenticated');
+    assert.equal((await start(server, 'reauth', token)).status, 201);
+    assert.equal((await start(server, 'reauth', undefined, { token })).status, 201);
+    await assertError(await start(server, 'reauth', undefined, { token, extra: 1 }), 'invalid_request');
+  });
+
+  it('asks the signed-in person for the password, with no other address and no reset from there', async (t) => {
+    const { server, token } = await signedIn(t);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    assert.equal(flow.step, 'password');
+    if (flow.step !== 'password') return;
+    assert.equal(flow.data.email, EMAIL);
+    assert.ok(!flow.actions.includes('back') && !flow.actions.includes('forgot'), JSON.stringify(flow.actions));
+    await assertError(await act(server, flow.id, 'forgot', {}), 'action_not_allowed');
+  });
+
+  it('with a recent second factor, takes the password alone and lets changes through for REAUTH_MINUTES', async (t) => {
+    const { server, token, user } = await signedIn(t);
+    server.clock.advance(11 * MINUTE);
+    assert.equal(await mayChange(server, token), false, 'a sign-in 11 minutes old may not change methods');
+    const flow = await flowOf(await start(server, 'reauth', token));
+    const done = await flowOf(await act(server, flow.id, 'password', { password: PASSWORD }));
+    const grant = grantOf(done);
+    assert.equal(grant.token, undefined, 'the same session: no new token');
+    assert.equal(grant.user.id, user.id);
+    const claims = decodeJwt(grant.jwt);
+    assert.equal(claims.auth_time, Math.floor(server.clock.now / 1000), 'the JWT carries the re-authentication time');
+    assert.equal((await server.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).length, 1, 'no new session');
+    assert.equal(await mayChange(server, token), true);
+    server.clock.advance(10 * MINUTE);
+    assert.equal(await mayChange(server, token), false, 'the window closes after REAUTH_MINUTES');
+  });
+
+  it('asks the second factor too when the session never passed one (a remembered device) or passed it over REAUTH_MFA_HOURS ago', async (t) => {
+    const { server, token, secret } = await signedIn(t, { env: { REAUTH_MFA_HOURS: '1', SESSION_IDLE_MINUTES: '600' } });
+    server.clock.advance(61 * MINUTE);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    const second = await flowOf(await act(server, flow.id, 'password', { password: PASSWORD }));
+    assert.equal(second.step, 'second-factor');
+    if (second.step !== 'second-factor') return;
+    assert.deepEqual(second.data.methods, ['totp'], 'no recovery code at re-authentication');
+    assert.equal(second.data.rememberDays, null, 'no "remember this device" inside a session');
+    assert.equal(await mayChange(server, token), false, 'the password alone is not enough');
+    const done = await flowOf(await act(server, second.id, 'totp', { code: totpCode(secret!, server.clock.now) }));
+    assert.deepEqual(grantOf(done).amr, ['pwd', 'otp', 'mfa']);
+    assert.equal(await mayChange(server, token), true);
+  });
+
+  it('counts a wrong password against the flow and the account, and changes nothing', async (t) => {
+    const { server, token } = await signedIn(t, { env: { FLOW_MAX_ATTEMPTS: '2' } });
+    server.clock.advance(11 * MINUTE);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    await assertError(await act(server, flow.id, 'password', { password: WRONG_PASSWORD }), 'invalid_credentials');
+    await assertError(await act(server, flow.id, 'password', { password: WRONG_PASSWORD }), 'invalid_credentials');
+    await assertError(await act(server, flow.id, 'password', { password: PASSWORD }), 'too_many_attempts');
+    assert.equal(await mayChange(server, token), false);
+  });
+
+  it('dies with its session: a re-authentication of a revoked session is refused and records nothing', async (t) => {
+    const { server, token } = await signedIn(t);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    assert.equal((await server.request('/api/session', { method: 'DELETE', ...auth(token) })).status, 204);
+    await assertError(await act(server, flow.id, 'password', { password: PASSWORD }), 'unauthenticated');
+    const row = await server.db.selectFrom('sessions').select('reauth_at').executeTakeFirstOrThrow();
+    assert.equal(row.reauth_at, null);
+  });
+
+  it('cannot be finished by another person: the password is the session owner\'s', async (t) => {
+    const { server, token } = await signedIn(t);
+    await addUser(server, 'mallory@example.com', 'Purple-Stapler-7-Orbit!');
+    server.clock.advance(11 * MINUTE);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    await assertError(await act(server, flow.id, 'password', { password: 'Purple-Stapler-7-Orbit!' }), 'invalid_credentials');
+    await assertError(await act(server, flow.id, 'email', { email: 'mallory@example.com' }), 'action_not_allowed');
+  });
+});
+
+describe('adding a second factor from the account page', () => {
+  it('refuses to start without a recent (re-)authentication', async (t) => {
+    const { server, token } = await signedIn(t);
+    server.clock.advance(11 * MINUTE);
+    for (const kind of ['enroll-totp', 'enroll-passkey', 'enroll-sms']) await assertError(await start(server, kind, token), 'reauthentication_required');
+    await assertError(await start(server, 'enroll-totp'), 'unauthenticated');
+  });
+
+  it('turns 2FA on with the authenticator app: set-up, the backup number offer, the recovery code, and the same session', async (t) => {
+    const { server, token, user } = await signedIn(t, { totp: false });
+    const setup = await flowOf(await start(server, 'enroll-totp', token));
+    assert.equal(setup.step, 'totp-setup');
+    if (setup.step !== 'totp-setup') return;
+    assert.ok(!setup.actions.includes('cancel'), 'the account page closes its own enrolment');
+    const sms = await flowOf(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }));
+    assert.equal(sms.step, 'sms-setup');
+    assert.ok(sms.actions.includes('skip'));
+    const recovery = await flowOf(await act(server, sms.id, 'skip', {}));
+    assert.equal(recovery.step, 'recovery-code', 'the first factor comes with a recovery code');
+    const done = await flowOf(await act(server, recovery.id, 'confirm', { saved: true }));
+    assert.equal(grantOf(done).token, undefined);
+    const credentials = await server.db.selectFrom('credentials').select(['type', 'confirmed_at']).where('user_id', '=', user.id).execute();
+    assert.deepEqual(credentials.map((c) => [c.type, c.confirmed_at !== null]), [['totp', true]]);
+    assert.equal((await server.db.selectFrom('sessions').select('id').execute()).length, 1, 'no new session');
+  });
+
+  it('adds another authenticator without replacing the recovery code the person saved', async (t) => {
+    const { server, token, user } = await signedIn(t, { env: { SMS: 'off' } });
+    await server.db.insertInto('recovery_codes').values({ id: 'saved', user_id: user.id, code_hash: 'x', kind: 'recovery', created_at: 0, used_at: null }).execute();
+    const setup = await flowOf(await start(server, 'enroll-totp', token));
+    if (setup.step !== 'totp-setup') return assert.fail(setup.step);
+    const done = await flowOf(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }));
+    grantOf(done);
+    const codes = await server.db.selectFrom('recovery_codes').select('id').where('user_id', '=', user.id).execute();
+    assert.deepEqual(codes.map((c) => c.id), ['saved']);
+  });
+
+  it('adds a backup number by text message, only beside an app or a passkey, without a skip', async (t) => {
+    const { server, token } = await signedIn(t);
+    const setup = await flowOf(await start(server, 'enroll-sms', token));
+    assert.equal(setup.step, 'sms-setup');
+    assert.ok(!setup.actions.includes('skip'));
+    const before = await messagesTo(server, PHONE, 'sms');
+    const sent = await flowOf(await act(server, setup.id, 'phone', { phone: '06 12345678' }));
+    assert.equal(sent.step, 'sms-setup');
+    const [text] = await newMessages(server, PHONE, before, 'sms');
+    const done = await flowOf(await act(server, setup.id, 'code', { code: codeIn(text!) }));
+    grantOf(done);
+    const phone = await server.db.selectFrom('credentials').select('type').where('type', '=', 'sms').where('confirmed_at', 'is not', null).executeTakeFirst();
+    assert.ok(phone);
+
+    const { server: bare, token: bareToken } = await signedIn(t, { totp: false });
+    await assertError(await start(bare, 'enroll-sms', bareToken), 'action_not_allowed');
+  });
+
+  it('stops at once when the session is revoked mid-way: no factor is added', async (t) => {
+    const { server, token, user } = await signedIn(t, { totp: false });
+    const setup = await flowOf(await start(server, 'enroll-totp', token));
+    if (setup.step !== 'totp-setup') return assert.fail(setup.step);
+    await server.db.updateTable('sessions').set({ revoked_at: server.clock.now }).execute();
+    await assertError(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }), 'unauthenticated');
+    const confirmed = await server.db.selectFrom('credentials').select('id').where('user_id', '=', user.id).where('confirmed_at', 'is not', null).execute();
+    assert.deepEqual(confirmed, []);
+  });
+
+  it('keeps a phone number added elsewhere as the one on file', async (t) => {
+    const { server, token, user } = await signedIn(t);
+    await saveConfirmedPhone(server.db, server.context.secretKey, { userId: user.id, phone: PHONE, now: server.clock.now });
+    const setup = await flowOf(await start(server, 'enroll-totp', token));
+    if (setup.step !== 'totp-setup') return assert.fail(setup.step);
+    const next = await bodyOf<FlowState>(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }));
+    assert.notEqual(next.step, 'sms-setup', 'no backup number offer when one is set');
+  });
+});
+
+describe('passkeys on the account page', () => {
+  it('adds a passkey through the login\'s set-up step, then re-authenticates with it alone (user verification: both factors)', async (t) => {
+    const { server, token } = await signedIn(t, { env: { PASSKEYS: 'true' } });
+    const authenticator = new SoftAuthenticator('http://localhost:3000');
+    const setup = await flowOf(await start(server, 'enroll-passkey', token));
+    if (setup.step !== 'passkey-setup') return assert.fail(setup.step);
+    assert.ok(!setup.actions.includes('cancel'));
+    const registered = await flowOf(await act(server, setup.id, 'register', { response: authenticator.create(setup.data.options), name: 'Laptop' }));
+    // A backup number is offered (none yet); the person had no recovery code yet, so one comes.
+    assert.equal(registered.step, 'sms-setup');
+    const recovery = await flowOf(await act(server, registered.id, 'skip', {}));
+    assert.equal(recovery.step, 'recovery-code');
+    grantOf(await flowOf(await act(server, recovery.id, 'confirm', { saved: true })));
+
+    server.clock.advance(11 * MINUTE);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    if (flow.step !== 'password' || !flow.data.passkey) return assert.fail(JSON.stringify(flow));
+    const done = await flowOf(await act(server, flow.id, 'passkey', { response: authenticator.get(flow.data.passkey.options) }));
+    assert.deepEqual(grantOf(done).amr, ['pwd', 'otp', 'hwk', 'mfa']);
+    assert.equal(await mayChange(server, token), true);
+  });
+
+  it('refuses another account\'s passkey at re-authentication', async (t) => {
+    const { server, token } = await signedIn(t, { env: { PASSKEYS: 'true' } });
+    // Bob has a passkey; Alice's session asks.
+    await addUser(server, 'bob@example.com');
+    const bobToken = await (async () => {
+      const first = await flowOf(await server.post('/api/flows/login'));
+      await act(server, first.id, 'email', { email: 'bob@example.com' });
+      return grantOf(await flowOf(await act(server, first.id, 'password', { password: PASSWORD }))).token!;
+    })();
+    const bobKey = new SoftAuthenticator('http://localhost:3000');
+    const bobSetup = await flowOf(await start(server, 'enroll-passkey', bobToken));
+    if (bobSetup.step !== 'passkey-setup') return assert.fail(bobSetup.step);
+    await act(server, bobSetup.id, 'register', { response: bobKey.create(bobSetup.data.options), name: 'Bob' });
+
+    server.clock.advance(11 * MINUTE);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    if (flow.step !== 'password' || !flow.data.passkey) return assert.fail(JSON.stringify(flow));
+    const refused = await bodyOf<FlowState>(await act(server, flow.id, 'passkey', { response: bobKey.get(flow.data.passkey.options) }));
+    assert.notEqual(refused.step, 'done');
+    assert.equal(await mayChange(server, token), false);
+  });
+});
