@@ -9,6 +9,7 @@ import { createMailer, type Mailer } from './delivery/mail.js';
 import { createSmsSender, type SmsSender } from './delivery/sms.js';
 import { verifyPassword } from './factors/password.js';
 import { createLogger, type Logger } from './log.js';
+import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { devRoutes } from './routes/dev.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -107,6 +108,7 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
   app.route('/api/session', sessionRoutes(context));
   app.route('/api/devices', deviceRoutes(context));
   app.route('/api/passkeys', passkeyRoutes(context));
+  app.route('/api/account', accountRoutes(context));
   app.route('/api/health', healthRoutes(context));
   app.route('/api/admin', adminRoutes(context));
   app.route('/.well-known', wellKnownRoutes(context));
