@@ -93,9 +93,9 @@ const MOVING_COLUMNS: Record<string, string[]> = { sessions: ['last_seen_at'] };
 /** Every action name any step has. */
 const ACTIONS = ['email', 'passkey', 'password', 'back', 'forgot', 'send-sms', 'sms', 'totp', 'recovery-code', 'enable', 'remind-later', 'use-passkey', 'cancel', 'register', 'use-totp', 'code', 'resend', 'phone', 'skip', 'change-number', 'confirm'];
 /** Every body field any route reads, and a few it never should. */
-const FIELDS = ['email', 'password', 'device', 'code', 'remember', 'saved', 'phone', 'token', 'name', 'locale', 'response'];
+const FIELDS = ['email', 'password', 'device', 'code', 'remember', 'saved', 'phone', 'token', 'name', 'locale', 'response', 'current', 'signOutOthers'];
 /** Fields the routes take as optional. */
-const OPTIONAL_FIELDS = ['device', 'remember', 'name', 'locale'];
+const OPTIONAL_FIELDS = ['device', 'remember', 'name', 'locale', 'signOutOthers'];
 /** The input of each action (`{}` for the rest). */
 const ACTION_FIELDS: Record<string, string[]> = {
   email: ['email'],
@@ -182,6 +182,10 @@ interface Fixture {
   deviceToken: string;
   deviceId: string;
   passkeyId: string;
+  /** Alice's authenticator app and SMS number (the account page removes them). */
+  factorIds: string[];
+  /** Sessions by id: Alice's own, Bob's, Alice's revoked one. */
+  sessionIds: string[];
   outboxIds: string[];
   auditIds: string[];
   /** Strings that mean something here: addresses, the password, live codes and tokens. */
@@ -316,6 +320,8 @@ async function prepare(server: TestServer): Promise<Fixture> {
   await settle();
 
   const outboxIds = (await db.selectFrom('outbox').select('id').execute()).map((r) => r.id);
+  const factorIds = (await db.selectFrom('credentials').select('id').where('user_id', '=', alice.id).where('type', '!=', 'passkey').execute()).map((r) => r.id);
+  const aliceSession = await db.selectFrom('sessions').select('id').where('token_hash', '=', sha256(sessionToken)).executeTakeFirstOrThrow();
   const auditIds = (await db.selectFrom('audit_events').select('id').limit(5).execute()).map((r) => r.id);
   return {
     snapshot: await takeSnapshot(db),
@@ -326,6 +332,8 @@ async function prepare(server: TestServer): Promise<Fixture> {
     deviceToken: device.token,
     deviceId,
     passkeyId,
+    factorIds,
+    sessionIds: [aliceSession.id, bobSession.session.id, revoked.session.id],
     outboxIds,
     auditIds,
     secrets: [
@@ -421,7 +429,7 @@ function body(fx: Fixture, fields: readonly string[] = []): fc.Arbitrary<string 
   const webauthn = mutatedWebauthn(fx);
   const typed = (field: string): fc.Arbitrary<unknown> => {
     if (field === 'response') return webauthn;
-    if (field === 'remember' || field === 'saved') return fc.boolean();
+    if (field === 'remember' || field === 'saved' || field === 'signOutOthers') return fc.boolean();
     return fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...fx.secrets) }, { weight: 1, arbitrary: text });
   };
   // Mostly the type the field wants, so the action runs and meets the value itself.
@@ -670,6 +678,19 @@ function probeRoutes(fx: Fixture, routes: Route[], headers: fc.Arbitrary<Record<
   );
 }
 
+/** Credentials for the session routes: mostly Alice's fresh session (bearer or cookie), sometimes another, a dead or a garbled one. */
+function sessionCredentials(fx: Fixture): fc.Arbitrary<Record<string, string>> {
+  const token = fc.oneof(fc.constantFrom(fx.sessionToken, ...fx.otherTokens), headerText);
+  return fc.oneof<fc.MaybeWeightedArbitrary<Record<string, string>>[]>(
+    { weight: 4, arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `Bearer ${fx.sessionToken}` }, { cookie: `${SESSION_COOKIE_NAME}=${fx.sessionToken}` }) },
+    { weight: 1, arbitrary: fc.constant<Record<string, string>>({}) },
+    { weight: 1, arbitrary: token.map((v) => ({ authorization: `Bearer ${v}` })) },
+    { weight: 1, arbitrary: token.map((v) => ({ cookie: `${SESSION_COOKIE_NAME}=${v}` })) },
+    { weight: 1, arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `bearer   ${fx.sessionToken}  ` }, { authorization: `Basic ${fx.sessionToken}` }, { authorization: fx.sessionToken }, { authorization: `Bearer ${fx.sessionToken} x` }) },
+    { weight: 1, arbitrary: headerText.map((v) => ({ authorization: v })) },
+  );
+}
+
 describe('fuzz: every route answers bad input with a catalogue 4xx and changes nothing it must not', () => {
   it('POST /api/flows/{kind}: login, activate, reset and kinds that do not exist', async (t) => {
     await fuzz(t, (fx) =>
@@ -726,15 +747,6 @@ describe('fuzz: every route answers bad input with a catalogue 4xx and changes n
 
   it('/api/session, /api/devices and /api/passkeys with random credentials, ids and bodies', async (t) => {
     await fuzz(t, (fx) => {
-      const token = fc.oneof(fc.constantFrom(fx.sessionToken, ...fx.otherTokens), headerText);
-      const credentials = fc.oneof<fc.MaybeWeightedArbitrary<Record<string, string>>[]>(
-        { weight: 4, arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `Bearer ${fx.sessionToken}` }, { cookie: `${SESSION_COOKIE_NAME}=${fx.sessionToken}` }) },
-        { weight: 1, arbitrary: fc.constant<Record<string, string>>({}) },
-        { weight: 1, arbitrary: token.map((v) => ({ authorization: `Bearer ${v}` })) },
-        { weight: 1, arbitrary: token.map((v) => ({ cookie: `${SESSION_COOKIE_NAME}=${v}` })) },
-        { weight: 1, arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `bearer   ${fx.sessionToken}  ` }, { authorization: `Basic ${fx.sessionToken}` }, { authorization: fx.sessionToken }, { authorization: `Bearer ${fx.sessionToken} x` }) },
-        { weight: 1, arbitrary: headerText.map((v) => ({ authorization: v })) },
-      );
       const id = fc.oneof(fc.constantFrom(fx.passkeyId, fx.deviceId, fx.passkeyId.toUpperCase(), `${fx.passkeyId}x`), fc.uuid(), segment);
       const under = (base: string) => id.map((v) => `${base}${v}`);
       return probeRoutes(
@@ -752,9 +764,31 @@ describe('fuzz: every route answers bad input with a catalogue 4xx and changes n
           { method: 'DELETE', path: under('/api/passkeys/') },
           { method: 'GET', path: under('/api/session/') },
         ],
-        credentials,
+        sessionCredentials(fx),
       );
     });
+  });
+
+  it('/api/account with random credentials, ids and bodies, from a fresh session and a stale one', async (t) => {
+    await fuzz(t, (fx) => {
+      const id = fc.oneof(fc.constantFrom(...fx.factorIds, ...fx.sessionIds, fx.passkeyId, fx.deviceId, `${fx.factorIds[0]}x`, fx.sessionIds[0]!.toLowerCase()), fc.uuid(), segment);
+      const under = (base: string) => id.map((v) => `${base}${v}`);
+      return probeRoutes(
+        fx,
+        [
+          { method: 'GET', path: fc.constantFrom('/api/account', '/api/account/') },
+          { method: 'POST', path: fc.constant('/api/account/password'), fields: ['current', 'password', 'signOutOthers'] },
+          { method: 'DELETE', path: under('/api/account/factors/') },
+          { method: 'POST', path: fc.constant('/api/account/recovery-code') },
+          { method: 'POST', path: fc.constant('/api/account/mfa/disable') },
+          { method: 'GET', path: fc.constant('/api/account/sessions') },
+          { method: 'DELETE', path: under('/api/account/sessions/') },
+          { method: 'POST', path: fc.constant('/api/account/sessions/sign-out-others') },
+          { method: 'GET', path: under('/api/account/') },
+        ],
+        sessionCredentials(fx),
+      );
+    }, RUNS * 2);
   });
 
   it('/api/admin/* with random keys, paths, query strings and bodies', async (t) => {
@@ -787,7 +821,7 @@ describe('fuzz: every route answers bad input with a catalogue 4xx and changes n
       const path = fc.oneof(
         fc.constantFrom(
           '/api/health', '/api/health/', '/.well-known/jwks.json', '/.well-known/webauthn', '/.well-known/', '/dev/outbox', '/dev/outbox.json', '/dev/outbox/', '/api/flows', '/api/flows/',
-          '/api/flows/login', '/api/session', '/api/devices', '/api/passkeys', '/api/admin/users', '/api', '/', '//api/health', '/api//health', '/API/HEALTH', '/api/health%00', '/.well-known/jwks.json/..',
+          '/api/flows/login', '/api/session', '/api/devices', '/api/passkeys', '/api/account', '/api/account/sessions', '/api/admin/users', '/api', '/', '//api/health', '/api//health', '/API/HEALTH', '/api/health%00', '/.well-known/jwks.json/..',
         ),
         fc.oneof(fc.constantFrom(...fx.outboxIds), fc.uuid(), fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF-'), maxLength: 40 }), segment).map((id) => `/dev/outbox/${id}.html`),
         fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
