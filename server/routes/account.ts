@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie } from 'hono/cookie';
+import type { ExpressionBuilder } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { audit } from '../audit.js';
@@ -15,8 +16,7 @@ import { forgetDevices } from '../security/devices.js';
 import { sha256 } from '../security/random.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { freshness, hasSecondFactor, requireFreshSession } from '../security/reauth.js';
-import { revokeSession } from '../security/sessions.js';
-import type { Db } from '../store/index.js';
+import type { Database, Db } from '../store/index.js';
 import { readJson } from './body.js';
 import { requireSession, SESSION_COOKIE } from './session.js';
 
@@ -33,24 +33,19 @@ const passwordChange = z
  * The sessions that still work, as `findSession` judges them: not revoked, not
  * past their absolute end, not idle for longer than allowed.
  */
-function liveSessions(app: AppContext, userId: string, now: number) {
-  return app.db
-    .selectFrom('sessions')
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .where('last_seen_at', '>', now - app.config.sessionIdleMinutes * 60_000);
+function live(app: AppContext, now: number) {
+  const idleSince = now - app.config.sessionIdleMinutes * 60_000;
+  return (eb: ExpressionBuilder<Database, 'sessions'>) => eb.and([eb('revoked_at', 'is', null), eb('expires_at', '>', now), eb('last_seen_at', '>', idleSince)]);
 }
 
 /** Ends the user's live sessions but `keep`; returns how many ended. */
 async function revokeOtherSessions(app: AppContext, { userId, keep, now }: { userId: string; keep: string; now: number }): Promise<number> {
-  const live = await liveSessions(app, userId, now).select('id').where('id', '!=', keep).execute();
-  if (live.length === 0) return 0;
   const result = await app.db
     .updateTable('sessions')
     .set({ revoked_at: now })
-    .where('id', 'in', live.map((s) => s.id))
-    .where('revoked_at', 'is', null)
+    .where('user_id', '=', userId)
+    .where('id', '!=', keep)
+    .where(live(app, now))
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -216,7 +211,10 @@ export function accountRoutes(app: AppContext): Hono {
   // it at once. The worst a stolen session can do here is sign the person out.
   routes.get('/sessions', async (c) => {
     const session = await requireSession(app, c);
-    const rows = await liveSessions(app, session.userId, app.now())
+    const rows = await app.db
+      .selectFrom('sessions')
+      .where('user_id', '=', session.userId)
+      .where(live(app, app.now()))
       .select(['id', 'user_agent', 'ip', 'created_at', 'last_seen_at', 'amr'])
       .orderBy('last_seen_at', 'desc')
       .orderBy('created_at', 'desc')
@@ -248,9 +246,8 @@ export function accountRoutes(app: AppContext): Hono {
     const id = c.req.param('id');
     if (!SESSION_ID.test(id)) throw new ApiError('not_found');
     const now = app.now();
-    const live = await liveSessions(app, session.userId, now).select('id').where('id', '=', id).executeTakeFirst();
-    if (!live) throw new ApiError('not_found');
-    await revokeSession(app.db, id, now);
+    const revoked = await app.db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('user_id', '=', session.userId).where(live(app, now)).executeTakeFirst();
+    if (Number(revoked.numUpdatedRows) !== 1) throw new ApiError('not_found');
     const current = id === session.id;
     await audit(app, { event: 'session.revoked', userId: session.userId, ip: ipOf(c), detail: { sessionId: id, current } });
     // Ending the session in use is signing out: the cookie goes too.
