@@ -29,6 +29,8 @@ export const ERROR_CATALOGUE = {
   passkey_already_registered: { status: 409, message: 'This passkey is already registered.' },
   reauthentication_required: { status: 403, message: 'Confirm it is you (password or passkey, and your second factor when asked) before this change.' },
   last_factor: { status: 409, message: 'Two-step verification is required: the last second factor cannot be removed.' },
+  mfa_required: { status: 409, message: 'Two-step verification is required for this account, so it cannot be turned off.' },
+  mfa_not_enabled: { status: 409, message: 'Two-step verification is off: turn it on before making a recovery code.' },
   unauthenticated: { status: 401, message: 'No valid session was presented.' },
   account_disabled: { status: 403, message: 'This account has been disabled.' },
   origin_not_allowed: { status: 403, message: 'Requests from this origin are not allowed.' },
@@ -49,8 +51,11 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-/** Codes only the admin API returns: the widget never sees them, so it carries no message for them. */
-export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active';
+/** Codes only the account page's API returns: the account element carries their messages. */
+export type AccountErrorCode = 'mfa_required' | 'mfa_not_enabled';
+
+/** Codes the login widget never sees, so it carries no message for them: the admin API's, and the account page's. */
+export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active' | AccountErrorCode;
 
 /** What a response says about an error: the code, and the field it concerns, if any. */
 export interface ErrorBody {

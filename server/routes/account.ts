@@ -179,7 +179,7 @@ export function accountRoutes(app: AppContext): Hono {
     const session = await requireFreshSession(app, c);
     parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
     // Without a second factor, a recovery code would itself be asked for at every sign-in.
-    if (!(await hasSecondFactor(app.db, session.userId))) throw new ApiError('action_not_allowed');
+    if (!(await hasSecondFactor(app.db, session.userId))) throw new ApiError('mfa_not_enabled');
     // The previous code dies in the same transaction (one live code per person).
     const code = await issueRecoveryCode(app.db, { userId: session.userId, kind: 'recovery', now: app.now() });
     await audit(app, { event: 'recovery.regenerated', userId: session.userId, ip: ipOf(c) });
@@ -191,7 +191,7 @@ export function accountRoutes(app: AppContext): Hono {
     const session = await requireFreshSession(app, c);
     parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
     const now = app.now();
-    if (mfaRequiredNow(app, now)) throw new ApiError('last_factor');
+    if (mfaRequiredNow(app, now)) throw new ApiError('mfa_required');
     const deleted = await app.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('credentials').where('user_id', '=', session.userId).executeTakeFirst();
       await deleteRecoveryCode(trx, session.userId);

@@ -387,7 +387,7 @@ describe('a new recovery code', () => {
 
   it('is refused while 2FA is off', async (t) => {
     const person = await plainPerson(t);
-    await assertError(await call(person.server, 'POST', '/api/account/recovery-code', person.token, {}), 'action_not_allowed');
+    await assertError(await call(person.server, 'POST', '/api/account/recovery-code', person.token, {}), 'mfa_not_enabled');
     assert.equal((await person.server.db.selectFrom('recovery_codes').select('id').execute()).length, 0);
   });
 });
@@ -396,7 +396,7 @@ describe('turning 2FA off', () => {
   it('is refused while 2FA is enforced, and changes nothing', async (t) => {
     const person = await personWith2fa(t, ENFORCED);
     const before = await accountRows(person.server, person.user.id);
-    await assertError(await call(person.server, 'POST', '/api/account/mfa/disable', person.token, {}), 'last_factor');
+    await assertError(await call(person.server, 'POST', '/api/account/mfa/disable', person.token, {}), 'mfa_required');
     assert.deepEqual(await accountRows(person.server, person.user.id), before);
   });
 
