@@ -11,9 +11,14 @@ import { translator, type MessageKey, type Translate } from './i18n.js';
  * form. A step's own error (an empty field) lasts until the server's next
  * answer (new `data` or `error`).
  */
-export class StepElement<Data> extends LitElement {
+export class StepElement<Data, Action extends string = string> extends LitElement {
   /** The step's data from the server. */
   @property({ attribute: false }) data!: Data;
+  /**
+   * The actions the server accepts now: a step offers a way out (back, cancel,
+   * skip, forgot) only when it is listed. Each step defaults to its login flow's.
+   */
+  @property({ attribute: false }) actions: Action[] = [];
   /** The error on the step's field, if the last attempt failed. */
   @property({ attribute: false }) error: ClientError | undefined;
   /** True while a request runs: the step ignores clicks and submits, and says so. */
@@ -96,3 +101,4 @@ export function codeField(t: Translate, ids: { code: string; error: string }, er
 export function normalizeCode(value: string): string {
   return value.replace(/[\s-]/g, '');
 }
+

@@ -49,13 +49,13 @@ const STEPS: StepRenderers = {
   email: (flow, { t, busy, error, email }) =>
     html`<lf-email-step .data=${flow.data.email ? flow.data : { ...flow.data, email }} .error=${error} .t=${t} ?busy=${busy}></lf-email-step>`,
   password: (flow, { t, busy, waiting, error }) =>
-    html`<lf-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-password-step>`,
+    html`<lf-password-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-password-step>`,
   'reset-sent': (flow, { t, busy }) => html`<lf-reset-sent-step .data=${flow.data} .t=${t} ?busy=${busy}></lf-reset-sent-step>`,
   'set-password': (flow, { t, busy, error }) =>
     html`<lf-set-password-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-set-password-step>`,
   'verify-email': (flow, { t, busy, error }) =>
     html`<lf-verify-email-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?failed=${!!flow.error}></lf-verify-email-step>`,
-  'sms-setup': (flow, { t, busy, error }) => html`<lf-sms-setup-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-sms-setup-step>`,
+  'sms-setup': (flow, { t, busy, error }) => html`<lf-sms-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy}></lf-sms-setup-step>`,
   'second-factor': (flow, { t, busy, waiting, error }) =>
     html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-second-factor-step>`,
   'mfa-prompt': (flow, { t, busy, error }) =>
@@ -113,13 +113,20 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
 export class LoginFlow extends LitElement {
   /** Origin (or base URL) of the login-flow API. Defaults to the page's own origin. */
   @property() api = '';
-  /** Which flow to run: `login`, or `activate` and `reset`, which open from an emailed link. */
+  /**
+   * Which flow to run: `login`; `activate` and `reset`, which open from an
+   * emailed link; or, inside a signed-in page such as `<account-security>`,
+   * `reauth` ("confirm it's you") and `enroll-totp`, `enroll-passkey`,
+   * `enroll-sms` (add a second factor), which end at `done` in the same session.
+   */
   @property() flow: FlowKind = 'login';
   /**
    * The token of the emailed link an `activate` or `reset` flow opens with.
    * When empty, the element takes it from the page's URL fragment
    * (`#token=…`) and removes the fragment, so the token leaves the address bar
-   * and the history.
+   * and the history. For the signed-in kinds (`reauth`, `enroll-*`) it is the
+   * session token, when the host keeps it; without one the session cookie
+   * counts, and the fragment is never read.
    */
   @property() token = '';
   /** Language of the widget (`en`, `nl`); defaults to the nearest `lang` attribute on the page, then the browser's. */
@@ -199,7 +206,8 @@ export class LoginFlow extends LitElement {
   /** Starts a flow of this element's kind; a link's kind without a token fails as the server would fail a bad token. */
   private start(): Promise<FlowResult> {
     const kind = this.flow;
-    if (kind === 'login') return this.client.start(kind);
+    // The account page's kinds run in the session: the host's token, or (without one) the cookie.
+    if (kind !== 'activate' && kind !== 'reset') return this.client.start(kind, kind !== 'login' && this.token ? { token: this.token } : {});
     const token = this.token || (this.linkToken ||= takeFragmentToken());
     return token
       ? this.client.start(kind, { token })

@@ -12,9 +12,12 @@ export interface TestUser {
   passkeyOptions?: PublicKeyCredentialCreationOptionsJSON;
 }
 
+/** Which test API: the default one, or one where two-step verification is required already. */
+export type ApiName = 'default' | 'mfa-required';
+
 /** The real API's origin (another origin than the test page). */
-export function apiUrl(): Promise<string> {
-  return executeServerCommand<string, undefined>('api-url');
+export function apiUrl(api: ApiName = 'default'): Promise<string> {
+  return executeServerCommand<string, { api: ApiName }>('api-url', { api });
 }
 
 interface UserOptions {
@@ -24,6 +27,16 @@ interface UserOptions {
   prompt?: boolean;
   /** Comes with real passkey creation options; see `registerPasskey`. */
   passkey?: boolean;
+  /** A confirmed backup phone number (+31 6 12345678). */
+  sms?: boolean;
+  /** This many passkeys registered already ("Passkey 1" synced, the others on one device). */
+  passkeys?: number;
+  /** A live recovery code. */
+  recoveryCode?: boolean;
+  /** The display name (default "Person N"). */
+  name?: string;
+  /** The API to create the user in. */
+  api?: ApiName;
 }
 
 /** A fresh active user in the real store, one per test. */
@@ -52,4 +65,27 @@ export async function untilStep(flow: LoginFlow, step: string): Promise<void> {
 export function fill(input: HTMLInputElement, value: string): void {
   input.value = value;
   input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+interface SessionOptions {
+  /** Signed in longer ago than changes on the account page allow without confirming again. */
+  stale?: boolean;
+  userAgent?: string;
+  ip?: string;
+  api?: ApiName;
+}
+
+/** A session for `email`, as if they had just signed in (with their second factor, if they have one): its token and id. */
+export function createSession(email: string, options: SessionOptions = {}): Promise<{ token: string; id: string }> {
+  return executeServerCommand<{ token: string; id: string }, SessionOptions & { email: string }>('create-session', { email, ...options });
+}
+
+/** Whether the server still accepts a session token. */
+export function sessionAlive(token: string, api: ApiName = 'default'): Promise<boolean> {
+  return executeServerCommand<boolean, { token: string; api: ApiName }>('session-alive', { token, api });
+}
+
+/** Remembers a browser (for 30 days) for `email`, as "remember this device" at sign-in would. */
+export function rememberDevice(email: string, userAgent: string): Promise<boolean> {
+  return executeServerCommand<boolean, { email: string; userAgent: string }>('remember-device', { email, userAgent });
 }

@@ -1,8 +1,8 @@
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/index.js';
 import type { LoginFlow, LoginFlowErrorEvent, LoginFlowSuccessEvent } from '../../components/index.js';
-import { apiUrl, createUser, fill, totpCode, untilStep } from './helpers.js';
+import { apiUrl, createSession, createUser, fill, totpCode, untilStep } from './helpers.js';
 
 async function mount(attributes: { lang?: string } = {}): Promise<LoginFlow> {
   const api = await apiUrl();
@@ -295,5 +295,56 @@ describe('<login-flow> against the real API', () => {
       expect(requests[2]!.body).to.deep.equal({ token: 'the-link' });
       expect(flow.querySelector('.lf-banner')!.textContent).to.contain('This login attempt took too long and has expired.');
     });
+  });
+});
+
+describe('<login-flow> inside a signed-in page (reauth, enroll-*)', () => {
+  /** Records the body of every flow start, passing each request on to the real API. */
+  function recordStarts(): { bodies: unknown[]; restore: () => void } {
+    const bodies: unknown[] = [];
+    const original = window.fetch;
+    window.fetch = (input, init) => {
+      if (/\/api\/flows\/[a-z-]+$/.test(String(input))) bodies.push(JSON.parse(String(init?.body)));
+      return original(input, init);
+    };
+    return { bodies, restore: () => (window.fetch = original) };
+  }
+
+  afterEach(() => history.replaceState(history.state, '', location.pathname + location.search));
+
+  it('starts with the session token the host keeps, and leaves the URL fragment alone', async () => {
+    const user = await createUser();
+    const { token } = await createSession(user.email);
+    history.replaceState(history.state, '', '#token=an-emailed-link-token');
+    const starts = recordStarts();
+    try {
+      const api = await apiUrl();
+      const flow = await fixture<LoginFlow>(html`<login-flow api=${api} flow="reauth" token=${token}></login-flow>`);
+      await untilStep(flow, 'password');
+      expect(starts.bodies).to.deep.equal([{ token }]);
+      expect(location.hash).to.equal('#token=an-emailed-link-token');
+      // Signed in already: neither another address nor a reset link is offered.
+      const names = [...flow.querySelectorAll('button')].map((b) => b.textContent!.trim());
+      expect(names).to.include('Log in');
+      expect(names).not.to.include('Change');
+      expect(names).not.to.include('Forgot your password?');
+    } finally {
+      starts.restore();
+    }
+  });
+
+  it('starts with an empty body in cookie mode, never taking the token from the fragment', async () => {
+    history.replaceState(history.state, '', '#token=an-emailed-link-token');
+    const starts = recordStarts();
+    try {
+      const api = await apiUrl();
+      const flow = await fixture<LoginFlow>(html`<login-flow api=${api} flow="enroll-totp"></login-flow>`);
+      // Whether a session cookie from an earlier sign-in in this browser travels or not, the start asked for none.
+      await waitUntil(() => flow.querySelector('[data-step], .lf-banner'), 'the flow did not start');
+      expect(starts.bodies).to.deep.equal([{}]);
+      expect(location.hash).to.equal('#token=an-emailed-link-token');
+    } finally {
+      starts.restore();
+    }
   });
 });

@@ -20,8 +20,11 @@ const data: Data = {
   reason: 'enable',
 };
 
-function mount(overrides: Partial<Data> = {}, busy = false): Promise<TotpSetupStep> {
-  return fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, ...overrides }} ?busy=${busy}></lf-totp-setup-step>`);
+/** The actions of optional set-up in a login: the server offers `cancel` then. */
+const OPTIONAL: StepMap['totp-setup']['actions'][] = ['totp', 'cancel'];
+
+function mount(overrides: Partial<Data> = {}, busy = false, actions: StepMap['totp-setup']['actions'][] = ['totp']): Promise<TotpSetupStep> {
+  return fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, ...overrides }} .actions=${actions} ?busy=${busy}></lf-totp-setup-step>`);
 }
 
 function button(step: TotpSetupStep, text: string): HTMLButtonElement | undefined {
@@ -144,13 +147,13 @@ describe('<lf-totp-setup-step>', () => {
     expect(intent.body).to.deep.equal({ code: '123456' });
   });
 
-  it('offers no way out when set-up is required', async () => {
+  it('offers no way out unless the server accepts cancel (required set-up, or adding a factor from the account page)', async () => {
     const step = await mount({ required: true, reason: 'required' });
     expect(button(step, 'Cancel')).to.equal(undefined);
   });
 
   it('can be cancelled when set-up is optional', async () => {
-    const step = await mount({ required: false });
+    const step = await mount({ required: false }, false, OPTIONAL);
     setTimeout(() => button(step, 'Cancel')!.click());
     const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
     expect(intent.action).to.equal('cancel');
@@ -199,7 +202,7 @@ describe('<lf-totp-setup-step>', () => {
   });
 
   it('ignores submits and cancel while busy and says it is working', async () => {
-    const step = await mount({ required: false }, true);
+    const step = await mount({ required: false }, true, OPTIONAL);
     let intents = 0;
     step.addEventListener('lf-intent', () => (intents += 1));
     fill(step.querySelector('input[name=code]')!, '123456');
@@ -212,7 +215,7 @@ describe('<lf-totp-setup-step>', () => {
   });
 
   it('speaks Dutch when given the Dutch catalogue', async () => {
-    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, required: false, reason: 'recovered' }} .t=${translator('nl')}></lf-totp-setup-step>`);
+    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, required: false, reason: 'recovered' }} .actions=${OPTIONAL} .t=${translator('nl')}></lf-totp-setup-step>`);
     expect(step.querySelector('h2')!.textContent).to.equal('Stel je authenticator-app in');
     expect(step.querySelector('svg')!.getAttribute('aria-label')).to.equal('QR-code voor je authenticator-app');
     expect(step.querySelector<HTMLInputElement>('input[name=code]')!.labels?.[0]?.textContent).to.equal('Verificatiecode');

@@ -17,7 +17,7 @@ const NAME_MAX = 64;
  * authenticator app instead; `cancel` to skip set-up, offered only when `actions` has it.
  */
 @customElement('lf-passkey-setup-step')
-export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data']> {
+export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data'], StepMap['passkey-setup']['actions']> {
   /** The step's data from the server: the registration options, a name to suggest, and why set-up is shown. */
   override data: StepMap['passkey-setup']['data'] = {
     options: { challenge: '', rp: { name: '' }, user: { id: '', name: '', displayName: '' }, pubKeyCredParams: [] },
@@ -26,7 +26,7 @@ export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data
     reason: 'enable',
   };
   /** What the server accepts now: `use-totp` and `cancel` each add their link. */
-  @property({ attribute: false }) actions: StepMap['passkey-setup']['actions'][] = ['register', 'use-totp'];
+  override actions: StepMap['passkey-setup']['actions'][] = ['register', 'use-totp'];
   /** True while the ceremony runs: the button says the browser waits for the passkey. */
   @property({ type: Boolean }) waiting = false;
 

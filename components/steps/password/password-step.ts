@@ -8,12 +8,14 @@ import { StepElement, fieldError, isPasskeyError, uniqueId } from '../../lib/ste
  * "Sign in with a passkey" when the server offers passkeys (`data.passkey`).
  * `error`: on the password, or (a `passkey_*` code) on the passkey sign-in.
  * @event lf-intent - `password` with `{ password }` on submit; `back` to change
- * the email address; `forgot` with `{}` to have a link to set a new password
+ * the email address and `forgot`, each shown only when `actions` lists it; `forgot` with `{}` to have a link to set a new password
  * mailed; `passkey` with the `passkey` flag (`<login-flow>` runs the ceremony
  * and sends `{ response }`).
  */
 @customElement('lf-password-step')
-export class PasswordStep extends StepElement<StepMap['password']['data']> {
+export class PasswordStep extends StepElement<StepMap['password']['data'], StepMap['password']['actions']> {
+  /** Re-authentication offers neither `back` nor `forgot`: the person is signed in. */
+  override actions: StepMap['password']['actions'][] = ['password', 'back', 'forgot'];
   /** True while a passkey ceremony runs: the passkey button says so. */
   @property({ type: Boolean }) waiting = false;
 
@@ -35,7 +37,9 @@ export class PasswordStep extends StepElement<StepMap['password']['data']> {
         <h2 class="lf-title" id=${ids.title}>${t('title_password')}</h2>
         <p class="lf-identity">
           <span class="lf-identity-email">${this.data.email}</span>
-          <button class="lf-link" type="button" aria-label=${t('label_change_email')} @click=${() => this.intent('back')}>${t('action_change_email')}</button>
+          ${this.actions.includes('back')
+            ? html`<button class="lf-link" type="button" aria-label=${t('label_change_email')} @click=${() => this.intent('back')}>${t('action_change_email')}</button>`
+            : nothing}
         </p>
         <input name="username" type="email" autocomplete="username" .value=${this.data.email} hidden readonly tabindex="-1" />
         <div class="lf-field">
@@ -61,7 +65,7 @@ export class PasswordStep extends StepElement<StepMap['password']['data']> {
           ${fieldError(t, error, ids.error)}
         </div>
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy && !waiting ? t('busy') : t('action_sign_in')}</button>
-        <button class="lf-link" type="button" @click=${() => this.intent('forgot')}>${t('action_forgot')}</button>
+        ${this.actions.includes('forgot') ? html`<button class="lf-link" type="button" @click=${() => this.intent('forgot')}>${t('action_forgot')}</button>` : nothing}
         ${this.data.passkey
           ? html`<button
                 class="lf-button-secondary"

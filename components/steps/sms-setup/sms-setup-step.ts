@@ -10,10 +10,12 @@ import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../
  * on the code.
  * @event lf-intent - `phone` with `{ phone }` and `code` with `{ code }` (spaces
  * and dashes removed); `change-number` to enter another number; `skip`
- * to go on without one.
+ * to go on without one, offered only when `actions` lists it.
  */
 @customElement('lf-sms-setup-step')
-export class SmsSetupStep extends StepElement<StepMap['sms-setup']['data']> {
+export class SmsSetupStep extends StepElement<StepMap['sms-setup']['data'], StepMap['sms-setup']['actions']> {
+  /** Without `skip` (SMS as the only way in) the number is not optional. */
+  override actions: StepMap['sms-setup']['actions'][] = ['phone', 'code', 'skip', 'change-number'];
   private readonly ids = { title: uniqueId('title'), phone: uniqueId('phone'), code: uniqueId('code'), error: uniqueId('code-error') };
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
@@ -53,7 +55,7 @@ export class SmsSetupStep extends StepElement<StepMap['sms-setup']['data']> {
                 ${fieldError(t, error, ids.error)}
               </div>
               <button class="lf-button" type="submit" aria-disabled=${disabled}>${busy ? t('busy') : t('action_text_code')}</button>`}
-        <button class="lf-link" type="button" @click=${() => this.intent('skip')}>${t('action_skip')}</button>
+        ${this.actions.includes('skip') ? html`<button class="lf-link" type="button" @click=${() => this.intent('skip')}>${t('action_skip')}</button>` : nothing}
       </form>
     `;
   }

@@ -1,5 +1,5 @@
 import { html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { CopyController } from '../../lib/copy.js';
 import { StepElement, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
@@ -12,7 +12,7 @@ import { StepElement, fieldError, normalizeCode, uniqueId } from '../../lib/step
  * a passkey instead, offered when `actions` has it.
  */
 @customElement('lf-totp-setup-step')
-export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data']> {
+export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], StepMap['totp-setup']['actions']> {
   /** The step's data from the server: the QR code, the key, the entry's issuer and account, and whether set-up may be skipped. */
   override data: StepMap['totp-setup']['data'] = {
     qr: { size: 0, path: '' },
@@ -23,8 +23,6 @@ export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data']> {
     required: true,
     reason: 'enable',
   };
-  /** What the server accepts now: `use-passkey` offers a passkey instead of the app. */
-  @property({ attribute: false }) actions: StepMap['totp-setup']['actions'][] = [];
 
   private readonly clipboard = new CopyController(this);
   private readonly ids = { title: uniqueId('totp-setup-title'), code: uniqueId('code'), error: uniqueId('code-error') };
@@ -84,7 +82,7 @@ export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data']> {
         ${this.actions.includes('use-passkey')
           ? html`<button class="lf-link" type="button" @click=${() => this.intent('use-passkey')}>${t('action_use_passkey_instead')}</button>`
           : nothing}
-        ${data.required ? nothing : html`<button class="lf-link" type="button" @click=${() => this.intent('cancel')}>${t('action_cancel')}</button>`}
+        ${this.actions.includes('cancel') ? html`<button class="lf-link" type="button" @click=${() => this.intent('cancel')}>${t('action_cancel')}</button>` : nothing}
       </form>
     `;
   }
