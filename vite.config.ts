@@ -99,7 +99,8 @@ export function templateWhitespacePlugin(): Plugin {
  * Two builds:
  * - `vite build` builds the demo host page into dist/demo;
  * - `vite build --mode widget` builds the embeddable script into dist/widget/login-flow.js
- *   (one ES module, Lit included: a host adds one script tag).
+ *   (one ES module, Lit included: a host adds one script tag), and the account
+ *   security page into dist/widget/account-security.js, which imports ./login-flow.js.
  * `vite` (dev) serves the demo with the API proxied to `npm start`'s server.
  */
 export default defineConfig(({ mode }) =>
@@ -114,9 +115,12 @@ export default defineConfig(({ mode }) =>
           // Not library mode: it leaves ES output unminified (for consumers'
           // tree-shaking), while this file is what browsers download.
           rollupOptions: {
-            input: 'components/index.ts',
-            preserveEntrySignatures: 'exports-only',
-            output: { format: 'es', entryFileNames: 'login-flow.js' },
+            // account-security imports the login entry, so Rollup keeps Lit and the whole
+            // login widget in login-flow.js (exporting what the account page uses) and
+            // account-security.js holds only the page: a login-only host downloads one file.
+            input: { 'login-flow': 'components/index.ts', 'account-security': 'components/account-security/index.ts' },
+            preserveEntrySignatures: 'allow-extension',
+            output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
           },
         },
       }

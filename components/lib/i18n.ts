@@ -373,9 +373,10 @@ export type MessageKey = keyof Catalogue;
 /**
  * Looks up a message and fills `{name}` placeholders; params are inserted as text (Lit escapes them).
  * `locale` is the catalogue's language, for `Intl` formatting of dates and numbers.
+ * `K` is the keys of an element's own catalogue beside the widget's (see `translator`).
  */
-export interface Translate {
-  (key: MessageKey, params?: Record<string, string | number>): string;
+export interface Translate<K extends string = never> {
+  (key: K | MessageKey, params?: Record<string, string | number>): string;
   readonly locale: Locale;
 }
 
@@ -385,11 +386,28 @@ export function resolveLocale(tag: string | null | undefined): Locale {
   return primary && primary in CATALOGUES ? (primary as Locale) : 'en';
 }
 
-export function translator(locale: Locale): Translate {
+/**
+ * The translator for a language. `own` is an element's own messages in that
+ * language (`<account-security>` keeps its texts out of the login widget's
+ * catalogue): they come first, the widget's catalogue after.
+ */
+export function translator<K extends string = never>(locale: Locale, own?: Record<K, string>): Translate<K> {
   const messages = CATALOGUES[locale];
-  const t = (key: MessageKey, params?: Record<string, string | number>) => {
-    const text = messages[key] ?? CATALOGUES.en[key] ?? key;
+  const t = (key: K | MessageKey, params?: Record<string, string | number>) => {
+    const text = (own as Record<string, string> | undefined)?.[key] ?? messages[key as MessageKey] ?? CATALOGUES.en[key as MessageKey] ?? key;
     return params ? text.replace(/\{(\w+)\}/g, (match, name: string) => String(params[name] ?? match)) : text;
   };
   return Object.assign(t, { locale });
+}
+
+/**
+ * A calendar date (YYYY-MM-DD) in the reader's language ("July 1, 2026", "1 juli 2026").
+ * Read and written in UTC: it is a day, not an instant, and must not shift a
+ * day in time zones west of Greenwich. Anything else is shown as sent.
+ */
+export function formatDay(isoDate: string | null, locale: string): string {
+  if (!isoDate) return '';
+  const date = new Date(`${isoDate}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return isoDate;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
 }

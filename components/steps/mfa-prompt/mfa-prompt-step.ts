@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
+import { formatDay } from '../../lib/i18n.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 
 /**
@@ -16,7 +17,7 @@ export class MfaPromptStep extends StepElement<StepMap['mfa-prompt']['data']> {
 
   protected override render() {
     const { t, busy, ids } = this;
-    const date = formatDate(this.data.requiredFrom, t.locale);
+    const date = formatDay(this.data.requiredFrom, t.locale);
     return html`
       <div class="lf-form" role="group" aria-labelledby=${ids.title} aria-busy=${busy ? 'true' : 'false'}>
         <h2 class="lf-title" id=${ids.title} tabindex="-1" data-autofocus>${t('title_mfa_prompt')}</h2>
@@ -32,18 +33,6 @@ export class MfaPromptStep extends StepElement<StepMap['mfa-prompt']['data']> {
       </div>
     `;
   }
-}
-
-/**
- * A calendar date (YYYY-MM-DD) in the reader's language ("July 1, 2026", "1 juli 2026").
- * Read and written in UTC: it is a day, not an instant, and must not shift a
- * day in time zones west of Greenwich. Anything else is shown as sent.
- */
-function formatDate(isoDate: string | null, locale: string): string {
-  if (!isoDate) return '';
-  const date = new Date(`${isoDate}T00:00:00Z`);
-  if (Number.isNaN(date.getTime())) return isoDate;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
 }
 
 declare global {

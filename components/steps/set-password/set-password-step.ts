@@ -1,20 +1,8 @@
 import { html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { PasswordRule, StepMap } from '../../../server/flows/protocol.js';
+import type { StepMap } from '../../../server/flows/protocol.js';
+import { ruleList } from '../../lib/password-rules.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
-
-/**
- * The rules the browser checks as the person types, beside the lengths: the
- * server's own checks (`CHECKS` in server/factors/password.ts), on the NFKC
- * form. `not_common` and `not_email` are the server's alone.
- */
-const PATTERNS: Partial<Record<PasswordRule, RegExp>> = {
-  digit: /\p{Nd}/u,
-  special: /[^\p{L}\p{N}\s]/u,
-  upper: /\p{Lu}/u,
-  lower: /\p{Ll}/u,
-  no_angle_brackets: /^[^<>]*$/,
-};
 
 /**
  * @summary A new password, at activation or from a reset link (`data`: the
@@ -28,22 +16,6 @@ const PATTERNS: Partial<Record<PasswordRule, RegExp>> = {
 export class SetPasswordStep extends StepElement<StepMap['set-password']['data']> {
   @state() private reveal = false;
   private readonly ids = { input: uniqueId('password'), error: uniqueId('password-error'), title: uniqueId('title'), rules: uniqueId('rules') };
-
-  /**
-   * Whether the typed password meets a rule (lengths in code points, as the
-   * server counts them). A server-only rule is unknown (undefined) unless the
-   * server's last answer refused a password for it.
-   */
-  private meets(rule: PasswordRule): boolean | undefined {
-    const password = (this.querySelector<HTMLInputElement>('input[name="password"]')?.value ?? '').normalize('NFKC');
-    const { length } = [...password];
-    const { minLength, maxLength } = this.data.policy;
-    return rule === 'min_length'
-      ? length >= minLength
-      : rule === 'max_length'
-        ? length <= maxLength
-        : (PATTERNS[rule]?.test(password) ?? ((this.error?.details?.rules as PasswordRule[] | undefined)?.includes(rule) ? false : undefined));
-  }
 
   protected override render() {
     const { t, busy, ids, data } = this;
@@ -76,17 +48,7 @@ export class SetPasswordStep extends StepElement<StepMap['set-password']['data']
           </div>
           ${fieldError(t, error, ids.error)}
         </div>
-        <ul class="lf-steps lf-rules" id=${ids.rules}>
-          ${policy.rules.map((rule) => {
-            // Not a live region: the list is read with the field, not at every keystroke.
-            const met = this.meets(rule);
-            return html`<li data-met=${met ?? nothing}>
-              ${t(`rule_${rule}`, { min: policy.minLength, max: policy.maxLength })}${met === undefined
-                ? nothing
-                : html`<span class="lf-sr">: ${t(met ? 'rule_met' : 'rule_unmet')}</span>`}
-            </li>`;
-          })}
-        </ul>
+        ${ruleList(t, policy, this.querySelector<HTMLInputElement>('input[name="password"]')?.value ?? '', this.error, ids.rules)}
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy ? t('busy') : t('action_proceed')}</button>
       </form>
     `;

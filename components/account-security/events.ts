@@ -1,0 +1,49 @@
+import type { ErrorCode } from '../../server/flows/protocol.js';
+import type { ClientErrorCode } from '../lib/events.js';
+
+/*
+ * The events <account-security> dispatches, in the style of lib/events.ts:
+ * typed, bubbling and composed. They live beside the element, not in
+ * lib/events.ts, so a login-only page does not download them.
+ */
+
+/** What changed on the account page. */
+export type AccountSecurityChangeKind =
+  | 'password'
+  | 'factor-added'
+  | 'factor-removed'
+  | 'recovery-code'
+  | 'mfa-disabled'
+  | 'passkey-renamed'
+  | 'passkey-removed'
+  | 'session-revoked'
+  | 'device-forgotten';
+
+/** The parts of the page, each with its own errors. */
+export type AccountSection = 'password' | 'mfa' | 'passkeys' | 'sessions' | 'devices';
+
+/** Fired after a change to the person's sign-in security went through. */
+export class AccountSecurityChangeEvent extends Event {
+  static readonly type = 'account-security-change';
+  constructor(readonly kind: AccountSecurityChangeKind) {
+    super(AccountSecurityChangeEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** Fired when loading or a change fails; `code` is a catalogue code (or a client one such as `network_error`). */
+export class AccountSecurityErrorEvent extends Event {
+  static readonly type = 'account-security-error';
+  constructor(
+    readonly code: ErrorCode | ClientErrorCode,
+    readonly section: AccountSection | undefined,
+  ) {
+    super(AccountSecurityErrorEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'account-security-change': AccountSecurityChangeEvent;
+    'account-security-error': AccountSecurityErrorEvent;
+  }
+}

@@ -1,0 +1,98 @@
+import { css } from 'lit';
+import { loginFlowStyles } from '../login-flow/styles.js';
+
+/** The page's own parts: sections, lists, badges, the inline panel and the confirmation dialog. Zero specificity, as for `<login-flow>`. */
+const pageStyles = css`
+  :where(account-security) {
+    max-width: var(--lf-account-max-width, 44rem);
+  }
+  :where(account-security) :where(.lf-section) {
+    display: flex;
+    flex-direction: column;
+    gap: var(--lf-gap, 1rem);
+    margin-top: var(--lf-gap, 1rem);
+    padding-top: var(--lf-gap, 1rem);
+    border-top: 1px solid var(--lf-color-border, #d0d5dd);
+  }
+  :where(account-security) :where(.lf-section-body, .lf-panel) {
+    display: flex;
+    flex-direction: column;
+    gap: var(--lf-gap, 1rem);
+  }
+  :where(account-security) :where(.lf-section-body[hidden]) {
+    display: none;
+  }
+  :where(account-security) :where(.lf-subtitle) {
+    margin: 0;
+    font-size: 1.125em;
+    font-weight: 650;
+    outline: none;
+  }
+  :where(account-security) :where(.lf-list) {
+    display: flex;
+    flex-direction: column;
+    gap: 0.75rem;
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
+  :where(account-security) :where(.lf-item) {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    align-items: center;
+    justify-content: space-between;
+    padding: 0.75rem;
+    border: 1px solid var(--lf-color-border, #d0d5dd);
+    border-radius: var(--lf-radius, 0.5rem);
+  }
+  :where(account-security) :where(.lf-item-name) {
+    margin: 0;
+    font-weight: 600;
+    overflow-wrap: anywhere;
+  }
+  :where(account-security) :where(.lf-badge) {
+    margin-inline-start: 0.375rem;
+    padding: 0 0.5rem;
+    border-radius: 1rem;
+    background: var(--lf-color-primary, #1a7f37);
+    color: var(--lf-color-on-primary, #ffffff);
+    font-size: 0.8125em;
+  }
+  :where(account-security) :where(.lf-actions) {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+  }
+  :where(account-security) :where(.lf-panel) {
+    padding: var(--lf-padding, 1.5rem);
+    border: 1px solid var(--lf-color-border-strong, #98a2b3);
+    border-radius: var(--lf-radius-card, calc(var(--lf-radius, 0.5rem) * 1.5));
+  }
+  :where(account-security) :where(.lf-dialog) {
+    max-width: min(28rem, calc(100vw - 2rem));
+    padding: var(--lf-padding, 1.5rem);
+    border: 1px solid var(--lf-color-border, #d0d5dd);
+    border-radius: var(--lf-radius-card, calc(var(--lf-radius, 0.5rem) * 1.5));
+    background: var(--lf-color-surface, #ffffff);
+    color: var(--lf-color-text, #1d2939);
+  }
+  :where(account-security) :where(.lf-dialog)::backdrop {
+    background: rgb(16 24 40 / 0.5);
+  }
+`;
+
+let sheet: CSSStyleSheet | undefined;
+
+/**
+ * The account page's sheet: `<login-flow>`'s own rules (buttons, fields,
+ * checklist, errors: the same look and the same `--lf-*` properties) scoped
+ * to `account-security`, then the page's parts. Made once, on first use.
+ */
+export function accountSecurityStyles(): CSSStyleSheet {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(loginFlowStyles.cssText.replaceAll(':where(login-flow)', ':where(account-security)') + pageStyles.cssText);
+  }
+  return sheet;
+}

@@ -1,0 +1,48 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import type { PasswordPolicyView, PasswordRule } from '../../server/flows/protocol.js';
+import type { ClientError } from './api.js';
+import type { Translate } from './i18n.js';
+
+/**
+ * The rules the browser checks as the person types, beside the lengths: the
+ * server's own checks (`CHECKS` in server/factors/password.ts), on the NFKC
+ * form. `not_common` and `not_email` are the server's alone.
+ */
+const PATTERNS: Partial<Record<PasswordRule, RegExp>> = {
+  digit: /\p{Nd}/u,
+  special: /[^\p{L}\p{N}\s]/u,
+  upper: /\p{Lu}/u,
+  lower: /\p{Ll}/u,
+  no_angle_brackets: /^[^<>]*$/,
+};
+
+/**
+ * Whether `typed` meets a rule (lengths in code points, as the server counts
+ * them). A server-only rule is unknown (undefined) unless the server's last
+ * answer (`error`: `password_policy` with `details.rules`) refused a password for it.
+ */
+function meets(rule: PasswordRule, typed: string, { minLength, maxLength }: PasswordPolicyView, error: ClientError | undefined): boolean | undefined {
+  const password = typed.normalize('NFKC');
+  const { length } = [...password];
+  return rule === 'min_length'
+    ? length >= minLength
+    : rule === 'max_length'
+      ? length <= maxLength
+      : (PATTERNS[rule]?.test(password) ?? ((error?.details?.rules as PasswordRule[] | undefined)?.includes(rule) ? false : undefined));
+}
+
+/**
+ * The policy as a checklist that ticks as the person types a new password.
+ * Not a live region: the list is read with the field (`aria-describedby` the
+ * list's `id`), not at every keystroke.
+ */
+export function ruleList(t: Translate, policy: PasswordPolicyView, typed: string, error: ClientError | undefined, id: string): TemplateResult {
+  return html`<ul class="lf-steps lf-rules" id=${id}>
+    ${policy.rules.map((rule) => {
+      const met = meets(rule, typed, policy, error);
+      return html`<li data-met=${met ?? nothing}>
+        ${t(`rule_${rule}`, { min: policy.minLength, max: policy.maxLength })}${met === undefined ? nothing : html`<span class="lf-sr">: ${t(met ? 'rule_met' : 'rule_unmet')}</span>`}
+      </li>`;
+    })}
+  </ul>`;
+}

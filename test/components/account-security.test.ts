@@ -1,0 +1,349 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../components/account-security/index.js';
+import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
+import type { LoginFlow } from '../../components/index.js';
+import { apiUrl, createSession, createUser, fill, rememberDevice, sessionAlive, totpCode, untilStep, type ApiName, type TestUser } from './helpers.js';
+
+const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0';
+const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
+interface Mounted {
+  page: AccountSecurity;
+  token: string;
+}
+
+/** The page for `user` in a session of its own (bearer mode: the test page is another origin than the API), once loaded. */
+async function mount(user: TestUser, options: { stale?: boolean; lang?: string; api?: ApiName } = {}): Promise<Mounted> {
+  const api = await apiUrl(options.api);
+  const { token } = await createSession(user.email, { stale: options.stale, userAgent: CHROME_MAC, api: options.api });
+  const page = await fixture<AccountSecurity>(html`<account-security api=${api} token=${token} lang=${options.lang ?? ''}></account-security>`);
+  await waitUntil(() => page.querySelector('h2'), 'the page did not load');
+  return { page, token };
+}
+
+function section(page: AccountSecurity, name: string): HTMLElement {
+  return page.querySelector<HTMLElement>(`[data-section="${name}"]`)!;
+}
+
+/** The button whose accessible name (its aria-label, else its text) is `name`. */
+function button(root: Element, name: string): HTMLButtonElement {
+  const found = [...root.querySelectorAll('button')].find((b) => (b.getAttribute('aria-label') ?? b.textContent!.trim()) === name);
+  if (!found) throw new Error(`no button "${name}" in ${[...root.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') ?? b.textContent!.trim()).join(', ')}`);
+  return found;
+}
+
+function status(page: AccountSecurity, name: string): string {
+  return section(page, name).querySelector('[role=status]')!.textContent!.trim();
+}
+
+function alert(page: AccountSecurity, name: string): string | undefined {
+  return section(page, name).querySelector('[role=alert]')?.textContent!.trim();
+}
+
+/** Says yes in the open confirmation dialog. */
+async function confirmDialog(page: AccountSecurity): Promise<void> {
+  const dialog = page.querySelector('dialog')!;
+  await waitUntil(() => dialog.open, 'no confirmation was asked');
+  button(dialog, dialog.querySelector<HTMLButtonElement>('button[value=confirm]')!.textContent!.trim()).click();
+}
+
+async function openPasswordForm(page: AccountSecurity, current: string, next: string): Promise<HTMLFormElement> {
+  button(page, 'Change password').click();
+  await page.updateComplete;
+  const form = section(page, 'password').querySelector('form')!;
+  fill(form.querySelector('input[name=current]')!, current);
+  fill(form.querySelector('input[name=password]')!, next);
+  return form;
+}
+
+describe('<account-security> against the real API', () => {
+  it('shows the methods, the masked number, the passkeys and where the person is signed in', async () => {
+    const user = await createUser({ totp: true, sms: true, passkeys: 2, recoveryCode: true });
+    await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    const { page } = await mount(user);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    expect(page.querySelector('h2')!.textContent).to.equal(`Security for ${user.email}`);
+    const mfa = section(page, 'mfa');
+    expect(mfa.textContent).to.contain('Two-step verification is on.');
+    expect(mfa.textContent).to.contain('Authenticator app');
+    expect(mfa.textContent).to.contain('Text message (SMS)');
+    expect(mfa.textContent).to.contain('78');
+    expect(mfa.textContent).not.to.contain('612345678');
+    expect(mfa.textContent).to.contain('2 set up');
+    expect(mfa.textContent).to.contain('Created');
+    const passkeys = section(page, 'passkeys');
+    expect(passkeys.querySelectorAll('li')).to.have.length(2);
+    expect(passkeys.textContent).to.contain('Synced');
+    expect(passkeys.textContent).to.contain('This device only');
+    const sessions = section(page, 'sessions');
+    expect(sessions.textContent).to.contain('Chrome on macOS');
+    expect(sessions.textContent).to.contain('Firefox on Windows');
+    expect(sessions.querySelectorAll('.lf-badge')).to.have.length(1);
+    expect(sessions.querySelector('.lf-badge')!.closest('li')!.textContent).to.contain('Chrome on macOS');
+    // The current session cannot be signed out from here; the other can.
+    expect(sessions.querySelectorAll('li button')).to.have.length(1);
+    button(sessions, 'Sign out Firefox on Windows');
+  });
+
+  it('changes the password, says so politely and tells the host', async () => {
+    const user = await createUser();
+    const { page } = await mount(user);
+    const form = await openPasswordForm(page, user.password, 'Another-Horse-43-Battery');
+    expect(form.querySelector<HTMLInputElement>('input[name=current]')!.autocomplete).to.equal('current-password');
+    expect(form.querySelector<HTMLInputElement>('input[name=password]')!.autocomplete).to.equal('new-password');
+    expect(form.querySelector<HTMLInputElement>('input[name=username]')!.value).to.equal(user.email);
+    const changed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    button(form, 'Save password').click();
+    expect((await changed).kind).to.equal('password');
+    await page.updateComplete;
+    expect(status(page, 'password')).to.equal('Your password has been changed.');
+    expect(section(page, 'password').querySelector('form')).to.equal(null);
+    expect(document.activeElement).to.equal(button(page, 'Change password'));
+  });
+
+  it('announces a wrong current password at its field', async () => {
+    const user = await createUser();
+    const { page } = await mount(user);
+    const form = await openPasswordForm(page, 'Wrong-Horse-42-Battery', 'Another-Horse-43-Battery');
+    const failed = oneEvent(page, 'account-security-error') as Promise<AccountSecurityErrorEvent>;
+    button(form, 'Save password').click();
+    expect((await failed).code).to.equal('invalid_credentials');
+    await page.updateComplete;
+    const current = form.querySelector<HTMLInputElement>('input[name=current]')!;
+    expect(current.getAttribute('aria-invalid')).to.equal('true');
+    const message = page.querySelector(`#${current.getAttribute('aria-describedby')}`)!;
+    expect(message.getAttribute('role')).to.equal('alert');
+    expect(message.textContent).to.equal('Your current password is incorrect.');
+    await waitUntil(() => document.activeElement === current);
+  });
+
+  it('shows the rules a refused new password breaks', async () => {
+    const user = await createUser();
+    const { page } = await mount(user);
+    const form = await openPasswordForm(page, user.password, 'short');
+    const failed = oneEvent(page, 'account-security-error') as Promise<AccountSecurityErrorEvent>;
+    button(form, 'Save password').click();
+    expect((await failed).code).to.equal('password_policy');
+    await page.updateComplete;
+    const next = form.querySelector<HTMLInputElement>('input[name=password]')!;
+    expect(next.getAttribute('aria-invalid')).to.equal('true');
+    expect(form.querySelector('[role=alert]')!.textContent).to.equal('This password does not meet the requirements.');
+    const minLength = [...form.querySelectorAll('.lf-rules li')].find((li) => li.textContent!.includes('At least'))!;
+    expect(minLength.getAttribute('data-met')).to.equal('false');
+  });
+
+  it('asks a stale session to confirm it is the person, then makes the change by itself', async () => {
+    const user = await createUser();
+    const { page } = await mount(user, { stale: true });
+    const form = await openPasswordForm(page, user.password, 'Another-Horse-43-Battery');
+    button(form, 'Save password').click();
+    await waitUntil(() => page.querySelector('login-flow'), 'no re-authentication was asked');
+    const flow = page.querySelector<LoginFlow>('login-flow')!;
+    expect(flow.flow).to.equal('reauth');
+    expect(section(page, 'password').querySelector('h4')!.textContent).to.equal("Confirm it's you");
+    await untilStep(flow, 'password');
+    // Signed in already: no other address, no reset link.
+    const names = [...flow.querySelectorAll('button')].map((b) => b.textContent!.trim());
+    expect(names).not.to.include('Change');
+    expect(names).not.to.include('Forgot your password?');
+    await waitUntil(() => document.activeElement === flow.querySelector('input[name=password]'), 'focus did not move to the password');
+    const changed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    fill(flow.querySelector('input[name=password]')!, user.password);
+    flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    expect((await changed).kind).to.equal('password');
+    await page.updateComplete;
+    expect(page.querySelector('login-flow')).to.equal(null);
+    expect(status(page, 'password')).to.equal('Your password has been changed.');
+  });
+
+  it('cancels a re-authentication and returns to the page', async () => {
+    const user = await createUser();
+    const { page } = await mount(user, { stale: true });
+    button(page, 'Enable two-step verification').focus();
+    button(page, 'Enable two-step verification').click();
+    await waitUntil(() => page.querySelector('login-flow'));
+    button(section(page, 'mfa'), 'Cancel').click();
+    await page.updateComplete;
+    expect(page.querySelector('login-flow')).to.equal(null);
+    expect(document.activeElement).to.equal(button(page, 'Enable two-step verification'));
+  });
+
+  it('enables two-step verification after re-authenticating, with the login flow\'s own set-up steps', async () => {
+    const user = await createUser();
+    const { page } = await mount(user, { stale: true });
+    button(page, 'Enable two-step verification').click();
+    await waitUntil(() => page.querySelector('login-flow'));
+    let flow = page.querySelector<LoginFlow>('login-flow')!;
+    await untilStep(flow, 'password');
+    fill(flow.querySelector('input[name=password]')!, user.password);
+    flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    await waitUntil(() => page.querySelector<LoginFlow>('login-flow')?.flow === 'enroll-totp', 'the set-up did not open');
+    flow = page.querySelector<LoginFlow>('login-flow')!;
+    await untilStep(flow, 'totp-setup');
+    const secret = flow.querySelector('.lf-secret')!.textContent!.replace(/\s/g, '');
+    fill(flow.querySelector('input[name=code]')!, await totpCode(secret));
+    flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    await untilStep(flow, 'recovery-code');
+    flow.querySelector<HTMLInputElement>('input[name=saved]')!.click();
+    const added = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    expect((await added).kind).to.equal('factor-added');
+    await waitUntil(() => section(page, 'mfa').textContent!.includes('Two-step verification is on.'));
+    expect(status(page, 'mfa')).to.equal('Your new way to log in is ready.');
+  });
+
+  it('removes the authenticator app after a confirmation', async () => {
+    const user = await createUser({ totp: true, sms: true });
+    const { page } = await mount(user);
+    button(page, 'Remove Authenticator app').click();
+    const removed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    await confirmDialog(page);
+    expect((await removed).kind).to.equal('factor-removed');
+    await waitUntil(() => !section(page, 'mfa').querySelector('[aria-label="Remove Authenticator app"]'));
+    expect(status(page, 'mfa')).to.equal('Authenticator app was removed.');
+    expect(section(page, 'mfa').textContent).to.contain('Text message (SMS)');
+  });
+
+  it('explains that the last method stays while two-step verification is required', async () => {
+    const user = await createUser({ totp: true, api: 'mfa-required' });
+    const { page } = await mount(user, { api: 'mfa-required' });
+    expect(section(page, 'mfa').textContent).to.contain('It is required for your account.');
+    expect([...page.querySelectorAll('button')].some((b) => b.textContent!.includes('Turn off'))).to.equal(false);
+    button(page, 'Remove Authenticator app').click();
+    const failed = oneEvent(page, 'account-security-error') as Promise<AccountSecurityErrorEvent>;
+    await confirmDialog(page);
+    expect((await failed).code).to.equal('last_factor');
+    await page.updateComplete;
+    expect(alert(page, 'mfa')).to.equal(
+      'Two-step verification is required for your account, so you cannot remove your last method. Add another method first.',
+    );
+  });
+
+  it('shows a new recovery code once, until the person has saved it', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    button(page, 'Generate a new recovery code').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog')!.textContent).to.contain('Your current recovery code will stop working.');
+    const generated = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    await confirmDialog(page);
+    expect((await generated).kind).to.equal('recovery-code');
+    await waitUntil(() => page.querySelector('lf-recovery-code-step .lf-recovery-code'));
+    const code = page.querySelector('.lf-recovery-code')!.textContent!;
+    expect(code).to.match(/\w{4}/);
+    const step = page.querySelector('lf-recovery-code-step')!;
+    expect(button(step, 'Copy')).to.exist;
+    expect(step.querySelector('a[download]')!.textContent).to.equal('Download');
+    step.querySelector<HTMLInputElement>('input[name=saved]')!.click();
+    button(step, 'Continue').click();
+    await page.updateComplete;
+    expect(page.querySelector('lf-recovery-code-step')).to.equal(null);
+    expect(page.textContent).not.to.contain(code);
+    expect(status(page, 'mfa')).to.equal('Your new recovery code is active.');
+  });
+
+  it('signs another session out, which then no longer works', async () => {
+    const user = await createUser();
+    const other = await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    const { page } = await mount(user);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    const revoked = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    button(page, 'Sign out Firefox on Windows').click();
+    expect((await revoked).kind).to.equal('session-revoked');
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 1);
+    expect(section(page, 'sessions').textContent).not.to.contain('Firefox');
+    expect(status(page, 'sessions')).to.equal('Signed out.');
+    expect(await sessionAlive(other.token)).to.equal(false);
+  });
+
+  it('forgets a remembered device', async () => {
+    const user = await createUser({ totp: true });
+    await rememberDevice(user.email, SAFARI_IPHONE);
+    const { page } = await mount(user);
+    const devices = section(page, 'devices');
+    expect(devices.textContent).to.contain('Safari on iOS');
+    const forgotten = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    button(devices, 'Forget Safari on iOS').click();
+    expect((await forgotten).kind).to.equal('device-forgotten');
+    await waitUntil(() => devices.textContent!.includes('No remembered devices.'));
+  });
+
+  it('renames a passkey with Enter', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    const { page } = await mount(user);
+    button(page, 'Rename Passkey 1').click();
+    await waitUntil(() => document.activeElement?.getAttribute('name') === 'name', 'the name field did not take focus');
+    const renamed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    await sendKeys({ type: 'Work laptop' });
+    await sendKeys({ press: 'Enter' });
+    expect((await renamed).kind).to.equal('passkey-renamed');
+    await waitUntil(() => document.activeElement === button(page, 'Rename Work laptop'), 'focus did not return to Rename');
+    expect(section(page, 'passkeys').querySelector('.lf-item-name')!.textContent).to.equal('Work laptop');
+  });
+
+  it('leaves a passkey\'s name as it was on Escape', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    const { page } = await mount(user);
+    button(page, 'Rename Passkey 1').click();
+    await waitUntil(() => document.activeElement?.getAttribute('name') === 'name');
+    await sendKeys({ type: 'Something else' });
+    await sendKeys({ press: 'Escape' });
+    await waitUntil(() => document.activeElement === button(page, 'Rename Passkey 1'), 'focus did not return to Rename');
+    expect(section(page, 'passkeys').querySelector('input')).to.equal(null);
+    expect(section(page, 'passkeys').querySelector('.lf-item-name')!.textContent).to.equal('Passkey 1');
+  });
+
+  it('can be used with the keyboard alone: the confirmation dialog opens, cancels with Escape and confirms', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    const { page } = await mount(user);
+    const dialog = page.querySelector('dialog')!;
+    const remove = button(page, 'Remove Passkey 1');
+    remove.focus();
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => dialog.open);
+    // The safe choice has focus.
+    expect(document.activeElement!.textContent!.trim()).to.equal('Cancel');
+    await sendKeys({ press: 'Escape' });
+    await waitUntil(() => !dialog.open);
+    expect(document.activeElement).to.equal(remove);
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => dialog.open);
+    const removed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    await sendKeys({ press: 'Shift+Tab' });
+    expect(document.activeElement!.textContent!.trim()).to.equal('Remove');
+    await sendKeys({ press: 'Enter' });
+    expect((await removed).kind).to.equal('passkey-removed');
+    await waitUntil(() => section(page, 'passkeys').textContent!.includes('You have no passkeys yet.'));
+  });
+
+  it('speaks Dutch from its lang attribute, dates included', async () => {
+    const user = await createUser({ totp: true });
+    const { page } = await mount(user, { lang: 'nl' });
+    expect(page.querySelector('h2')!.textContent).to.equal(`Beveiliging van ${user.email}`);
+    expect(section(page, 'mfa').querySelector('h3')!.textContent).to.equal('Tweestapsverificatie');
+    button(page, 'Wachtwoord wijzigen');
+    const month = new Intl.DateTimeFormat('nl', { dateStyle: 'medium' }).format(Date.now());
+    expect(section(page, 'mfa').textContent).to.contain(`Toegevoegd op ${month}`);
+    expect(section(page, 'sessions').textContent).to.contain('Chrome op macOS');
+  });
+
+  it('renders a name and a user agent full of markup as text', async () => {
+    const user = await createUser({ name: '<img src=x onerror="window.__xss = 1">' });
+    await createSession(user.email, { userAgent: '<img src=y onerror="window.__xss = 2"> Firefox/127.0 (Windows NT 10.0)' });
+    const { page } = await mount(user);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    expect(page.querySelector('img')).to.equal(null);
+    expect(page.textContent).to.contain('<img src=x onerror="window.__xss = 1">');
+    expect(section(page, 'sessions').textContent).to.contain('Firefox on Windows');
+    expect((window as { __xss?: number }).__xss).to.equal(undefined);
+  });
+
+  it('says so when there is no session', async () => {
+    const api = await apiUrl();
+    const page = await fixture<AccountSecurity>(html`<account-security api=${api} token="not-a-session-token-at-all-0000"></account-security>`);
+    await waitUntil(() => page.querySelector('[role=alert]'), 'no error was shown');
+    expect(page.querySelector('[role=alert]')!.textContent).to.equal('Your session has ended. Please log in again.');
+  });
+});
