@@ -477,13 +477,17 @@ describe('sessions (OWASP ASVS 5.0 V7.5.2)', () => {
     assert.deepEqual(sessions.map((s) => s.current), [true]);
   });
 
-  it('needs no fresh sign-in to end sessions', async (t) => {
+  it('needs a fresh sign-in to end other sessions (ASVS 5.0 V7.5.2), and none to sign out', async (t) => {
     const person = await personWith2fa(t);
     const other = await otherSession(person);
     person.server.clock.advance(11 * MINUTE);
-    await person.server.db.updateTable('sessions').set({ mfa_at: null }).execute();
     assert.equal((await call(person.server, 'GET', '/api/account/sessions', person.token)).status, 200);
-    assert.equal((await call(person.server, 'DELETE', `/api/account/sessions/${other.id}`, person.token)).status, 204);
-    assert.equal((await call(person.server, 'POST', '/api/account/sessions/sign-out-others', person.token, {})).status, 200);
+    await assertError(await call(person.server, 'DELETE', `/api/account/sessions/${other.id}`, person.token), 'reauthentication_required');
+    await assertError(await call(person.server, 'POST', '/api/account/sessions/sign-out-others', person.token, {}), 'reauthentication_required');
+    assert.ok(await alive(person.server, other.token), 'a stale session ends no other');
+    const { sessions } = await bodyOf<SessionList>(await call(person.server, 'GET', '/api/account/sessions', person.token));
+    const mine = sessions.find((s) => s.current)!;
+    assert.equal((await call(person.server, 'DELETE', `/api/account/sessions/${mine.id}`, person.token)).status, 204);
+    assert.equal(await alive(person.server, person.token), false);
   });
 });
