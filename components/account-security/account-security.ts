@@ -37,6 +37,15 @@ interface Message {
   error?: boolean;
 }
 
+/** A keydown handler that closes a panel, form or field on Escape, as people expect of anything that opened in place. */
+function onEscape(close: () => void): (event: KeyboardEvent) => void {
+  return (event) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    close();
+  };
+}
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -244,8 +253,7 @@ export class AccountSecurity extends LitElement {
       return html`<lf-recovery-code-step class="lf-panel" .data=${panel.data} .t=${t} @lf-intent=${this.handleCodeSaved}></lf-recovery-code-step>`;
     }
     const reauth = panel.kind === 'reauth';
-    // The flow is embedded, not a card of its own: the panel is the card.
-    return html`<div class="lf-panel" role="group" aria-labelledby=${ids.panel} @keydown=${this.handlePanelKey}>
+    return html`<div class="lf-panel" role="group" aria-labelledby=${ids.panel} @keydown=${onEscape(this.closePanel)}>
       <h4 class="lf-subtitle" id=${ids.panel}>${t(reauth ? 'title_reauth' : panel.title)}</h4>
       ${reauth ? html`<p class="lf-intro">${t('intro_reauth')}</p>` : nothing}
       <login-flow
@@ -254,7 +262,6 @@ export class AccountSecurity extends LitElement {
         .token=${this.token}
         lang=${t.locale}
         autofocus
-        style="--lf-padding: 0; --lf-color-border: transparent; --lf-max-width: none"
         @lf-success=${this.handleFlowDone}
       ></login-flow>
       <button class="lf-button-secondary" type="button" @click=${this.closePanel}>${t('action_cancel')}</button>
@@ -270,7 +277,7 @@ export class AccountSecurity extends LitElement {
     const currentError = error?.field === 'current' ? error : undefined;
     const nextError = error && !currentError ? error : undefined;
     const typed = this.querySelector<HTMLInputElement>('input[name="password"]')?.value ?? '';
-    return html`<form class="lf-form" novalidate aria-labelledby=${ids.password} aria-busy=${busy ? 'true' : 'false'} @submit=${this.handlePasswordSubmit} @keydown=${this.handlePasswordKey}>
+    return html`<form class="lf-form" novalidate aria-labelledby=${ids.password} aria-busy=${busy ? 'true' : 'false'} @submit=${this.handlePasswordSubmit} @keydown=${onEscape(this.closePasswordForm)}>
       <input name="username" type="email" autocomplete="username" .value=${overview.user.email} hidden readonly tabindex="-1" />
       <div class="lf-field">
         <label class="lf-label" for=${ids.current}>${t('label_current_password')}</label>
@@ -389,7 +396,7 @@ export class AccountSecurity extends LitElement {
             ${passkeys.map((passkey) =>
               this.renaming === passkey.id
                 ? html`<li class="lf-item">
-                    <form class="lf-field" novalidate @submit=${(event: SubmitEvent) => this.handleRename(event, passkey)} @keydown=${this.handleRenameKey}>
+                    <form class="lf-field" novalidate @submit=${(event: SubmitEvent) => this.handleRename(event, passkey)} @keydown=${onEscape(() => this.closeRename())}>
                       <label class="lf-label" for=${ids.rename}>${t('label_passkey_name')}</label>
                       <div class="lf-input-row">
                         <input class="lf-input" id=${ids.rename} name="name" maxlength="64" autocomplete="off" required .value=${passkey.name} aria-describedby=${`${ids.rename}-hint`} />
@@ -644,13 +651,6 @@ export class AccountSecurity extends LitElement {
     void this.reload();
   }
 
-  private handlePanelKey(event: KeyboardEvent): void {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      this.closePanel();
-    }
-  }
-
   private handlePasskeysLink(event: Event): void {
     event.preventDefault();
     this.querySelector<HTMLElement>(`#${this.ids.passkeys}`)?.focus();
@@ -670,13 +670,6 @@ export class AccountSecurity extends LitElement {
     this.passwordError = undefined;
     void this.updateComplete.then(() => this.querySelector<HTMLElement>('[data-section="password"] button')?.focus());
   };
-
-  private handlePasswordKey(event: KeyboardEvent): void {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      this.closePasswordForm();
-    }
-  }
 
   private handlePasswordSubmit(event: SubmitEvent): void {
     event.preventDefault();
@@ -714,13 +707,6 @@ export class AccountSecurity extends LitElement {
       const index = this.overview?.mfa.passkeys.findIndex((passkey) => passkey.id === id) ?? -1;
       this.querySelectorAll<HTMLElement>('[data-section="passkeys"] .lf-item')[index]?.querySelector<HTMLElement>('button')?.focus();
     });
-  }
-
-  private handleRenameKey(event: KeyboardEvent): void {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      this.closeRename();
-    }
   }
 
   private handleRename(event: SubmitEvent, passkey: Passkey): void {

@@ -1,3 +1,4 @@
+import type { AccountErrorCode } from '../../server/errors.js';
 import { translator, type Locale, type Translate } from '../lib/i18n.js';
 
 /**
@@ -6,7 +7,7 @@ import { translator, type Locale, type Translate } from '../lib/i18n.js';
  * error codes, Cancel...) come from the widget's catalogue. A key here with an
  * `error_` name words a code for this page ("your current password").
  */
-interface AccountCatalogue {
+interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   title_account: string;
   section_password: string;
   action_change_password: string;
@@ -92,6 +93,8 @@ const en: AccountCatalogue = {
   signed_out_others: 'Signed out of {count} other sessions.',
   error_invalid_credentials: 'Your current password is incorrect.',
   error_last_factor: 'Two-step verification is required for your account, so you cannot remove your last method. Add another method first.',
+  error_mfa_required: 'Two-step verification is required for your account, so it cannot be turned off.',
+  error_mfa_not_enabled: 'Turn on two-step verification before you make a recovery code.',
   section_mfa: 'Two-step verification',
   mfa_on: 'Two-step verification is on.',
   mfa_off: 'Two-step verification is off.',
@@ -167,6 +170,8 @@ const nl: AccountCatalogue = {
   signed_out_others: 'Afgemeld bij {count} andere sessies.',
   error_invalid_credentials: 'Je huidige wachtwoord is onjuist.',
   error_last_factor: 'Tweestapsverificatie is verplicht voor je account, dus je kunt je laatste methode niet verwijderen. Voeg eerst een andere methode toe.',
+  error_mfa_required: 'Tweestapsverificatie is verplicht voor je account en kan niet uit.',
+  error_mfa_not_enabled: 'Zet tweestapsverificatie aan voordat je een herstelcode maakt.',
   section_mfa: 'Tweestapsverificatie',
   mfa_on: 'Tweestapsverificatie staat aan.',
   mfa_off: 'Tweestapsverificatie staat uit.',

@@ -69,6 +69,12 @@ const pageStyles = css`
     border: 1px solid var(--lf-color-border-strong, #98a2b3);
     border-radius: var(--lf-radius-card, calc(var(--lf-radius, 0.5rem) * 1.5));
   }
+  /* An embedded flow is not a card of its own: the panel is the card. A rule, not a style attribute (CSP style-src). */
+  :where(account-security) .lf-panel > login-flow {
+    max-width: none;
+    padding: 0;
+    border: 0;
+  }
   :where(account-security) :where(.lf-dialog) {
     max-width: min(28rem, calc(100vw - 2rem));
     padding: var(--lf-padding, 1.5rem);
