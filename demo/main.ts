@@ -1,3 +1,4 @@
+import type { AccountSecurity } from '../components/account-security/index.js';
 import type { LoginFlow } from '../components/index.js';
 
 /*
@@ -13,10 +14,12 @@ const widget = document.querySelector<LoginFlow>('#widget')!;
 const kind = location.pathname.endsWith('/activate') ? 'activate' : location.pathname.endsWith('/reset-password') ? 'reset' : undefined;
 if (kind) widget.setAttribute('flow', kind);
 await import('../components/index.js');
+await import('../components/account-security/index.js');
 
 const signedOut = document.querySelector<HTMLElement>('#signed-out')!;
 const signedIn = document.querySelector<HTMLElement>('#signed-in')!;
 const events = document.querySelector<HTMLOListElement>('#events')!;
+const accountArea = document.querySelector<HTMLDetailsElement>('#account')!;
 const text = (selector: string, value: string) => (document.querySelector(selector)!.textContent = value);
 
 interface SessionInfo {
@@ -38,11 +41,27 @@ function logEvent(line: string): void {
   while (events.children.length > 8) events.lastElementChild!.remove();
 }
 
+/** The account security page of whoever is signed in, in the same session (the cookie: no token needed). */
+function showAccount(): void {
+  const account = document.createElement('account-security') as AccountSecurity;
+  account.lang = document.querySelector<HTMLSelectElement>('#theme [name=lang]')!.value;
+  account.addEventListener('account-security-change', (event) => logEvent(`account-security-change: ${event.kind}`));
+  account.addEventListener('account-security-error', (event) => logEvent(`account-security-error: ${event.code}`));
+  accountArea.querySelector('account-security')?.remove();
+  accountArea.append(account);
+}
+
+function hideAccount(): void {
+  accountArea.querySelector('account-security')?.remove();
+  accountArea.open = false;
+}
+
 async function showSession(): Promise<void> {
   const response = await fetch('/api/session', { credentials: 'same-origin' });
   if (!response.ok) {
     signedIn.hidden = true;
     signedOut.hidden = false;
+    hideAccount();
     return;
   }
   const info = (await response.json()) as SessionInfo;
@@ -55,6 +74,7 @@ async function showSession(): Promise<void> {
   text('#jwt', info.jwt.token);
   signedOut.hidden = true;
   signedIn.hidden = false;
+  showAccount();
   document.querySelector<HTMLElement>('#signed-in h2')!.focus();
 }
 
@@ -68,6 +88,7 @@ widget.addEventListener('lf-success', (event) => {
 document.querySelector('#sign-out')!.addEventListener('click', async () => {
   await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
   logEvent('signed out');
+  hideAccount();
   signedIn.hidden = true;
   signedOut.hidden = false;
   await widget.restart();
@@ -76,21 +97,25 @@ document.querySelector('#sign-out')!.addEventListener('click', async () => {
 // Theme playground: each control sets one custom property on the widget.
 const theme = document.querySelector<HTMLFormElement>('#theme')!;
 const themeCss = document.querySelector<HTMLElement>('#theme-css')!;
+const themed = document.querySelector<HTMLElement>('.app')!;
 function applyTheme(): void {
   const lines: string[] = [];
   for (const control of Array.from(theme.elements) as HTMLInputElement[]) {
     if (!control.name) continue;
     if (control.name === 'lang') {
       widget.lang = control.value;
+      const account = accountArea.querySelector('account-security');
+      if (account) account.lang = control.value;
       continue;
     }
     const value = control.value ? `${control.value}${control.dataset.unit ?? ''}` : '';
+    // The account page takes the same custom properties: set on the app, both inherit them.
     if (value && value !== `${control.defaultValue}${control.dataset.unit ?? ''}`) {
-      widget.style.setProperty(control.name, value);
+      themed.style.setProperty(control.name, value);
       lines.push(`  ${control.name}: ${value};`);
-    } else widget.style.removeProperty(control.name);
+    } else themed.style.removeProperty(control.name);
   }
-  themeCss.textContent = lines.length ? `login-flow {\n${lines.join('\n')}\n}` : 'login-flow {}';
+  themeCss.textContent = lines.length ? `login-flow, account-security {\n${lines.join('\n')}\n}` : 'login-flow, account-security {}';
 }
 theme.addEventListener('input', applyTheme);
 theme.addEventListener('reset', () => setTimeout(applyTheme));
