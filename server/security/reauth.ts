@@ -21,15 +21,18 @@ export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> 
 
 /**
  * A session may change sign-in methods while its last authentication (sign-in
- * or re-authentication) is at most `REAUTH_MINUTES` old, and, when the person
- * has a second factor, the session passed one within `REAUTH_MFA_HOURS`.
+ * or re-authentication) is at most `REAUTH_MINUTES` old and, when the person
+ * has a second factor, the session passed one within `REAUTH_MFA_HOURS` or in
+ * that last authentication itself. A re-authentication asks the second factor
+ * when the session's is older than `REAUTH_MFA_HOURS` (`0`: every time).
  */
 export async function freshness(app: AppContext, session: SessionRecord): Promise<Freshness> {
   const now = app.now();
-  const mfaHold = app.config.reauthMfaHours * 3_600_000;
-  const needsSecondFactor = (await hasSecondFactor(app.db, session.userId)) && (session.mfaAt === null || now - session.mfaAt >= mfaHold);
+  const hasFactor = await hasSecondFactor(app.db, session.userId);
+  const recentFactor = session.mfaAt !== null && now - session.mfaAt < app.config.reauthMfaHours * 3_600_000;
+  const factorOk = !hasFactor || recentFactor || (session.mfaAt !== null && session.mfaAt >= session.authAt);
   const until = session.authAt + app.config.reauthMinutes * 60_000;
-  return { until: !needsSecondFactor && now < until ? until : null, needsSecondFactor };
+  return { until: factorOk && now < until ? until : null, needsSecondFactor: hasFactor && !recentFactor };
 }
 
 /** The request's session if it may change sign-in methods now; otherwise 403 `reauthentication_required`. */

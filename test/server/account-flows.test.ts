@@ -252,3 +252,16 @@ describe('passkeys on the account page', () => {
     assert.equal(await mayChange(server, token), false);
   });
 });
+
+describe('REAUTH_MFA_HOURS=0', () => {
+  it('asks the second factor at every re-authentication, and that re-authentication lets changes through', async (t) => {
+    const { server, token, secret } = await signedIn(t, { env: { REAUTH_MFA_HOURS: '0' } });
+    assert.equal(await mayChange(server, token), true, 'a sign-in that passed 2FA is fresh');
+    server.clock.advance(11 * MINUTE);
+    const flow = await flowOf(await start(server, 'reauth', token));
+    const second = await flowOf(await act(server, flow.id, 'password', { password: PASSWORD }));
+    assert.equal(second.step, 'second-factor');
+    grantOf(await flowOf(await act(server, second.id, 'totp', { code: totpCode(secret!, server.clock.now) })));
+    assert.equal(await mayChange(server, token), true);
+  });
+});
