@@ -56,6 +56,9 @@ function hideAccount(): void {
   accountArea.open = false;
 }
 
+// The page loads when it is opened, as a host's "My Account" page would: what it shows is current.
+accountArea.addEventListener('toggle', () => (accountArea.open ? showAccount() : accountArea.querySelector('account-security')?.remove()));
+
 async function showSession(): Promise<void> {
   const response = await fetch('/api/session', { credentials: 'same-origin' });
   if (!response.ok) {
@@ -74,7 +77,6 @@ async function showSession(): Promise<void> {
   text('#jwt', info.jwt.token);
   signedOut.hidden = true;
   signedIn.hidden = false;
-  showAccount();
   document.querySelector<HTMLElement>('#signed-in h2')!.focus();
 }
 
