@@ -51,8 +51,8 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-/** Codes only the account page's API returns: the account element carries their messages. */
-export type AccountErrorCode = 'mfa_required' | 'mfa_not_enabled';
+/** Codes only the account page's API (and `/api/passkeys`) return: the account element carries their messages. */
+export type AccountErrorCode = 'mfa_required' | 'mfa_not_enabled' | 'last_factor';
 
 /** Codes the login widget never sees, so it carries no message for them: the admin API's, and the account page's. */
 export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active' | AccountErrorCode;

@@ -17,7 +17,6 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   password_changed: string;
   signed_out_others: string;
   error_invalid_credentials: string;
-  error_last_factor: string;
   section_mfa: string;
   mfa_on: string;
   mfa_off: string;
