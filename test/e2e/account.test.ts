@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launchBrowser, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
+import { launchBrowser, oathtool, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
 
 const PASSWORD = 'Correct-Horse-42-Battery';
 const NEW_PASSWORD = 'Staple-Orbit-17-Lantern';
 const EMAIL = 'demo@example.com';
 const STEP_MS = 30_000;
-
-/** Debian's oathtool as the authenticator app; `offset` seconds from now. */
-function oathtool(key: string, offset = 0): string {
-  const when = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', key, '--now', when]).toString().trim();
-}
 
 /** Waits into the next 30-second time step, so a code of the next step has not been used yet. */
 async function nextTimeStep(): Promise<void> {

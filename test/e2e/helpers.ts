@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -156,4 +156,10 @@ export async function signIn(base: string, email: string, password: string): Pro
 /** The error code of a response that has no flow to show (`{ error: { code } }`). */
 export function errorCode(response: ApiResponse<unknown>): string | undefined {
   return (response.body as Partial<ErrorResponse> | undefined)?.error?.code;
+}
+
+/** Debian's oathtool: an authenticator app that shares no code with ours. `offset` seconds from now. */
+export function oathtool(key: string, offset = 0): string {
+  const when = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return execFileSync('oathtool', ['--totp', '-b', key, '--now', when]).toString().trim();
 }

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
+import { launchBrowser, oathtool, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PASSWORD = 'Correct-Horse-42-Battery';
 const EMAIL = 'demo@example.com';
-
-/** Debian's oathtool: an authenticator app that shares no code with ours. `offset` seconds from now. */
-function oathtool(key: string, offset = 0): string {
-  const when = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', key, '--now', when]).toString().trim();
-}
 
 async function signInWithPassword(page: Page, url: string): Promise<void> {
   await page.goto(url);
