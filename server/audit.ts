@@ -22,7 +22,15 @@ export type AuditEvent =
   | 'password.changed'
   | 'recovery.regenerated'
   | 'mfa.disabled'
-  | 'session.revoked';
+  | 'session.revoked'
+  | 'session.switched'
+  | 'organization.created'
+  | 'organization.updated'
+  | 'organization.deleted'
+  | 'member.added'
+  | 'member.removed'
+  | 'sso.configured'
+  | 'sso.removed';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

@@ -74,6 +74,7 @@ const SETTINGS = {
   defaultLocale: 'DEFAULT_LOCALE',
   activationUrl: 'ACTIVATION_URL',
   resetUrl: 'RESET_URL',
+  ssoRedirectUrl: 'SSO_REDIRECT_URL',
   invitationDays: 'INVITATION_DAYS',
   resetLinkMinutes: 'RESET_LINK_MINUTES',
   sms: 'SMS',
@@ -197,6 +198,11 @@ const schema = z.object({
   activationUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** The page that runs `<login-flow flow="reset">`. Default PUBLIC_URL/reset-password. */
   resetUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * The page that runs `<login-flow>` and that companies' OpenID providers send
+   * people back to (the `redirect_uri` to register with each provider). Default PUBLIC_URL/.
+   */
+  ssoRedirectUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** How long an invitation link works. */
   invitationDays: z.coerce.number().int().min(1).max(30).default(7),
   // OWASP Forgot Password Cheat Sheet: reset tokens expire after a short period.
@@ -232,10 +238,11 @@ const schema = z.object({
 type Parsed = z.infer<typeof schema>;
 
 /** The resolved settings, read once at start-up. */
-export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir' | 'rpId' | 'webauthnOrigins' | 'activationUrl' | 'resetUrl' | 'sms'> {
+export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir' | 'rpId' | 'webauthnOrigins' | 'activationUrl' | 'resetUrl' | 'ssoRedirectUrl' | 'sms'> {
   publicUrl: string;
   activationUrl: string;
   resetUrl: string;
+  ssoRedirectUrl: string;
   sms: 'off' | 'outbox' | 'http';
   dataDir: string;
   rpId: string;
@@ -306,5 +313,6 @@ export function loadConfig(environment: Environment = process.env): Config {
     sms,
     activationUrl: parsed.activationUrl ?? `${publicUrl}/activate`,
     resetUrl: parsed.resetUrl ?? `${publicUrl}/reset-password`,
+    ssoRedirectUrl: parsed.ssoRedirectUrl ?? `${publicUrl}/`,
   };
 }

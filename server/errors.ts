@@ -31,6 +31,17 @@ export const ERROR_CATALOGUE = {
   last_factor: { status: 409, message: 'Two-step verification is required: the last second factor cannot be removed.' },
   mfa_required: { status: 409, message: 'Two-step verification is required for this account, so it cannot be turned off.' },
   mfa_not_enabled: { status: 409, message: 'Two-step verification is off: turn it on before making a recovery code.' },
+  sso_failed: { status: 401, message: 'The sign-in at your company could not be verified; try again.' },
+  sso_cancelled: { status: 401, message: 'The sign-in at your company was cancelled.' },
+  sso_unavailable: { status: 502, message: 'Your company\'s sign-in service could not be reached or reported an error; try again shortly.' },
+  sso_email_mismatch: { status: 403, message: 'You signed in at your company with another email address than the one you entered here.' },
+  sso_email_unverified: { status: 403, message: 'Your company\'s sign-in did not confirm your email address, so it cannot sign you in here.' },
+  sso_no_account: { status: 403, message: 'There is no account for this address yet; ask your company\'s administrator for access.' },
+  sso_required: { status: 403, message: 'Your company signs you in through its own sign-in service.' },
+  account_not_available: { status: 403, message: 'This company account is not available in this session.' },
+  organization_not_found: { status: 404, message: 'There is no company with this id.' },
+  organization_exists: { status: 409, message: 'A company with this slug already exists.' },
+  sso_domain_taken: { status: 409, message: 'This email domain already belongs to another company.' },
   unauthenticated: { status: 401, message: 'No valid session was presented.' },
   account_disabled: { status: 403, message: 'This account has been disabled.' },
   origin_not_allowed: { status: 403, message: 'Requests from this origin are not allowed.' },
@@ -55,7 +66,13 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export type AccountErrorCode = 'mfa_required' | 'mfa_not_enabled' | 'last_factor';
 
 /** Codes the login widget never sees, so it carries no message for them: the admin API's, and the account page's. */
-export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active' | AccountErrorCode;
+export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active' | 'organization_not_found' | 'organization_exists' | 'sso_domain_taken' | AccountErrorCode;
+
+/**
+ * Codes of the sign-in's rarer steps (single sign-on, choosing a company): the
+ * widget loads their words with those steps, not with the rest of the login.
+ */
+export type CompanyErrorCode = 'sso_failed' | 'sso_cancelled' | 'sso_unavailable' | 'sso_email_mismatch' | 'sso_email_unverified' | 'sso_no_account' | 'sso_required' | 'account_not_available';
 
 /** What a response says about an error: the code, and the field it concerns, if any. */
 export interface ErrorBody {

@@ -15,6 +15,7 @@ import { resolveSecretKey } from './security/secrets.js';
 import { KeyRing } from './security/tokens.js';
 import { openStore } from './store/index.js';
 import { createUser, findUserByEmail } from './users.js';
+import { ensureDemoCompanies } from './demo-companies.js';
 
 const DIST = fileURLToPath(new URL('../dist', import.meta.url));
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -92,7 +93,11 @@ export async function startServer(
     app.get('/*', serveStatic({ root: `${DIST}/demo` }));
   }
 
-  if (demoUser) await ensureDemoUser(config, db, print);
+  if (demoUser) {
+    await ensureDemoUser(config, db, print);
+    const demo = await findUserByEmail(db, config.demoUser);
+    if (demo) await ensureDemoCompanies(context, demo.id, print);
+  }
 
   const sweep = setInterval(() => void sweepExpired(db, Date.now()).catch(() => undefined), SWEEP_INTERVAL_MS);
   sweep.unref();

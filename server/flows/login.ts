@@ -20,7 +20,10 @@ import { seal, unseal } from '../security/secrets.js';
 import { freshness } from '../security/reauth.js';
 import { createSession, newSessionId, revokeUserSessions, type SessionRecord } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
-import type { AccountEnrolment, AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
+import { ensureMembership, enterableAccounts, mfaPolicy } from '../company-accounts.js';
+import type { CompanyErrorCode } from '../errors.js';
+import { beginAuthorization, completeAuthorization, connectionForEmail, connectionOf, ownsAddress, SsoError, type PendingAuthorization, type ProviderIdentity, type SsoConnection } from '../sso/oidc.js';
+import type { AccountEnrolment, CompanyAccount, AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
 import { CEREMONY_TIMEOUT_MS, PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254 characters. */
@@ -80,6 +83,20 @@ interface LoginState {
   maskedPhone?: string;
   /** Backup-number set-up in progress: the number (sealed) and the code texted to it. */
   smsSetup?: { sealedPhone: string; code: PendingCode };
+  /** The date 2FA is required from, for this person, shown by the prompt. */
+  requiredFrom?: string | null;
+  /**
+   * Single sign-on: the company whose provider signs this address in, the
+   * provider's name, and the authorization request under way (with the URL the
+   * browser goes to), absent when the provider could not be reached.
+   */
+  sso?: { organizationId: string; provider: string; url?: string; request?: PendingAuthorization };
+  /** Single sign-on done: the issuer of the provider that signed the person in, and its name. */
+  provider?: { issuer: string; name: string };
+  /** The company accounts offered at `choose-account`. */
+  accounts?: CompanyAccount[];
+  /** The account chosen (null: the person has none); unset until known. */
+  membershipId?: string | null;
 }
 
 type Context = ActionContext<LoginState>;
@@ -145,6 +162,9 @@ async function signInWithPasskey(context: Context, step: string, response: Authe
     const assertion = await verifyPasskeyAssertion(app.db, app.config, { response, expectedChallenge, now });
     const user = await app.db.selectFrom('users').select(['id', 'email', 'email_verified_at']).where('id', '=', assertion.userId).executeTakeFirstOrThrow();
     if (email !== undefined && user.email !== email) throw new PasskeyError('passkey_unknown', 'passkey of another account');
+    // A company with its own provider signs its people in there, passkey or not.
+    const connection = await connectionForEmail(app, user.email);
+    if (connection) return ssoStep(app, { ...state, email: user.email, passkeyRequest: undefined }, connection, 'sso_required');
     const next: Context = { ...context, state: { ...state, email: user.email, userId: user.id, passkeyRequest: undefined } };
     if (assertion.userVerified) return { ...(await finish(next, ['hwk', 'mfa'])), userId: user.id };
     return { ...(await afterPassword(next, { deviceToken: undefined, emailVerified: user.email_verified_at !== null, firstFactor: 'hwk' })), userId: user.id };
@@ -155,12 +175,6 @@ async function signInWithPasskey(context: Context, step: string, response: Authe
 
 function rateWindow(app: AppContext): number {
   return app.config.rateWindowMinutes * 60_000;
-}
-
-/** Is 2FA required for everyone today (the configured date has come)? */
-export function mfaRequiredNow(app: AppContext, now: number): boolean {
-  const from = app.config.mfaRequiredFrom;
-  return from !== null && now >= Date.parse(`${from}T00:00:00Z`);
 }
 
 /** The second factors a user can present: a confirmed authenticator app, an unused recovery or support code. */
@@ -352,21 +366,39 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
   const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', state.userId!).executeTakeFirst();
   // Disabled or deleted while the flow was open: no session.
   if (!user || user.status !== 'active') throw new ApiError('account_disabled');
+  let account: CompanyAccount | undefined;
+  if (state.membershipId === undefined) {
+    // Several company accounts on one email: the person chooses, last used first.
+    const accounts = await enterableAccounts(app, user.id, { provider: state.provider?.issuer ?? null, now });
+    if (accounts.length > 1) return { step: 'choose-account', state: { ...state, amr, accounts } };
+    account = accounts[0];
+  } else {
+    account = state.accounts?.find((a) => a.id === state.membershipId);
+  }
   const days = app.config.rememberDeviceDays;
+  const provider = state.provider;
   // Signed before the transaction, which then only writes: the transaction holds
   // the store's connection as briefly as it can. A flow conflict just discards
   // the token (its session never exists).
   const sessionId = newSessionId();
-  const jwt = await app.keys.sign({ sub: user.id, sid: sessionId, email: user.email, amr, authTime: Math.floor(now / 1000) });
+  const jwt = await app.keys.sign({ sub: user.id, sid: sessionId, email: user.email, amr, authTime: Math.floor(now / 1000), org: account?.organizationId, idp: provider?.issuer });
   return {
     step: 'done',
     state,
     async finalize(trx) {
-      const { token, session } = await createSession(trx, app.config, { userId: user.id, amr, userAgent: request.userAgent, ip: request.ip, now, id: sessionId });
+      const { token, session } = await createSession(trx, app.config, {
+        userId: user.id, amr, membershipId: account?.id ?? null, provider: provider?.issuer ?? null, userAgent: request.userAgent, ip: request.ip, now, id: sessionId,
+      });
+      if (account) await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
       const device = state.remember && days > 0
         ? await rememberDevice(trx, { userId: user.id, days, userAgent: request.userAgent, now, ...(state.deviceExpiresAt ? { expiresAt: state.deviceExpiresAt } : {}) })
         : undefined;
-      await audit(app, { event: 'login.success', userId: user.id, ip: request.ip, detail: { amr: amr.join(' '), sessionId: session.id, flow: state.purpose ?? 'login' } }, trx);
+      await audit(app, {
+        event: 'login.success',
+        userId: user.id,
+        ip: request.ip,
+        detail: { amr: amr.join(' '), sessionId: session.id, flow: state.purpose ?? 'login', ...(provider ? { provider: provider.issuer } : {}), ...(account ? { organization: account.organizationId } : {}) },
+      }, trx);
       return {
         token,
         grant: {
@@ -377,6 +409,8 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
           expiresAt: session.expiresAt,
           idleExpiresAt: session.idleExpiresAt,
           amr,
+          ...(account ? { account } : {}),
+          ...(provider ? { provider } : {}),
           ...(device ? { deviceToken: device.token } : {}),
         },
         ...(device ? { device } : {}),
@@ -485,8 +519,9 @@ async function afterVerified(context: Context, deviceToken: string | undefined):
     }
     return secondFactorStep(app, state, methods);
   }
-  if (mfaRequiredNow(app, now)) return startSetup(context, 'required');
-  if (app.config.mfaRequiredFrom === null) return finish(context, [firstFactor]);
+  const policy = await mfaPolicy(app, userId, now);
+  if (policy.requiredNow) return startSetup(context, 'required');
+  if (policy.requiredFrom === null) return finish(context, [firstFactor]);
   // "Remind me later" holds for a number of logins; each login spends one, atomically.
   const snoozed = await app.db
     .updateTable('users')
@@ -495,7 +530,7 @@ async function afterVerified(context: Context, deviceToken: string | undefined):
     .where('mfa_snooze', '>', 0)
     .executeTakeFirst();
   if (Number(snoozed.numUpdatedRows) === 1) return finish(context, [firstFactor]);
-  return { step: 'mfa-prompt', state };
+  return { step: 'mfa-prompt', state: { ...state, requiredFrom: policy.requiredFrom } };
 }
 
 /** The `second-factor` step with the person's methods: a passkey ceremony and the masked number when they apply. */
@@ -520,6 +555,49 @@ async function requestPasswordReset(app: AppContext, email: string, now: number)
 }
 
 /**
+ * The `sso` step for an address whose company signs its people in through
+ * its own provider: a new authorization request (PKCE verifier, state,
+ * nonce), or, when the provider cannot be reached, the step without one and
+ * `sso_unavailable`. `error` is the refusal of the previous attempt, if any.
+ */
+async function ssoStep(app: AppContext, state: LoginState, connection: SsoConnection, error?: CompanyErrorCode): Promise<Transition<LoginState>> {
+  const sso = { organizationId: connection.organizationId, provider: connection.name };
+  try {
+    const { url, pending } = await beginAuthorization(app, connection, { loginHint: state.email! });
+    return { step: 'sso', state: { ...state, sso: { ...sso, url, request: pending } }, ...(error ? { error: { code: error } } : {}) };
+  } catch (failure) {
+    if (!(failure instanceof SsoError)) throw failure;
+    app.log.log('warn', 'identity provider unavailable', { event: 'sso.unavailable', organizationId: connection.organizationId, reason: failure.message });
+    return { step: 'sso', state: { ...state, sso }, error: { code: failure.code } };
+  }
+}
+
+/**
+ * The person the provider signed in, linked by verified address only (never
+ * by an unverified claim, nor by the provider's own user id): the address the
+ * person typed, in one of the company's domains, with `email_verified` true.
+ * An invited person's account is activated by it (the provider vouched for
+ * the address), and they join the company that owns the domain.
+ */
+async function ssoUser(app: AppContext, connection: SsoConnection, email: string, identity: ProviderIdentity): Promise<string> {
+  if (!identity.emailVerified) throw new SsoError('sso_email_unverified', 'email_verified is not true');
+  if (identity.email !== email || !(await ownsAddress(app, connection.organizationId, identity.email))) {
+    throw new SsoError('sso_email_mismatch', 'the provider signed in another address');
+  }
+  const user = await app.db.selectFrom('users').select(['id', 'status']).where('email', '=', identity.email).executeTakeFirst();
+  if (!user) throw new SsoError('sso_no_account', 'no account for this address');
+  if (user.status === 'disabled') throw new ApiError('account_disabled');
+  const now = app.now();
+  if (user.status === 'invited') {
+    await app.db.updateTable('users').set({ status: 'active', updated_at: now }).where('id', '=', user.id).where('status', '=', 'invited').execute();
+    await audit(app, { event: 'user.activated', userId: user.id, detail: { provider: connection.issuer } });
+  }
+  await app.db.updateTable('users').set({ email_verified_at: now }).where('id', '=', user.id).where('email_verified_at', 'is', null).execute();
+  await ensureMembership(app, { userId: user.id, organizationId: connection.organizationId, now, reason: 'sso' });
+  return user.id;
+}
+
+/**
  * Sign in: `email` -> `password` -> (`second-factor` | `mfa-prompt` ->
  * `totp-setup` -> `recovery-code`) -> `done`. An unknown email walks the same
  * path as a known one up to the password, with the same answers and the same
@@ -540,6 +618,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
             if (!email.success) {
               return { step: 'email', state: { ...state, email: input.email.slice(0, MAX_EMAIL_LENGTH) }, error: { code: 'invalid_email', field: 'email' } };
             }
+            const connection = await connectionForEmail(app, email.data);
+            if (connection) return ssoStep(app, { email: email.data }, connection);
             return { step: 'password', state: await offerPasskey(app, { email: email.data }) };
           },
         }),
@@ -612,6 +692,65 @@ export const loginFlow: FlowDefinition<LoginState> = {
             }
             const next = { ...context, state: { ...state, userId: user.id } };
             return { ...(await afterPassword(next, { deviceToken: device ?? request.deviceToken, emailVerified: user.email_verified_at !== null })), userId: user.id };
+          },
+        }),
+      },
+    },
+    sso: {
+      view: (state) => ({ email: state.email!, provider: state.sso!.provider, ...(state.sso!.url ? { url: state.sso!.url } : {}) }),
+      unavailable: (state) => (state.sso?.url ? ['retry'] : ['callback']),
+      actions: {
+        callback: action({
+          input: z.object({ params: z.string().max(8192) }).strict(),
+          async run(context, { params }) {
+            const { app, state, request } = context;
+            const email = state.email!;
+            const connection = await connectionOf(app, state.sso!.organizationId);
+            // Untied from its provider while the person was away: from the address again.
+            if (!connection) return { step: 'email', state: await offerPasskey(app, { email }) };
+            let userId: string;
+            try {
+              const identity = await completeAuthorization(app, connection, state.sso!.request!, params);
+              userId = await ssoUser(app, connection, email, identity);
+              const { sso: _done, ...rest } = state;
+              const next: Context = { ...context, state: { ...rest, userId, provider: { issuer: connection.issuer, name: connection.name } } };
+              // The company's provider stands for the password and the second factor (seed 001): none is asked here.
+              return { ...(await finish(next, identity.amr)), userId };
+            } catch (error) {
+              if (!(error instanceof SsoError)) throw error;
+              await audit(app, { event: 'login.failure', ip: request.ip, detail: { method: 'sso', reason: error.code, email: maskEmail(email) } });
+              app.log.log('info', 'single sign-on refused', { event: 'sso.refused', code: error.code, reason: error.message });
+              // A new request for the next try: a state, nonce or verifier is never used twice.
+              return ssoStep(app, state, connection, error.code);
+            }
+          },
+        }),
+        retry: action({
+          input: z.object({}).strict(),
+          async run({ app, state }) {
+            const connection = await connectionOf(app, state.sso!.organizationId);
+            if (!connection) return { step: 'email', state: await offerPasskey(app, { email: state.email! }) };
+            return ssoStep(app, state, connection);
+          },
+        }),
+        back: action({
+          input: z.object({}).strict(),
+          run: async ({ app, state }) => ({ step: 'email', state: await offerPasskey(app, { email: state.email! }) }),
+        }),
+      },
+    },
+    'choose-account': {
+      view: (state) => ({ accounts: state.accounts ?? [] }),
+      actions: {
+        choose: action({
+          input: z.object({ account: z.string().max(64) }).strict(),
+          async run(context, { account }) {
+            const { app, state, now } = context;
+            // Still one of the person's accounts, and one this sign-in may enter (a membership can go while the list shows).
+            const accounts = await enterableAccounts(app, state.userId!, { provider: state.provider?.issuer ?? null, now });
+            const chosen = state.accounts?.some((a) => a.id === account) ? accounts.find((a) => a.id === account) : undefined;
+            if (!chosen) return { step: 'choose-account', state: { ...state, accounts }, error: { code: 'account_not_available' } };
+            return finish({ ...context, state: { ...state, accounts: [chosen], membershipId: chosen.id } }, state.amr ?? []);
           },
         }),
       },
@@ -706,14 +845,14 @@ export const loginFlow: FlowDefinition<LoginState> = {
       },
     },
     'mfa-prompt': {
-      view: (_, app) => ({ requiredFrom: app.config.mfaRequiredFrom }),
+      view: (state, app) => ({ requiredFrom: state.requiredFrom === undefined ? app.config.mfaRequiredFrom : state.requiredFrom }),
       actions: {
         enable: action({ input: z.object({}).strict(), run: (context) => startSetup(context, 'enable') }),
         'remind-later': action({
           input: z.object({}).strict(),
           async run(context) {
             const { app, state, now } = context;
-            if (mfaRequiredNow(app, now)) return startSetup(context, 'required');
+            if ((await mfaPolicy(app, state.userId!, now)).requiredNow) return startSetup(context, 'required');
             await app.db.updateTable('users').set({ mfa_snooze: app.config.mfaRemindLaterLogins }).where('id', '=', state.userId!).execute();
             return finish(context, [firstFactorOf(state)]);
           },
@@ -905,7 +1044,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             await audit(app, { event: 'email.verified', userId, ip: request.ip });
             const next: Context = { ...context, state: { ...state, emailCode: undefined } };
             // Activation goes straight on to 2FA set-up (seed 002, step 5); a sign-in goes on as usual.
-            if (state.purpose === 'activate') return startSetup(next, mfaRequiredNow(app, now) ? 'required' : 'enable');
+            if (state.purpose === 'activate') return startSetup(next, (await mfaPolicy(app, userId, now)).requiredNow ? 'required' : 'enable');
             return afterVerified(next, undefined);
           },
         }),
@@ -1038,6 +1177,8 @@ export const reauthFlow: FlowDefinition<LoginState> = {
   start: sessionStart,
   guard: guardSession,
   async initial(app, _input, session) {
+    // The company's provider is the only way to confirm it is this person; it is asked at sign-in.
+    if (session!.provider) throw new ApiError('sso_required');
     const state = await accountState(app, session!, 'reauth');
     const { needsSecondFactor } = await freshness(app, session!);
     return { step: 'password', state: await offerPasskey(app, { ...state, mfaFresh: !needsSecondFactor }, session!.userId) };
@@ -1058,6 +1199,8 @@ function enrolmentFlow(kind: AccountEnrolment): FlowDefinition<LoginState> {
     start: sessionStart,
     guard: guardSession,
     async initial(app, _input, session) {
+      // Single sign-on: the company's provider holds the person's factors, not this platform.
+      if (session!.provider) throw new ApiError('sso_required');
       if ((await freshness(app, session!)).until === null) throw new ApiError('reauthentication_required');
       const state = await accountState(app, session!, 'enroll');
       const now = app.now();

@@ -8,10 +8,10 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { AdminErrorCode, ErrorBody, ErrorCode } from '../errors.js';
+import type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode } from '../errors.js';
 import type { PasswordRule } from '../factors/password.js';
 
-export type { AdminErrorCode, ErrorBody, ErrorCode, PasswordRule };
+export type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule };
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
 
 /**
@@ -60,6 +60,33 @@ export interface SessionUser {
   name: string;
 }
 
+/** One of a person's accounts at a company: the membership's id, and the company. */
+export interface CompanyAccount {
+  /** The membership's id: what `choose` and `POST /api/session/account` take. */
+  id: string;
+  organizationId: string;
+  /** The company's name, as people know it. */
+  name: string;
+}
+
+/** The identity provider a single sign-on session came through. */
+export interface SessionProvider {
+  /** As people know it, e.g. "Microsoft Entra ID". */
+  name: string;
+  issuer: string;
+}
+
+/** `GET /api/session/accounts`: the company accounts this session can switch to, the current one marked. */
+export interface SessionAccounts {
+  accounts: (CompanyAccount & { current: boolean })[];
+}
+
+/** `POST /api/session/account` `{ account }`: the session now works in that account; a fresh JWT says so (`org`). */
+export interface AccountSwitch {
+  account: CompanyAccount;
+  jwt: { token: string; expiresAt: number };
+}
+
 /** What the `done` step hands to the host page. */
 export interface SessionGrant {
   user: SessionUser;
@@ -75,6 +102,10 @@ export interface SessionGrant {
   idleExpiresAt: number;
   /** RFC 8176 authentication method references, e.g. `["pwd"]`, `["pwd", "otp", "mfa"]`. */
   amr: string[];
+  /** The company account the session works in, when the person has any (the JWT's `org` claim names its company). */
+  account?: CompanyAccount;
+  /** Single sign-on: the company's identity provider signed the person in (the JWT's `idp` claim is its issuer). */
+  provider?: SessionProvider;
   /**
    * A "remember this device" token, present only when the person asked for it
    * and the API does not keep it in an HttpOnly cookie. The widget stores it
@@ -98,6 +129,26 @@ export type SetupReason = 'enable' | 'required' | 'recovered';
 
 /** Each step's name, the data it renders and the actions it accepts. */
 export interface StepMap {
+  /**
+   * The address belongs to a company that signs its people in through its own
+   * OpenID Connect provider (`provider`, its name). Store the flow's id, send
+   * the browser to `url` (the provider's authorization endpoint), and when it
+   * comes back to the page with `state` and `code` (or `error`) in its query,
+   * post `callback` `{ params }` with the query string as it came (`?state=…`)
+   * to the flow of the stored id, then take the query out of the address bar.
+   * A refusal (`sso_cancelled`, `sso_failed`, `sso_email_mismatch`, …) stays at
+   * this step with a fresh `url`. Without `url` the provider could not be
+   * reached (`sso_unavailable`): `retry` asks it again. `back` returns to the
+   * email step. A passkey sign-in by such an address also lands here
+   * (`sso_required`): the company's provider is its people's only way in.
+   */
+  sso: { data: { email: string; provider: string; url?: string }; actions: 'callback' | 'back' | 'retry' };
+  /**
+   * The person holds accounts at several companies: choose the one to work in,
+   * last used first. Body of `choose`: `{ account }`, one of `accounts`' ids.
+   * Switching later needs no new sign-in (`POST /api/session/account`).
+   */
+  'choose-account': { data: { accounts: CompanyAccount[] }; actions: 'choose' };
   /** `passkey` is present when passkeys are on: run conditional mediation (autofill) with it. */
   email: { data: { email?: string; passkey?: PasskeyRequest }; actions: 'email' | 'passkey' };
   /**

@@ -10,12 +10,14 @@ import { checkPasswordPolicy, hashPassword, verifyPassword } from '../factors/pa
 import { listPasskeys } from '../factors/passkey.js';
 import { issueRecoveryCode } from '../factors/recovery.js';
 import { confirmedPhone, maskPhone } from '../factors/sms.js';
-import { mfaRequiredNow, policyView } from '../flows/login.js';
+import { policyView } from '../flows/login.js';
+import { accountById, mfaPolicy } from '../company-accounts.js';
+import { providerOf } from '../sso/oidc.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { forgetDevices } from '../security/devices.js';
 import { sha256 } from '../security/random.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
-import { freshness, hasSecondFactor, requireFreshSession } from '../security/reauth.js';
+import { freshness, hasSecondFactor, requireFreshSession, requireOwnSignIn } from '../security/reauth.js';
 import type { Database, Db } from '../store/index.js';
 import { readJson } from './body.js';
 import { requireSession, SESSION_COOKIE } from './session.js';
@@ -89,13 +91,18 @@ export function accountRoutes(app: AppContext): Hono {
       .where('used_at', 'is', null)
       .executeTakeFirst();
     const fresh = await freshness(app, session);
+    const policy = await mfaPolicy(app, userId, app.now());
+    const provider = await providerOf(app, session);
+    const account = await accountById(app.db, session.membershipId);
     return c.json({
       user,
       session: { id: session.id, amr: session.amr, createdAt: session.createdAt, reauthUntil: fresh.until, needsSecondFactor: fresh.needsSecondFactor },
+      ...(provider ? { provider } : {}),
+      ...(account ? { account } : {}),
       mfa: {
         enabled: factors.length > 0,
-        required: mfaRequiredNow(app, app.now()),
-        requiredFrom: app.config.mfaRequiredFrom,
+        required: policy.requiredNow,
+        requiredFrom: policy.requiredFrom,
         totp: factors.filter((f) => f.type === 'totp').map((f) => ({ id: f.id, name: f.name, ...dates(f) })),
         sms: sms && phone ? { id: sms.id, phone: maskPhone(phone.phone), ...dates(sms) } : null,
         passkeys: await listPasskeys(app.db, userId),
@@ -107,7 +114,7 @@ export function accountRoutes(app: AppContext): Hono {
   });
 
   routes.post('/password', async (c) => {
-    const session = await requireFreshSession(app, c);
+    const session = await requireOwnSignIn(app, c);
     const { current, password, signOutOthers = false } = parseInput(passwordChange, await readJson(c, app.config.bodyLimitBytes));
     const now = app.now();
     const ip = ipOf(c);
@@ -147,10 +154,11 @@ export function accountRoutes(app: AppContext): Hono {
   });
 
   routes.delete('/factors/:id', async (c) => {
-    const session = await requireFreshSession(app, c);
+    const session = await requireOwnSignIn(app, c);
     const id = c.req.param('id');
     if (!CREDENTIAL_ID.test(id)) throw new ApiError('not_found');
     const now = app.now();
+    const policy = await mfaPolicy(app, session.userId, now);
     const removed = await app.db.transaction().execute(async (trx) => {
       const factors = await trx
         .selectFrom('credentials')
@@ -162,7 +170,7 @@ export function accountRoutes(app: AppContext): Hono {
       // Passkeys have their own route; an id that is not this person's is not found.
       if (!factor || factor.type === 'passkey') throw new ApiError('not_found');
       // While 2FA is enforced, the last second factor stays.
-      if (factors.length === 1 && mfaRequiredNow(app, now)) throw new ApiError('last_factor');
+      if (factors.length === 1 && policy.requiredNow) throw new ApiError('last_factor');
       const deleted = await trx.deleteFrom('credentials').where('id', '=', id).where('user_id', '=', session.userId).executeTakeFirst();
       if (Number(deleted.numDeletedRows) !== 1) throw new ApiError('not_found');
       // The last one gone, 2FA is off: the recovery code goes with it.
@@ -176,7 +184,7 @@ export function accountRoutes(app: AppContext): Hono {
   });
 
   routes.post('/recovery-code', async (c) => {
-    const session = await requireFreshSession(app, c);
+    const session = await requireOwnSignIn(app, c);
     parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
     // Without a second factor, a recovery code would itself be asked for at every sign-in.
     if (!(await hasSecondFactor(app.db, session.userId))) throw new ApiError('mfa_not_enabled');
@@ -188,10 +196,10 @@ export function accountRoutes(app: AppContext): Hono {
   });
 
   routes.post('/mfa/disable', async (c) => {
-    const session = await requireFreshSession(app, c);
+    const session = await requireOwnSignIn(app, c);
     parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
     const now = app.now();
-    if (mfaRequiredNow(app, now)) throw new ApiError('mfa_required');
+    if ((await mfaPolicy(app, session.userId, now)).requiredNow) throw new ApiError('mfa_required');
     const deleted = await app.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('credentials').where('user_id', '=', session.userId).executeTakeFirst();
       await deleteRecoveryCode(trx, session.userId);

@@ -13,10 +13,10 @@ import {
   registerPasskey,
   storeRegistrationChallenge,
 } from '../factors/passkey.js';
-import { mfaRequiredNow } from '../flows/login.js';
+import { mfaPolicy } from '../company-accounts.js';
 import type { RegistrationResponseJSON } from '../flows/protocol.js';
 import { forgetDevices } from '../security/devices.js';
-import { requireFreshSession } from '../security/reauth.js';
+import { requireFreshSession, requireOwnSignIn } from '../security/reauth.js';
 import { readJson } from './body.js';
 import { requireSession } from './session.js';
 
@@ -57,7 +57,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.post('/options', async (c) => {
-    const session = await requireFreshSession(app, c);
+    const session = await requireOwnSignIn(app, c);
     await readJson(c, app.config.bodyLimitBytes);
     const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', session.userId).executeTakeFirstOrThrow();
     const options = await passkeyCreationOptions(app.db, app.config, { userId: user.id, email: user.email, name: user.name });
@@ -66,7 +66,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.post('/', async (c) => {
-    const session = await requireFreshSession(app, c);
+    const session = await requireOwnSignIn(app, c);
     const body = parse(
       z.object({ response: z.object({ id: z.string().max(1024), type: z.literal('public-key') }).passthrough(), name: nameSchema }).strict(),
       await readJson(c, app.config.bodyLimitBytes),
@@ -106,6 +106,7 @@ export function passkeyRoutes(app: AppContext): Hono {
     const id = c.req.param('id');
     const now = app.now();
     if (!CREDENTIAL_ROW_ID.test(id)) throw new ApiError('not_found');
+    const policy = await mfaPolicy(app, session.userId, now);
     const deleted = await app.db.transaction().execute(async (trx) => {
       const factors = await trx
         .selectFrom('credentials')
@@ -115,7 +116,7 @@ export function passkeyRoutes(app: AppContext): Hono {
         .execute();
       if (!factors.some((f) => f.id === id && f.type === 'passkey')) throw new ApiError('not_found');
       // While 2FA is enforced, the last second factor stays.
-      if (factors.length === 1 && mfaRequiredNow(app, now)) throw new ApiError('last_factor');
+      if (factors.length === 1 && policy.requiredNow) throw new ApiError('last_factor');
       return trx.deleteFrom('credentials').where('id', '=', id).where('user_id', '=', session.userId).executeTakeFirst();
     });
     if (Number(deleted.numDeletedRows) !== 1) throw new ApiError('not_found');

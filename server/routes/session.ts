@@ -1,7 +1,14 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
-import { ApiError } from '../errors.js';
+import { z } from 'zod';
+import { audit } from '../audit.js';
+import { accountById, enterableAccount, enterableAccounts } from '../company-accounts.js';
+import { ApiError, parseInput } from '../errors.js';
+import type { AccountSwitch, CompanyAccount, SessionAccounts } from '../flows/protocol.js';
+import { clientIp } from '../security/client-ip.js';
+import { providerOf } from '../sso/oidc.js';
+import { readJson } from './body.js';
 import { findSession, revokeSession, type SessionRecord } from '../security/sessions.js';
 
 /** `__Host-` (RFC 6265bis §4.1.3.2): Secure, no Domain, Path=/ — the cookie cannot be set or shadowed by a sibling subdomain. */
@@ -30,6 +37,21 @@ export async function requireSession(app: AppContext, c: Context, token = presen
   return session;
 }
 
+const switchInput = z.object({ account: z.string().min(1).max(64) }).strict();
+
+/** A fresh JWT for a session as it stands: its company (`org`) and provider (`idp`) included. */
+function sessionJwt(app: AppContext, session: SessionRecord, email: string, account: CompanyAccount | undefined) {
+  return app.keys.sign({
+    sub: session.userId,
+    sid: session.id,
+    email,
+    amr: session.amr,
+    authTime: Math.floor(session.authAt / 1000),
+    org: account?.organizationId,
+    idp: session.provider ?? undefined,
+  });
+}
+
 /** `GET /api/session` describes the caller's session with a fresh JWT; `DELETE /api/session` ends it. */
 export function sessionRoutes(app: AppContext): Hono {
   const routes = new Hono();
@@ -38,7 +60,9 @@ export function sessionRoutes(app: AppContext): Hono {
     const session = await requireSession(app, c);
     const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', session.userId).executeTakeFirst();
     if (!user || user.status !== 'active') throw new ApiError('unauthenticated');
-    const jwt = await app.keys.sign({ sub: user.id, sid: session.id, email: user.email, amr: session.amr, authTime: Math.floor(session.createdAt / 1000) });
+    const account = await accountById(app.db, session.membershipId);
+    const provider = await providerOf(app, session);
+    const jwt = await sessionJwt(app, session, user.email, account);
     return c.json({
       user: { id: user.id, email: user.email, name: user.name },
       session: {
@@ -48,8 +72,40 @@ export function sessionRoutes(app: AppContext): Hono {
         expiresAt: session.expiresAt,
         idleExpiresAt: session.idleExpiresAt,
       },
+      ...(account ? { account } : {}),
+      ...(provider ? { provider } : {}),
       jwt: { token: jwt.token, expiresAt: jwt.expiresAt },
     });
+  });
+
+  /** The company accounts this session may work in (seed 000: "Switch company"). */
+  routes.get('/accounts', async (c) => {
+    const session = await requireSession(app, c);
+    const accounts = await enterableAccounts(app, session.userId, { provider: session.provider, now: app.now() });
+    return c.json({ accounts: accounts.map((a) => ({ ...a, current: a.id === session.membershipId })) } satisfies SessionAccounts);
+  });
+
+  /**
+   * Switches the session to another of the person's company accounts, with no
+   * new sign-in: the sign-in met every company's policy (see enterableAccounts).
+   * The answer carries a fresh JWT whose `org` names the new company.
+   */
+  routes.post('/account', async (c) => {
+    const session = await requireSession(app, c);
+    const { account: membershipId } = parseInput(switchInput, await readJson(c, app.config.bodyLimitBytes));
+    const now = app.now();
+    const account = await enterableAccount(app, session.userId, membershipId, { provider: session.provider, now });
+    if (!account) throw new ApiError('account_not_available');
+    const switched = await app.db.transaction().execute(async (trx) => {
+      const updated = await trx.updateTable('sessions').set({ membership_id: account.id }).where('id', '=', session.id).where('revoked_at', 'is', null).executeTakeFirst();
+      await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
+      return Number(updated.numUpdatedRows) === 1;
+    });
+    if (!switched) throw new ApiError('unauthenticated');
+    const user = await app.db.selectFrom('users').select('email').where('id', '=', session.userId).executeTakeFirstOrThrow();
+    await audit(app, { event: 'session.switched', userId: session.userId, ip: clientIp(c, app.config.trustedProxyList), detail: { sessionId: session.id, organization: account.organizationId } });
+    const jwt = await sessionJwt(app, session, user.email, account);
+    return c.json({ account, jwt: { token: jwt.token, expiresAt: jwt.expiresAt } } satisfies AccountSwitch);
   });
 
   routes.delete('/', async (c) => {

@@ -41,3 +41,14 @@ export async function requireFreshSession(app: AppContext, c: Context): Promise<
   if ((await freshness(app, session)).until === null) throw new ApiError('reauthentication_required');
   return session;
 }
+
+/**
+ * A change to this platform's own sign-in methods (password, second factors,
+ * passkeys): not for a single sign-on session, whose person's methods live at
+ * the company's provider (`sso_required`). Also needs a fresh session.
+ */
+export async function requireOwnSignIn(app: AppContext, c: Context): Promise<SessionRecord> {
+  const session = await requireSession(app, c);
+  if (session.provider) throw new ApiError('sso_required');
+  return requireFreshSession(app, c);
+}

@@ -20,6 +20,8 @@ export interface SessionRecord {
   authAt: number;
   /** The last time the session passed a second factor; null if it never did (no 2FA, or a remembered device). */
   mfaAt: number | null;
+  /** Single sign-on: the issuer of the company's provider that signed the person in. */
+  provider: string | null;
 }
 
 type SessionConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours'>;
@@ -41,11 +43,12 @@ export async function createSession(
     userId,
     amr,
     membershipId = null,
+    provider = null,
     userAgent = null,
     ip = null,
     now,
     id = newSessionId(),
-  }: { userId: string; amr: string[]; membershipId?: string | null; userAgent?: string | null; ip?: string | null; now: number; id?: string },
+  }: { userId: string; amr: string[]; membershipId?: string | null; provider?: string | null; userAgent?: string | null; ip?: string | null; now: number; id?: string },
 ): Promise<{ token: string; session: SessionRecord }> {
   const token = randomToken(32);
   const expiresAt = now + config.sessionAbsoluteHours * 3_600_000;
@@ -66,13 +69,14 @@ export async function createSession(
       ip: ip?.slice(0, 64) ?? null,
       reauth_at: null,
       mfa_at: mfaAt,
+      provider,
     })
     .execute();
   return {
     token,
     session: {
       id, userId, membershipId, amr, createdAt: now, lastSeenAt: now, expiresAt,
-      idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000), authAt: now, mfaAt,
+      idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000), authAt: now, mfaAt, provider,
     },
   };
 }
@@ -109,6 +113,7 @@ export async function findSession(db: Db, config: SessionConfig, token: string, 
     idleExpiresAt: Math.min(expiresAt, lastSeenAt + idleMs),
     authAt: Math.max(Number(row.created_at), Number(row.reauth_at ?? 0)),
     mfaAt: row.mfa_at === null ? null : Number(row.mfa_at),
+    provider: row.provider,
   };
 }
 

@@ -17,6 +17,10 @@ export interface SessionClaims {
   email: string;
   amr: string[];
   authTime: number;
+  /** The company (organization id) the session works in, when it works in one. */
+  org?: string | undefined;
+  /** Single sign-on: the issuer of the provider that signed the person in. */
+  idp?: string | undefined;
 }
 
 export interface SignedJwt {
@@ -77,6 +81,8 @@ export class KeyRing {
       email: claims.email,
       amr: claims.amr,
       auth_time: claims.authTime,
+      ...(claims.org ? { org: claims.org } : {}),
+      ...(claims.idp ? { idp: claims.idp } : {}),
     };
     const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
     const signature = sign('sha256', Buffer.from(input), { key: signer.key, dsaEncoding: 'ieee-p1363' }).toString('base64url');

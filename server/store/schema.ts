@@ -31,6 +31,8 @@ export interface OrganizationsTable {
   id: string;
   name: string;
   slug: string;
+  /** From this date (YYYY-MM-DD, UTC) its people need 2FA; null when the company does not require it. */
+  mfa_required_from: string | null;
   created_at: number;
 }
 
@@ -42,6 +44,20 @@ export interface MembershipsTable {
   role: string;
   created_at: number;
   last_used_at: number | null;
+}
+
+/** A company's OpenID Connect provider: its people sign in there, not with a password and 2FA here. */
+export interface SsoConnectionsTable {
+  organization_id: string;
+  /** The provider's name as people know it, e.g. "Microsoft Entra ID"; shown on the button and the account page. */
+  name: string;
+  /** The issuer identifier (OpenID Connect Discovery 1.0 §4); its configuration is fetched from it. */
+  issuer: string;
+  client_id: string;
+  /** Sealed with the server's secret key (context `sso-client:<organization id>`). */
+  client_secret: string;
+  created_at: number;
+  updated_at: number;
 }
 
 /** An email domain owned by a company that signs in through its own identity provider. */
@@ -86,6 +102,8 @@ export interface SessionsTable {
   reauth_at: number | null;
   /** The last time this session passed a second factor (at sign-in or re-authentication). */
   mfa_at: number | null;
+  /** The issuer of the OpenID provider the session signed in through (SSO); null for the platform's own sign-in. */
+  provider: string | null;
 }
 
 export interface RateLimitsTable {
@@ -221,6 +239,7 @@ export interface Database {
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
   sso_domains: SsoDomainsTable;
+  sso_connections: SsoConnectionsTable;
   flows: FlowsTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;

@@ -1,0 +1,75 @@
+import { ensureMembership } from './company-accounts.js';
+import type { AppContext } from './context.js';
+import { seal } from './security/secrets.js';
+
+/**
+ * The demo's companies, made in development on first start so both journeys
+ * of several accounts can be tried at once:
+ * - the demo user works at two companies, so signing in asks which one, and
+ *   the signed-in panel can switch between them;
+ * - "Acme" signs its people in through its own OpenID provider: the local test
+ *   provider that `npm run idp` starts (demo/idp.ts) on 127.0.0.1:9400.
+ */
+export const DEMO_IDP = {
+  issuer: 'http://127.0.0.1:9400',
+  clientId: 'login-flow-demo',
+  /** The local test provider's client secret: a demo value, known to both sides. */
+  clientSecret: 'demo-client-secret-not-for-production',
+  domain: 'acme.example',
+  people: [
+    { email: 'sam@acme.example', name: 'Sam Jansen' },
+    { email: 'alex@acme.example', name: 'Alex de Boer' },
+  ],
+};
+
+const COMPANIES = [
+  { slug: 'bakkerij-de-vries', name: 'Bakkerij de Vries' },
+  { slug: 'noordzee-logistics', name: 'Noordzee Logistics' },
+];
+
+/** Creates what is missing (another process may be doing the same: the unique slug decides). */
+export async function ensureDemoCompanies(app: AppContext, demoUserId: string, print: (line: string) => void): Promise<void> {
+  const now = Date.now();
+  for (const company of COMPANIES) {
+    const id = await ensureOrganization(app, company, now);
+    await ensureMembership(app, { userId: demoUserId, organizationId: id, now, reason: 'demo' });
+  }
+  const acme = await ensureOrganization(app, { slug: 'acme', name: 'Acme' }, now);
+  const tied = await app.db.selectFrom('sso_connections').select('organization_id').where('organization_id', '=', acme).executeTakeFirst();
+  if (!tied) {
+    await app.db
+      .insertInto('sso_connections')
+      .values({
+        organization_id: acme,
+        name: 'Acme Identity',
+        issuer: DEMO_IDP.issuer,
+        client_id: DEMO_IDP.clientId,
+        client_secret: seal(app.secretKey, DEMO_IDP.clientSecret, `sso-client:${acme}`),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await app.db.insertInto('sso_domains').values({ domain: DEMO_IDP.domain, organization_id: acme, created_at: now }).execute();
+  }
+  for (const person of DEMO_IDP.people) {
+    let user = await app.db.selectFrom('users').select('id').where('email', '=', person.email).executeTakeFirst();
+    if (!user) {
+      // No password: Acme's provider is their only way in.
+      user = { id: crypto.randomUUID() };
+      await app.db
+        .insertInto('users')
+        .values({ id: user.id, email: person.email, name: person.name, password_hash: null, status: 'active', webauthn_id: null, email_verified_at: now, locale: null, created_at: now, updated_at: now })
+        .execute();
+    }
+    await ensureMembership(app, { userId: user.id, organizationId: acme, now, reason: 'demo' });
+  }
+  print(`Demo companies: ${COMPANIES.map((c) => c.name).join(' and ')} (the demo user works at both); Acme signs in ${DEMO_IDP.people.map((p) => p.email).join(', ')} through ${DEMO_IDP.issuer} (start it with: npm run idp)`);
+}
+
+async function ensureOrganization(app: AppContext, { slug, name }: { slug: string; name: string }, now: number): Promise<string> {
+  const existing = await app.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst();
+  if (existing) return existing.id;
+  const id = crypto.randomUUID();
+  await app.db.insertInto('organizations').values({ id, name, slug, mfa_required_from: null, created_at: now }).execute();
+  return id;
+}

@@ -1,0 +1,201 @@
+import * as oidc from 'openid-client';
+import type { AppContext } from '../context.js';
+import type { CompanyErrorCode } from '../errors.js';
+import type { SessionProvider } from '../flows/protocol.js';
+import { safeEqual, sha256 } from '../security/random.js';
+import { seal, unseal } from '../security/secrets.js';
+
+/**
+ * Single sign-on through a company's OpenID Connect provider, as a
+ * confidential relying party with openid-client: the authorization code flow
+ * with PKCE (RFC 7636, S256), `state` (RFC 6749 §10.12) and `nonce` (OpenID
+ * Connect Core 1.0 §3.1.2.1) checked, the `iss` of the response checked where
+ * the provider sends it (RFC 9207), and the ID token's signature, issuer,
+ * audience and times validated by the library (Core §3.1.3.7).
+ */
+
+/** A company's provider, with its client secret opened. */
+export interface SsoConnection {
+  organizationId: string;
+  /** The provider's name as people know it ("Microsoft Entra ID"). */
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The authorization request in progress, kept in the flow (the verifier sealed). */
+export interface PendingAuthorization {
+  state: string;
+  nonce: string;
+  sealedVerifier: string;
+}
+
+/** Who the provider says signed in. */
+export interface ProviderIdentity {
+  subject: string;
+  email: string;
+  emailVerified: boolean;
+  /** RFC 8176 methods the provider reports (`amr`), the registered values only. */
+  amr: string[];
+}
+
+/** A sign-in at the provider that did not work, with the catalogue code to show and the reason to log. */
+export class SsoError extends Error {
+  override name = 'SsoError';
+  constructor(
+    readonly code: Extract<CompanyErrorCode, `sso_${string}`>,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The scopes asked for: the ID token must name the person's address (OpenID Connect Core 1.0 §5.4). */
+const SCOPE = 'openid email profile';
+/** A provider's metadata and keys are fetched again after this long (a rotated key is also found on demand by the library). */
+const DISCOVERY_CACHE_MS = 10 * 60_000;
+/** Seconds a call to the provider may take before the sign-in says it is unavailable. */
+const PROVIDER_TIMEOUT_S = 10;
+/** RFC 8176 §2: the registered authentication method references; anything else a provider sends is dropped. */
+const AMR_VALUES = new Set(['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia']);
+/** Parameters of an authorization response (RFC 6749 §4.1.2, RFC 9207 §2, OpenID Session §2). */
+const RESPONSE_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
+
+/** Plain http is for a provider on this machine only (a local test provider). */
+export function isLoopbackHttp(issuer: string): boolean {
+  const url = new URL(issuer);
+  return url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+}
+
+/** The company whose provider signs in this address (its domain is the company's), if any. */
+export async function connectionForEmail(app: AppContext, email: string): Promise<SsoConnection | undefined> {
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  const row = await app.db.selectFrom('sso_domains').select('organization_id').where('domain', '=', domain).executeTakeFirst();
+  return row ? connectionOf(app, row.organization_id) : undefined;
+}
+
+/** A company's provider, if it has one. */
+export async function connectionOf(app: AppContext, organizationId: string): Promise<SsoConnection | undefined> {
+  const row = await app.db.selectFrom('sso_connections').selectAll().where('organization_id', '=', organizationId).executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    organizationId,
+    name: row.name,
+    issuer: row.issuer,
+    clientId: row.client_id,
+    clientSecret: unseal(app.secretKey, row.client_secret, `sso-client:${organizationId}`),
+  };
+}
+
+/**
+ * The provider a single sign-on session came through, named as its company
+ * calls it (the issuer's host when no company names it any more).
+ */
+export async function providerOf(app: AppContext, session: { provider: string | null }): Promise<SessionProvider | undefined> {
+  if (!session.provider) return undefined;
+  const row = await app.db.selectFrom('sso_connections').select('name').where('issuer', '=', session.provider).executeTakeFirst();
+  return { name: row?.name ?? new URL(session.provider).host, issuer: session.provider };
+}
+
+/** Is this email address in one of the company's domains? */
+export async function ownsAddress(app: AppContext, organizationId: string, email: string): Promise<boolean> {
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  const row = await app.db.selectFrom('sso_domains').select('domain').where('domain', '=', domain).where('organization_id', '=', organizationId).executeTakeFirst();
+  return row !== undefined;
+}
+
+const discovered = new Map<string, { configuration: oidc.Configuration; at: number }>();
+
+/** The provider's configuration (OpenID Connect Discovery 1.0), cached per issuer, client and secret. */
+async function configurationFor(app: AppContext, connection: SsoConnection): Promise<oidc.Configuration> {
+  const key = sha256(`${connection.issuer}\n${connection.clientId}\n${connection.clientSecret}`);
+  const cached = discovered.get(key);
+  if (cached && app.now() - cached.at < DISCOVERY_CACHE_MS) return cached.configuration;
+  try {
+    const configuration = await oidc.discovery(new URL(connection.issuer), connection.clientId, undefined, oidc.ClientSecretBasic(connection.clientSecret), {
+      timeout: PROVIDER_TIMEOUT_S,
+      ...(isLoopbackHttp(connection.issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
+    });
+    configuration.timeout = PROVIDER_TIMEOUT_S;
+    discovered.set(key, { configuration, at: app.now() });
+    return configuration;
+  } catch (error) {
+    throw new SsoError('sso_unavailable', `discovery failed: ${describe(error)}`);
+  }
+}
+
+/**
+ * Starts a sign-in at the provider: a new PKCE verifier, `state` and `nonce`,
+ * and the URL to send the browser to. `loginHint` is the address the person
+ * typed (Core §3.1.2.1), so the provider need not ask it again.
+ */
+export async function beginAuthorization(app: AppContext, connection: SsoConnection, { loginHint }: { loginHint: string }): Promise<{ url: string; pending: PendingAuthorization }> {
+  const configuration = await configurationFor(app, connection);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(configuration, {
+    redirect_uri: app.config.ssoRedirectUrl,
+    scope: SCOPE,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    login_hint: loginHint,
+  });
+  return { url: url.href, pending: { state, nonce, sealedVerifier: seal(app.secretKey, verifier, `sso-verifier:${state}`) } };
+}
+
+/**
+ * Finishes a sign-in from the query string the provider sent the browser back
+ * with: the `state` must be this flow's, then the code is exchanged (with the
+ * PKCE verifier and the client secret) and the ID token validated, `nonce`
+ * included. Throws {@link SsoError}.
+ */
+export async function completeAuthorization(app: AppContext, connection: SsoConnection, pending: PendingAuthorization, query: string): Promise<ProviderIdentity> {
+  const received = new URLSearchParams(query);
+  // Only this flow's request may complete it: a response for another (a login CSRF, a replayed URL) stops here.
+  if (!safeEqual(received.get('state') ?? '', pending.state)) throw new SsoError('sso_failed', 'state does not match');
+  const error = received.get('error');
+  if (error === 'access_denied') throw new SsoError('sso_cancelled', 'the person cancelled at the provider');
+  if (error !== null) throw new SsoError('sso_unavailable', `provider error: ${error.slice(0, 64)}`);
+
+  const configuration = await configurationFor(app, connection);
+  const callback = new URL(app.config.ssoRedirectUrl);
+  callback.search = '';
+  for (const name of RESPONSE_PARAMETERS) {
+    const value = received.get(name);
+    if (value !== null) callback.searchParams.set(name, value);
+  }
+  let claims: oidc.IDToken | undefined;
+  try {
+    const tokens = await oidc.authorizationCodeGrant(configuration, callback, {
+      pkceCodeVerifier: unseal(app.secretKey, pending.sealedVerifier, `sso-verifier:${pending.state}`),
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    });
+    claims = tokens.claims();
+  } catch (error) {
+    // The provider refused the code (expired, used, not ours), or the token did not validate.
+    if (error instanceof oidc.ResponseBodyError || error instanceof oidc.ClientError || error instanceof oidc.AuthorizationResponseError) {
+      throw new SsoError('sso_failed', describe(error));
+    }
+    throw new SsoError('sso_unavailable', describe(error));
+  }
+  if (!claims || typeof claims.email !== 'string') throw new SsoError('sso_failed', 'the ID token names no email address');
+  return {
+    subject: claims.sub,
+    email: claims.email.trim().toLowerCase(),
+    // Some providers send the flag as a string; anything but true is unverified.
+    emailVerified: claims.email_verified === true || claims.email_verified === 'true',
+    amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string' && AMR_VALUES.has(m)) : [],
+  };
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 200);
+  const code = (error as { code?: unknown; error?: unknown }).error ?? (error as { code?: unknown }).code;
+  return `${error.name}${code ? ` ${String(code)}` : ''}: ${error.message}`.slice(0, 200);
+}
