@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import type { z } from 'zod';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { ApiError } from './errors.js';
 import { generatePassword } from './factors/password.js';
@@ -11,6 +12,28 @@ import { migrateToLatest } from './store/migrations.js';
 import { listAudit } from './audit.js';
 import { createApp } from './app.js';
 import { createLogger } from './log.js';
+import {
+  addMember,
+  clientIdSchema,
+  clientSecretSchema,
+  createOrganization,
+  deleteOrganization,
+  domainsSchema,
+  issuerSchema,
+  listMembers,
+  listOrganizations,
+  mfaDateSchema,
+  organizationNameSchema,
+  providerNameSchema,
+  removeMember,
+  removeSsoConnection,
+  requireOrganization,
+  roleSchema,
+  setSsoConnection,
+  slugFromName,
+  slugSchema,
+  updateOrganization,
+} from './organizations.js';
 import { createUser, deleteUser, disableUser, findUserByEmail, inviteUser, listUsers, setPassword, supportResetMfa } from './users.js';
 
 const USAGE = `Usage: login-flow <command>
@@ -31,6 +54,20 @@ const USAGE = `Usage: login-flow <command>
   user reset-mfa --email E                           remove a user's second factors; prints a one-time backup code
   audit [--email E] [--limit N] [--json]             security events, newest first
   keys rotate                                        start signing JWTs with a new key (the old one stays published)
+  org create --name N [--slug S] [--mfa-required-from YYYY-MM-DD]
+                                                     create a company (the slug is made from the name if none is given)
+  org list [--json]                                  list companies with their people, 2FA policy and single sign-on
+  org delete --org S                                 delete a company (by slug or id); sessions in its accounts end
+  org policy --org S --mfa-required-from YYYY-MM-DD|none
+                                                     require 2FA of the company's people from a date, or not at all
+  org sso --org S --issuer URL --client-id ID --domain D [--domain D2 ...] [--provider-name N]
+                                                     sign the company's people in through its OpenID Connect provider;
+                                                     the client secret is read from SSO_CLIENT_SECRET (optional when
+                                                     replacing a connection: the stored one stays)
+  org sso-remove --org S                             remove the company's provider and domains
+  member add --org S --email E [--role R]            give a user an account at a company (again: changes the role)
+  member remove --org S --email E                    take it away; the sessions working in it end at once
+  member list --org S [--json]                       the company's people
 
 Settings come from the environment; see README.md.`;
 
@@ -47,6 +84,14 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       workers: { type: 'string' },
       'shutdown-timeout': { type: 'string' },
+      org: { type: 'string' },
+      slug: { type: 'string' },
+      'mfa-required-from': { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      domain: { type: 'string', multiple: true },
+      'provider-name': { type: 'string' },
+      role: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,6 +113,10 @@ async function main(argv: string[]): Promise<number> {
     const requireEmail = () => {
       if (!values.email) throw new UsageError('--email is required');
       return values.email;
+    };
+    const requireOrg = () => {
+      if (!values.org) throw new UsageError('--org is required (a slug or an id)');
+      return values.org;
     };
     switch (key) {
       case 'migrate': {
@@ -148,6 +197,88 @@ async function main(argv: string[]): Promise<number> {
         console.log(`New signing key ${kid}; the previous key stays in the JWKS for ${config.jwtTtlSeconds} s.`);
         return 0;
       }
+      case 'org create': {
+        if (!values.name) throw new UsageError('--name is required');
+        if (values.slug === undefined && slugFromName(values.name) === undefined) throw new UsageError('--slug is required: the name has no letters or digits to make one from');
+        const organization = await createOrganization(app, {
+          name: option(organizationNameSchema, values.name, '--name', 'one line of at most 200 characters'),
+          slug: values.slug === undefined ? undefined : option(slugSchema, values.slug, '--slug', 'lower-case letters, digits and inner hyphens, at most 63'),
+          mfaRequiredFrom: mfaDate(values['mfa-required-from']),
+          actor: 'cli',
+        });
+        console.log(`Created ${organization.name} (slug ${organization.slug}, id ${organization.id})`);
+        return 0;
+      }
+      case 'org list': {
+        const organizations = await listOrganizations(db);
+        if (values.json) console.log(JSON.stringify(organizations, null, 2));
+        else {
+          for (const o of organizations) {
+            const sso = o.sso ? `sso ${o.sso.issuer} (${o.sso.domains.join(', ')})` : 'no sso';
+            console.log(`${o.slug}\t${o.name}\t${o.members} ${o.members === 1 ? 'member' : 'members'}\t2FA ${o.mfaRequiredFrom ? `from ${o.mfaRequiredFrom}` : 'not required'}\t${sso}`);
+          }
+        }
+        return 0;
+      }
+      case 'org delete': {
+        const organization = await requireOrganization(db, requireOrg());
+        await deleteOrganization(app, organization.id, 'cli');
+        console.log(`Deleted ${organization.name} (${organization.slug}); its ${organization.members} ${organization.members === 1 ? 'account' : 'accounts'} and their sessions have ended.`);
+        return 0;
+      }
+      case 'org policy': {
+        const given = values['mfa-required-from'];
+        if (given === undefined) throw new UsageError('--mfa-required-from is required (YYYY-MM-DD or none)');
+        const organization = await updateOrganization(app, requireOrg(), { mfaRequiredFrom: given === 'none' ? null : mfaDate(given), actor: 'cli' });
+        console.log(`${organization.name}: 2FA ${organization.mfaRequiredFrom ? `required from ${organization.mfaRequiredFrom}` : 'not required by the company'}.`);
+        return 0;
+      }
+      case 'org sso': {
+        const existing = await requireOrganization(db, requireOrg());
+        if (!values.issuer) throw new UsageError('--issuer is required');
+        if (!values['client-id']) throw new UsageError('--client-id is required');
+        if (!values.domain?.length) throw new UsageError('--domain is required (repeat it for each email domain)');
+        // The secret comes from the environment, never from argv, where `ps` and the shell history would show it.
+        const secret = process.env.SSO_CLIENT_SECRET;
+        if (!secret && !existing.sso) throw new UsageError('set SSO_CLIENT_SECRET to the client secret the provider issued');
+        const organization = await setSsoConnection(app, existing.id, {
+          // Without a name, the connection keeps its own, or takes the company's.
+          name: option(providerNameSchema, values['provider-name'] ?? existing.sso?.name ?? existing.name, '--provider-name', 'one line of at most 200 characters'),
+          issuer: option(issuerSchema, values.issuer, '--issuer', 'an https URL without query or fragment (http only on 127.0.0.1, ::1 or localhost)'),
+          clientId: option(clientIdSchema, values['client-id'], '--client-id', 'one line of at most 512 characters'),
+          clientSecret: secret ? option(clientSecretSchema, secret, 'SSO_CLIENT_SECRET', 'at most 1024 characters, no control characters') : undefined,
+          domains: option(domainsSchema, values.domain, '--domain', 'a hostname such as example.com, at most 100 of them'),
+          actor: 'cli',
+        });
+        const sso = organization.sso!;
+        console.log(`${organization.name} signs in through ${sso.name} (${sso.issuer}) for ${sso.domains.join(', ')}${secret ? '' : '; the stored client secret stays'}.`);
+        return 0;
+      }
+      case 'org sso-remove': {
+        const organization = await requireOrganization(db, requireOrg());
+        const removed = await removeSsoConnection(app, organization.id, 'cli');
+        console.log(removed ? `${organization.name} no longer signs in through its own provider.` : `${organization.name} had no single sign-on.`);
+        return 0;
+      }
+      case 'member add': {
+        const organization = await requireOrganization(db, requireOrg());
+        const role = values.role === undefined ? undefined : option(roleSchema, values.role, '--role', 'a lower-case word such as employee or admin');
+        const membership = await addMember(app, { organization: organization.id, email: requireEmail(), role, actor: 'cli' });
+        console.log(`${values.email} is a member of ${organization.name} (${membership.role}).`);
+        return 0;
+      }
+      case 'member remove': {
+        const organization = await requireOrganization(db, requireOrg());
+        const removed = await removeMember(app, { organization: organization.id, email: requireEmail(), actor: 'cli' });
+        console.log(removed ? `${values.email} is no longer a member of ${organization.name}; their sessions there have ended.` : `${values.email} was not a member of ${organization.name}.`);
+        return 0;
+      }
+      case 'member list': {
+        const members = await listMembers(db, requireOrg());
+        if (values.json) console.log(JSON.stringify(members, null, 2));
+        else for (const m of members) console.log(`${m.email}\t${m.role}\t${m.name}\t${new Date(m.addedAt).toISOString()}`);
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command "${key}"\n\n${USAGE}`);
     }
@@ -157,6 +288,19 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** A flag's value through the same schema the admin API uses; a mismatch names the flag and what it takes. */
+function option<T>(schema: z.ZodType<T, unknown>, value: unknown, flag: string, expected: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`${flag} is ${expected}`);
+  return parsed.data;
+}
+
+/** `--mfa-required-from`: a real date, YYYY-MM-DD. */
+function mfaDate(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return option(mfaDateSchema, value, '--mfa-required-from', 'a date, YYYY-MM-DD (or none with org policy)') ?? undefined;
+}
 
 /** A process manager allows about this many CPUs' worth of workers; more is almost certainly a typo. */
 const MAX_WORKERS = 256;

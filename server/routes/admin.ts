@@ -4,6 +4,27 @@ import { listAudit, type AuditCursor } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { ApiError, parseInput } from '../errors.js';
 import { emailSchema } from '../flows/login.js';
+import {
+  addMember,
+  clientIdSchema,
+  clientSecretSchema,
+  createOrganization,
+  deleteOrganization,
+  domainsSchema,
+  issuerSchema,
+  listMembers,
+  listOrganizations,
+  mfaDateSchema,
+  organizationNameSchema,
+  providerNameSchema,
+  removeMember,
+  removeSsoConnection,
+  requireOrganization,
+  roleSchema,
+  setSsoConnection,
+  slugSchema,
+  updateOrganization,
+} from '../organizations.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { safeEqual } from '../security/random.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
@@ -19,6 +40,13 @@ const auditQuery = z.object({
   before: z.string().max(64).optional(),
 });
 
+const newOrganization = z.object({ name: organizationNameSchema, slug: slugSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
+const organizationChange = z.object({ name: organizationNameSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
+const newMember = z.object({ email: z.string().max(1024), role: roleSchema.optional() }).strict();
+const ssoConnection = z
+  .object({ name: providerNameSchema, issuer: issuerSchema, clientId: clientIdSchema, clientSecret: clientSecretSchema.optional(), domains: domainsSchema })
+  .strict();
+
 const EPOCH_MS = /^\d{1,16}$/;
 
 function normalized(email: string): string {
@@ -29,8 +57,9 @@ function normalized(email: string): string {
 
 /**
  * The admin API, for an employer's or support's backend: invite (and resend),
- * reset 2FA, disable, list users with their factors, read the audit log. Off
- * unless ADMIN_API_KEY is set; every request carries `Authorization: Bearer <key>`.
+ * reset 2FA, disable, list users with their factors, read the audit log;
+ * manage companies, their people, 2FA policy and single sign-on. Off unless
+ * ADMIN_API_KEY is set; every request carries `Authorization: Bearer <key>`.
  */
 export function adminRoutes(app: AppContext): Hono {
   const routes = new Hono();
@@ -111,6 +140,56 @@ export function adminRoutes(app: AppContext): Hono {
     }
     const events = await listAudit(app.db, { limit: query.limit, ...(userId ? { userId } : {}), ...(before !== undefined ? { before } : {}) });
     return c.json({ events, ...(events.length === query.limit ? { next: events.at(-1)!.id } : {}) });
+  });
+
+  // Companies, named in the path by id or slug. People are named by email in
+  // the body, never in the path, where addresses would end up in access logs.
+  const body = async (c: Context) => readJson(c, app.config.bodyLimitBytes);
+
+  routes.get('/organizations', async (c) => c.json({ organizations: await listOrganizations(app.db) }));
+
+  routes.post('/organizations', async (c) => {
+    const input = parseInput(newOrganization, await body(c));
+    return c.json(await createOrganization(app, { ...input, actor: 'admin' }), 201);
+  });
+
+  /** A company with its people: `memberList` holds them, `members` stays their count as in the list. */
+  routes.get('/organizations/:org', async (c) => {
+    const organization = await requireOrganization(app.db, c.req.param('org'));
+    return c.json({ ...organization, memberList: await listMembers(app.db, organization.id) });
+  });
+
+  routes.patch('/organizations/:org', async (c) => {
+    const input = parseInput(organizationChange, await body(c));
+    return c.json(await updateOrganization(app, c.req.param('org'), { ...input, actor: 'admin' }));
+  });
+
+  routes.delete('/organizations/:org', async (c) => {
+    await deleteOrganization(app, c.req.param('org'), 'admin');
+    return c.body(null, 204);
+  });
+
+  routes.post('/organizations/:org/members', async (c) => {
+    const input = parseInput(newMember, await body(c));
+    const membership = await addMember(app, { organization: c.req.param('org'), email: normalized(input.email), role: input.role, actor: 'admin' });
+    return c.json(membership, 201);
+  });
+
+  /** Idempotent: 204 whether or not the person was a member, `user_not_found` when there is no such user. */
+  routes.delete('/organizations/:org/members', async (c) => {
+    const { email } = parseInput(byEmail, await body(c));
+    await removeMember(app, { organization: c.req.param('org'), email: normalized(email), actor: 'admin' });
+    return c.body(null, 204);
+  });
+
+  routes.put('/organizations/:org/sso', async (c) => {
+    const input = parseInput(ssoConnection, await body(c));
+    return c.json(await setSsoConnection(app, c.req.param('org'), { ...input, actor: 'admin' }));
+  });
+
+  routes.delete('/organizations/:org/sso', async (c) => {
+    await removeSsoConnection(app, c.req.param('org'), 'admin');
+    return c.body(null, 204);
   });
 
   return routes;

@@ -93,9 +93,10 @@ const MOVING_COLUMNS: Record<string, string[]> = { sessions: ['last_seen_at'] };
 /** Every action name any step has. */
 const ACTIONS = ['email', 'passkey', 'password', 'back', 'forgot', 'send-sms', 'sms', 'totp', 'recovery-code', 'enable', 'remind-later', 'use-passkey', 'cancel', 'register', 'use-totp', 'code', 'resend', 'phone', 'skip', 'change-number', 'confirm'];
 /** Every body field any route reads, and a few it never should. */
-const FIELDS = ['email', 'password', 'device', 'code', 'remember', 'saved', 'phone', 'token', 'name', 'locale', 'response', 'current', 'signOutOthers'];
+const FIELDS = ['email', 'password', 'device', 'code', 'remember', 'saved', 'phone', 'token', 'name', 'locale', 'response', 'current', 'signOutOthers',
+  'slug', 'mfaRequiredFrom', 'role', 'issuer', 'clientId', 'clientSecret', 'domains'];
 /** Fields the routes take as optional. */
-const OPTIONAL_FIELDS = ['device', 'remember', 'name', 'locale', 'signOutOthers'];
+const OPTIONAL_FIELDS = ['device', 'remember', 'name', 'locale', 'signOutOthers', 'slug', 'mfaRequiredFrom', 'role', 'clientSecret'];
 /** The input of each action (`{}` for the rest). */
 const ACTION_FIELDS: Record<string, string[]> = {
   email: ['email'],
@@ -801,6 +802,9 @@ describe('fuzz: every route answers bad input with a catalogue 4xx and changes n
       );
       const values = fc.oneof(fc.constantFrom(...fx.secrets, ...fx.auditIds, '0', '-1', '1', '1000', '1001', '1e3', '1.5', ' 5', '0x10', 'Infinity', '9999999999999999', '99999999999999999999', ''), text);
       const headers = sometimes(key, 7, 8).map((authorization): Record<string, string> => (authorization === undefined ? {} : { authorization }));
+      // A company made first (`acme`), so the company routes reach their writes, not only their 404.
+      const company = (tail: string) => fc.oneof(fc.constantFrom('acme', 'ACME', 'acme-', 'nobody'), segment).map((org) => `/api/admin/organizations/${org}${tail}`);
+      const acme: Probe = { method: 'POST', path: '/api/admin/organizations', envelope: { headers: { 'content-type': 'application/json' } }, headers: { authorization: `Bearer ${ADMIN_KEY}` }, body: '{"name":"Acme","slug":"acme"}' };
       return probeRoutes(
         fx,
         [
@@ -810,9 +814,18 @@ describe('fuzz: every route answers bad input with a catalogue 4xx and changes n
           { method: 'POST', path: fc.constant('/api/admin/users/disable'), fields: ['email'] },
           { method: 'GET', path: query(values).map((q) => `/api/admin/audit${q}`) },
           { method: 'GET', path: fc.tuple(fc.oneof(fc.constantFrom('', 'users/', 'USERS', 'users/invite/x', '..'), segment), query(values)).map(([route, q]) => `/api/admin/${route}${q}`), fields: ['email'] },
+          { method: 'GET', path: fc.constant('/api/admin/organizations') },
+          { method: 'POST', path: fc.constant('/api/admin/organizations'), fields: ['name', 'slug', 'mfaRequiredFrom'] },
+          { method: 'GET', path: company('') },
+          { method: 'PATCH', path: company(''), fields: ['name', 'mfaRequiredFrom'] },
+          { method: 'DELETE', path: company('') },
+          { method: 'POST', path: company('/members'), fields: ['email', 'role'] },
+          { method: 'DELETE', path: company('/members'), fields: ['email'] },
+          { method: 'PUT', path: company('/sso'), fields: ['name', 'issuer', 'clientId', 'clientSecret', 'domains'] },
+          { method: 'DELETE', path: company('/sso') },
         ],
         headers,
-      );
+      ).map((probe) => [acme, probe]);
     });
   });
 
