@@ -1,4 +1,4 @@
-import type { AccountSecurity } from '../components/account-security/index.js';
+import type { AccountSecurity, CompanySwitch } from '../components/account-security/index.js';
 import type { LoginFlow } from '../components/index.js';
 
 /*
@@ -20,10 +20,13 @@ const signedOut = document.querySelector<HTMLElement>('#signed-out')!;
 const signedIn = document.querySelector<HTMLElement>('#signed-in')!;
 const events = document.querySelector<HTMLOListElement>('#events')!;
 const accountArea = document.querySelector<HTMLDetailsElement>('#account')!;
+const companyArea = document.querySelector<HTMLElement>('#company')!;
 const text = (selector: string, value: string) => (document.querySelector(selector)!.textContent = value);
 
 interface SessionInfo {
   user: { id: string; email: string; name: string };
+  /** The company the session works in, when the API says so. */
+  account?: { id: string; name: string };
   session: { amr: string[]; expiresAt: number; idleExpiresAt: number };
   jwt: { token: string; expiresAt: number };
 }
@@ -56,6 +59,23 @@ function hideAccount(): void {
   accountArea.open = false;
 }
 
+/**
+ * The company switch of whoever is signed in (it shows only for people with
+ * accounts at several companies). A switch brings a fresh JWT: the panel shows it.
+ */
+function showCompanySwitch(): void {
+  const control = document.createElement('company-switch') as CompanySwitch;
+  control.lang = document.querySelector<HTMLSelectElement>('#theme [name=lang]')!.value;
+  control.addEventListener('company-switch-change', (event) => {
+    logEvent(`company-switch-change: ${event.detail.account.name}`);
+    text('#who-company', event.detail.account.name);
+    time('#jwt-expires', event.detail.jwt.expiresAt);
+    text('#jwt', event.detail.jwt.token);
+  });
+  control.addEventListener('company-switch-error', (event) => logEvent(`company-switch-error: ${event.code}`));
+  companyArea.replaceChildren(control);
+}
+
 // The page loads when it is opened, as a host's "My Account" page would: what it shows is current.
 accountArea.addEventListener('toggle', () => (accountArea.open ? showAccount() : accountArea.querySelector('account-security')?.remove()));
 
@@ -65,16 +85,19 @@ async function showSession(): Promise<void> {
     signedIn.hidden = true;
     signedOut.hidden = false;
     hideAccount();
+    companyArea.replaceChildren();
     return;
   }
   const info = (await response.json()) as SessionInfo;
   text('#who-name', info.user.name || info.user.email);
   text('#who-email', info.user.email);
+  text('#who-company', info.account?.name ?? '–');
   text('#who-amr', info.session.amr.join(', '));
   time('#session-expires', info.session.expiresAt);
   time('#session-idle', info.session.idleExpiresAt);
   time('#jwt-expires', info.jwt.expiresAt);
   text('#jwt', info.jwt.token);
+  showCompanySwitch();
   signedOut.hidden = true;
   signedIn.hidden = false;
   document.querySelector<HTMLElement>('#signed-in h2')!.focus();
@@ -91,6 +114,7 @@ document.querySelector('#sign-out')!.addEventListener('click', async () => {
   await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
   logEvent('signed out');
   hideAccount();
+  companyArea.replaceChildren();
   signedIn.hidden = true;
   signedOut.hidden = false;
   await widget.restart();
@@ -108,6 +132,8 @@ function applyTheme(): void {
       widget.lang = control.value;
       const account = accountArea.querySelector('account-security');
       if (account) account.lang = control.value;
+      const companySwitch = companyArea.querySelector('company-switch');
+      if (companySwitch) companySwitch.lang = control.value;
       continue;
     }
     const value = control.value ? `${control.value}${control.dataset.unit ?? ''}` : '';
@@ -117,7 +143,7 @@ function applyTheme(): void {
       lines.push(`  ${control.name}: ${value};`);
     } else themed.style.removeProperty(control.name);
   }
-  themeCss.textContent = lines.length ? `login-flow, account-security {\n${lines.join('\n')}\n}` : 'login-flow, account-security {}';
+  themeCss.textContent = lines.length ? `login-flow, account-security, company-switch {\n${lines.join('\n')}\n}` : 'login-flow, account-security, company-switch {}';
 }
 theme.addEventListener('input', applyTheme);
 theme.addEventListener('reset', () => setTimeout(applyTheme));

@@ -1,12 +1,15 @@
 import { ensureMembership } from './company-accounts.js';
 import type { AppContext } from './context.js';
+import { generatePassword } from './factors/password.js';
+import { createUser, findUserByEmail } from './users.js';
 import { seal } from './security/secrets.js';
 
 /**
  * The demo's companies, made in development on first start so both journeys
  * of several accounts can be tried at once:
- * - the demo user works at two companies, so signing in asks which one, and
- *   the signed-in panel can switch between them;
+ * - a second demo person works at two companies, so signing in asks which
+ *   one, and the signed-in panel can switch between them (the demo user keeps
+ *   the plain journey, with no company to choose);
  * - "Acme" signs its people in through its own OpenID provider: the local test
  *   provider that `npm run idp` starts (demo/idp.ts) on 127.0.0.1:9400.
  */
@@ -27,12 +30,34 @@ const COMPANIES = [
   { slug: 'noordzee-logistics', name: 'Noordzee Logistics' },
 ];
 
-/** Creates what is missing (another process may be doing the same: the unique slug decides). */
-export async function ensureDemoCompanies(app: AppContext, demoUserId: string, print: (line: string) => void): Promise<void> {
+/** The person with an account at each of the two companies. */
+export const DEMO_TWO_COMPANIES = { email: 'jordan@example.com', name: 'Jordan Visser' };
+
+/**
+ * Creates what is missing; prints who can sign in, and the new person's
+ * password once. Another process on the same database may be doing the same
+ * at the same moment: a unique key then refuses one insert, and a second pass
+ * finds what the other process made.
+ */
+export async function ensureDemoCompanies(app: AppContext, print: (line: string) => void): Promise<void> {
+  try {
+    await seed(app, print);
+  } catch {
+    await seed(app, print);
+  }
+}
+
+async function seed(app: AppContext, print: (line: string) => void): Promise<void> {
   const now = Date.now();
+  let jordan = await findUserByEmail(app.db, DEMO_TWO_COMPANIES.email);
+  if (!jordan) {
+    const password = app.config.demoPassword ?? generatePassword();
+    jordan = await createUser(app.db, app.config, { ...DEMO_TWO_COMPANIES, password, now });
+    print(`Demo person with two companies created: ${DEMO_TWO_COMPANIES.email}  password: ${password}`);
+  }
   for (const company of COMPANIES) {
     const id = await ensureOrganization(app, company, now);
-    await ensureMembership(app, { userId: demoUserId, organizationId: id, now, reason: 'demo' });
+    await ensureMembership(app, { userId: jordan.id, organizationId: id, now, reason: 'demo' });
   }
   const acme = await ensureOrganization(app, { slug: 'acme', name: 'Acme' }, now);
   const tied = await app.db.selectFrom('sso_connections').select('organization_id').where('organization_id', '=', acme).executeTakeFirst();
@@ -63,7 +88,7 @@ export async function ensureDemoCompanies(app: AppContext, demoUserId: string, p
     }
     await ensureMembership(app, { userId: user.id, organizationId: acme, now, reason: 'demo' });
   }
-  print(`Demo companies: ${COMPANIES.map((c) => c.name).join(' and ')} (the demo user works at both); Acme signs in ${DEMO_IDP.people.map((p) => p.email).join(', ')} through ${DEMO_IDP.issuer} (start it with: npm run idp)`);
+  print(`Demo companies: ${COMPANIES.map((c) => c.name).join(' and ')} (${DEMO_TWO_COMPANIES.email} works at both); Acme signs in ${DEMO_IDP.people.map((p) => p.email).join(', ')} through ${DEMO_IDP.issuer} (start it with: npm run idp)`);
 }
 
 async function ensureOrganization(app: AppContext, { slug, name }: { slug: string; name: string }, now: number): Promise<string> {

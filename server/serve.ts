@@ -81,6 +81,14 @@ export async function startServer(
       c.header('Cross-Origin-Resource-Policy', 'cross-origin');
       c.header('Cache-Control', 'public, max-age=300');
     }, serveStatic({ path: `${DIST}/widget/login-flow.js` }));
+    // The steps few people see (single sign-on, choosing a company), which the widget loads
+    // on demand from beside itself; the hash in the name changes with the content.
+    app.get('/company-steps-*', async (c, next) => {
+      await next();
+      c.header('Access-Control-Allow-Origin', '*');
+      c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+      c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    }, serveStatic({ root: `${DIST}/widget` }));
   }
   if (config.env !== 'production' && existsSync(`${DIST}/demo`)) {
     app.use('/*', async (c, next) => {
@@ -95,8 +103,7 @@ export async function startServer(
 
   if (demoUser) {
     await ensureDemoUser(config, db, print);
-    const demo = await findUserByEmail(db, config.demoUser);
-    if (demo) await ensureDemoCompanies(context, demo.id, print);
+    await ensureDemoCompanies(context, print);
   }
 
   const sweep = setInterval(() => void sweepExpired(db, Date.now()).catch(() => undefined), SWEEP_INTERVAL_MS);

@@ -206,9 +206,10 @@ export class AccountSecurity extends LitElement {
     return html`
       <h2 class="lf-title">${t('title_account', { email: overview.user.email })}</h2>
       ${overview.user.name ? html`<p class="lf-intro">${overview.user.name}</p>` : nothing}
-      ${this.ssoNotice(overview) ?? this.section('password', t('section_password'), this.renderPassword(overview))}
+      ${this.ssoNotice(overview) ??
+      html`${this.section('password', t('section_password'), this.renderPassword(overview))}
       ${this.section('mfa', t('section_mfa'), this.renderMfa(overview))}
-      ${features.passkeys ? this.section('passkeys', t('section_passkeys'), this.renderPasskeys(mfa.passkeys)) : nothing}
+      ${features.passkeys ? this.section('passkeys', t('section_passkeys'), this.renderPasskeys(mfa.passkeys)) : nothing}`}
       ${this.section('sessions', t('section_sessions'), this.renderSessions())}
       ${this.section('devices', t('section_devices'), this.renderDevices())}
       <dialog class="lf-dialog" aria-labelledby=${this.ids.dialog} aria-describedby=${`${this.ids.dialog}-text`} @close=${this.handleDialogClose}>
@@ -225,12 +226,13 @@ export class AccountSecurity extends LitElement {
   }
 
   /**
-   * Hook for accounts whose password lives with their organisation's identity
-   * provider (SSO, a later issue): what to show instead of the password
-   * section. Nothing yet, so every account has the password section.
+   * What a single sign-on session shows in place of the password, two-step
+   * verification and passkey sections: its company's identity provider signed
+   * it in and manages those there. `undefined` for every other session.
    */
-  protected ssoNotice(_overview: AccountOverview): TemplateResult | undefined {
-    return undefined;
+  protected ssoNotice(overview: AccountOverview): TemplateResult | undefined {
+    const { provider } = overview;
+    return provider ? html`<p class="lf-note lf-sso-notice" data-section="sso">${this.t('sso_notice', { provider: provider.name })}</p>` : undefined;
   }
 
   /** One section: its heading, its open panel (which hides the rest), its contents, and its last outcome, announced. */

@@ -1,4 +1,4 @@
-import type { PasswordPolicyView } from '../../server/flows/protocol.js';
+import type { PasswordPolicyView, SessionProvider } from '../../server/flows/protocol.js';
 import type { ClientError } from '../lib/api.js';
 
 /** What `GET /api/account` says about the signed-in person. */
@@ -18,6 +18,12 @@ export interface AccountOverview {
   };
   features: { passkeys: boolean; sms: boolean };
   policy: PasswordPolicyView;
+  /**
+   * Single sign-on: the company's identity provider signed this session in.
+   * The company manages the password and two-step verification there, so the
+   * page does not offer them.
+   */
+  provider?: SessionProvider;
 }
 
 export interface Passkey {

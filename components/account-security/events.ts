@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../server/flows/protocol.js';
+import type { AccountSwitch, ErrorCode } from '../../server/flows/protocol.js';
 import type { ClientErrorCode } from '../lib/events.js';
 
 /*
@@ -41,9 +41,27 @@ export class AccountSecurityErrorEvent extends Event {
   }
 }
 
+/** Fired by `<company-switch>` once the session works in another company: the account, and the fresh JWT that says so (`org`). */
+export class CompanySwitchChangeEvent extends Event {
+  static readonly type = 'company-switch-change';
+  constructor(readonly detail: AccountSwitch) {
+    super(CompanySwitchChangeEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** Fired by `<company-switch>` when loading the accounts or a switch fails; `code` is a catalogue code (or `network_error`). */
+export class CompanySwitchErrorEvent extends Event {
+  static readonly type = 'company-switch-error';
+  constructor(readonly code: ErrorCode | ClientErrorCode) {
+    super(CompanySwitchErrorEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     'account-security-change': AccountSecurityChangeEvent;
     'account-security-error': AccountSecurityErrorEvent;
+    'company-switch-change': CompanySwitchChangeEvent;
+    'company-switch-error': CompanySwitchErrorEvent;
   }
 }

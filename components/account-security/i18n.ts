@@ -79,6 +79,13 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   title_reauth: string;
   intro_reauth: string;
   title_confirm: string;
+  sso_notice: string;
+  label_company: string;
+  company_current: string;
+  label_switch_company: string;
+  action_switch: string;
+  company_switched: string;
+  error_account_not_available: string;
 }
 
 const en: AccountCatalogue = {
@@ -156,6 +163,13 @@ const en: AccountCatalogue = {
   title_reauth: "Confirm it's you",
   intro_reauth: 'Log in again to make this change.',
   title_confirm: 'Are you sure?',
+  sso_notice: 'You are signed in with {provider}. Your company manages your password and two-step verification there.',
+  label_company: 'Company',
+  company_current: 'You are working in {company}.',
+  label_switch_company: 'Switch to',
+  action_switch: 'Switch',
+  company_switched: 'Now working in {company}.',
+  error_account_not_available: 'This company account is not available in this session.',
 };
 
 const nl: AccountCatalogue = {
@@ -233,6 +247,13 @@ const nl: AccountCatalogue = {
   title_reauth: 'Bevestig dat jij het bent',
   intro_reauth: 'Log opnieuw in om deze wijziging te doen.',
   title_confirm: 'Weet je het zeker?',
+  sso_notice: 'Je bent ingelogd via {provider}. Je bedrijf beheert daar je wachtwoord en tweestapsverificatie.',
+  label_company: 'Bedrijf',
+  company_current: 'Je werkt bij {company}.',
+  label_switch_company: 'Wisselen naar',
+  action_switch: 'Wisselen',
+  company_switched: 'Je werkt nu bij {company}.',
+  error_account_not_available: 'Dit bedrijfsaccount is niet beschikbaar in deze sessie.',
 };
 
 export type AccountMessageKey = keyof AccountCatalogue;

@@ -1,5 +1,7 @@
-import { css } from 'lit';
-import { loginFlowStyles } from '../login-flow/styles.js';
+import { loginFlowCss } from '../login-flow/styles.js';
+
+/** The style text as written (see login-flow/styles.ts); the widget build collapses its whitespace. */
+const css = String.raw;
 
 /** The page's own parts: sections, lists, badges, the inline panel and the confirmation dialog. Zero specificity, as for `<login-flow>`. */
 const pageStyles = css`
@@ -98,7 +100,37 @@ let sheet: CSSStyleSheet | undefined;
 export function accountSecurityStyles(): CSSStyleSheet {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(loginFlowStyles.cssText.replaceAll(':where(login-flow)', ':where(account-security)') + pageStyles.cssText);
+    sheet.replaceSync(loginFlowCss.replaceAll(':where(login-flow)', ':where(account-security)') + pageStyles);
   }
   return sheet;
+}
+
+const switchStyles = css`
+  :where(company-switch) {
+    display: block;
+  }
+  :where(company-switch) :where(.lf-company-form) {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+  }
+  :where(company-switch) :where(.lf-company-form > .lf-input) {
+    flex: 1 1 12rem;
+    width: auto;
+  }
+  :where(company-switch) :where(.lf-note:empty) {
+    display: none;
+  }
+`;
+
+let switchSheet: CSSStyleSheet | undefined;
+
+/** `<company-switch>`'s sheet: `<login-flow>`'s rules scoped to it (fields, buttons, notes, errors), then its own row. */
+export function companySwitchStyles(): CSSStyleSheet {
+  if (!switchSheet) {
+    switchSheet = new CSSStyleSheet();
+    switchSheet.replaceSync(loginFlowCss.replaceAll(':where(login-flow)', ':where(company-switch)') + switchStyles);
+  }
+  return switchSheet;
 }

@@ -1,8 +1,8 @@
-import type { AdminErrorCode, ErrorCode, PasswordRule, SecondFactorMethod } from '../../server/flows/protocol.js';
+import type { AdminErrorCode, CompanyErrorCode, ErrorCode, PasswordRule, SecondFactorMethod } from '../../server/flows/protocol.js';
 import type { ClientErrorCode } from './events.js';
 
 /** Admin-API codes never reach the widget, so it carries no message for them. */
-type ErrorKeys = `error_${Exclude<ErrorCode, AdminErrorCode> | ClientErrorCode}`;
+type ErrorKeys = `error_${Exclude<ErrorCode, AdminErrorCode | CompanyErrorCode> | ClientErrorCode}`;
 type RuleKeys = `rule_${PasswordRule}`;
 /** The links that switch the second-factor step to each method. */
 type MethodKeys = `action_use_${SecondFactorMethod}`;

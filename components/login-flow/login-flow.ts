@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
 import type { FlowKind, FlowState, PasskeyRequest, StepName } from '../../server/flows/protocol.js';
 import { FlowClient, type ClientError, type FlowResult } from '../lib/api.js';
 import { forgetDeviceToken, readDeviceToken, storeDeviceToken } from '../lib/devices.js';
@@ -19,7 +18,7 @@ import '../steps/set-password/set-password-step.js';
 import '../steps/sms-setup/sms-setup-step.js';
 import '../steps/totp-setup/totp-setup-step.js';
 import '../steps/verify-email/verify-email-step.js';
-import { loginFlowStyles } from './styles.js';
+import { loginFlowSheet } from './styles.js';
 
 /**
  * Errors after which the flow cannot go on: start a fresh one (an `activate`
@@ -29,6 +28,26 @@ import { loginFlowStyles } from './styles.js';
 const RESTART_CODES = new Set(['flow_not_found', 'flow_expired', 'too_many_attempts']);
 /** An emailed link that cannot open its flow: the element says so in full, not in a banner. */
 const LINK_CODES = new Set(['invitation_invalid', 'reset_link_invalid']);
+
+/**
+ * Single sign-on and choosing a company: rare steps, whose elements and words
+ * come in their own chunk (company-steps.ts), loaded the first time a flow
+ * shows one or the page comes back from a company's provider. login-flow.js
+ * (20 KB gzip) has no room for them.
+ */
+const COMPANY_STEPS = ['sso', 'choose-account'];
+let companyChunk: Promise<typeof import('../steps/company-steps.js')> | undefined;
+const companySteps = () => (companyChunk ??= import('../steps/company-steps.js'));
+
+/** The result, once the elements and words it needs are in; a chunk that cannot load is a network error. */
+function loaded(result: FlowResult): Promise<FlowResult> {
+  return 'flow' in result && COMPANY_STEPS.includes(result.flow.step)
+    ? companySteps().then(
+        () => result,
+        () => ({ error: { code: 'network_error' } }),
+      )
+    : Promise.resolve(result);
+}
 
 interface StepContext {
   t: Translate;
@@ -40,6 +59,8 @@ interface StepContext {
   error: ClientError | undefined;
   /** The last email entered, to refill a restarted flow. */
   email: string | undefined;
+  /** The element's `api`, kept with a flow that leaves for a company's provider. */
+  api: string;
 }
 
 type StepRenderers = { [S in StepName]: (flow: Extract<FlowState, { step: S }>, context: StepContext) => TemplateResult };
@@ -67,6 +88,9 @@ const STEPS: StepRenderers = {
   'recovery-code': (flow, { t, busy, error }) =>
     html`<lf-recovery-code-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-recovery-code-step>`,
   done: (flow, { t }) => html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>`,
+  // Company steps: <login-flow> shows them once their chunk is in (see `loaded`).
+  sso: (flow, { t, busy, api }) => html`<lf-sso-step .data=${flow.data} .actions=${flow.actions} .flowId=${flow.id} .api=${api} .t=${t} ?busy=${busy}></lf-sso-step>`,
+  'choose-account': (flow, { t, busy }) => html`<lf-choose-account-step .data=${flow.data} .t=${t} ?busy=${busy}></lf-choose-account-step>`,
 };
 
 /** Errors a step shows beside its own controls: those on a field, and failed passkeys (by the passkey button). The rest go in the banner. */
@@ -109,17 +133,19 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
  * @cssprop --lf-font-mono - Font of the authenticator key and the recovery code.
  * @cssprop --lf-qr-size - Width of the QR code at authenticator set-up (default 12rem).
  */
-@customElement('login-flow')
 export class LoginFlow extends LitElement {
+  // Declared statically, not with decorators: see StepElement.
+  static override properties = { api: {}, flow: {}, token: {}, lang: {}, autofocus: { type: Boolean }, state: { state: true }, busy: { state: true }, banner: { state: true }, waiting: { state: true }, passkeyError: { state: true } };
+
   /** Origin (or base URL) of the login-flow API. Defaults to the page's own origin. */
-  @property() api = '';
+  api = '';
   /**
    * Which flow to run: `login`; `activate` and `reset`, which open from an
    * emailed link; or, inside a signed-in page such as `<account-security>`,
    * `reauth` ("confirm it's you") and `enroll-totp`, `enroll-passkey`,
    * `enroll-sms` (add a second factor), which end at `done` in the same session.
    */
-  @property() flow: FlowKind = 'login';
+  flow: FlowKind = 'login';
   /**
    * The token of the emailed link an `activate` or `reset` flow opens with.
    * When empty, the element takes it from the page's URL fragment
@@ -128,19 +154,19 @@ export class LoginFlow extends LitElement {
    * session token, when the host keeps it; without one the session cookie
    * counts, and the fragment is never read.
    */
-  @property() token = '';
+  token = '';
   /** Language of the widget (`en`, `nl`); defaults to the nearest `lang` attribute on the page, then the browser's. */
-  @property() override lang = '';
+  override lang = '';
   /** Move focus into the widget when it first shows, for pages whose only job is signing in. */
-  @property({ type: Boolean }) override autofocus = false;
+  override autofocus = false;
 
-  @state() private state: FlowState | undefined;
-  @state() private busy = false;
-  @state() private banner: { error: ClientError; retryAfter?: number; restarted?: boolean } | undefined;
+  private state: FlowState | undefined;
+  private busy = false;
+  private banner: { error: ClientError; retryAfter?: number; restarted?: boolean } | undefined;
   /** A passkey ceremony the person asked for runs (autofill waits in the background and does not count). */
-  @state() private waiting = false;
+  private waiting = false;
   /** How the last ceremony failed, shown by the step until the next action or state. */
-  @state() private passkeyError: ClientError | undefined;
+  private passkeyError: ClientError | undefined;
 
   private client = new FlowClient('');
   private readonly passkeys = new PasskeyController(this);
@@ -155,8 +181,8 @@ export class LoginFlow extends LitElement {
 
   protected override createRenderRoot(): this {
     const root = this.getRootNode() as Document | ShadowRoot;
-    const sheet = loginFlowStyles.styleSheet;
-    if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    const sheet = loginFlowSheet();
+    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
     return this;
   }
 
@@ -194,13 +220,19 @@ export class LoginFlow extends LitElement {
     }
   }
 
-  /** Abandons the current flow and starts a new one. */
+  /**
+   * Abandons the current flow and starts a new one; or, for a `login` element
+   * whose page the browser came back to from a company's provider, finishes
+   * the flow that went there (see lib/sso.ts).
+   */
   async restart(): Promise<void> {
     this.client = new FlowClient(this.api);
     this.busy = true;
-    const result = await this.start();
+    // A provider's answer (`state`) in the query: the chunk tells whether it is for a flow of this element.
+    const back = this.flow === 'login' && location.search.includes('state=') ? await companySteps().then((chunk) => chunk.takeSsoReturn(this.api), () => undefined) : undefined;
+    const result = await loaded(await (back ? this.client.act(back.id, 'callback', { params: back.params }) : this.start()));
     this.busy = false;
-    this.apply(result);
+    this.apply(result, !!back);
   }
 
   /** Starts a flow of this element's kind; a link's kind without a token fails as the server would fail a bad token. */
@@ -243,7 +275,7 @@ export class LoginFlow extends LitElement {
     const { busy, waiting } = this;
     // The wrapper names the step for focusStep() and for host styles (`[data-step='totp-setup']`).
     return html`${bannerView}<div class="lf-step" data-step=${flow.step}>
-        ${render(flow, { t, busy: busy || waiting, waiting, error: this.passkeyError ?? stepError(flow.error), email: this.lastEmail })}
+        ${render(flow, { t, busy: busy || waiting, waiting, error: this.passkeyError ?? stepError(flow.error), email: this.lastEmail, api: this.api })}
       </div>`;
   }
 
@@ -312,18 +344,19 @@ export class LoginFlow extends LitElement {
     }
     this.busy = true;
     this.moveFocus = true;
-    const result = await this.client.act(flow.id, action, body);
+    const result = await loaded(await this.client.act(flow.id, action, body));
     this.busy = false;
     this.apply(result);
   }
 
-  private apply(result: FlowResult): void {
+  /** Shows an answer; `resumed`: the answer to a flow resumed on coming back from a provider, which restarts like a shown one. */
+  private apply(result: FlowResult, resumed = false): void {
     const previous = this.state;
     if ('error' in result) {
-      const restart = RESTART_CODES.has(result.error.code);
-      this.banner = { error: result.error, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}), restarted: restart && !!previous };
+      const restart = RESTART_CODES.has(result.error.code) && (resumed || !!previous);
+      this.banner = { error: result.error, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}), restarted: restart };
       this.dispatchEvent(new LoginFlowErrorEvent(result.error.code, previous?.step));
-      if (restart && previous) {
+      if (restart) {
         this.state = undefined;
         // A link's flow that cannot start again says why (its link is spent); a login keeps the first error.
         void this.start().then((next) => this.apply('flow' in next || this.flow !== 'login' ? next : result));
@@ -372,6 +405,8 @@ function takeFragmentToken(): string {
   if (token) history.replaceState(history.state, '', location.pathname + location.search);
   return token ?? '';
 }
+
+customElements.define('login-flow', LoginFlow);
 
 declare global {
   interface HTMLElementTagNameMap {

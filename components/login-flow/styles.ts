@@ -1,11 +1,16 @@
-import { css } from 'lit';
+/**
+ * The tag of the style text: the text as written, no Lit `CSSResult` (Lit's
+ * `css` is bytes login-flow.js has no room for). The widget build collapses
+ * the whitespace of templates tagged `css` (vite.config.ts).
+ */
+const css = String.raw;
 
 /**
  * The widget's styles. The form controls live in the light DOM (so browsers
  * and password managers see them), so every selector sits inside `:where()`:
  * zero specificity, and any host rule wins. Theme through the custom properties.
  */
-export const loginFlowStyles = css`
+export const loginFlowCss = css`
   :where(login-flow) {
     display: block;
     box-sizing: border-box;
@@ -215,3 +220,14 @@ export const loginFlowStyles = css`
     color: var(--lf-color-muted, #475467);
   }
 `;
+
+let sheet: CSSStyleSheet | undefined;
+
+/** The widget's sheet, made once, on first use; `<login-flow>` adopts it into the document (or shadow root) it is in. */
+export function loginFlowSheet(): CSSStyleSheet {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(loginFlowCss);
+  }
+  return sheet;
+}

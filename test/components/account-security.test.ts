@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../components/account-security/index.js';
 import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
 import type { LoginFlow } from '../../components/index.js';
-import { apiUrl, createSession, createUser, fill, rememberDevice, sessionAlive, totpCode, untilStep, type ApiName, type TestUser } from './helpers.js';
+import { apiUrl, createSession, createSsoCompany, createUser, fill, rememberDevice, sessionAlive, totpCode, untilStep, type ApiName, type TestUser } from './helpers.js';
 
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0';
@@ -345,5 +345,32 @@ describe('<account-security> against the real API', () => {
     const page = await fixture<AccountSecurity>(html`<account-security api=${api} token="not-a-session-token-at-all-0000"></account-security>`);
     await waitUntil(() => page.querySelector('[role=alert]'), 'no error was shown');
     expect(page.querySelector('[role=alert]')!.textContent).to.equal('Your session has ended. Please log in again.');
+  });
+});
+
+describe('<account-security> for a single sign-on session', () => {
+  it('says the company manages the password and 2FA, and shows only sessions and devices', async () => {
+    const user = await createUser({ companies: ['Acme'] });
+    const api = await apiUrl();
+    const { issuer } = await createSsoCompany({ provider: 'Acme ID' });
+    const { token } = await createSession(user.email, { account: user.accounts![0]!.id, provider: issuer, userAgent: CHROME_MAC });
+    const page = await fixture<AccountSecurity>(html`<account-security api=${api} token=${token}></account-security>`);
+    await waitUntil(() => page.querySelector('h2'), 'the page did not load');
+    expect(page.textContent).to.contain('You are signed in with Acme ID. Your company manages your password and two-step verification there.');
+    expect(section(page, 'password')).to.equal(null);
+    expect(section(page, 'mfa')).to.equal(null);
+    expect(section(page, 'passkeys')).to.equal(null);
+    expect(section(page, 'sessions')).to.exist;
+    expect(section(page, 'devices')).to.exist;
+  });
+
+  it('says it in Dutch', async () => {
+    const user = await createUser();
+    const api = await apiUrl();
+    const { issuer } = await createSsoCompany({ provider: 'Acme ID' });
+    const { token } = await createSession(user.email, { provider: issuer });
+    const page = await fixture<AccountSecurity>(html`<account-security api=${api} token=${token} lang="nl"></account-security>`);
+    await waitUntil(() => page.querySelector('h2'), 'the page did not load');
+    expect(page.textContent).to.contain('Je bent ingelogd via Acme ID.');
   });
 });

@@ -57,7 +57,21 @@ async function startApi(pagePort: number, mfaRequiredFrom: string): Promise<Api>
   });
   const db = await openStore(appConfig);
   const { app, context } = createApp({ config: appConfig, db, log: createLogger('silent') });
-  handle = (request, env) => app.fetch(request, env);
+  // A stand-in for a company's OpenID provider, on the same server: enough of a discovery
+  // document (OpenID Connect Discovery 1.0 §3) for the API to build the URL of the sso step.
+  // Nothing signs in there; the e2e tests run a real provider.
+  handle = (request, env) =>
+    new URL(request.url).pathname === '/test-idp/.well-known/openid-configuration'
+      ? Response.json({
+          issuer: `${url}/test-idp`,
+          authorization_endpoint: `${url}/test-idp/authorize`,
+          token_endpoint: `${url}/test-idp/token`,
+          jwks_uri: `${url}/test-idp/jwks`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+        })
+      : app.fetch(request, env);
   return {
     url,
     db,
@@ -91,12 +105,22 @@ interface Payload {
   userAgent?: string;
   ip?: string;
   token?: string;
+  /** create-user: an account (membership) at a fresh company of each of these names, in this order. */
+  companies?: string[];
+  /** create-session: the membership the session works in. */
+  account?: string;
+  /** create-session: signed in through this OpenID provider (its issuer), as single sign-on would. create-sso-company: the provider's name. */
+  provider?: string;
+  /** create-sso-company: the provider cannot be reached. */
+  unreachable?: boolean;
 }
 
 /**
  * Starts the real API beside the test runner (and a second one where 2FA is
  * already required) and answers commands from the browser: `api-url`,
- * `create-user` (a fresh user per test), `create-session`, `remember-device`,
+ * `create-user` (a fresh user per test, with accounts at `companies` if asked),
+ * `create-session` (in an `account`, through a `provider` if asked),
+ * `create-sso-company` (a company with its own provider and email domain), `remember-device`,
  * `session-alive`, `totp-code`, `register-passkey`.
  */
 export function loginFlowApiPlugin() {
@@ -155,7 +179,17 @@ export function loginFlowApiPlugin() {
             .execute();
         }
         if (payload?.recoveryCode) await issueRecoveryCode(db, { userId: user.id, kind: 'recovery', now });
-        if (!payload?.totp) return { email, password: TEST_PASSWORD, ...(passkeyOptions ? { passkeyOptions } : {}) };
+        // Accounts at companies, the first one used last (so listed first, "last used first").
+        const accounts = [];
+        for (const [index, name] of (payload?.companies ?? []).entries()) {
+          const organizationId = crypto.randomUUID();
+          const id = crypto.randomUUID();
+          await db.insertInto('organizations').values({ id: organizationId, name, slug: `${organizationId}`, mfa_required_from: null, created_at: now }).execute();
+          await db.insertInto('memberships').values({ id, user_id: user.id, organization_id: organizationId, role: 'member', created_at: now, last_used_at: now - index * 1000 }).execute();
+          accounts.push({ id, organizationId, name });
+        }
+        const extra = { ...(passkeyOptions ? { passkeyOptions } : {}), ...(accounts.length ? { accounts } : {}) };
+        if (!payload?.totp) return { email, password: TEST_PASSWORD, ...extra };
         // An authenticator already set up, as if the person had enrolled earlier.
         const secret = createTotpSecret();
         const id = crypto.randomUUID();
@@ -163,20 +197,46 @@ export function loginFlowApiPlugin() {
           .insertInto('credentials')
           .values({ id, user_id: user.id, type: 'totp', secret: seal(context.secretKey, secret, `totp:${id}`), name: 'Authenticator app', created_at: now, confirmed_at: now, last_used_at: null, last_step: null })
           .execute();
-        return { email, password: TEST_PASSWORD, secret, ...(passkeyOptions ? { passkeyOptions } : {}) };
+        return { email, password: TEST_PASSWORD, secret, ...extra };
       }
       if (command === 'create-session' && payload?.email) {
         // Signed in with the second factor when the person has one, as the login would have.
         const id = await userId(api, payload.email);
         const factors = await db.selectFrom('credentials').select('id').where('user_id', '=', id).where('confirmed_at', 'is not', null).execute();
         const amr = factors.length ? ['pwd', 'otp', 'mfa'] : ['pwd'];
-        const { token, session } = await createSession(db, context.config, { userId: id, amr, userAgent: payload.userAgent ?? null, ip: payload.ip ?? '192.0.2.1', now });
+        const { token, session } = await createSession(db, context.config, {
+          userId: id,
+          amr: payload.provider ? ['ext'] : amr,
+          membershipId: payload.account ?? null,
+          provider: payload.provider ?? null,
+          userAgent: payload.userAgent ?? null,
+          ip: payload.ip ?? '192.0.2.1',
+          now,
+        });
         if (payload.stale) {
           // Signed in (and past the second factor) longer ago than changes are allowed for without confirming again.
           const past = now - (context.config.reauthMfaHours + 1) * 3_600_000;
           await db.updateTable('sessions').set({ created_at: past, mfa_at: factors.length ? past : null }).where('id', '=', session.id).execute();
         }
         return { token, id: session.id };
+      }
+      if (command === 'create-sso-company') {
+        // A company that signs its people in through its own provider: reachable (the stand-in
+        // above, so the sso step has a URL) unless `unreachable`.
+        counter += 1;
+        const organizationId = crypto.randomUUID();
+        const domain = `sso${counter}-${now}.example`;
+        const issuer = payload?.unreachable ? 'http://127.0.0.1:9/idp' : `${api.url}/test-idp`;
+        await db.insertInto('organizations').values({ id: organizationId, name: payload?.name ?? 'Acme', slug: organizationId, mfa_required_from: null, created_at: now }).execute();
+        await db.insertInto('sso_domains').values({ domain, organization_id: organizationId, created_at: now }).execute();
+        await db
+          .insertInto('sso_connections')
+          .values({
+            organization_id: organizationId, name: payload?.provider ?? 'Acme ID', issuer, client_id: 'login-flow',
+            client_secret: seal(context.secretKey, 'test-secret', `sso-client:${organizationId}`), created_at: now, updated_at: now,
+          })
+          .execute();
+        return { organizationId, domain, issuer };
       }
       if (command === 'session-alive' && payload?.token) return (await findSession(db, context.config, payload.token, now)) !== undefined;
       if (command === 'remember-device' && payload?.email) {

@@ -1,7 +1,7 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import { oneEvent } from '@open-wc/testing';
 import type { LoginFlow } from '../../components/index.js';
-import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '../../server/flows/protocol.js';
+import type { CompanyAccount, PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '../../server/flows/protocol.js';
 
 export interface TestUser {
   email: string;
@@ -10,6 +10,8 @@ export interface TestUser {
   secret?: string;
   /** Real creation options for this user, for users created with `{ passkey: true }`. */
   passkeyOptions?: PublicKeyCredentialCreationOptionsJSON;
+  /** The user's company accounts, for users created with `{ companies }`, in the order given. */
+  accounts?: CompanyAccount[];
 }
 
 /** Which test API: the default one, or one where two-step verification is required already. */
@@ -35,6 +37,8 @@ interface UserOptions {
   recoveryCode?: boolean;
   /** The display name (default "Person N"). */
   name?: string;
+  /** An account at a fresh company of each of these names (the first one used most recently). */
+  companies?: string[];
   /** The API to create the user in. */
   api?: ApiName;
 }
@@ -73,6 +77,10 @@ interface SessionOptions {
   userAgent?: string;
   ip?: string;
   api?: ApiName;
+  /** The company account (membership id) the session works in. */
+  account?: string;
+  /** Signed in through this OpenID provider (its issuer): a single sign-on session. */
+  provider?: string;
 }
 
 /** A session for `email`, as if they had just signed in (with their second factor, if they have one): its token and id. */
@@ -88,4 +96,9 @@ export function sessionAlive(token: string, api: ApiName = 'default'): Promise<b
 /** Remembers a browser (for 30 days) for `email`, as "remember this device" at sign-in would. */
 export function rememberDevice(email: string, userAgent: string): Promise<boolean> {
   return executeServerCommand<boolean, { email: string; userAgent: string }>('remember-device', { email, userAgent });
+}
+
+/** A company that signs its people in through its own OpenID provider (a stand-in: only its discovery document), owning `domain`. */
+export function createSsoCompany(options: { name?: string; provider?: string; unreachable?: boolean } = {}): Promise<{ organizationId: string; domain: string; issuer: string }> {
+  return executeServerCommand<{ organizationId: string; domain: string; issuer: string }, typeof options>('create-sso-company', options);
 }

@@ -1,5 +1,4 @@
 import { html } from 'lit';
-import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement } from '../../lib/step.js';
 
@@ -7,7 +6,6 @@ import { StepElement } from '../../lib/step.js';
  * @summary The end of the flow: who is signed in (`data`: the session grant).
  * Hosts usually replace it on `lf-success`.
  */
-@customElement('lf-done-step')
 export class DoneStep extends StepElement<StepMap['done']['data'] | undefined> {
   protected override render() {
     return html`
@@ -18,6 +16,8 @@ export class DoneStep extends StepElement<StepMap['done']['data'] | undefined> {
     `;
   }
 }
+
+customElements.define('lf-done-step', DoneStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 
@@ -9,7 +8,6 @@ import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
  * (`autocomplete="username webauthn"`); `<login-flow>` runs that ceremony.
  * @event lf-intent - `email` with `{ email }` when the form is submitted.
  */
-@customElement('lf-email-step')
 export class EmailStep extends StepElement<StepMap['email']['data']> {
   /** The step's data from the server: a previously entered address, if any; passkey options when passkeys are on. */
   override data: StepMap['email']['data'] = {};
@@ -63,6 +61,8 @@ export class EmailStep extends StepElement<StepMap['email']['data']> {
     this.intent('email', { email });
   }
 }
+
+customElements.define('lf-email-step', EmailStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { formatDay } from '../../lib/i18n.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
@@ -8,7 +7,6 @@ import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
  * @summary "Add an extra layer of security": set up two-step verification now, or later.
  * @event lf-intent - `enable` to start setting up; `remind-later` to go on without it for now.
  */
-@customElement('lf-mfa-prompt-step')
 export class MfaPromptStep extends StepElement<StepMap['mfa-prompt']['data']> {
   /** The step's data from the server: the date (YYYY-MM-DD) from which two-step verification is required, if any. */
   override data: StepMap['mfa-prompt']['data'] = { requiredFrom: null };
@@ -34,6 +32,8 @@ export class MfaPromptStep extends StepElement<StepMap['mfa-prompt']['data']> {
     `;
   }
 }
+
+customElements.define('lf-mfa-prompt-step', MfaPromptStep);
 
 declare global {
   interface HTMLElementTagNameMap {

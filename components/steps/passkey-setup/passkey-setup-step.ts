@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 
@@ -16,8 +15,9 @@ const NAME_MAX = 64;
  * `data.options` and sends `{ response, name }`. `use-totp` to set up an
  * authenticator app instead; `cancel` to skip set-up, offered only when `actions` has it.
  */
-@customElement('lf-passkey-setup-step')
 export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data'], StepMap['passkey-setup']['actions']> {
+  static override properties = { waiting: { type: Boolean } };
+
   /** The step's data from the server: the registration options, a name to suggest, and why set-up is shown. */
   override data: StepMap['passkey-setup']['data'] = {
     options: { challenge: '', rp: { name: '' }, user: { id: '', name: '', displayName: '' }, pubKeyCredParams: [] },
@@ -28,7 +28,7 @@ export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data
   /** What the server accepts now: `use-totp` and `cancel` each add their link. */
   override actions: StepMap['passkey-setup']['actions'][] = ['register', 'use-totp'];
   /** True while the ceremony runs: the button says the browser waits for the passkey. */
-  @property({ type: Boolean }) waiting = false;
+  waiting = false;
 
   private readonly ids = { title: uniqueId('passkey-setup-title'), name: uniqueId('passkey-name'), error: uniqueId('passkey-error') };
 
@@ -75,6 +75,8 @@ export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data
     this.intent('register', { name }, true);
   }
 }
+
+customElements.define('lf-passkey-setup-step', PasskeySetupStep);
 
 declare global {
   interface HTMLElementTagNameMap {

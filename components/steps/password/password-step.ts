@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement, fieldError, isPasskeyError, uniqueId } from '../../lib/step.js';
 
@@ -12,14 +11,15 @@ import { StepElement, fieldError, isPasskeyError, uniqueId } from '../../lib/ste
  * mailed; `passkey` with the `passkey` flag (`<login-flow>` runs the ceremony
  * and sends `{ response }`).
  */
-@customElement('lf-password-step')
 export class PasswordStep extends StepElement<StepMap['password']['data'], StepMap['password']['actions']> {
+  static override properties = { waiting: { type: Boolean }, reveal: { state: true } };
+
   /** Re-authentication offers neither `back` nor `forgot`: the person is signed in. */
   override actions: StepMap['password']['actions'][] = ['password', 'back', 'forgot'];
   /** True while a passkey ceremony runs: the passkey button says so. */
-  @property({ type: Boolean }) waiting = false;
+  waiting = false;
 
-  @state() private reveal = false;
+  private reveal = false;
   private readonly ids = { input: uniqueId('password'), error: uniqueId('password-error'), title: uniqueId('password-title'), passkey: uniqueId('passkey-error') };
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
@@ -103,6 +103,8 @@ export class PasswordStep extends StepElement<StepMap['password']['data'], StepM
     this.intent('password', { password: input.value });
   }
 }
+
+customElements.define('lf-password-step', PasswordStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { CopyController } from '../../lib/copy.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
@@ -12,7 +11,6 @@ const DOWNLOAD_NAME = 'login-flow-recovery-code.txt';
  * confirm it is saved before going on.
  * @event lf-intent - `confirm` with `{ saved: true }`, only once the person ticked "I have saved my recovery code".
  */
-@customElement('lf-recovery-code-step')
 export class RecoveryCodeStep extends StepElement<StepMap['recovery-code']['data']> {
   /** The step's data from the server: the recovery code. */
   override data: StepMap['recovery-code']['data'] = { code: '' };
@@ -99,6 +97,8 @@ export class RecoveryCodeStep extends StepElement<StepMap['recovery-code']['data
     this.intent('confirm', { saved: true });
   }
 }
+
+customElements.define('lf-recovery-code-step', RecoveryCodeStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html } from 'lit';
-import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement } from '../../lib/step.js';
 
@@ -9,7 +8,6 @@ import { StepElement } from '../../lib/step.js';
  * works). It reads the same for every address, known or not.
  * @event lf-intent - `back` to return to the password step.
  */
-@customElement('lf-reset-sent-step')
 export class ResetSentStep extends StepElement<StepMap['reset-sent']['data']> {
   protected override render() {
     const { t } = this;
@@ -22,6 +20,8 @@ export class ResetSentStep extends StepElement<StepMap['reset-sent']['data']> {
     `;
   }
 }
+
+customElements.define('lf-reset-sent-step', ResetSentStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
 import type { SecondFactorMethod, StepMap } from '../../../server/flows/protocol.js';
 import type { ClientError } from '../../lib/api.js';
 import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
@@ -21,15 +20,16 @@ import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../
  * a code was texted in this flow. `error`: on the code, or (a `passkey_*`
  * code) on the passkey.
  */
-@customElement('lf-second-factor-step')
 export class SecondFactorStep extends StepElement<StepMap['second-factor']['data']> {
+  static override properties = { waiting: { type: Boolean }, chosen: { state: true }, serverError: { state: true } };
+
   /** True while a passkey ceremony runs: the passkey button says so. */
-  @property({ type: Boolean }) waiting = false;
+  waiting = false;
 
   /** The method the person switched to, if any. */
-  @state() private chosen: SecondFactorMethod | undefined;
+  private chosen: SecondFactorMethod | undefined;
   /** The server's error, until the person switches to the other form. */
-  @state() private serverError: ClientError | undefined;
+  private serverError: ClientError | undefined;
   private focusField = false;
   private readonly ids = {
     title: uniqueId('second-factor-title'),
@@ -162,6 +162,8 @@ export class SecondFactorStep extends StepElement<StepMap['second-factor']['data
     this.intent(recovery ? 'recovery-code' : method === 'sms' ? 'sms' : 'totp', { code, remember });
   }
 }
+
+customElements.define('lf-second-factor-step', SecondFactorStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { ruleList } from '../../lib/password-rules.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
@@ -12,9 +11,10 @@ import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
  * `password_policy` with `details.rules`).
  * @event lf-intent - `password` with `{ password }`.
  */
-@customElement('lf-set-password-step')
 export class SetPasswordStep extends StepElement<StepMap['set-password']['data']> {
-  @state() private reveal = false;
+  static override properties = { reveal: { state: true } };
+
+  private reveal = false;
   private readonly ids = { input: uniqueId('password'), error: uniqueId('password-error'), title: uniqueId('title'), rules: uniqueId('rules') };
 
   protected override render() {
@@ -71,6 +71,8 @@ export class SetPasswordStep extends StepElement<StepMap['set-password']['data']
     this.intent('password', { password: input.value });
   }
 }
+
+customElements.define('lf-set-password-step', SetPasswordStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
 
@@ -12,7 +11,6 @@ import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../
  * and dashes removed); `change-number` to enter another number; `skip`
  * to go on without one, offered only when `actions` lists it.
  */
-@customElement('lf-sms-setup-step')
 export class SmsSetupStep extends StepElement<StepMap['sms-setup']['data'], StepMap['sms-setup']['actions']> {
   /** Without `skip` (SMS as the only way in) the number is not optional. */
   override actions: StepMap['sms-setup']['actions'][] = ['phone', 'code', 'skip', 'change-number'];
@@ -75,6 +73,8 @@ export class SmsSetupStep extends StepElement<StepMap['sms-setup']['data'], Step
     this.intent(phase, { [phase]: value });
   }
 }
+
+customElements.define('lf-sms-setup-step', SmsSetupStep);
 
 declare global {
   interface HTMLElementTagNameMap {

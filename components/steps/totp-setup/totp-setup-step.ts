@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { CopyController } from '../../lib/copy.js';
 import { StepElement, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
@@ -11,7 +10,6 @@ import { StepElement, fieldError, normalizeCode, uniqueId } from '../../lib/step
  * to skip set-up, offered only when it is not required; `use-passkey` to set up
  * a passkey instead, offered when `actions` has it.
  */
-@customElement('lf-totp-setup-step')
 export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], StepMap['totp-setup']['actions']> {
   /** The step's data from the server: the QR code, the key, the entry's issuer and account, and whether set-up may be skipped. */
   override data: StepMap['totp-setup']['data'] = {
@@ -109,6 +107,8 @@ export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], St
 function groupsOfFour(key: string): string {
   return key.replace(/(.{4})(?=.)/g, '$1 ');
 }
+
+customElements.define('lf-totp-setup-step', TotpSetupStep);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement, codeField, normalizeCode, uniqueId } from '../../lib/step.js';
 
@@ -9,13 +8,14 @@ import { StepElement, codeField, normalizeCode, uniqueId } from '../../lib/step.
  * `invalid_code` or `code_expired` on the code.
  * @event lf-intent - `code` with `{ code }` (spaces and dashes removed); `resend` for a new code.
  */
-@customElement('lf-verify-email-step')
 export class VerifyEmailStep extends StepElement<StepMap['verify-email']['data']> {
+  static override properties = { failed: { type: Boolean }, resent: { state: true } };
+
   /** True when the server refused the last action, for a reason the banner shows: a new code was not sent. */
-  @property({ type: Boolean }) failed = false;
+  failed = false;
 
   /** A new code was sent at the person's request: say so. */
-  @state() private resent = false;
+  private resent = false;
   private resending = false;
   private readonly ids = { title: uniqueId('title'), code: uniqueId('code'), error: uniqueId('code-error') };
 
@@ -66,6 +66,8 @@ export class VerifyEmailStep extends StepElement<StepMap['verify-email']['data']
     this.intent('code', { code });
   }
 }
+
+customElements.define('lf-verify-email-step', VerifyEmailStep);
 
 declare global {
   interface HTMLElementTagNameMap {

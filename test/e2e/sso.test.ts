@@ -1,0 +1,107 @@
+/*
+ * The demo's companies in Chromium: an Acme employee signs in through Acme's
+ * OpenID provider (a real oidc-provider on 127.0.0.1:9400, as `npm run idp`
+ * starts it), and a person with two companies chooses one and switches.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { DEMO_IDP } from '../../server/demo-companies.js';
+import { startTestProvider, type TestProvider } from '../support/oidc-provider.js';
+import { freePort, launchBrowser, startServer, type ServerProcess } from './helpers.js';
+
+const PASSWORD = 'Correct-Horse-42-Battery';
+
+/** The session as the page's own cookie shows it to the API. */
+async function session(page: Page): Promise<{ account?: { name: string }; provider?: { name: string }; user: { email: string } }> {
+  return page.evaluate(async () => (await fetch('/api/session', { credentials: 'include' })).json());
+}
+
+describe('companies in the demo', () => {
+  let server: ServerProcess;
+  let provider: TestProvider;
+  let browser: Browser;
+  before(async () => {
+    const port = await freePort();
+    provider = await startTestProvider({
+      port: Number(new URL(DEMO_IDP.issuer).port),
+      clientId: DEMO_IDP.clientId,
+      clientSecret: DEMO_IDP.clientSecret,
+      redirectUris: [`http://localhost:${port}/`],
+      accounts: [...DEMO_IDP.people, { email: 'eve@elsewhere.example', name: 'Eve' }],
+      title: 'Acme Identity',
+    });
+    server = await startServer({ DEMO_PASSWORD: PASSWORD }, { port });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await provider?.close();
+  });
+
+  it('signs an Acme employee in through Acme\'s provider: no password, no 2FA here, and the account page says so', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(server.url);
+    await page.getByLabel('Email address', { exact: true }).fill('sam@acme.example');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { name: 'Log in with your company' }).waitFor();
+
+    // Cancelled at the provider: back in the widget, which says so and offers the provider again.
+    await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
+    await page.waitForURL(`${provider.issuer}/**`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByText('Logging in at your company was cancelled.').waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the provider\'s answer leaves the address bar');
+
+    // Another address at the provider than the one typed here.
+    await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
+    await page.getByLabel('Email').fill('eve@elsewhere.example');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('You logged in at your company with another email address').waitFor();
+
+    await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
+    await page.getByLabel('Email').fill('sam@acme.example');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#signed-in').waitFor({ state: 'visible' });
+    assert.equal(new URL(page.url()).search, '');
+    const signedIn = await session(page);
+    assert.equal(signedIn.user.email, 'sam@acme.example');
+    assert.equal(signedIn.provider?.name, 'Acme Identity');
+    assert.equal(signedIn.account?.name, 'Acme');
+
+    await page.getByText('Account security', { exact: true }).click();
+    const account = page.locator('account-security');
+    await account.getByText('You are signed in with Acme Identity').waitFor();
+    assert.equal(await account.getByRole('heading', { name: 'Password' }).count(), 0);
+  });
+
+  it('lets a person with two companies choose one, then switch without signing in again', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(server.url);
+    await page.getByLabel('Email address', { exact: true }).fill('jordan@example.com');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const remind = page.getByRole('button', { name: 'Remind me later' });
+    const choose = page.getByRole('heading', { name: 'Choose a company' });
+    await remind.or(choose).first().waitFor();
+    if (await remind.isVisible()) await remind.click();
+    await choose.waitFor();
+    await page.getByRole('button', { name: 'Noordzee Logistics' }).click();
+    await page.locator('#signed-in').waitFor({ state: 'visible' });
+    assert.equal((await session(page)).account?.name, 'Noordzee Logistics');
+
+    const switcher = page.locator('company-switch');
+    await switcher.getByText('Noordzee Logistics').first().waitFor();
+    const select = switcher.getByRole('combobox');
+    if (await select.count()) {
+      await select.selectOption({ label: 'Bakkerij de Vries' });
+      await switcher.getByRole('button', { name: /switch/i }).click();
+    } else {
+      await switcher.getByRole('button', { name: /Bakkerij de Vries/ }).click();
+    }
+    await switcher.getByText(/Now working in Bakkerij de Vries/).waitFor();
+    assert.equal((await session(page)).account?.name, 'Bakkerij de Vries');
+  });
+});
