@@ -1,5 +1,5 @@
-import { audit } from './audit.js';
 import type { AppContext } from './context.js';
+import { hasSecondFactor } from './security/reauth.js';
 import type { CompanyAccount } from './flows/protocol.js';
 import type { Db } from './store/index.js';
 
@@ -47,8 +47,6 @@ export async function mfaPolicy(app: AppContext, userId: string, now: number): P
 
 interface AccountRow extends CompanyAccount {
   mfaRequiredFrom: string | null;
-  /** The issuer of the company's own identity provider, if it has one. */
-  issuer: string | null;
 }
 
 /** Every account of a person, last used first (never used last, then by name). */
@@ -56,33 +54,37 @@ async function accountsOf(db: Db, userId: string): Promise<AccountRow[]> {
   const rows = await db
     .selectFrom('memberships')
     .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
-    .leftJoin('sso_connections', 'sso_connections.organization_id', 'organizations.id')
-    .select(['memberships.id', 'memberships.organization_id', 'memberships.last_used_at', 'organizations.name', 'organizations.mfa_required_from', 'sso_connections.issuer'])
+    .select(['memberships.id', 'memberships.organization_id', 'memberships.last_used_at', 'organizations.name', 'organizations.mfa_required_from'])
     .where('memberships.user_id', '=', userId)
     .execute();
   return rows
     .sort((a, b) => Number(b.last_used_at ?? -1) - Number(a.last_used_at ?? -1) || a.name.localeCompare(b.name))
-    .map((r) => ({ id: r.id, organizationId: r.organization_id, name: r.name, mfaRequiredFrom: r.mfa_required_from, issuer: r.issuer }));
+    .map((r) => ({ id: r.id, organizationId: r.organization_id, name: r.name, mfaRequiredFrom: r.mfa_required_from }));
 }
 
 /**
  * The accounts a session may work in. A sign-in here met the strictest
- * policy of all the person's companies, so it may enter every one. A single
- * sign-on skipped this platform's 2FA on the word of one company's provider:
- * that is good for the companies tied to that provider, and for those that do
- * not require 2FA today, but not for a company that does (seed 001: "Visma
- * Connect 2FA does not apply to you" because the company's own provider
- * enforces it, which speaks for that company only).
+ * policy of all the person's companies, so it may enter every one; a company
+ * that requires 2FA today still needs the person to have a second factor (the
+ * person may have joined it, or its date come, after the sign-in). A single
+ * sign-on (`sso`, the company whose connection signed the person in) skipped
+ * this platform's 2FA on the word of that company's provider: that is good for
+ * that company, and for those that do not require 2FA today, but not for one
+ * that does (seed 001: "Visma Connect 2FA does not apply to you" because the
+ * company's own provider enforces it, which speaks for that company only).
  */
-export async function enterableAccounts(app: AppContext, userId: string, { provider, now }: { provider: string | null; now: number }): Promise<CompanyAccount[]> {
+export async function enterableAccounts(app: AppContext, userId: string, { sso, now }: { sso: string | null; now: number }): Promise<CompanyAccount[]> {
   const serverRequires = dateReached(app.config.mfaRequiredFrom, now);
-  return (await accountsOf(app.db, userId))
-    .filter((a) => provider === null || a.issuer === provider || (!serverRequires && !dateReached(a.mfaRequiredFrom, now)))
+  const accounts = await accountsOf(app.db, userId);
+  const requires = (a: AccountRow) => serverRequires || dateReached(a.mfaRequiredFrom, now);
+  const hasFactor = sso === null && accounts.some(requires) ? await hasSecondFactor(app.db, userId) : false;
+  return accounts
+    .filter((a) => (sso === null ? !requires(a) || hasFactor : a.organizationId === sso || !requires(a)))
     .map(({ id, organizationId, name }) => ({ id, organizationId, name }));
 }
 
 /** One account of the session's person, if the session may work in it. */
-export async function enterableAccount(app: AppContext, userId: string, membershipId: string, options: { provider: string | null; now: number }): Promise<CompanyAccount | undefined> {
+export async function enterableAccount(app: AppContext, userId: string, membershipId: string, options: { sso: string | null; now: number }): Promise<CompanyAccount | undefined> {
   return (await enterableAccounts(app, userId, options)).find((a) => a.id === membershipId);
 }
 
@@ -98,16 +100,3 @@ export async function accountById(db: Db, membershipId: string | null): Promise<
   return row ? { id: row.id, organizationId: row.organization_id, name: row.name } : undefined;
 }
 
-/** Makes the person a member of the company, if they are not yet (a concurrent insert of the same membership is as good). */
-export async function ensureMembership(app: AppContext, { userId, organizationId, now, reason }: { userId: string; organizationId: string; now: number; reason: 'sso' | 'demo' }): Promise<void> {
-  const existing = await app.db.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
-  if (existing) return;
-  try {
-    await app.db.insertInto('memberships').values({ id: crypto.randomUUID(), user_id: userId, organization_id: organizationId, role: 'employee', created_at: now, last_used_at: null }).execute();
-  } catch (error) {
-    const again = await app.db.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
-    if (!again) throw error;
-    return;
-  }
-  await audit(app, { event: 'member.added', userId, actor: 'system', detail: { organization: organizationId, reason } });
-}

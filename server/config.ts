@@ -202,7 +202,11 @@ const schema = z.object({
    * The page that runs `<login-flow>` and that companies' OpenID providers send
    * people back to (the `redirect_uri` to register with each provider). Default PUBLIC_URL/.
    */
-  ssoRedirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+  ssoRedirectUrl: z
+    .url({ protocol: /^https?$/ })
+    // The token request repeats the redirect URI without its query (RFC 6749 §4.1.3 wants it identical): none, then.
+    .refine((url) => !url.includes('?') && !url.includes('#'), 'expected a URL without a query or fragment')
+    .optional(),
   /** How long an invitation link works. */
   invitationDays: z.coerce.number().int().min(1).max(30).default(7),
   // OWASP Forgot Password Cheat Sheet: reset tokens expire after a short period.

@@ -1,4 +1,3 @@
-import { ensureMembership } from './company-accounts.js';
 import type { AppContext } from './context.js';
 import { generatePassword } from './factors/password.js';
 import { createUser, findUserByEmail } from './users.js';
@@ -57,7 +56,7 @@ async function seed(app: AppContext, print: (line: string) => void): Promise<voi
   }
   for (const company of COMPANIES) {
     const id = await ensureOrganization(app, company, now);
-    await ensureMembership(app, { userId: jordan.id, organizationId: id, now, reason: 'demo' });
+    await ensureMembership(app, { userId: jordan.id, organizationId: id, now });
   }
   const acme = await ensureOrganization(app, { slug: 'acme', name: 'Acme' }, now);
   const tied = await app.db.selectFrom('sso_connections').select('organization_id').where('organization_id', '=', acme).executeTakeFirst();
@@ -86,9 +85,15 @@ async function seed(app: AppContext, print: (line: string) => void): Promise<voi
         .values({ id: user.id, email: person.email, name: person.name, password_hash: null, status: 'active', webauthn_id: null, email_verified_at: now, locale: null, created_at: now, updated_at: now })
         .execute();
     }
-    await ensureMembership(app, { userId: user.id, organizationId: acme, now, reason: 'demo' });
+    await ensureMembership(app, { userId: user.id, organizationId: acme, now });
   }
   print(`Demo companies: ${COMPANIES.map((c) => c.name).join(' and ')} (${DEMO_TWO_COMPANIES.email} works at both); Acme signs in ${DEMO_IDP.people.map((p) => p.email).join(', ')} through ${DEMO_IDP.issuer} (start it with: npm run idp)`);
+}
+
+async function ensureMembership(app: AppContext, { userId, organizationId, now }: { userId: string; organizationId: string; now: number }): Promise<void> {
+  const existing = await app.db.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
+  if (existing) return;
+  await app.db.insertInto('memberships').values({ id: crypto.randomUUID(), user_id: userId, organization_id: organizationId, role: 'employee', created_at: now, last_used_at: null }).execute();
 }
 
 async function ensureOrganization(app: AppContext, { slug, name }: { slug: string; name: string }, now: number): Promise<string> {

@@ -20,7 +20,7 @@ import { seal, unseal } from '../security/secrets.js';
 import { freshness } from '../security/reauth.js';
 import { createSession, newSessionId, revokeUserSessions, type SessionRecord } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
-import { ensureMembership, enterableAccounts, mfaPolicy } from '../company-accounts.js';
+import { accountById, enterableAccounts, mfaPolicy } from '../company-accounts.js';
 import type { CompanyErrorCode } from '../errors.js';
 import { beginAuthorization, completeAuthorization, connectionForEmail, connectionOf, ownsAddress, SsoError, type PendingAuthorization, type ProviderIdentity, type SsoConnection } from '../sso/oidc.js';
 import type { AccountEnrolment, CompanyAccount, AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
@@ -91,8 +91,8 @@ interface LoginState {
    * browser goes to), absent when the provider could not be reached.
    */
   sso?: { organizationId: string; provider: string; url?: string; request?: PendingAuthorization };
-  /** Single sign-on done: the issuer of the provider that signed the person in, and its name. */
-  provider?: { issuer: string; name: string };
+  /** Single sign-on done: the company whose provider signed the person in, its issuer and its name. */
+  provider?: { organizationId: string; issuer: string; name: string };
   /** The company accounts offered at `choose-account`. */
   accounts?: CompanyAccount[];
   /** The account chosen (null: the person has none); unset until known. */
@@ -164,7 +164,7 @@ async function signInWithPasskey(context: Context, step: string, response: Authe
     if (email !== undefined && user.email !== email) throw new PasskeyError('passkey_unknown', 'passkey of another account');
     // A company with its own provider signs its people in there, passkey or not.
     const connection = await connectionForEmail(app, user.email);
-    if (connection) return ssoStep(app, { ...state, email: user.email, passkeyRequest: undefined }, connection, 'sso_required');
+    if (connection) return ssoStep(context, { ...state, email: user.email, passkeyRequest: undefined }, connection, 'sso_required');
     const next: Context = { ...context, state: { ...state, email: user.email, userId: user.id, passkeyRequest: undefined } };
     if (assertion.userVerified) return { ...(await finish(next, ['hwk', 'mfa'])), userId: user.id };
     return { ...(await afterPassword(next, { deviceToken: undefined, emailVerified: user.email_verified_at !== null, firstFactor: 'hwk' })), userId: user.id };
@@ -369,7 +369,7 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
   let account: CompanyAccount | undefined;
   if (state.membershipId === undefined) {
     // Several company accounts on one email: the person chooses, last used first.
-    const accounts = await enterableAccounts(app, user.id, { provider: state.provider?.issuer ?? null, now });
+    const accounts = await enterableAccounts(app, user.id, { sso: state.provider?.organizationId ?? null, now });
     if (accounts.length > 1) return { step: 'choose-account', state: { ...state, amr, accounts } };
     account = accounts[0];
   } else {
@@ -387,7 +387,7 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
     state,
     async finalize(trx) {
       const { token, session } = await createSession(trx, app.config, {
-        userId: user.id, amr, membershipId: account?.id ?? null, provider: provider?.issuer ?? null, userAgent: request.userAgent, ip: request.ip, now, id: sessionId,
+        userId: user.id, amr, membershipId: account?.id ?? null, provider: provider?.issuer ?? null, ssoOrganizationId: provider?.organizationId ?? null, userAgent: request.userAgent, ip: request.ip, now, id: sessionId,
       });
       if (account) await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
       const device = state.remember && days > 0
@@ -410,7 +410,7 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
           idleExpiresAt: session.idleExpiresAt,
           amr,
           ...(account ? { account } : {}),
-          ...(provider ? { provider } : {}),
+          ...(provider ? { provider: { name: provider.name, issuer: provider.issuer } } : {}),
           ...(device ? { deviceToken: device.token } : {}),
         },
         ...(device ? { device } : {}),
@@ -438,7 +438,7 @@ async function liveSession(app: AppContext, state: LoginState, now: number) {
   const row = await app.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.id', 'sessions.amr', 'sessions.created_at', 'sessions.reauth_at', 'sessions.last_seen_at', 'sessions.expires_at', 'users.email', 'users.name', 'users.status'])
+    .select(['sessions.id', 'sessions.amr', 'sessions.created_at', 'sessions.reauth_at', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.membership_id', 'sessions.provider', 'users.email', 'users.name', 'users.status'])
     .where('sessions.id', '=', state.sessionId!)
     .where('sessions.user_id', '=', state.userId!)
     .where('sessions.revoked_at', 'is', null)
@@ -462,7 +462,10 @@ async function resumeSession({ app, state, request, now }: Context, amr: string[
   // The methods of the sign-in and of this re-authentication; `mfa` last, as at sign-in.
   const methods = reauth ? [...new Set([...before, ...amr])].sort((a, b) => Number(a === 'mfa') - Number(b === 'mfa')) : before;
   const authAt = reauth ? now : Math.max(Number(session.created_at), Number(session.reauth_at ?? 0));
-  const jwt = await app.keys.sign({ sub: state.userId!, sid: session.id, email: session.email, amr: methods, authTime: Math.floor(authAt / 1000) });
+  const account = await accountById(app.db, session.membership_id);
+  const jwt = await app.keys.sign({
+    sub: state.userId!, sid: session.id, email: session.email, amr: methods, authTime: Math.floor(authAt / 1000), org: account?.organizationId, idp: session.provider ?? undefined,
+  });
   return {
     step: 'done',
     state,
@@ -560,8 +563,9 @@ async function requestPasswordReset(app: AppContext, email: string, now: number)
  * nonce), or, when the provider cannot be reached, the step without one and
  * `sso_unavailable`. `error` is the refusal of the previous attempt, if any.
  */
-async function ssoStep(app: AppContext, state: LoginState, connection: SsoConnection, error?: CompanyErrorCode): Promise<Transition<LoginState>> {
+async function ssoStep({ app, request, now }: Context, state: LoginState, connection: SsoConnection, error?: CompanyErrorCode): Promise<Transition<LoginState>> {
   const sso = { organizationId: connection.organizationId, provider: connection.name };
+  await spendProviderCall(app, request.ip, now);
   try {
     const { url, pending } = await beginAuthorization(app, connection, { loginHint: state.email! });
     return { step: 'sso', state: { ...state, sso: { ...sso, url, request: pending } }, ...(error ? { error: { code: error } } : {}) };
@@ -573,11 +577,23 @@ async function ssoStep(app: AppContext, state: LoginState, connection: SsoConnec
 }
 
 /**
+ * Every request toward a company's provider (a new authorization request, a
+ * code to exchange) counts against the client's limit: each costs a call to
+ * someone else's server with our client secret (OWASP ASVS 5.0 V2.4.1).
+ */
+async function spendProviderCall(app: AppContext, ip: string, now: number): Promise<void> {
+  const hit = await consumeRateLimit(app.db, `sso:ip:${rateLimitKey(ip)}`, { limit: app.config.ipMaxFailures, windowMs: rateWindow(app) }, now);
+  if (hit.limited) throw rateLimited(hit, now);
+}
+
+/**
  * The person the provider signed in, linked by verified address only (never
  * by an unverified claim, nor by the provider's own user id): the address the
- * person typed, in one of the company's domains, with `email_verified` true.
- * An invited person's account is activated by it (the provider vouched for
- * the address), and they join the company that owns the domain.
+ * person typed, in one of the company's domains, with `email_verified` true;
+ * and only a member of the company (its administrator added them). A
+ * provider speaks for its own company's people: owning a domain does not give
+ * a company the accounts of people at that domain who work elsewhere. An
+ * invited member is activated by it (the provider vouched for the address).
  */
 async function ssoUser(app: AppContext, connection: SsoConnection, email: string, identity: ProviderIdentity): Promise<string> {
   if (!identity.emailVerified) throw new SsoError('sso_email_unverified', 'email_verified is not true');
@@ -585,7 +601,8 @@ async function ssoUser(app: AppContext, connection: SsoConnection, email: string
     throw new SsoError('sso_email_mismatch', 'the provider signed in another address');
   }
   const user = await app.db.selectFrom('users').select(['id', 'status']).where('email', '=', identity.email).executeTakeFirst();
-  if (!user) throw new SsoError('sso_no_account', 'no account for this address');
+  const member = user && (await app.db.selectFrom('memberships').select('id').where('user_id', '=', user.id).where('organization_id', '=', connection.organizationId).executeTakeFirst());
+  if (!user || !member) throw new SsoError('sso_no_account', 'no account for this address at this company');
   if (user.status === 'disabled') throw new ApiError('account_disabled');
   const now = app.now();
   if (user.status === 'invited') {
@@ -593,7 +610,6 @@ async function ssoUser(app: AppContext, connection: SsoConnection, email: string
     await audit(app, { event: 'user.activated', userId: user.id, detail: { provider: connection.issuer } });
   }
   await app.db.updateTable('users').set({ email_verified_at: now }).where('id', '=', user.id).where('email_verified_at', 'is', null).execute();
-  await ensureMembership(app, { userId: user.id, organizationId: connection.organizationId, now, reason: 'sso' });
   return user.id;
 }
 
@@ -613,13 +629,14 @@ export const loginFlow: FlowDefinition<LoginState> = {
       actions: {
         email: action({
           input: z.object({ email: z.string().max(1024) }),
-          async run({ app, state }, input) {
+          async run(context, input) {
+            const { app, state } = context;
             const email = emailSchema.safeParse(input.email);
             if (!email.success) {
               return { step: 'email', state: { ...state, email: input.email.slice(0, MAX_EMAIL_LENGTH) }, error: { code: 'invalid_email', field: 'email' } };
             }
             const connection = await connectionForEmail(app, email.data);
-            if (connection) return ssoStep(app, { email: email.data }, connection);
+            if (connection) return ssoStep(context, { email: email.data }, connection);
             return { step: 'password', state: await offerPasskey(app, { email: email.data }) };
           },
         }),
@@ -709,11 +726,12 @@ export const loginFlow: FlowDefinition<LoginState> = {
             // Untied from its provider while the person was away: from the address again.
             if (!connection) return { step: 'email', state: await offerPasskey(app, { email }) };
             let userId: string;
+            await spendProviderCall(app, request.ip, context.now);
             try {
               const identity = await completeAuthorization(app, connection, state.sso!.request!, params);
               userId = await ssoUser(app, connection, email, identity);
               const { sso: _done, ...rest } = state;
-              const next: Context = { ...context, state: { ...rest, userId, provider: { issuer: connection.issuer, name: connection.name } } };
+              const next: Context = { ...context, state: { ...rest, userId, provider: { organizationId: connection.organizationId, issuer: connection.issuer, name: connection.name } } };
               // The company's provider stands for the password and the second factor (seed 001): none is asked here.
               return { ...(await finish(next, identity.amr)), userId };
             } catch (error) {
@@ -721,16 +739,17 @@ export const loginFlow: FlowDefinition<LoginState> = {
               await audit(app, { event: 'login.failure', ip: request.ip, detail: { method: 'sso', reason: error.code, email: maskEmail(email) } });
               app.log.log('info', 'single sign-on refused', { event: 'sso.refused', code: error.code, reason: error.message });
               // A new request for the next try: a state, nonce or verifier is never used twice.
-              return ssoStep(app, state, connection, error.code);
+              return ssoStep(context, state, connection, error.code);
             }
           },
         }),
         retry: action({
           input: z.object({}).strict(),
-          async run({ app, state }) {
+          async run(context) {
+            const { app, state } = context;
             const connection = await connectionOf(app, state.sso!.organizationId);
             if (!connection) return { step: 'email', state: await offerPasskey(app, { email: state.email! }) };
-            return ssoStep(app, state, connection);
+            return ssoStep(context, state, connection);
           },
         }),
         back: action({
@@ -747,7 +766,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           async run(context, { account }) {
             const { app, state, now } = context;
             // Still one of the person's accounts, and one this sign-in may enter (a membership can go while the list shows).
-            const accounts = await enterableAccounts(app, state.userId!, { provider: state.provider?.issuer ?? null, now });
+            const accounts = await enterableAccounts(app, state.userId!, { sso: state.provider?.organizationId ?? null, now });
             const chosen = state.accounts?.some((a) => a.id === account) ? accounts.find((a) => a.id === account) : undefined;
             if (!chosen) return { step: 'choose-account', state: { ...state, accounts }, error: { code: 'account_not_available' } };
             return finish({ ...context, state: { ...state, accounts: [chosen], membershipId: chosen.id } }, state.amr ?? []);

@@ -102,7 +102,7 @@ export function passkeyRoutes(app: AppContext): Hono {
   });
 
   routes.delete('/:id', async (c) => {
-    const session = await requireFreshSession(app, c);
+    const session = await requireOwnSignIn(app, c);
     const id = c.req.param('id');
     const now = app.now();
     if (!CREDENTIAL_ROW_ID.test(id)) throw new ApiError('not_found');

@@ -81,7 +81,7 @@ export function sessionRoutes(app: AppContext): Hono {
   /** The company accounts this session may work in (seed 000: "Switch company"). */
   routes.get('/accounts', async (c) => {
     const session = await requireSession(app, c);
-    const accounts = await enterableAccounts(app, session.userId, { provider: session.provider, now: app.now() });
+    const accounts = await enterableAccounts(app, session.userId, { sso: session.ssoOrganizationId, now: app.now() });
     return c.json({ accounts: accounts.map((a) => ({ ...a, current: a.id === session.membershipId })) } satisfies SessionAccounts);
   });
 
@@ -94,7 +94,7 @@ export function sessionRoutes(app: AppContext): Hono {
     const session = await requireSession(app, c);
     const { account: membershipId } = parseInput(switchInput, await readJson(c, app.config.bodyLimitBytes));
     const now = app.now();
-    const account = await enterableAccount(app, session.userId, membershipId, { provider: session.provider, now });
+    const account = await enterableAccount(app, session.userId, membershipId, { sso: session.ssoOrganizationId, now });
     if (!account) throw new ApiError('account_not_available');
     const switched = await app.db.transaction().execute(async (trx) => {
       const updated = await trx.updateTable('sessions').set({ membership_id: account.id }).where('id', '=', session.id).where('revoked_at', 'is', null).executeTakeFirst();

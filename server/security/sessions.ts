@@ -22,6 +22,8 @@ export interface SessionRecord {
   mfaAt: number | null;
   /** Single sign-on: the issuer of the company's provider that signed the person in. */
   provider: string | null;
+  /** Single sign-on: the company whose connection it was. */
+  ssoOrganizationId: string | null;
 }
 
 type SessionConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours'>;
@@ -44,11 +46,12 @@ export async function createSession(
     amr,
     membershipId = null,
     provider = null,
+    ssoOrganizationId = null,
     userAgent = null,
     ip = null,
     now,
     id = newSessionId(),
-  }: { userId: string; amr: string[]; membershipId?: string | null; provider?: string | null; userAgent?: string | null; ip?: string | null; now: number; id?: string },
+  }: { userId: string; amr: string[]; membershipId?: string | null; provider?: string | null; ssoOrganizationId?: string | null; userAgent?: string | null; ip?: string | null; now: number; id?: string },
 ): Promise<{ token: string; session: SessionRecord }> {
   const token = randomToken(32);
   const expiresAt = now + config.sessionAbsoluteHours * 3_600_000;
@@ -70,13 +73,14 @@ export async function createSession(
       reauth_at: null,
       mfa_at: mfaAt,
       provider,
+      sso_organization_id: ssoOrganizationId,
     })
     .execute();
   return {
     token,
     session: {
       id, userId, membershipId, amr, createdAt: now, lastSeenAt: now, expiresAt,
-      idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000), authAt: now, mfaAt, provider,
+      idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000), authAt: now, mfaAt, provider, ssoOrganizationId,
     },
   };
 }
@@ -114,6 +118,7 @@ export async function findSession(db: Db, config: SessionConfig, token: string, 
     authAt: Math.max(Number(row.created_at), Number(row.reauth_at ?? 0)),
     mfaAt: row.mfa_at === null ? null : Number(row.mfa_at),
     provider: row.provider,
+    ssoOrganizationId: row.sso_organization_id,
   };
 }
 

@@ -115,7 +115,8 @@ async function configurationFor(app: AppContext, connection: SsoConnection): Pro
   try {
     const configuration = await oidc.discovery(new URL(connection.issuer), connection.clientId, undefined, oidc.ClientSecretBasic(connection.clientSecret), {
       timeout: PROVIDER_TIMEOUT_S,
-      ...(isLoopbackHttp(connection.issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
+      // A provider on this machine over plain http is for development and tests, never production.
+      ...(isLoopbackHttp(connection.issuer) && app.config.env !== 'production' ? { execute: [oidc.allowInsecureRequests] } : {}),
     });
     configuration.timeout = PROVIDER_TIMEOUT_S;
     discovered.set(key, { configuration, at: app.now() });
@@ -188,8 +189,8 @@ export async function completeAuthorization(app: AppContext, connection: SsoConn
   return {
     subject: claims.sub,
     email: claims.email.trim().toLowerCase(),
-    // Some providers send the flag as a string; anything but true is unverified.
-    emailVerified: claims.email_verified === true || claims.email_verified === 'true',
+    // OpenID Connect Core 1.0 §5.1: a boolean; anything but true is unverified.
+    emailVerified: claims.email_verified === true,
     amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string' && AMR_VALUES.has(m)) : [],
   };
 }

@@ -271,6 +271,7 @@ const companies: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.alterTable('organizations').addColumn('mfa_required_from', 'text').execute();
     await db.schema.alterTable('sessions').addColumn('provider', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('sso_organization_id', 'text').execute();
     await db.schema
       .createTable('sso_connections')
       .addColumn('organization_id', 'text', (c) => c.primaryKey().references('organizations.id').onDelete('cascade'))
@@ -288,6 +289,7 @@ const companies: Migration = {
     await db.schema.dropIndex('sso_domains_organization').execute();
     await db.schema.dropIndex('memberships_user').execute();
     await db.schema.dropTable('sso_connections').execute();
+    await db.schema.alterTable('sessions').dropColumn('sso_organization_id').execute();
     await db.schema.alterTable('sessions').dropColumn('provider').execute();
     await db.schema.alterTable('organizations').dropColumn('mfa_required_from').execute();
   },

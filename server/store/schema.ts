@@ -104,6 +104,8 @@ export interface SessionsTable {
   mfa_at: number | null;
   /** The issuer of the OpenID provider the session signed in through (SSO); null for the platform's own sign-in. */
   provider: string | null;
+  /** Single sign-on: the company whose connection signed the person in (two companies may share an issuer). */
+  sso_organization_id: string | null;
 }
 
 export interface RateLimitsTable {

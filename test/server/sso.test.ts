@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../server/config.js';
 import { seal } from '../../server/security/secrets.js';
 import type { FlowState } from '../../server/flows/protocol.js';
 import { signInAtProvider, startTestProvider, type TestProvider } from '../support/oidc-provider.js';
@@ -69,6 +70,13 @@ async function ssoServer(t: Parameters<typeof startServer>[0], env: Record<strin
   return { server, acme };
 }
 
+/** A person at Acme (a member: its provider speaks for its own people only). */
+async function addEmployee(server: TestServer, acme: string, email = SAM) {
+  const user = await addUser(server, email);
+  await join(server, user.id, acme);
+  return user;
+}
+
 /** Enters the address and expects the `sso` step, with the URL to go to. */
 async function reachSso(server: TestServer, email = SAM): Promise<Extract<FlowState, { step: 'sso' }>> {
   const flow = await startLogin(server);
@@ -93,7 +101,7 @@ describe('single sign-on', () => {
     // 2FA required by the server and by the company: the provider stands for it (seed 001).
     const { server, acme } = await ssoServer(t, { MFA_REQUIRED_FROM: '2020-01-01' });
     await server.db.updateTable('organizations').set({ mfa_required_from: '2020-01-01' }).where('id', '=', acme).execute();
-    const user = await addUser(server, SAM);
+    const user = await addEmployee(server, acme);
     const flow = await reachSso(server);
     assert.equal(flow.data.provider, 'Acme Identity');
     assert.deepEqual(flow.actions.sort(), ['back', 'callback']);
@@ -116,7 +124,7 @@ describe('single sign-on', () => {
     const grant = grantOf(done);
     assert.equal(grant.user.id, user.id);
     assert.deepEqual(grant.provider, { name: 'Acme Identity', issuer: provider.issuer });
-    assert.equal(grant.account?.organizationId, acme, 'the SSO company account, joined on first sign-in');
+    assert.equal(grant.account?.organizationId, acme);
     const claims = claimsOf(grant.jwt);
     assert.equal(claims.idp, provider.issuer);
     assert.equal(claims.org, acme);
@@ -132,8 +140,8 @@ describe('single sign-on', () => {
   });
 
   test('a tampered state is refused, and the next try gets a new request', async (t) => {
-    const { server } = await ssoServer(t);
-    await addUser(server, SAM);
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme);
     const flow = await reachSso(server);
     const returned = await signInAtProvider(flow.data.url!, { email: SAM });
     const tampered = new URL(returned);
@@ -150,9 +158,9 @@ describe('single sign-on', () => {
   });
 
   test('a response for another flow (login CSRF) does not complete this one', async (t) => {
-    const { server } = await ssoServer(t);
-    await addUser(server, SAM);
-    await addUser(server, 'alex@acme.example');
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme);
+    await addEmployee(server, acme, 'alex@acme.example');
     const mine = await reachSso(server);
     const theirs = await reachSso(server, 'alex@acme.example');
     const returned = await signInAtProvider(theirs.data.url!, { email: 'alex@acme.example' });
@@ -161,8 +169,8 @@ describe('single sign-on', () => {
   });
 
   test('an ID token with another nonce is refused', async (t) => {
-    const { server } = await ssoServer(t);
-    await addUser(server, SAM);
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme);
     const flow = await reachSso(server);
     // The same request (state, PKCE challenge) with the nonce swapped: the provider signs the swapped one.
     const url = new URL(flow.data.url!);
@@ -184,7 +192,7 @@ describe('single sign-on', () => {
       .values({ organization_id: acme, name: 'Acme Identity', issuer: shortLived.issuer, client_id: shortLived.clientId, client_secret: seal(server.context.secretKey, shortLived.clientSecret, `sso-client:${acme}`), created_at: 0, updated_at: 0 })
       .execute();
     await server.db.insertInto('sso_domains').values({ domain: 'acme.example', organization_id: acme, created_at: 0 }).execute();
-    await addUser(server, SAM);
+    await addEmployee(server, acme);
     const flow = await reachSso(server);
     const returned = await signInAtProvider(flow.data.url!, { email: SAM });
     await new Promise((resolve) => setTimeout(resolve, 2100));
@@ -193,8 +201,8 @@ describe('single sign-on', () => {
   });
 
   test('an address in another domain, or another address of the domain, is refused', async (t) => {
-    const { server } = await ssoServer(t);
-    await addUser(server, SAM);
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme);
     await addUser(server, 'eve@elsewhere.example');
     await addUser(server, 'alex@acme.example');
     for (const other of ['eve@elsewhere.example', 'alex@acme.example']) {
@@ -208,16 +216,16 @@ describe('single sign-on', () => {
   });
 
   test('an unverified address links nothing', async (t) => {
-    const { server } = await ssoServer(t);
-    await addUser(server, 'unverified@acme.example');
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme, 'unverified@acme.example');
     const flow = await reachSso(server, 'unverified@acme.example');
     const returned = await signInAtProvider(flow.data.url!, { email: 'unverified@acme.example' });
     assert.equal((await callback(server, flow.id, returned)).flow.error?.code, 'sso_email_unverified');
   });
 
   test('cancelled at the provider, no account, a disabled account: each says so', async (t) => {
-    const { server } = await ssoServer(t);
-    const sam = await addUser(server, SAM);
+    const { server, acme } = await ssoServer(t);
+    const sam = await addEmployee(server, acme);
     const flow = await reachSso(server);
     const cancelled = await signInAtProvider(flow.data.url!, { cancel: true });
     assert.equal(cancelled.searchParams.get('error'), 'access_denied');
@@ -228,6 +236,14 @@ describe('single sign-on', () => {
     const nobody = await reachSso(server, 'nobody@acme.example');
     const returned = await signInAtProvider(nobody.data.url!, { email: 'nobody@acme.example' });
     assert.equal((await callback(server, nobody.id, returned)).flow.error?.code, 'sso_no_account');
+
+    // A person at the domain who works at another company only: the domain does not make them Acme's.
+    const elsewhere = await addUser(server, 'alex@acme.example');
+    await join(server, elsewhere.id, await addCompany(server, 'Elsewhere BV'));
+    const alex = await reachSso(server, 'alex@acme.example');
+    const vouched = await signInAtProvider(alex.data.url!, { email: 'alex@acme.example' });
+    assert.equal((await callback(server, alex.id, vouched)).flow.error?.code, 'sso_no_account');
+    assert.equal((await server.db.selectFrom('memberships').select('id').where('user_id', '=', elsewhere.id).execute()).length, 1);
 
     await server.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', sam.id).execute();
     const again = await reachSso(server);
@@ -263,13 +279,23 @@ describe('single sign-on', () => {
     assert.equal((await act(up, sso.id, 'callback', { params: '%%%&&&=' })).status, 401);
   });
 
+  test('calls toward the provider are limited per client: a loop of bogus codes or retries ends in 429', async (t) => {
+    const { server, acme } = await ssoServer(t, { IP_MAX_FAILURES: '4' });
+    await addEmployee(server, acme);
+    const flow = await reachSso(server);
+    let last = 0;
+    for (let i = 0; i < 4; i++) last = (await act(server, flow.id, 'callback', { params: `?state=x&code=y${i}` })).status;
+    assert.equal(last, 429);
+  });
+
   test('an SSO address never reaches the password step, and an invited person is activated by the provider', async (t) => {
-    const { server } = await ssoServer(t);
+    const { server, acme } = await ssoServer(t);
     const invited = await server.db
       .insertInto('users')
       .values({ id: crypto.randomUUID(), email: SAM, name: 'Sam', password_hash: null, status: 'invited', webauthn_id: null, email_verified_at: null, locale: null, created_at: 0, updated_at: 0 })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await join(server, invited.id, acme);
     const flow = await reachSso(server);
     // The password action belongs to another step.
     assert.equal((await act(server, flow.id, 'password', { password: PASSWORD })).status, 409);
@@ -284,6 +310,11 @@ describe('single sign-on', () => {
     const { server, acme } = await ssoServer(t);
     const sam = await addUser(server, SAM);
     const strict = await addCompany(server, 'Strict BV', '2020-01-01');
+    // Another company on the same issuer (one Google or Keycloak for many tenants) that requires 2FA:
+    // signing in through Acme's connection does not speak for it.
+    const sibling = await addCompany(server, 'Sibling BV', '2020-01-01');
+    await tieToProvider(server, sibling, { domains: ['sibling.example'] });
+    await join(server, sam.id, sibling);
     const relaxed = await addCompany(server, 'Relaxed BV');
     const strictMembership = await join(server, sam.id, strict);
     const relaxedMembership = await join(server, sam.id, relaxed);
@@ -301,6 +332,8 @@ describe('single sign-on', () => {
     assert.equal((await switchTo(strictMembership)).status, 403);
     assert.equal((await switchTo(relaxedMembership)).status, 200);
 
+    assert.equal((await switchTo((await server.db.selectFrom('memberships').select('id').where('organization_id', '=', sibling).executeTakeFirstOrThrow()).id)).status, 403);
+
     // Sign-in methods of this platform are not the SSO person's to change.
     assert.equal((await server.post('/api/account/password', { current: PASSWORD, password: 'Another-Horse-9-Battery' }, auth)).status, 403);
     for (const kind of ['reauth', 'enroll-totp']) {
@@ -311,6 +344,11 @@ describe('single sign-on', () => {
     const overview = (await (await server.request('/api/account', auth)).json()) as { provider?: { name: string } };
     assert.equal(overview.provider?.name, 'Acme Identity');
   });
+});
+
+test('SSO_REDIRECT_URL takes no query or fragment (the token request would not repeat it)', () => {
+  assert.throws(() => loadConfig({ SSO_REDIRECT_URL: 'https://host.example/login?lang=nl' }), /SSO_REDIRECT_URL/);
+  assert.equal(loadConfig({ SSO_REDIRECT_URL: 'https://host.example/login' }).ssoRedirectUrl, 'https://host.example/login');
 });
 
 describe('several company accounts on one email', () => {
@@ -364,6 +402,11 @@ describe('several company accounts on one email', () => {
       assert.equal((await server.post('/api/session/account', bad, auth)).status, 400);
     }
     assert.equal((await server.post('/api/session/account', { account: atBakery })).status, 401);
+
+    // The bakery requires 2FA from today on, after this sign-in, and Alice has no second factor: not enterable now.
+    await server.db.updateTable('organizations').set({ mfa_required_from: '2031-01-15' }).where('id', '=', bakery).execute();
+    await server.post('/api/session/account', { account: atLogistics }, auth);
+    assert.equal((await server.post('/api/session/account', { account: atBakery }, auth)).status, 403);
     assert.equal((await server.request('/api/session/accounts')).status, 401);
   });
 
