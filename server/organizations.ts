@@ -407,7 +407,14 @@ export async function removeSsoConnection(app: AppContext, organization: string,
     const deleted = await trx.deleteFrom('sso_connections').where('organization_id', '=', org.id).executeTakeFirst();
     const domains = await trx.deleteFrom('sso_domains').where('organization_id', '=', org.id).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0 && Number(domains.numDeletedRows) === 0) return false;
-    await audit(app, { event: 'sso.removed', actor, detail: { organizationId: org.id, slug: org.slug } }, trx);
+    // Sessions the provider vouched for end with it: its people sign in here again, with this platform's factors.
+    const ended = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: app.now() })
+      .where('sso_organization_id', '=', org.id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    await audit(app, { event: 'sso.removed', actor, detail: { organizationId: org.id, slug: org.slug, sessionsEnded: Number(ended.numUpdatedRows) } }, trx);
     return true;
   });
 }

@@ -419,7 +419,13 @@ describe('admin API: single sign-on', () => {
     const server = await startServer(t, ENV);
     const company = await createCompany(server);
     await ok(await admin(server, 'PUT', `/organizations/${company.slug}/sso`, { body: SSO }));
+    // A session the provider vouched for ends with the connection; a sign-in here does not.
+    const user = await addUser(server);
+    const viaProvider = await createSession(server.db, server.config, { userId: user.id, amr: [], provider: SSO.issuer, ssoOrganizationId: company.id, now: server.clock.now });
+    const platform = await createSession(server.db, server.config, { userId: user.id, amr: ['pwd'], now: server.clock.now });
     await ok(await admin(server, 'DELETE', `/organizations/${company.slug}/sso`), 204);
+    assert.equal(await findSession(server.db, server.config, viaProvider.token, server.clock.now), undefined);
+    assert.ok(await findSession(server.db, server.config, platform.token, server.clock.now));
     assert.equal((await ok<Organization>(await admin(server, 'GET', `/organizations/${company.slug}`))).sso, null);
     assert.deepEqual(await server.db.selectFrom('sso_domains').select('domain').execute(), []);
     assert.deepEqual(await server.db.selectFrom('sso_connections').select('organization_id').execute(), []);
