@@ -42,6 +42,7 @@ export const ERROR_CATALOGUE = {
   organization_not_found: { status: 404, message: 'There is no company with this id.' },
   organization_exists: { status: 409, message: 'A company with this slug already exists.' },
   sso_domain_taken: { status: 409, message: 'This email domain already belongs to another company.' },
+  sso_domain_in_use: { status: 409, message: 'People with an address at this domain are not members of this company: add them as members first, or leave the domain out.' },
   unauthenticated: { status: 401, message: 'No valid session was presented.' },
   account_disabled: { status: 403, message: 'This account has been disabled.' },
   origin_not_allowed: { status: 403, message: 'Requests from this origin are not allowed.' },
@@ -66,7 +67,7 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export type AccountErrorCode = 'mfa_required' | 'mfa_not_enabled' | 'last_factor';
 
 /** Codes the login widget never sees, so it carries no message for them: the admin API's, and the account page's. */
-export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active' | 'organization_not_found' | 'organization_exists' | 'sso_domain_taken' | AccountErrorCode;
+export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active' | 'organization_not_found' | 'organization_exists' | 'sso_domain_taken' | 'sso_domain_in_use' | AccountErrorCode;
 
 /**
  * Codes of the sign-in's rarer steps (single sign-on, choosing a company): the

@@ -371,7 +371,7 @@ export async function setSsoConnection(
   const wanted = [...new Set(domains.map((d) => d.toLowerCase()))].sort();
   const now = app.now();
   await app.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('sso_connections').select('client_secret').where('organization_id', '=', org.id).executeTakeFirst();
+    const existing = await trx.selectFrom('sso_connections').select(['client_secret', 'issuer']).where('organization_id', '=', org.id).executeTakeFirst();
     if (clientSecret === undefined && !existing) throw new ApiError('invalid_request', { field: 'clientSecret' });
     // The organization id is bound to the sealed value: copied into another company's row, it does not open.
     const sealed = clientSecret === undefined ? existing!.client_secret : seal(app.secretKey, clientSecret, `sso-client:${org.id}`);
@@ -380,6 +380,19 @@ export async function setSsoConnection(
       .values({ organization_id: org.id, name, issuer, client_id: clientId, client_secret: sealed, created_at: now, updated_at: now })
       .onConflict((oc) => oc.column('organization_id').doUpdateSet({ name, issuer, client_id: clientId, client_secret: sealed, updated_at: now }))
       .execute();
+    // Every address at a domain goes to the company's provider from now on, and the provider
+    // signs in only the company's members: anyone else at the domain would be locked out.
+    const outsiders = await trx
+      .selectFrom('users')
+      .select('email')
+      .where((eb) => eb.or(wanted.map((domain) => eb('email', 'like', `%@${domain}`))))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('memberships').select('id').whereRef('memberships.user_id', '=', 'users.id').where('memberships.organization_id', '=', org.id))))
+      .limit(1000)
+      .execute();
+    if (outsiders.length > 0) {
+      const at = [...new Set(outsiders.map((u) => u.email.slice(u.email.lastIndexOf('@') + 1)))].sort();
+      throw new ApiError('sso_domain_in_use', { field: 'domains', details: { domains: at, people: outsiders.length } });
+    }
     await trx.deleteFrom('sso_domains').where('organization_id', '=', org.id).execute();
     // The domain is the key: whatever another company holds, even one it took a moment ago, is not inserted.
     const inserted = await trx
@@ -390,6 +403,10 @@ export async function setSsoConnection(
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== wanted.length) {
       const taken = await trx.selectFrom('sso_domains').select('domain').where('domain', 'in', wanted).where('organization_id', '!=', org.id).orderBy('domain').execute();
       throw new ApiError('sso_domain_taken', { field: 'domains', details: { domains: taken.map((t) => t.domain) } });
+    }
+    // Another provider now: sessions the previous one vouched for end.
+    if (existing && existing.issuer !== issuer) {
+      await trx.updateTable('sessions').set({ revoked_at: now }).where('sso_organization_id', '=', org.id).where('revoked_at', 'is', null).execute();
     }
     await audit(app, {
       event: 'sso.configured',

@@ -105,25 +105,45 @@ export async function ownsAddress(app: AppContext, organizationId: string, email
   return row !== undefined;
 }
 
-const discovered = new Map<string, { configuration: oidc.Configuration; at: number }>();
+/** A provider that could not be reached is not asked again for this long: sign-ins meanwhile fail at once instead of waiting. */
+const DISCOVERY_FAILURE_MS = 15_000;
 
-/** The provider's configuration (OpenID Connect Discovery 1.0), cached per issuer, client and secret. */
+const discovered = new Map<string, { configuration: oidc.Configuration; at: number } | { failure: string; at: number }>();
+const discovering = new Map<string, Promise<oidc.Configuration>>();
+
+/**
+ * The provider's configuration (OpenID Connect Discovery 1.0), cached per
+ * issuer, client and secret; one fetch at a time per provider, and a failure
+ * remembered briefly, so a provider that is down costs one wait, not one per sign-in.
+ */
 async function configurationFor(app: AppContext, connection: SsoConnection): Promise<oidc.Configuration> {
   const key = sha256(`${connection.issuer}\n${connection.clientId}\n${connection.clientSecret}`);
   const cached = discovered.get(key);
-  if (cached && app.now() - cached.at < DISCOVERY_CACHE_MS) return cached.configuration;
-  try {
-    const configuration = await oidc.discovery(new URL(connection.issuer), connection.clientId, undefined, oidc.ClientSecretBasic(connection.clientSecret), {
-      timeout: PROVIDER_TIMEOUT_S,
-      // A provider on this machine over plain http is for development and tests, never production.
-      ...(isLoopbackHttp(connection.issuer) && app.config.env !== 'production' ? { execute: [oidc.allowInsecureRequests] } : {}),
-    });
-    configuration.timeout = PROVIDER_TIMEOUT_S;
-    discovered.set(key, { configuration, at: app.now() });
-    return configuration;
-  } catch (error) {
-    throw new SsoError('sso_unavailable', `discovery failed: ${describe(error)}`);
+  const age = cached ? app.now() - cached.at : Infinity;
+  if (cached && 'configuration' in cached && age < DISCOVERY_CACHE_MS) return cached.configuration;
+  if (cached && 'failure' in cached && age >= 0 && age < DISCOVERY_FAILURE_MS) throw new SsoError('sso_unavailable', `discovery failed recently: ${cached.failure}`);
+  let pending = discovering.get(key);
+  if (!pending) {
+    pending = oidc
+      .discovery(new URL(connection.issuer), connection.clientId, undefined, oidc.ClientSecretBasic(connection.clientSecret), {
+        timeout: PROVIDER_TIMEOUT_S,
+        // A provider on this machine over plain http is for development and tests, never production.
+        ...(isLoopbackHttp(connection.issuer) && app.config.env !== 'production' ? { execute: [oidc.allowInsecureRequests] } : {}),
+      })
+      .then((configuration) => {
+        configuration.timeout = PROVIDER_TIMEOUT_S;
+        discovered.set(key, { configuration, at: app.now() });
+        return configuration;
+      })
+      .catch((error: unknown) => {
+        const failure = describe(error);
+        discovered.set(key, { failure, at: app.now() });
+        throw new SsoError('sso_unavailable', `discovery failed: ${failure}`);
+      })
+      .finally(() => discovering.delete(key));
+    discovering.set(key, pending);
   }
+  return pending;
 }
 
 /**

@@ -415,6 +415,27 @@ describe('admin API: single sign-on', () => {
     assert.equal((await server.db.selectFrom('sso_domains').select('domain').execute()).length, 1);
   });
 
+  it('refuses a domain while people there are not members (they would be locked out), and a new issuer ends the old one\'s sessions', async (t) => {
+    const server = await startServer(t, ENV);
+    const company = await createCompany(server);
+    const bob = await addUser(server, 'bob@acme.example');
+    const refused = await admin(server, 'PUT', `/organizations/${company.slug}/sso`, { body: SSO });
+    assert.equal(refused.status, 409);
+    const body = (await refused.json()) as ErrorResponse;
+    assert.equal(body.error.code, 'sso_domain_in_use');
+    assert.deepEqual(body.error.details, { domains: ['acme.example'], people: 1 });
+    assert.deepEqual(await server.db.selectFrom('sso_connections').select('organization_id').execute(), [], 'nothing half-written');
+
+    await ok(await admin(server, 'POST', `/organizations/${company.slug}/members`, { body: { email: 'bob@acme.example' } }), 201);
+    await ok(await admin(server, 'PUT', `/organizations/${company.slug}/sso`, { body: SSO }));
+    const viaOld = await createSession(server.db, server.config, { userId: bob.id, amr: [], provider: SSO.issuer, ssoOrganizationId: company.id, now: server.clock.now });
+    // Same provider, new secret: sessions stay. Another issuer: they end.
+    await ok(await admin(server, 'PUT', `/organizations/${company.slug}/sso`, { body: { ...SSO, clientSecret: 'another-secret-0123456789' } }));
+    assert.ok(await findSession(server.db, server.config, viaOld.token, server.clock.now));
+    await ok(await admin(server, 'PUT', `/organizations/${company.slug}/sso`, { body: { ...SSO, issuer: 'https://login.microsoftonline.com/tenant-b/v2.0' } }));
+    assert.equal(await findSession(server.db, server.config, viaOld.token, server.clock.now), undefined);
+  });
+
   it('removes the provider and its domains (204), and records set-up and removal in the audit log without the secret', async (t) => {
     const server = await startServer(t, ENV);
     const company = await createCompany(server);
