@@ -565,9 +565,10 @@ async function requestPasswordReset(app: AppContext, email: string, now: number)
  */
 async function ssoStep({ app, request, now }: Context, state: LoginState, connection: SsoConnection, error?: CompanyErrorCode): Promise<Transition<LoginState>> {
   const sso = { organizationId: connection.organizationId, provider: connection.name };
-  await spendProviderCall(app, request.ip, now);
+  await spendProviderCall(app, providerCallKey(state, request.ip), now);
   try {
-    const { url, pending } = await beginAuthorization(app, connection, { loginHint: state.email! });
+    // Re-authentication asks the provider for a fresh sign-in: one that happened within the last minute.
+    const { url, pending } = await beginAuthorization(app, connection, { loginHint: state.email!, ...(state.purpose === 'reauth' ? { maxAge: SSO_REAUTH_MAX_AGE_S } : {}) });
     return { step: 'sso', state: { ...state, sso: { ...sso, url, request: pending } }, ...(error ? { error: { code: error } } : {}) };
   } catch (failure) {
     if (!(failure instanceof SsoError)) throw failure;
@@ -577,13 +578,25 @@ async function ssoStep({ app, request, now }: Context, state: LoginState, connec
 }
 
 /**
+ * Re-authentication through the company's provider: its sign-in must be at
+ * most this old (OpenID Connect Core 1.0 §3.1.2.1 `max_age`; `auth_time` is
+ * checked with openid-client's clock tolerance).
+ */
+const SSO_REAUTH_MAX_AGE_S = 60;
+
+/**
  * Every request toward a company's provider (a new authorization request, a
  * code to exchange) counts against the client's limit: each costs a call to
  * someone else's server with our client secret (OWASP ASVS 5.0 V2.4.1).
  */
-async function spendProviderCall(app: AppContext, ip: string, now: number): Promise<void> {
-  const hit = await consumeRateLimit(app.db, `sso:ip:${rateLimitKey(ip)}`, { limit: app.config.ipMaxFailures, windowMs: rateWindow(app) }, now);
+async function spendProviderCall(app: AppContext, key: string, now: number): Promise<void> {
+  const hit = await consumeRateLimit(app.db, key, { limit: app.config.ipMaxFailures, windowMs: rateWindow(app) }, now);
   if (hit.limited) throw rateLimited(hit, now);
+}
+
+/** Whose calls these are: the session's, for a re-authentication (started without a client address), else the client's. */
+function providerCallKey(state: LoginState, ip: string): string {
+  return state.sessionId ? `sso:sid:${state.sessionId}` : `sso:ip:${rateLimitKey(ip)}`;
 }
 
 /**
@@ -715,7 +728,8 @@ export const loginFlow: FlowDefinition<LoginState> = {
     },
     sso: {
       view: (state) => ({ email: state.email!, provider: state.sso!.provider, ...(state.sso!.url ? { url: state.sso!.url } : {}) }),
-      unavailable: (state) => (state.sso?.url ? ['retry'] : ['callback']),
+      // Re-authentication is for the signed-in person: no other address.
+      unavailable: (state) => [...(state.sso?.url ? ['retry'] : ['callback']), ...(state.purpose === 'reauth' ? ['back'] : [])],
       actions: {
         callback: action({
           input: z.object({ params: z.string().max(8192) }).strict(),
@@ -726,7 +740,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             // Untied from its provider while the person was away: from the address again.
             if (!connection) return { step: 'email', state: await offerPasskey(app, { email }) };
             let userId: string;
-            await spendProviderCall(app, request.ip, context.now);
+            await spendProviderCall(app, providerCallKey(state, request.ip), context.now);
             try {
               const identity = await completeAuthorization(app, connection, state.sso!.request!, params);
               userId = await ssoUser(app, connection, email, identity);
@@ -1196,9 +1210,15 @@ export const reauthFlow: FlowDefinition<LoginState> = {
   start: sessionStart,
   guard: guardSession,
   async initial(app, _input, session) {
-    // The company's provider is the only way to confirm it is this person; it is asked at sign-in.
-    if (session!.provider) throw new ApiError('sso_required');
     const state = await accountState(app, session!, 'reauth');
+    // Single sign-on: the company's provider confirms it is the person, with a fresh sign-in there.
+    if (session!.provider) {
+      const connection = session!.ssoOrganizationId ? await connectionOf(app, session!.ssoOrganizationId) : undefined;
+      if (!connection) throw new ApiError('sso_required');
+      const context: Context = { app, state, request: { ip: '', userAgent: null }, now: app.now() };
+      const { step, state: next } = await ssoStep(context, state, connection);
+      return { step, state: next };
+    }
     const { needsSecondFactor } = await freshness(app, session!);
     return { step: 'password', state: await offerPasskey(app, { ...state, mfaFresh: !needsSecondFactor }, session!.userId) };
   },

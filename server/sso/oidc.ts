@@ -29,6 +29,8 @@ export interface PendingAuthorization {
   state: string;
   nonce: string;
   sealedVerifier: string;
+  /** Re-authentication: the provider must have had the person sign in within this many seconds (`max_age`). */
+  maxAge?: number;
 }
 
 /** Who the provider says signed in. */
@@ -149,9 +151,11 @@ async function configurationFor(app: AppContext, connection: SsoConnection): Pro
 /**
  * Starts a sign-in at the provider: a new PKCE verifier, `state` and `nonce`,
  * and the URL to send the browser to. `loginHint` is the address the person
- * typed (Core §3.1.2.1), so the provider need not ask it again.
+ * typed (Core §3.1.2.1), so the provider need not ask it again. `maxAge` (a
+ * re-authentication) asks the provider to have the person sign in again
+ * (`max_age`, `prompt=login`), and its `auth_time` is then checked.
  */
-export async function beginAuthorization(app: AppContext, connection: SsoConnection, { loginHint }: { loginHint: string }): Promise<{ url: string; pending: PendingAuthorization }> {
+export async function beginAuthorization(app: AppContext, connection: SsoConnection, { loginHint, maxAge }: { loginHint: string; maxAge?: number }): Promise<{ url: string; pending: PendingAuthorization }> {
   const configuration = await configurationFor(app, connection);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -164,8 +168,9 @@ export async function beginAuthorization(app: AppContext, connection: SsoConnect
     state,
     nonce,
     login_hint: loginHint,
+    ...(maxAge === undefined ? {} : { max_age: String(maxAge), prompt: 'login' }),
   });
-  return { url: url.href, pending: { state, nonce, sealedVerifier: seal(app.secretKey, verifier, `sso-verifier:${state}`) } };
+  return { url: url.href, pending: { state, nonce, sealedVerifier: seal(app.secretKey, verifier, `sso-verifier:${state}`), ...(maxAge === undefined ? {} : { maxAge }) } };
 }
 
 /**
@@ -196,6 +201,7 @@ export async function completeAuthorization(app: AppContext, connection: SsoConn
       expectedState: pending.state,
       expectedNonce: pending.nonce,
       idTokenExpected: true,
+      ...(pending.maxAge === undefined ? {} : { maxAge: pending.maxAge }),
     });
     claims = tokens.claims();
   } catch (error) {

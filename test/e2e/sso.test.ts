@@ -4,6 +4,8 @@
  * starts it), and a person with two companies chooses one and switches.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_IDP } from '../../server/demo-companies.js';
@@ -74,6 +76,43 @@ describe('companies in the demo', () => {
     const account = page.locator('account-security');
     await account.getByText('You are signed in with Acme Identity').waitFor();
     assert.equal(await account.getByRole('heading', { name: 'Password' }).count(), 0);
+  });
+
+  it('confirms it is Sam through Acme\'s provider again before signing out everywhere else', async () => {
+    const signInAsSam = async () => {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(server.url);
+      await page.getByLabel('Email address', { exact: true }).fill('sam@acme.example');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
+      await page.getByLabel('Email').fill('sam@acme.example');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('#signed-in').waitFor({ state: 'visible' });
+      return page;
+    };
+    const laptop = await signInAsSam();
+    const phone = await signInAsSam();
+    // An hour passes for the laptop's sign-in: changes now need Sam to confirm it is them.
+    const store = new Database(join(server.dataDir, 'login-flow.sqlite'));
+    store.prepare('update sessions set created_at = created_at - 3600000 where user_id = (select id from users where email = ?)').run('sam@acme.example');
+    store.close();
+
+    await laptop.getByText('Account security', { exact: true }).click();
+    const account = laptop.locator('account-security');
+    await account.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await account.getByRole('heading', { name: "Confirm it's you" }).waitFor();
+    await account.getByRole('link', { name: 'Continue with Acme Identity' }).or(account.getByRole('button', { name: 'Continue with Acme Identity' })).click();
+    await laptop.waitForURL(`${provider.issuer}/**`);
+    await laptop.getByLabel('Email').fill('sam@acme.example');
+    await laptop.getByRole('button', { name: 'Sign in' }).click();
+    // Back on the page, still the same session, now fresh: the change goes through.
+    await laptop.locator('#signed-in').waitFor({ state: 'visible' });
+    assert.equal(new URL(laptop.url()).search, '');
+    await laptop.getByText('Account security', { exact: true }).click();
+    await laptop.locator('account-security').getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await laptop.locator('account-security').getByText(/Signed out of \d+ other sessions?\./).waitFor();
+    const phoneSession = await phone.evaluate(async () => (await fetch('/api/session', { credentials: 'include' })).status);
+    assert.equal(phoneSession, 401);
   });
 
   it('lets a person with two companies choose one, then switch without signing in again', async () => {

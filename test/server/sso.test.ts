@@ -279,6 +279,39 @@ describe('single sign-on', () => {
     assert.equal((await act(up, sso.id, 'callback', { params: '%%%&&&=' })).status, 401);
   });
 
+  test('re-authentication of an SSO session goes through the provider again, with a fresh sign-in there', async (t) => {
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme);
+    await addEmployee(server, acme, 'alex@acme.example');
+    const flow = await reachSso(server);
+    const grant = grantOf((await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }))).flow);
+    server.clock.advance(11 * MINUTE);
+    const auth = { headers: { authorization: `Bearer ${grant.token}` } };
+    assert.equal((await server.post('/api/account/sessions/sign-out-others', {}, auth)).status, 403, 'stale: confirm it is you');
+
+    const started = await server.post('/api/flows/reauth', { token: grant.token });
+    assert.equal(started.status, 201);
+    const reauth = await bodyOf<FlowState>(started);
+    assert.equal(reauth.step, 'sso');
+    if (reauth.step !== 'sso') return;
+    assert.deepEqual(reauth.actions, ['callback'], 'no other address here');
+    const url = new URL(reauth.data.url!);
+    assert.equal(url.searchParams.get('max_age'), '60');
+    assert.equal(url.searchParams.get('prompt'), 'login');
+    // Someone else at the provider is not this session's person.
+    const other = await callback(server, reauth.id, await signInAtProvider(reauth.data.url!, { email: 'alex@acme.example' }));
+    assert.equal(other.flow.error?.code, 'sso_email_mismatch');
+    if (other.flow.step !== 'sso') return;
+    const { status, flow: done } = await callback(server, reauth.id, await signInAtProvider(other.flow.data.url!, { email: SAM }));
+    assert.equal(status, 200);
+    if (done.step !== 'done') assert.fail(JSON.stringify(done));
+    assert.equal(done.data.session.token, undefined, 'the same session, no new token');
+    assert.equal(claimsOf(done.data.session.jwt).sid, claimsOf(grant.jwt).sid);
+    assert.equal(claimsOf(done.data.session.jwt).idp, provider.issuer);
+    assert.equal((await server.post('/api/account/sessions/sign-out-others', {}, auth)).status, 200, 'fresh now');
+    assert.equal((await server.db.selectFrom('sessions').select('id').execute()).length, 1);
+  });
+
   test('calls toward the provider are limited per client: a loop of bogus codes or retries ends in 429', async (t) => {
     const { server, acme } = await ssoServer(t, { IP_MAX_FAILURES: '4' });
     await addEmployee(server, acme);
@@ -336,11 +369,9 @@ describe('single sign-on', () => {
 
     // Sign-in methods of this platform are not the SSO person's to change.
     assert.equal((await server.post('/api/account/password', { current: PASSWORD, password: 'Another-Horse-9-Battery' }, auth)).status, 403);
-    for (const kind of ['reauth', 'enroll-totp']) {
-      const started = await server.post(`/api/flows/${kind}`, { token: grant.token });
-      assert.equal(started.status, 403, kind);
-      assert.equal(((await started.json()) as { error: { code: string } }).error.code, 'sso_required');
-    }
+    const enrol = await server.post('/api/flows/enroll-totp', { token: grant.token });
+    assert.equal(enrol.status, 403);
+    assert.equal(((await enrol.json()) as { error: { code: string } }).error.code, 'sso_required');
     const overview = (await (await server.request('/api/account', auth)).json()) as { provider?: { name: string } };
     assert.equal(overview.provider?.name, 'Acme Identity');
   });
