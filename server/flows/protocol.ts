@@ -36,7 +36,8 @@ export interface PasskeyRequest {
  * The account page's flows run inside a session (the cookie, a bearer token,
  * or `{ token }` in the start body) and end at `done` with that same session,
  * never a new one: `reauth` confirms it is still the person (password or
- * passkey, and the second factor when the session's is old), and
+ * passkey, and the second factor when the session's is old; for a single
+ * sign-on session, the `sso` step with a fresh sign-in at the provider), and
  * `enroll-totp`, `enroll-passkey` and `enroll-sms` add a second factor, which
  * needs a recent (re-)authentication (403 `reauthentication_required`).
  */
