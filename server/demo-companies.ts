@@ -1,4 +1,5 @@
 import type { AppContext } from './context.js';
+import { ApiError } from './errors.js';
 import { generatePassword } from './factors/password.js';
 import { createUser, findUserByEmail } from './users.js';
 import { seal } from './security/secrets.js';
@@ -35,71 +36,68 @@ export const DEMO_TWO_COMPANIES = { email: 'jordan@example.com', name: 'Jordan V
 /**
  * Creates what is missing; prints who can sign in, and the new person's
  * password once. Another process on the same database may be doing the same
- * at the same moment: a unique key then refuses one insert, and a second pass
- * finds what the other process made.
+ * at the same moment: every insert gives way to a row that is already there
+ * (the unique keys decide), and the rows are then read back.
  */
 export async function ensureDemoCompanies(app: AppContext, print: (line: string) => void): Promise<void> {
-  try {
-    await seed(app, print);
-  } catch {
-    await seed(app, print);
-  }
-}
-
-async function seed(app: AppContext, print: (line: string) => void): Promise<void> {
   const now = Date.now();
   let jordan = await findUserByEmail(app.db, DEMO_TWO_COMPANIES.email);
   if (!jordan) {
     const password = app.config.demoPassword ?? generatePassword();
-    jordan = await createUser(app.db, app.config, { ...DEMO_TWO_COMPANIES, password, now });
-    print(`Demo person with two companies created: ${DEMO_TWO_COMPANIES.email}  password: ${password}`);
+    try {
+      jordan = await createUser(app.db, app.config, { ...DEMO_TWO_COMPANIES, password, now });
+      print(`Demo person with two companies created: ${DEMO_TWO_COMPANIES.email}  password: ${password}`);
+    } catch (error) {
+      // Created by another process a moment ago; that one printed the password.
+      if (!(error instanceof ApiError && error.details?.reason === 'exists')) throw error;
+      jordan = (await findUserByEmail(app.db, DEMO_TWO_COMPANIES.email))!;
+    }
   }
   for (const company of COMPANIES) {
     const id = await ensureOrganization(app, company, now);
     await ensureMembership(app, { userId: jordan.id, organizationId: id, now });
   }
   const acme = await ensureOrganization(app, { slug: 'acme', name: 'Acme' }, now);
-  const tied = await app.db.selectFrom('sso_connections').select('organization_id').where('organization_id', '=', acme).executeTakeFirst();
-  if (!tied) {
-    await app.db
-      .insertInto('sso_connections')
-      .values({
-        organization_id: acme,
-        name: 'Acme Identity',
-        issuer: DEMO_IDP.issuer,
-        client_id: DEMO_IDP.clientId,
-        client_secret: seal(app.secretKey, DEMO_IDP.clientSecret, `sso-client:${acme}`),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    await app.db.insertInto('sso_domains').values({ domain: DEMO_IDP.domain, organization_id: acme, created_at: now }).execute();
-  }
+  await app.db
+    .insertInto('sso_connections')
+    .values({
+      organization_id: acme,
+      name: 'Acme Identity',
+      issuer: DEMO_IDP.issuer,
+      client_id: DEMO_IDP.clientId,
+      client_secret: seal(app.secretKey, DEMO_IDP.clientSecret, `sso-client:${acme}`),
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('organization_id').doNothing())
+    .execute();
+  await app.db.insertInto('sso_domains').values({ domain: DEMO_IDP.domain, organization_id: acme, created_at: now }).onConflict((oc) => oc.column('domain').doNothing()).execute();
   for (const person of DEMO_IDP.people) {
-    let user = await app.db.selectFrom('users').select('id').where('email', '=', person.email).executeTakeFirst();
-    if (!user) {
-      // No password: Acme's provider is their only way in.
-      user = { id: crypto.randomUUID() };
-      await app.db
-        .insertInto('users')
-        .values({ id: user.id, email: person.email, name: person.name, password_hash: null, status: 'active', webauthn_id: null, email_verified_at: now, locale: null, created_at: now, updated_at: now })
-        .execute();
-    }
+    // No password: Acme's provider is their only way in.
+    await app.db
+      .insertInto('users')
+      .values({ id: crypto.randomUUID(), email: person.email, name: person.name, password_hash: null, status: 'active', webauthn_id: null, email_verified_at: now, locale: null, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .execute();
+    const user = await app.db.selectFrom('users').select('id').where('email', '=', person.email).executeTakeFirstOrThrow();
     await ensureMembership(app, { userId: user.id, organizationId: acme, now });
   }
   print(`Demo companies: ${COMPANIES.map((c) => c.name).join(' and ')} (${DEMO_TWO_COMPANIES.email} works at both); Acme signs in ${DEMO_IDP.people.map((p) => p.email).join(', ')} through ${DEMO_IDP.issuer} (start it with: npm run idp)`);
 }
 
 async function ensureMembership(app: AppContext, { userId, organizationId, now }: { userId: string; organizationId: string; now: number }): Promise<void> {
-  const existing = await app.db.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
-  if (existing) return;
-  await app.db.insertInto('memberships').values({ id: crypto.randomUUID(), user_id: userId, organization_id: organizationId, role: 'employee', created_at: now, last_used_at: null }).execute();
+  await app.db
+    .insertInto('memberships')
+    .values({ id: crypto.randomUUID(), user_id: userId, organization_id: organizationId, role: 'employee', created_at: now, last_used_at: null })
+    .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doNothing())
+    .execute();
 }
 
 async function ensureOrganization(app: AppContext, { slug, name }: { slug: string; name: string }, now: number): Promise<string> {
-  const existing = await app.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst();
-  if (existing) return existing.id;
-  const id = crypto.randomUUID();
-  await app.db.insertInto('organizations').values({ id, name, slug, mfa_required_from: null, created_at: now }).execute();
-  return id;
+  await app.db
+    .insertInto('organizations')
+    .values({ id: crypto.randomUUID(), name, slug, mfa_required_from: null, created_at: now })
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .execute();
+  return (await app.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
 }
