@@ -7,6 +7,7 @@ import { seal } from './security/secrets.js';
 import type { Db } from './store/index.js';
 import type { OrganizationsTable } from './store/schema.js';
 import { findUserByEmail } from './users.js';
+import { isLoopbackHttp } from './sso/oidc.js';
 
 /*
  * Companies (organizations): who belongs to them, the 2FA policy they set, and
@@ -65,8 +66,6 @@ const SLUG = LABEL;
 const ID_OR_SLUG = /^[a-z0-9-]{1,63}$/;
 /** RFC 1035 §2.3.4: a name is at most 255 octets on the wire, 253 characters as text. */
 const MAX_DOMAIN_LENGTH = 253;
-/** Plain http is allowed for a provider on this machine only (a local test provider); `URL` writes IPv6 hosts in brackets. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /** Control characters have no place in a name, an id or a secret, and PostgreSQL refuses NUL in text. */
 const NO_CONTROLS = /^[^\p{Cc}]*$/u;
 
@@ -103,7 +102,7 @@ function isIssuer(value: string): boolean {
     return false;
   }
   if (url.username || url.password || (url.href !== bare && url.href !== `${bare}/`)) return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  return url.protocol === 'https:' || isLoopbackHttp(url.href);
 }
 
 /** A hostname of at least two labels whose last is not all digits (so not an IP address). */

@@ -37,7 +37,10 @@ export async function freshness(app: AppContext, session: SessionRecord): Promis
 
 /** The request's session if it may change sign-in methods now; otherwise 403 `reauthentication_required`. */
 export async function requireFreshSession(app: AppContext, c: Context): Promise<SessionRecord> {
-  const session = await requireSession(app, c);
+  return fresh(app, await requireSession(app, c));
+}
+
+async function fresh(app: AppContext, session: SessionRecord): Promise<SessionRecord> {
   if ((await freshness(app, session)).until === null) throw new ApiError('reauthentication_required');
   return session;
 }
@@ -50,5 +53,5 @@ export async function requireFreshSession(app: AppContext, c: Context): Promise<
 export async function requireOwnSignIn(app: AppContext, c: Context): Promise<SessionRecord> {
   const session = await requireSession(app, c);
   if (session.provider) throw new ApiError('sso_required');
-  return requireFreshSession(app, c);
+  return fresh(app, session);
 }

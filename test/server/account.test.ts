@@ -8,6 +8,7 @@ import { createSession } from '../../server/security/sessions.js';
 import type { UserSummary } from '../../server/users.js';
 import { act, addUser, assertError, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, START, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
 import { addTotp, auditOf, eventually, messagesTo, newMessages, totpCode } from './inbox.js';
+import type { AccountOverview } from '../../components/account-security/api.js';
 
 /** Tokens in the grant, SMS through the dev outbox, 2FA optional unless a test says otherwise. */
 const ENV = { SESSION_COOKIE: 'false', SMS: 'outbox', MFA_REQUIRED_FROM: 'never' };
@@ -26,22 +27,6 @@ interface Person {
   recoveryCode?: string;
 }
 
-interface Overview {
-  user: { id: string; email: string; name: string };
-  session: { id: string; amr: string[]; createdAt: number; reauthUntil: number | null; needsSecondFactor: boolean };
-  mfa: {
-    enabled: boolean;
-    required: boolean;
-    requiredFrom: string | null;
-    totp: { id: string; name: string; createdAt: number; lastUsedAt: number | null }[];
-    sms: { id: string; phone: string; createdAt: number; lastUsedAt: number | null } | null;
-    passkeys: unknown[];
-    recoveryCode: { createdAt: number } | null;
-  };
-  features: { passkeys: boolean; sms: boolean };
-  policy: { rules: string[]; minLength: number; maxLength: number };
-}
-
 interface SessionList {
   sessions: { id: string; current: boolean; userAgent: string | null; ip: string | null; createdAt: number; lastSeenAt: number; amr: string[] }[];
 }
@@ -53,10 +38,10 @@ function call(server: TestServer, method: string, path: string, token: string | 
   return server.request(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 }
 
-async function overview(person: Person): Promise<Overview> {
+async function overview(person: Person): Promise<AccountOverview> {
   const response = await call(person.server, 'GET', '/api/account', person.token);
   assert.equal(response.status, 200);
-  return bodyOf<Overview>(response);
+  return bodyOf<AccountOverview>(response);
 }
 
 /** Signs in through the login flow, with the authenticator app when asked; returns the done flow. */
@@ -136,7 +121,7 @@ describe('the account overview', () => {
     const person = await personWith2fa(t);
     const response = await call(person.server, 'GET', '/api/account', person.token);
     const text = await response.clone().text();
-    const view = await bodyOf<Overview>(response);
+    const view = await bodyOf<AccountOverview>(response);
     assert.deepEqual(view.user, { id: person.user.id, email: EMAIL, name: '' });
     assert.deepEqual(view.session.amr, ['pwd', 'otp', 'mfa']);
     assert.equal(view.session.reauthUntil, view.session.createdAt + 10 * MINUTE);

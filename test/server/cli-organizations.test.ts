@@ -1,48 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
 import { loadConfig } from '../../server/config.js';
 import { listOrganizations, type Member, type Organization } from '../../server/organizations.js';
 import { resolveSecretKey, unseal } from '../../server/security/secrets.js';
 import { createSession, findSession } from '../../server/security/sessions.js';
 import { openStore, type Db } from '../../server/store/index.js';
 import { createUser } from '../../server/users.js';
+import { cli, dataDir } from './cli-run.js';
 
-const BIN = fileURLToPath(new URL('../../bin/login-flow.js', import.meta.url));
 const VALID = 'Correct-Horse-9-Battery';
 const SECRET = 'cli-client-secret-5a4b3c2d1e-never-printed';
 const ISSUER = 'https://login.microsoftonline.com/tenant-a/v2.0';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A fresh data directory for one test, removed afterwards. */
-function dataDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lf-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Runs `login-flow ...args` on the directory's SQLite store, with extra environment. */
-function cli(dir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const environment: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dir, ...env };
-  for (const name of ['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'ALLOWED_ORIGINS', 'TRUSTED_PROXIES', 'SSO_CLIENT_SECRET']) {
-    if (!(name in env)) delete environment[name];
-  }
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: environment, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** A run that must succeed; returns its output. */
 async function run(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {

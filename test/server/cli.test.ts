@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { createApp } from '../../server/app.js';
 import { audit } from '../../server/audit.js';
 import { loadConfig } from '../../server/config.js';
@@ -16,36 +13,9 @@ import { resolveSecretKey } from '../../server/security/secrets.js';
 import { KeyRing } from '../../server/security/tokens.js';
 import { openStore, type Db } from '../../server/store/index.js';
 import { createUser, listUsers } from '../../server/users.js';
+import { cli, dataDir } from './cli-run.js';
 
-const BIN = fileURLToPath(new URL('../../bin/login-flow.js', import.meta.url));
 const VALID = 'Correct-Horse-9-Battery';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A fresh data directory for one test, removed afterwards. */
-function dataDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lf-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Runs `login-flow ...args` with the data directory and extra environment. */
-function cli(dir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const environment: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dir, ...env };
-  for (const name of ['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'ALLOWED_ORIGINS', 'TRUSTED_PROXIES', 'PASSWORD_POLICY']) {
-    if (!(name in env)) delete environment[name];
-  }
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: environment, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Opens the directory's store in this process (each CLI run costs a second, so set-up and checks happen here). */
 async function withStore<T>(dir: string, use: (db: Db) => Promise<T>): Promise<T> {
