@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode } from './errors.js';
+import { compressJson } from './compression.js';
 import { createMailer, type Mailer } from './delivery/mail.js';
 import { createSmsSender, type SmsSender } from './delivery/sms.js';
 import { verifyPassword } from './factors/password.js';
@@ -100,6 +101,8 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
+  app.use('/api/*', compressJson());
+  app.use('/.well-known/*', compressJson());
   app.use('/api/*', apiHeaders(origins));
   app.use('/.well-known/*', apiHeaders(origins));
   app.use('/api/*', originCheck(origins));

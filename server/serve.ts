@@ -10,6 +10,7 @@ import { startMailWorker } from './delivery/mail.js';
 import { ApiError } from './errors.js';
 import { generatePassword } from './factors/password.js';
 import { createLogger } from './log.js';
+import { assetRoutes } from './routes/assets.js';
 import { sweepExpired } from './maintenance.js';
 import { resolveSecretKey } from './security/secrets.js';
 import { KeyRing } from './security/tokens.js';
@@ -62,8 +63,9 @@ export interface ServeOptions {
 }
 
 /**
- * Runs the API, and with it the built demo (`/`) and the widget script
- * (`/login-flow.js`). In development, creates the demo user on first start.
+ * Runs the API, and with it the built demo (`/`) and the scripts host pages
+ * embed (`/login-flow.js`, `/account-security.js` and their chunks). In
+ * development, creates the demo user on first start.
  */
 export async function startServer(
   config: Config,
@@ -73,23 +75,8 @@ export async function startServer(
   const db = await openStore(config);
   const { app, context } = createApp({ config, db, log });
 
-  if (existsSync(`${DIST}/widget/login-flow.js`)) {
-    // A module script loaded by host pages on other origins: it is public, so any origin may fetch it.
-    app.get('/login-flow.js', async (c, next) => {
-      await next();
-      c.header('Access-Control-Allow-Origin', '*');
-      c.header('Cross-Origin-Resource-Policy', 'cross-origin');
-      c.header('Cache-Control', 'public, max-age=300');
-    }, serveStatic({ path: `${DIST}/widget/login-flow.js` }));
-    // The steps few people see (single sign-on, choosing a company), which the widget loads
-    // on demand from beside itself; the hash in the name changes with the content.
-    app.get('/company-steps-*', async (c, next) => {
-      await next();
-      c.header('Access-Control-Allow-Origin', '*');
-      c.header('Cross-Origin-Resource-Policy', 'cross-origin');
-      c.header('Cache-Control', 'public, max-age=31536000, immutable');
-    }, serveStatic({ root: `${DIST}/widget` }));
-  }
+  // The scripts host pages embed (login-flow.js, account-security.js and the chunks they load).
+  app.route('/', assetRoutes({ dir: `${DIST}/widget`, origins: [config.publicUrl, ...config.allowedOrigins] }));
   if (config.env !== 'production' && existsSync(`${DIST}/demo`)) {
     app.use('/*', async (c, next) => {
       await next();
@@ -98,7 +85,7 @@ export async function startServer(
     // The pages that emailed links open (ACTIVATION_URL, RESET_URL): the demo page runs the matching flow.
     app.get('/activate', serveStatic({ path: `${DIST}/demo/index.html` }));
     app.get('/reset-password', serveStatic({ path: `${DIST}/demo/index.html` }));
-    app.get('/*', serveStatic({ root: `${DIST}/demo` }));
+    app.get('/*', serveStatic({ root: `${DIST}/demo`, precompressed: true }));
   }
 
   if (demoUser) {
