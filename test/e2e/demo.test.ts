@@ -155,12 +155,22 @@ describe('embedding on another origin', () => {
     await page.close();
   });
 
-  it('is refused on a host page whose origin is not listed', async () => {
+  it('is refused on a host page whose origin is not listed: the script does not load, the API does not answer', async () => {
     const page = await browser.newPage();
+    const failed = page.waitForEvent('requestfailed', (request) => request.url().endsWith('/login-flow.js'));
     await page.goto(stranger.url);
-    await page.waitForFunction(() => (window as unknown as { lastError?: string }).lastError !== undefined);
-    assert.equal(await page.evaluate(() => (window as unknown as { lastError: string }).lastError), 'network_error');
+    await failed;
+    assert.equal(await page.evaluate(() => customElements.get('login-flow')), undefined);
     assert.equal(await page.getByLabel('Email address', { exact: true }).count(), 0);
+    const answered = await page.evaluate(async (url) => {
+      try {
+        await fetch(`${url}/api/flows/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        return true;
+      } catch {
+        return false;
+      }
+    }, api.url);
+    assert.equal(answered, false);
     await page.close();
   });
 });

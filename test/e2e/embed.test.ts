@@ -1,0 +1,119 @@
+/*
+ * The README's embedding snippet, word for word, on a host page of another
+ * site than the API: the sign-in, the company switch and the account page,
+ * every script from the API's origin, compressed.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { freePort, launchBrowser, startServer, type ServerProcess } from './helpers.js';
+
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const PASSWORD = 'Correct-Horse-42-Battery';
+const PLACEHOLDER = 'https://auth.example.com';
+
+/** The README's "Everything in one page" snippet, as a host copies it. */
+function readmeSnippet(): string {
+  const from = README.indexOf('**Everything in one page**');
+  assert.ok(from >= 0, 'the README has the snippet');
+  const match = /```html\n([\s\S]*?)```/.exec(README.slice(from));
+  assert.ok(match, 'the snippet is an html block');
+  return match[1]!;
+}
+
+describe('the README snippet on a host page of another site', () => {
+  let browser: Browser;
+  let api: ServerProcess;
+  let host: Server;
+  let hostUrl: string;
+
+  before(async () => {
+    browser = await launchBrowser();
+    const apiPort = await freePort();
+    const hostPort = await freePort();
+    // 127.0.0.1 and localhost are different sites: no cookie of the API's reaches this page's requests.
+    hostUrl = `http://127.0.0.1:${hostPort}`;
+    const page = `<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width"><title>Host</title></head><body>
+${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
+</body></html>`;
+    host = createServer((_, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end(page);
+    });
+    await new Promise<void>((resolve) => host.listen(hostPort, '127.0.0.1', resolve));
+    api = await startServer({ ALLOWED_ORIGINS: hostUrl, DEMO_PASSWORD: PASSWORD, SESSION_COOKIE: 'false' }, { port: apiPort });
+  });
+  after(async () => {
+    await browser?.close();
+    await api?.stop();
+    host?.close();
+  });
+
+  it('signs in, switches company and opens the account page, every script compressed from the API', async () => {
+    const page = await browser.newPage();
+    const scripts = new Map<string, string | undefined>();
+    page.on('response', (response) => {
+      if (response.url().startsWith(api.url) && response.url().endsWith('.js')) scripts.set(new URL(response.url()).pathname, response.headers()['content-encoding']);
+    });
+    await page.goto(hostUrl);
+    await page.getByLabel('Email address', { exact: true }).fill('jordan@example.com');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    // Jordan works at two companies: the demo's 2FA prompt may come first, then the choice.
+    const remind = page.getByRole('button', { name: 'Remind me later' });
+    const choose = page.getByRole('heading', { name: 'Choose a company' });
+    await remind.or(choose).first().waitFor();
+    if (await remind.isVisible()) await remind.click();
+    await page.getByRole('button', { name: 'Noordzee Logistics' }).click();
+
+    // Behind sign-in: the company switch, in the session the token names.
+    const account = page.locator('#account');
+    await account.waitFor({ state: 'visible' });
+    const switcher = page.locator('company-switch');
+    await switcher.getByText('Noordzee Logistics').first().waitFor();
+    const select = switcher.getByRole('combobox');
+    if (await select.count()) {
+      await select.selectOption({ label: 'Bakkerij de Vries' });
+      await switcher.getByRole('button', { name: /switch/i }).click();
+    } else {
+      await switcher.getByRole('button', { name: /Bakkerij de Vries/ }).click();
+    }
+    await switcher.getByText(/Now working in Bakkerij de Vries/).waitFor();
+
+    // And the account page.
+    const security = page.locator('account-security');
+    await security.getByRole('heading', { name: 'Security for jordan@example.com' }).waitFor();
+    await security.locator('[data-section=sessions]').getByText('This device').waitFor();
+
+    // The three files came from the API's origin, each with brotli.
+    const chunk = [...scripts.keys()].find((path) => /^\/company-steps-[\w-]+\.js$/.test(path));
+    assert.ok(chunk, `the company steps were loaded on demand: ${[...scripts.keys()].join(', ')}`);
+    for (const path of ['/login-flow.js', '/account-security.js', chunk]) assert.equal(scripts.get(path), 'br', `${path} with brotli`);
+    await page.close();
+  });
+
+  it('serves the scripts cross-origin to the listed host only, entry files revalidated and chunks cached for good', async () => {
+    const entry = await fetch(`${api.url}/login-flow.js`, { headers: { origin: hostUrl, 'accept-encoding': 'gzip' } });
+    assert.equal(entry.status, 200);
+    assert.equal(entry.headers.get('access-control-allow-origin'), hostUrl);
+    assert.equal(entry.headers.get('cache-control'), 'public, no-cache');
+    // fetch decodes the body; what came over the wire was gzip, smaller than the budget.
+    assert.equal(entry.headers.get('content-encoding'), 'gzip');
+    const etag = entry.headers.get('etag')!;
+    const revalidated = await fetch(`${api.url}/login-flow.js`, { headers: { origin: hostUrl, 'accept-encoding': 'gzip', 'if-none-match': etag } });
+    assert.equal(revalidated.status, 304);
+
+    const text = await entry.text();
+    const chunk = /company-steps-[\w-]+\.js/.exec(text)?.[0];
+    assert.ok(chunk, 'the widget names its chunk');
+    const lazy = await fetch(`${api.url}/${chunk}`, { headers: { origin: hostUrl } });
+    assert.equal(lazy.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+
+    const account = await fetch(`${api.url}/account-security.js`, { headers: { origin: 'https://elsewhere.example' } });
+    assert.equal(account.status, 200);
+    assert.equal(account.headers.get('access-control-allow-origin'), null);
+  });
+});
