@@ -60,6 +60,7 @@ const pageStyles = css`
     background: var(--lf-color-primary, #1a7f37);
     color: var(--lf-color-on-primary, #ffffff);
     font-size: 0.8125em;
+    white-space: nowrap;
   }
   :where(account-security) :where(.lf-actions) {
     display: flex;
