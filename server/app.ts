@@ -45,16 +45,27 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
 };
 
 /**
- * Driver error codes that mean "the database is not there right now", not
- * "the request is bad": SQLite busy, locked or unopenable; the network to
- * PostgreSQL; and PostgreSQL's own (SQLSTATE class 08, connection exception;
- * 57P01-57P03, shutting down or starting up; 53300, too many connections).
+ * Driver error codes that mean "the database cannot take this right now", not
+ * "the request is bad": SQLite busy, locked, unopenable, out of disk or
+ * read-only; the network to PostgreSQL; and PostgreSQL's own (SQLSTATE class
+ * 08, connection exception; 57P01-57P03, shutting down or starting up; 53300,
+ * too many connections; 57014, a statement cancelled by its timeout; 55P03, a
+ * lock not available; 40001 and 40P01, a serialization failure or deadlock,
+ * which a retry resolves; 25P02, a transaction already aborted by one of those).
+ * The transaction is rolled back either way: the answer is 503 and nothing changed.
  */
 const STORE_DOWN_CODES = new Set([
   'SQLITE_BUSY',
   'SQLITE_LOCKED',
   'SQLITE_CANTOPEN',
   'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+  '57014',
+  '55P03',
+  '40001',
+  '40P01',
+  '25P02',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -71,7 +82,9 @@ const STORE_DOWN_MESSAGES = /^(Connection terminated|timeout exceeded when tryin
 
 function isStoreUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (STORE_DOWN_CODES.has(code) || code.startsWith('08'))) return true;
+  // SQLite's extended codes name their primary one first (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED).
+  const primary = typeof code === 'string' && code.startsWith('SQLITE_') ? code.split('_', 2).join('_') : code;
+  if (typeof primary === 'string' && (STORE_DOWN_CODES.has(primary) || primary.startsWith('08'))) return true;
   return typeof message === 'string' && STORE_DOWN_MESSAGES.test(message);
 }
 

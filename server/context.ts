@@ -18,4 +18,11 @@ export interface AppContext {
   secretKey: Buffer;
   /** The clock, in epoch milliseconds; tests pass a controllable one. */
   now: () => number;
+  /**
+   * Set while a flow action runs inside its transaction (`db` is then that
+   * transaction): work that must not happen unless the action commits, and
+   * must not hold the transaction open (sending a queued mail), runs after
+   * the commit, with the context outside the transaction.
+   */
+  afterCommit?: (work: (app: AppContext) => Promise<void>) => void;
 }

@@ -8,6 +8,7 @@ import type { Db } from './store/index.js';
 import type { OrganizationsTable } from './store/schema.js';
 import { findUserByEmail } from './users.js';
 import { isLoopbackHttp } from './sso/oidc.js';
+import { inTransaction } from './store/index.js';
 
 /*
  * Companies (organizations): who belongs to them, the 2FA policy they set, and
@@ -221,7 +222,7 @@ export async function createOrganization(
   if (chosen === undefined) throw new ApiError('invalid_request', { field: 'slug' });
   const id = randomUUID();
   const now = app.now();
-  await app.db.transaction().execute(async (trx) => {
+  await inTransaction(app.db, async (trx) => {
     // The unique slug settles a race between two creators: one row goes in, the other caller hears 409.
     const inserted = await trx
       .insertInto('organizations')
@@ -243,7 +244,7 @@ export async function updateOrganization(
   const row = await requireRow(app.db, idOrSlug);
   const changes = { ...(name === undefined ? {} : { name }), ...(mfaRequiredFrom === undefined ? {} : { mfa_required_from: mfaRequiredFrom }) };
   if (Object.keys(changes).length > 0) {
-    await app.db.transaction().execute(async (trx) => {
+    await inTransaction(app.db, async (trx) => {
       const updated = await trx.updateTable('organizations').set(changes).where('id', '=', row.id).executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw new ApiError('organization_not_found');
       await audit(app, {
@@ -276,7 +277,7 @@ async function revokeAccountSessions(db: Db, { organizationId, userId, now }: { 
 export async function deleteOrganization(app: AppContext, idOrSlug: string, actor: AuditActor): Promise<void> {
   const row = await requireRow(app.db, idOrSlug);
   const now = app.now();
-  await app.db.transaction().execute(async (trx) => {
+  await inTransaction(app.db, async (trx) => {
     const sessionsRevoked = await revokeAccountSessions(trx, { organizationId: row.id, now });
     const deleted = await trx.deleteFrom('organizations').where('id', '=', row.id).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) throw new ApiError('organization_not_found');
@@ -314,7 +315,7 @@ export async function addMember(
   const user = await findUserByEmail(app.db, email);
   if (!user) throw new ApiError('user_not_found', { field: 'email' });
   const now = app.now();
-  return app.db.transaction().execute(async (trx) => {
+  return inTransaction(app.db, async (trx) => {
     // unique(user_id, organization_id) settles a race between two adds: both end with the one row.
     const inserted = await trx
       .insertInto('memberships')
@@ -344,7 +345,7 @@ export async function removeMember(app: AppContext, { organization, email, actor
   const user = await findUserByEmail(app.db, email);
   if (!user) throw new ApiError('user_not_found', { field: 'email' });
   const now = app.now();
-  return app.db.transaction().execute(async (trx) => {
+  return inTransaction(app.db, async (trx) => {
     const membership = await trx.selectFrom('memberships').select('id').where('user_id', '=', user.id).where('organization_id', '=', org.id).executeTakeFirst();
     if (!membership) return false;
     const sessionsRevoked = await revokeAccountSessions(trx, { organizationId: org.id, userId: user.id, now });
@@ -369,7 +370,7 @@ export async function setSsoConnection(
   const org = await requireRow(app.db, organization);
   const wanted = [...new Set(domains.map((d) => d.toLowerCase()))].sort();
   const now = app.now();
-  await app.db.transaction().execute(async (trx) => {
+  await inTransaction(app.db, async (trx) => {
     const existing = await trx.selectFrom('sso_connections').select(['client_secret', 'issuer']).where('organization_id', '=', org.id).executeTakeFirst();
     if (clientSecret === undefined && !existing) throw new ApiError('invalid_request', { field: 'clientSecret' });
     // The organization id is bound to the sealed value: copied into another company's row, it does not open.
@@ -419,7 +420,7 @@ export async function setSsoConnection(
 /** Removes a company's provider and its domains: its people sign in here again. Returns false when it had none. */
 export async function removeSsoConnection(app: AppContext, organization: string, actor: AuditActor): Promise<boolean> {
   const org = await requireRow(app.db, organization);
-  return app.db.transaction().execute(async (trx) => {
+  return inTransaction(app.db, async (trx) => {
     const deleted = await trx.deleteFrom('sso_connections').where('organization_id', '=', org.id).executeTakeFirst();
     const domains = await trx.deleteFrom('sso_domains').where('organization_id', '=', org.id).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0 && Number(domains.numDeletedRows) === 0) return false;

@@ -11,6 +11,7 @@ import { forgetDevices } from './security/devices.js';
 import { issueLinkToken, revokeLinkTokens } from './security/link-tokens.js';
 import { revokeUserSessions } from './security/sessions.js';
 import type { Db } from './store/index.js';
+import { inTransaction } from './store/index.js';
 
 export interface UserSummary {
   id: string;
@@ -137,7 +138,7 @@ export async function disableUser(app: AppContext, { email, actor }: { email: st
   const user = await findUserByEmail(app.db, email);
   if (!user) return undefined;
   const now = app.now();
-  await app.db.transaction().execute(async (trx) => {
+  await inTransaction(app.db, async (trx) => {
     await trx.updateTable('users').set({ status: 'disabled', updated_at: now }).where('id', '=', user.id).execute();
     await revokeUserSessions(trx, user.id, now);
     await forgetDevices(trx, user.id, now);
@@ -169,7 +170,7 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserSummar
 export async function deleteUser(db: Db, email: string): Promise<boolean> {
   const user = await findUserByEmail(db, email);
   if (!user) return false;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
     await trx.deleteFrom('memberships').where('user_id', '=', user.id).execute();
     await trx.deleteFrom('users').where('id', '=', user.id).execute();
@@ -201,7 +202,7 @@ export async function setPassword(
 export async function resetMfa(db: Db, { email, now }: { email: string; now: number }): Promise<string | undefined> {
   const user = await findUserByEmail(db, email);
   if (!user) return undefined;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await trx.deleteFrom('credentials').where('user_id', '=', user.id).execute();
     await forgetDevices(trx, user.id, now);
     // A fresh start: failed second-factor attempts no longer count against the person.

@@ -215,6 +215,12 @@ export async function queueMail(
     })
     .execute();
   const row: QueuedRow = { id, recipient: mail.to, kind: mail.message.kind, message, attempts: 0 };
+  if (app.afterCommit) {
+    // Inside a flow action's transaction: the mail exists only if the action commits, and is
+    // sent after that (an SMTP round trip must not hold the transaction open).
+    app.afterCommit((outside) => attempt(outside, row, lease).then(() => undefined));
+    return { id, delivered: false };
+  }
   if (!wait) {
     attempt(app, row, lease).catch((error: unknown) => app.log.log('error', 'mail.failed', { mailId: id, kind: row.kind, error: describeError(error) }));
     return { id, delivered: false };

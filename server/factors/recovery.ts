@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Db } from '../store/index.js';
 import { sha256 } from '../security/random.js';
+import { inTransaction } from '../store/index.js';
 
 /**
  * Crockford's base32 (no I, L, O, U): easy to read aloud and to copy by hand.
@@ -41,8 +42,7 @@ export async function issueRecoveryCode(db: Db, { userId, kind, now }: { userId:
       .values({ id: crypto.randomUUID(), user_id: userId, code_hash: sha256(normalizeRecoveryCode(code)), kind, created_at: now, used_at: null })
       .execute();
   };
-  if (db.isTransaction) await replace(db);
-  else await db.transaction().execute(replace);
+  await inTransaction(db, replace);
   return code;
 }
 

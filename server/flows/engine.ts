@@ -50,6 +50,16 @@ export interface Transition<S> {
 
 export interface ActionDefinition<S, I> {
   input: z.ZodType<I>;
+  /**
+   * Run the action inside the transaction that writes the flow's transition
+   * (or its failure count): the consume-once claims it makes (a TOTP time
+   * step, a recovery code), the attempts it spends and the step it moves to
+   * then commit together or not at all, so a request answered 5xx has
+   * changed nothing. Actions that wait on a password hash or on the network
+   * (a provider, an SMS gateway) stay outside: a transaction must not be held
+   * open that long (on SQLite it holds the one writer).
+   */
+  atomic?: boolean;
   run(context: ActionContext<S>, input: I): Promise<Transition<S>>;
 }
 
@@ -161,6 +171,27 @@ export async function runAction<S>(
   const parsed = actionDefinition.input.safeParse(body ?? {});
   if (!parsed.success) return again(invalidRequest(parsed.error));
 
+  if (actionDefinition.atomic) {
+    // The session JWT is signed inside the transaction: its keys must not be read from there.
+    await app.keys.ready();
+    const afterCommit: ((app: AppContext) => Promise<void>)[] = [];
+    const outcome = await app.db.transaction().execute(async (trx) => {
+      const inside: AppContext = { ...app, db: trx, afterCommit: (work) => void afterCommit.push(work) };
+      let transition: Transition<S>;
+      try {
+        await definition.guard?.(inside, state);
+        transition = await actionDefinition.run({ app: inside, state, request, now }, parsed.data);
+      } catch (error) {
+        // A refusal (4xx) keeps what the action wrote before it, as outside a transaction; anything else undoes it all.
+        if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);
+        throw error;
+      }
+      return commitTransition(trx, transition);
+    });
+    for (const work of afterCommit) void work(app).catch((error: unknown) => app.log.log('error', 'after-commit work failed', { error: String(error) }));
+    return outcome;
+  }
+
   let transition: Transition<S>;
   try {
     await definition.guard?.(app, state);
@@ -169,39 +200,43 @@ export async function runAction<S>(
     if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);
     throw error;
   }
+  return app.db.transaction().execute((trx) => commitTransition(trx, transition));
 
-  if (transition.failed) {
-    // A failure changes nothing but the count: increment it atomically and
-    // leave the version alone, so a concurrent request that succeeds on this
-    // flow still commits (two racing posts yield one session, never none).
-    await app.db.updateTable('flows').set({ attempts: sql<number>`attempts + 1` }).where('id_hash', '=', idHash).execute();
-    return { status: statusOf(transition.error?.code ?? 'invalid_request'), flow: render(app, definition, id, row.step, state, expiresAt, transition.error) };
-  }
-
-  let issued: IssuedSession | undefined;
-  await app.db.transaction().execute(async (trx) => {
+  /**
+   * Writes the transition only if the flow's version has not moved since it
+   * was read (a request that loses a race gets `flow_conflict`, and inside
+   * the transaction that undoes everything it did), and issues the session
+   * in the same transaction.
+   */
+  async function commitTransition(trx: Transaction<Database>, transition: Transition<S>): Promise<ActionOutcome> {
+    if (transition.failed) {
+      // A failure changes nothing but the count: increment it atomically and
+      // leave the version alone, so a concurrent request that succeeds on this
+      // flow still commits (two racing posts yield one session, never none).
+      await trx.updateTable('flows').set({ attempts: sql<number>`attempts + 1` }).where('id_hash', '=', idHash).execute();
+      return { status: statusOf(transition.error?.code ?? 'invalid_request'), flow: render(app, definition!, id, row!.step, state, expiresAt, transition.error) };
+    }
     const written = transition.finalize
-      ? await trx.deleteFrom('flows').where('id_hash', '=', idHash).where('version', '=', row.version).executeTakeFirst()
+      ? await trx.deleteFrom('flows').where('id_hash', '=', idHash).where('version', '=', row!.version).executeTakeFirst()
           .then((r) => Number(r.numDeletedRows))
       : await trx
           .updateTable('flows')
           .set({
             step: transition.step,
             state: JSON.stringify(transition.state),
-            user_id: transition.userId === undefined ? row.user_id : transition.userId,
-            version: row.version + 1,
+            user_id: transition.userId === undefined ? row!.user_id : transition.userId,
+            version: row!.version + 1,
           })
           .where('id_hash', '=', idHash)
-          .where('version', '=', row.version)
+          .where('version', '=', row!.version)
           .executeTakeFirst()
           .then((r) => Number(r.numUpdatedRows));
     if (written !== 1) throw new ApiError('flow_conflict');
-    if (transition.finalize) issued = await transition.finalize(trx);
-  });
-
-  const flow = issued
-    ? ({ id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt } satisfies FlowState)
-    : render(app, definition, id, transition.step, transition.state, expiresAt, transition.error);
-  const status = transition.error ? statusOf(transition.error.code) : 200;
-  return { status, flow, ...(issued ? { issued } : {}) };
+    const issued = transition.finalize ? await transition.finalize(trx) : undefined;
+    const flow = issued
+      ? ({ id, kind: definition!.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt } satisfies FlowState)
+      : render(app, definition!, id, transition.step, transition.state, expiresAt, transition.error);
+    const status = transition.error ? statusOf(transition.error.code) : 200;
+    return { status, flow, ...(issued ? { issued } : {}) };
+  }
 }

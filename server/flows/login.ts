@@ -25,6 +25,7 @@ import type { CompanyErrorCode } from '../errors.js';
 import { beginAuthorization, completeAuthorization, connectionForEmail, connectionOf, ownsAddress, SsoError, type PendingAuthorization, type ProviderIdentity, type SsoConnection } from '../sso/oidc.js';
 import type { AccountEnrolment, CompanyAccount, AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON, SecondFactorMethod, SetupReason } from './protocol.js';
 import { CEREMONY_TIMEOUT_MS, PasskeyError, passkeyCreationOptions, passkeyRequestOptions, registerPasskey, verifyPasskeyAssertion } from '../factors/passkey.js';
+import { inTransaction } from '../store/index.js';
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254 characters. */
 const MAX_EMAIL_LENGTH = 254;
@@ -813,6 +814,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           },
         }),
         sms: action({
+          atomic: true,
           input: codeInput,
           async run(context, { code, remember }) {
             const { app, state, now } = context;
@@ -827,6 +829,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           },
         }),
         passkey: action({
+          atomic: true,
           input: assertionInput,
           async run(context, { response, remember }) {
             const { app, state, now } = context;
@@ -845,6 +848,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           },
         }),
         totp: action({
+          atomic: true,
           input: codeInput,
           async run(context, { code, remember }) {
             const { app, state, now } = context;
@@ -858,6 +862,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           },
         }),
         'recovery-code': action({
+          atomic: true,
           input: codeInput,
           async run(context, { code, remember }) {
             const { app, state, now } = context;
@@ -882,6 +887,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
       actions: {
         enable: action({ input: z.object({}).strict(), run: (context) => startSetup(context, 'enable') }),
         'remind-later': action({
+          atomic: true,
           input: z.object({}).strict(),
           async run(context) {
             const { app, state, now } = context;
@@ -913,6 +919,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           },
         }),
         totp: action({
+          atomic: true,
           input: z.object({ code: z.string().max(64) }).strict(),
           async run(context, { code }) {
             const { app, state, now } = context;
@@ -956,6 +963,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
       unavailable: (state) => (state.setup?.reason === 'enable' && state.purpose !== 'enroll' ? [] : ['cancel']),
       actions: {
         register: action({
+          atomic: true,
           input: z.object({ response: webauthnResponse, name: z.string().max(64) }).strict(),
           async run(context, { response, name }) {
             const { app, state, now } = context;
@@ -1027,7 +1035,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             // update (a second tab or a replay gets nothing), and an account no longer in the state
             // the link was made for (disabled meanwhile) leaves the link as it was.
             const refusal = new ApiError(reset ? 'reset_link_invalid' : 'invitation_invalid');
-            await app.db.transaction().execute(async (trx) => {
+            await inTransaction(app.db, async (trx) => {
               if (!(await consumeLinkToken(trx, { tokenHash: state.linkTokenHash!, purpose, now }))) throw refusal;
               const updated = await trx
                 .updateTable('users')
@@ -1065,6 +1073,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
       view: (state) => ({ email: state.email!, codeLength: ONE_TIME_CODE_LENGTH }),
       actions: {
         code: action({
+          atomic: true,
           input: z.object({ code: z.string().max(64) }).strict(),
           async run(context, { code }) {
             const { app, state, request, now } = context;
@@ -1102,6 +1111,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
           },
         }),
         code: action({
+          atomic: true,
           input: z.object({ code: z.string().max(64) }).strict(),
           async run(context, { code }) {
             const { app, state, now } = context;
@@ -1129,6 +1139,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
       view: (state, app) => ({ code: unseal(app.secretKey, state.sealedRecoveryCode!, `flow-recovery:${state.userId}`) }),
       actions: {
         confirm: action({
+          atomic: true,
           input: z.object({ saved: z.literal(true) }).strict(),
           run: (context) => finish(context, context.state.amr ?? [firstFactorOf(context.state), 'mfa']),
         }),

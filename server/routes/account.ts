@@ -21,6 +21,7 @@ import { freshness, hasSecondFactor, requireFreshSession, requireOwnSignIn } fro
 import type { Database, Db } from '../store/index.js';
 import { readJson } from './body.js';
 import { requireSession, SESSION_COOKIE } from './session.js';
+import { inTransaction } from '../store/index.js';
 
 /** `crypto.randomUUID()`: the ids of credentials. */
 const CREDENTIAL_ID = /^[0-9a-f-]{36}$/;
@@ -139,7 +140,7 @@ export function accountRoutes(app: AppContext): Hono {
     await refundRateLimit(app.db, ipKey, now);
 
     const passwordHash = await hashPassword(password);
-    await app.db.transaction().execute(async (trx) => {
+    await inTransaction(app.db, async (trx) => {
       await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', user.id).execute();
       // Sign-ins parked past the old password (at a prompt, or at the second factor) must not complete.
       await trx.deleteFrom('flows').where('user_id', '=', user.id).where('kind', '!=', 'reset').execute();
@@ -159,7 +160,7 @@ export function accountRoutes(app: AppContext): Hono {
     if (!CREDENTIAL_ID.test(id)) throw new ApiError('not_found');
     const now = app.now();
     const policy = await mfaPolicy(app, session.userId, now);
-    const removed = await app.db.transaction().execute(async (trx) => {
+    const removed = await inTransaction(app.db, async (trx) => {
       const factors = await trx
         .selectFrom('credentials')
         .select(['id', 'type'])
@@ -200,7 +201,7 @@ export function accountRoutes(app: AppContext): Hono {
     parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
     const now = app.now();
     if ((await mfaPolicy(app, session.userId, now)).requiredNow) throw new ApiError('mfa_required');
-    const deleted = await app.db.transaction().execute(async (trx) => {
+    const deleted = await inTransaction(app.db, async (trx) => {
       const result = await trx.deleteFrom('credentials').where('user_id', '=', session.userId).executeTakeFirst();
       await deleteRecoveryCode(trx, session.userId);
       return Number(result.numDeletedRows);

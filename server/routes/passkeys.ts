@@ -19,6 +19,7 @@ import { forgetDevices } from '../security/devices.js';
 import { requireFreshSession, requireOwnSignIn } from '../security/reauth.js';
 import { readJson } from './body.js';
 import { requireSession } from './session.js';
+import { inTransaction } from '../store/index.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
 const nameSchema = z.string().trim().min(1).max(64);
@@ -107,7 +108,7 @@ export function passkeyRoutes(app: AppContext): Hono {
     const now = app.now();
     if (!CREDENTIAL_ROW_ID.test(id)) throw new ApiError('not_found');
     const policy = await mfaPolicy(app, session.userId, now);
-    const deleted = await app.db.transaction().execute(async (trx) => {
+    const deleted = await inTransaction(app.db, async (trx) => {
       const factors = await trx
         .selectFrom('credentials')
         .select(['id', 'type'])

@@ -10,6 +10,7 @@ import { clientIp } from '../security/client-ip.js';
 import { providerOf } from '../sso/oidc.js';
 import { readJson } from './body.js';
 import { findSession, revokeSession, type SessionRecord } from '../security/sessions.js';
+import { inTransaction } from '../store/index.js';
 
 /** `__Host-` (RFC 6265bis §4.1.3.2): Secure, no Domain, Path=/ — the cookie cannot be set or shadowed by a sibling subdomain. */
 export const SESSION_COOKIE = 'lf_session';
@@ -96,7 +97,7 @@ export function sessionRoutes(app: AppContext): Hono {
     const now = app.now();
     const account = await enterableAccount(app, session.userId, membershipId, { sso: session.ssoOrganizationId, now });
     if (!account) throw new ApiError('account_not_available');
-    const switched = await app.db.transaction().execute(async (trx) => {
+    const switched = await inTransaction(app.db, async (trx) => {
       const updated = await trx.updateTable('sessions').set({ membership_id: account.id }).where('id', '=', session.id).where('revoked_at', 'is', null).executeTakeFirst();
       await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
       return Number(updated.numUpdatedRows) === 1;

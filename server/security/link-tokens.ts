@@ -1,5 +1,6 @@
 import type { Db } from '../store/index.js';
 import { randomToken, sha256 } from './random.js';
+import { inTransaction } from '../store/index.js';
 
 /**
  * 256 random bits: above the 128 bits an invitation link needs, and like the
@@ -22,8 +23,7 @@ export async function issueLinkToken(db: Db, { userId, purpose, ttlMs, now }: { 
     await trx.updateTable('link_tokens').set({ used_at: now }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
     await trx.insertInto('link_tokens').values({ token_hash: sha256(token), user_id: userId, purpose, created_at: now, expires_at: expiresAt, used_at: null }).execute();
   };
-  if (db.isTransaction) await replace(db);
-  else await db.transaction().execute(replace);
+  await inTransaction(db, replace);
   return { token, expiresAt };
 }
 

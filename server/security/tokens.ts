@@ -10,6 +10,8 @@ export const JWT_ALG = 'ES256';
 
 /** How long the signing key set is cached per process before it is read again (rotation reaches every process within it). */
 const KEY_CACHE_MS = 60_000;
+/** How long past the cache time `sign` still uses the key set `ready()` read: far longer than any flow action, far shorter than a JWT's life. */
+const SIGN_GRACE_MS = 1_000;
 
 export interface SessionClaims {
   sub: string;
@@ -53,9 +55,26 @@ export class KeyRing {
     private readonly secretKey: Buffer,
   ) {}
 
-  /** Signs a session JWT with the current key. */
+  /**
+   * Signs a session JWT with the current key. A flow action signs inside its
+   * transaction, after `ready()`: on SQLite a read of the key set from there
+   * would wait on the store's one connection for that very transaction, so a
+   * key set that went stale since `ready()` (by at most `SIGN_GRACE_MS`) still
+   * signs, while a fresh one is read in the background.
+   */
   async sign(claims: SessionClaims): Promise<SignedJwt> {
+    const age = this.loaded ? this.now() - this.loaded.loadedAt : Infinity;
+    if (age < KEY_CACHE_MS) return this.signWith(this.loaded!.signer, claims);
+    if (age < KEY_CACHE_MS + SIGN_GRACE_MS) {
+      void this.keys().catch(() => undefined);
+      return this.signWith(this.loaded!.signer, claims);
+    }
     return this.signWith((await this.keys()).signer, claims);
+  }
+
+  /** Reads the key set unless the cached one is current: called before a transaction in which `sign` runs. */
+  async ready(): Promise<void> {
+    await this.keys();
   }
 
   /**

@@ -21,3 +21,11 @@ export async function openStore(
   if (migrate) await migrateToLatest(db);
   return db;
 }
+
+/**
+ * Runs `work` in one transaction: the caller's, when `db` already is one (a
+ * flow action that commits with its transition), else a new one.
+ */
+export function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}

@@ -313,3 +313,174 @@ describe('SIGTERM with requests in flight', () => {
     assert.ok((await closed) - signalled < 5_000);
   });
 });
+
+/** Counts one answer by status and catalogue code. */
+function tally(answers: Map<string, number>, status: number, code?: string): void {
+  const key = code ? `${status} ${code}` : String(status);
+  answers.set(key, (answers.get(key) ?? 0) + 1);
+}
+
+describe('PostgreSQL failing under load: a restart, a freeze, a lock held past the timeouts', { skip: !postgresAvailable() }, () => {
+  const EMAIL = 'dana@example.com';
+  let env: Record<string, string>;
+  let cluster: PostgresCluster;
+  let databaseUrl: string;
+  let server: ServerProcess;
+
+  before(async () => {
+    cluster = await startPostgres();
+    databaseUrl = (await createDatabase(cluster.url)).url;
+    // Prompted for 2FA (a date ahead), so a person can enable it; limits high enough for the load.
+    env = { ...baseEnv(), MFA_REQUIRED_FROM: '2040-01-01', DATABASE_URL: databaseUrl, IP_MAX_FLOWS: '1000000', IP_MAX_FAILURES: '1000000', ACCOUNT_MAX_FAILURES: '100' };
+    server = await startServer(env);
+    await runCli(['user', 'create', '--email', EMAIL, '--password', PASSWORD], { ...env, DATA_DIR: server.dataDir });
+  });
+  after(async () => {
+    await server?.stop();
+    cluster?.stop();
+  });
+
+  async function query<T = Record<string, unknown>>(text: string): Promise<T[]> {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** login-flow's own connections that sit inside a transaction: after a fault, there must be none. */
+  async function stuckConnections(): Promise<number> {
+    const rows = await query<{ count: string }>("select count(*) from pg_stat_activity where application_name = 'login-flow' and state like 'idle in transaction%'");
+    return Number(rows[0]!.count);
+  }
+
+  /** Ten clients starting flows and entering the email, until told to stop; every answer tallied. */
+  function load(): { stop(): Promise<Map<string, number>> } {
+    const answers = new Map<string, number>();
+    let running = true;
+    const clients = Array.from({ length: 10 }, async () => {
+      while (running) {
+        try {
+          const start = await api<FlowState>(server.url, 'POST', '/api/flows/login');
+          tally(answers, start.status, errorCode(start));
+          if (start.status !== 201) continue;
+          const next = await act(server.url, start.body.id, 'email', { email: EMAIL });
+          tally(answers, next.status, next.body.error?.code ?? errorCode(next));
+        } catch (error) {
+          tally(answers, 0, (error as Error & { cause?: { code?: string } }).cause?.code ?? 'network');
+        }
+      }
+    });
+    return {
+      async stop() {
+        running = false;
+        await Promise.all(clients);
+        return answers;
+      },
+    };
+  }
+
+  for (const mode of ['fast', 'immediate'] as const) {
+    it(`survives a PostgreSQL stop (${mode}) under load: 503s while it is down, nothing else, and serves again by itself`, async () => {
+      const pid = server.process.pid;
+      const running = load();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      cluster.pause(mode);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      cluster.resume();
+      await eventually('/api/health answers 200', async () => (await api(server.url, 'GET', '/api/health')).status === 200, { ms: 15_000 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const answers = await running.stop();
+      assert.equal(server.process.exitCode, null, 'the process is still running');
+      assert.equal(server.process.pid, pid);
+      const unexpected = [...answers].filter(([key]) => !['201', '200', '503 store_unavailable'].includes(key));
+      assert.deepEqual(unexpected, [], `every answer: ${JSON.stringify([...answers])}`);
+      assert.ok((answers.get('503 store_unavailable') ?? 0) > 0, 'the outage was seen');
+      assert.ok((answers.get('200') ?? 0) > 0);
+      assert.equal(await stuckConnections(), 0);
+    });
+  }
+
+  it('survives a frozen PostgreSQL (SIGSTOP): requests end 503 after the query timeout, and it serves again once thawed', async () => {
+    const flow = await reachPassword(server.url, EMAIL);
+    cluster.freeze();
+    let frozen: Awaited<ReturnType<typeof act>>;
+    try {
+      frozen = await act(server.url, flow, 'password', { password: WRONG_PASSWORD });
+    } finally {
+      cluster.thaw();
+    }
+    assert.equal(frozen.status, 503);
+    assert.equal(errorCode(frozen), 'store_unavailable');
+    await eventually('/api/health answers 200 at once', async () => {
+      const started = Date.now();
+      const health = await api(server.url, 'GET', '/api/health');
+      return health.status === 200 && Date.now() - started < 1_000;
+    }, { ms: 15_000 });
+    assert.equal(await stuckConnections(), 0);
+  });
+
+  it('a lock held past the statement timeout: the codes sent meanwhile are answered 503 and spend nothing; afterwards they work, and no connection is left in a transaction', async () => {
+    const email = 'erin@example.com';
+    await runCli(['user', 'create', '--email', email, '--password', PASSWORD], { ...env, DATA_DIR: server.dataDir });
+    // Set up the app and keep the recovery code shown once.
+    const setupFlow = await reachPassword(server.url, email);
+    await step(server.url, setupFlow, 'password', { password: PASSWORD }, 'mfa-prompt');
+    const enable = await act(server.url, setupFlow, 'enable', {});
+    assert.equal(enable.body.step, 'totp-setup');
+    if (enable.body.step !== 'totp-setup') return;
+    const secret = enable.body.data.secret;
+    const shown = await step(server.url, setupFlow, 'totp', { code: totp(secret).generate() }, 'recovery-code');
+    if (shown.step !== 'recovery-code') return;
+    const recoveryCode = shown.data.code;
+    await step(server.url, setupFlow, 'confirm', { saved: true }, 'done');
+    // A fresh time step: the one that confirmed set-up is spent.
+    await new Promise((resolve) => setTimeout(resolve, TOTP_PERIOD_MS - (Date.now() % TOTP_PERIOD_MS) + 100));
+
+    const atSecondFactor = async () => {
+      const id = await reachPassword(server.url, email);
+      await step(server.url, id, 'password', { password: PASSWORD }, 'second-factor');
+      return id;
+    };
+    const [right, wrong, recovery] = [await atSecondFactor(), await atSecondFactor(), await atSecondFactor()];
+    const before = await query("select key, count::int from rate_limits where key like 'mfa:%' order by key");
+    const code = totp(secret).generate();
+    const wrongCode = code === '000000' ? '111111' : '000000';
+
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('lock table flows in exclusive mode');
+    let answers: Awaited<ReturnType<typeof act>>[];
+    try {
+      answers = await Promise.all([
+        act(server.url, right, 'totp', { code }),
+        act(server.url, wrong, 'totp', { code: wrongCode }),
+        act(server.url, recovery, 'recovery-code', { code: recoveryCode }),
+      ]);
+    } finally {
+      await locker.query('rollback');
+      await locker.end();
+    }
+    for (const answer of answers) {
+      assert.equal(answer.status, 503, JSON.stringify(answer.body));
+      assert.equal(errorCode(answer), 'store_unavailable');
+    }
+
+    // Nothing was spent: no attempt counted, no time step claimed, no recovery code used.
+    assert.equal(await stuckConnections(), 0);
+    assert.deepEqual(await query("select key, count::int from rate_limits where key like 'mfa:%' order by key"), before);
+    const flows = await query<{ attempts: number }>('select attempts from flows where user_id is not null and step = \'second-factor\'');
+    assert.ok(flows.every((f) => Number(f.attempts) === 0), JSON.stringify(flows));
+    assert.deepEqual(await query('select used_at from recovery_codes where used_at is not null'), []);
+
+    // And so the same inputs now do what they would have done.
+    await step(server.url, right, 'totp', { code }, 'done');
+    const refused = await act(server.url, wrong, 'totp', { code: wrongCode });
+    assert.equal(refused.body.error?.code, 'invalid_code');
+    const recovered = await act(server.url, recovery, 'recovery-code', { code: recoveryCode });
+    assert.equal(recovered.body.step, 'totp-setup', JSON.stringify(recovered.body));
+  });
+});

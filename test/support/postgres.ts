@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +15,17 @@ export interface PostgresCluster {
   dir: string;
   /** Stops the cluster the fast way (`immediate`: like a crash, which the tests also want) and removes its files. */
   stop(): void;
-  /** Stops it, keeping its files, to restart later (the database going away). */
-  pause(): void;
+  /**
+   * Stops it, keeping its files, to restart later (the database going away):
+   * `immediate` (the default) is like a crash, `fast` an ordinary restart that
+   * ends every session first.
+   */
+  pause(mode?: 'immediate' | 'fast'): void;
   resume(): void;
+  /** SIGSTOP to the server and every backend: it still holds its connections but answers nothing. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -59,7 +67,13 @@ export async function startPostgres(): Promise<PostgresCluster> {
   // fsync off: a test cluster trades durability for speed (never for a real one).
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
   const start = () => run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), '-o', options, 'start']);
-  const stopNow = () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+  const stopNow = (mode: 'immediate' | 'fast' = 'immediate') => run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+  /** The postmaster and its children (backends, checkpointer, ...). */
+  const processes = () => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    return [postmaster, ...children];
+  };
   start();
   let running = true;
   return {
@@ -71,9 +85,15 @@ export async function startPostgres(): Promise<PostgresCluster> {
       running = false;
       rmSync(dir, { recursive: true, force: true });
     },
-    pause() {
-      stopNow();
+    pause(mode = 'immediate') {
+      stopNow(mode);
       running = false;
+    },
+    freeze() {
+      for (const pid of processes()) process.kill(pid, 'SIGSTOP');
+    },
+    thaw() {
+      for (const pid of processes()) process.kill(pid, 'SIGCONT');
     },
     resume() {
       start();
