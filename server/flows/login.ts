@@ -392,7 +392,7 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
       });
       if (account) await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
       const device = state.remember && days > 0
-        ? await rememberDevice(trx, { userId: user.id, days, userAgent: request.userAgent, now, ...(state.deviceExpiresAt ? { expiresAt: state.deviceExpiresAt } : {}) })
+        ? await rememberDevice(trx, { userId: user.id, days, userAgent: request.userAgent, now, ...(state.deviceExpiresAt ? { expiresAt: state.deviceExpiresAt, lastUsedAt: now } : {}) })
         : undefined;
       await audit(app, {
         event: 'login.success',

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { AppContext } from '../context.js';
+import { hostCheck, LOOPBACK_HOSTNAMES } from '../security/hosts.js';
 
 /** Newest first; the outbox is a development aid, not an archive. */
 const OUTBOX_LIMIT = 50;
@@ -32,10 +33,13 @@ function linkify(text: string): (HtmlEscapedString | Promise<HtmlEscapedString> 
 /**
  * The dev outbox: mail and SMS that would have been sent, at `/dev/outbox` (a
  * page), `/dev/outbox.json` and `/dev/outbox/<id>.html` (a mail's HTML part).
- * Mounted only outside production.
+ * Mounted only outside production, and answered only under this machine's
+ * own names or PUBLIC_URL's: it shows sign-in links and codes, which a page
+ * elsewhere must not read by DNS rebinding.
  */
 export function devRoutes(app: AppContext): Hono {
   const routes = new Hono();
+  routes.use(hostCheck([...LOOPBACK_HOSTNAMES, new URL(app.config.publicUrl).hostname]));
   const messages = () => app.db.selectFrom('outbox').selectAll().orderBy('created_at', 'desc').limit(OUTBOX_LIMIT).execute();
 
   routes.get('/outbox.json', async (c) => {

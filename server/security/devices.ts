@@ -9,15 +9,20 @@ export interface RememberedDevice {
   expiresAt: number;
 }
 
-/** Remembers this browser for a user: returns the token to keep (256 random bits, stored hashed). */
+/**
+ * Remembers this browser for a user: returns the token to keep (256 random
+ * bits, stored hashed). The successor of a spent token passes the spent one's
+ * `expiresAt` and `lastUsedAt` (when it skipped the code), so the device reads
+ * the same before and after its token rotates.
+ */
 export async function rememberDevice(
   db: Db,
-  { userId, days, userAgent, now, expiresAt = now + days * 86_400_000 }: { userId: string; days: number; userAgent: string | null; now: number; expiresAt?: number },
+  { userId, days, userAgent, now, expiresAt = now + days * 86_400_000, lastUsedAt = null }: { userId: string; days: number; userAgent: string | null; now: number; expiresAt?: number; lastUsedAt?: number | null },
 ): Promise<{ token: string; expiresAt: number }> {
   const token = randomToken(32);
   await db
     .insertInto('remembered_devices')
-    .values({ id: randomToken(12), user_id: userId, token_hash: sha256(token), user_agent: userAgent?.slice(0, 256) ?? null, created_at: now, last_used_at: null, expires_at: expiresAt, revoked_at: null })
+    .values({ id: randomToken(12), user_id: userId, token_hash: sha256(token), user_agent: userAgent?.slice(0, 256) ?? null, created_at: now, last_used_at: lastUsedAt, expires_at: expiresAt, revoked_at: null })
     .execute();
   return { token, expiresAt };
 }

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import type { AppContext } from '../context.js';
 import type { CompanyErrorCode } from '../errors.js';
 import type { SessionProvider } from '../flows/protocol.js';
+import { isLoopbackHostname } from '../security/hosts.js';
 import { safeEqual, sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
 
@@ -67,7 +68,7 @@ const RESPONSE_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description
 /** Plain http is for a provider on this machine only (a local test provider). */
 export function isLoopbackHttp(issuer: string): boolean {
   const url = new URL(issuer);
-  return url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+  return url.protocol === 'http:' && isLoopbackHostname(url.hostname);
 }
 
 /** The company whose provider signs in this address (its domain is the company's), if any. */

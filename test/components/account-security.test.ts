@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../components/account-security/index.js';
 import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
 import type { LoginFlow } from '../../components/index.js';
-import { apiUrl, createSession, createSsoCompany, createUser, fill, rememberDevice, sessionAlive, totpCode, untilStep, type ApiName, type TestUser } from './helpers.js';
+import { apiUrl, createSession, createSsoCompany, createUser, fill, rememberDevice, sessionAlive, signInRemembered, totpCode, untilStep, type ApiName, type TestUser } from './helpers.js';
 
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0';
@@ -268,6 +268,17 @@ describe('<account-security> against the real API', () => {
     button(devices, 'Forget Safari on iOS').click();
     expect((await forgotten).kind).to.equal('device-forgotten');
     await waitUntil(() => devices.textContent!.includes('No remembered devices.'));
+  });
+
+  it('shows when a remembered device last skipped the code', async () => {
+    const user = await createUser({ totp: true });
+    await signInRemembered(user, SAFARI_IPHONE);
+    const { page } = await mount(user);
+    const devices = section(page, 'devices');
+    expect(devices.querySelectorAll('li').length).to.equal(1);
+    expect(devices.textContent).to.contain('Safari on iOS');
+    expect(devices.textContent).to.contain('Last used this minute');
+    expect(devices.textContent).not.to.contain('Never used');
   });
 
   it('renames a passkey with Enter', async () => {

@@ -84,6 +84,29 @@ async function startApi(pagePort: number, mfaRequiredFrom: string): Promise<Api>
   };
 }
 
+/**
+ * One sign-in through the real flows over HTTP, as a browser would: email,
+ * password, then the authenticator code with "remember this device", unless
+ * `device` (the remembered-device cookie) skips the code. Returns the
+ * remembered-device cookie the API set, if it set one.
+ */
+async function signInOverHttp(api: Api, { email, secret, userAgent, device }: { email: string; secret: string; userAgent: string; device?: string }): Promise<string | undefined> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': userAgent, ...(device ? { cookie: device } : {}) };
+  const post = async (path: string, body: unknown = {}) => {
+    const response = await fetch(`${api.url}/api/flows${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    return { response, flow: (await response.json()) as { id: string; step: string } };
+  };
+  const { flow } = await post('/login');
+  await post(`/${flow.id}/email`, { email });
+  let done = await post(`/${flow.id}/password`, { password: TEST_PASSWORD });
+  if (!device) {
+    const code = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
+    done = await post(`/${flow.id}/totp`, { code, remember: true });
+  }
+  if (done.flow.step !== 'done') throw new Error(`sign-in ended at ${done.flow.step}`);
+  return done.response.headers.getSetCookie().find((cookie) => cookie.startsWith('__Host-lf_device='))?.split(';')[0];
+}
+
 interface Payload {
   api?: ApiName;
   totp?: boolean;
@@ -121,7 +144,7 @@ interface Payload {
  * `create-user` (a fresh user per test, with accounts at `companies` if asked),
  * `create-session` (in an `account`, through a `provider` if asked),
  * `create-sso-company` (a company with its own provider and email domain), `remember-device`,
- * `session-alive`, `totp-code`, `register-passkey`.
+ * `sign-in-remembered`, `session-alive`, `totp-code`, `register-passkey`.
  */
 export function loginFlowApiPlugin() {
   const apis = new Map<ApiName, Api>();
@@ -241,6 +264,13 @@ export function loginFlowApiPlugin() {
       if (command === 'session-alive' && payload?.token) return (await findSession(db, context.config, payload.token, now)) !== undefined;
       if (command === 'remember-device' && payload?.email) {
         await rememberDevice(db, { userId: await userId(api, payload.email), days: 30, userAgent: payload.userAgent ?? null, now });
+        return true;
+      }
+      if (command === 'sign-in-remembered' && payload?.email && payload.secret) {
+        const person = { email: payload.email, secret: payload.secret, userAgent: payload.userAgent ?? 'test' };
+        const device = await signInOverHttp(api, person);
+        if (!device) throw new Error('the device was not remembered');
+        await signInOverHttp(api, { ...person, device });
         return true;
       }
       if (command === 'totp-code' && payload?.secret) {

@@ -98,6 +98,15 @@ export function rememberDevice(email: string, userAgent: string): Promise<boolea
   return executeServerCommand<boolean, { email: string; userAgent: string }>('remember-device', { email, userAgent });
 }
 
+/**
+ * Signs `user` (with an authenticator app) in twice through the real API, from
+ * a browser with `userAgent`: with the code and "remember this device", then
+ * with the remembered device instead of the code.
+ */
+export function signInRemembered(user: TestUser, userAgent: string): Promise<boolean> {
+  return executeServerCommand<boolean, { email: string; secret: string; userAgent: string }>('sign-in-remembered', { email: user.email, secret: user.secret!, userAgent });
+}
+
 /** A company that signs its people in through its own OpenID provider (a stand-in: only its discovery document), owning `domain`. */
 export function createSsoCompany(options: { name?: string; provider?: string; unreachable?: boolean } = {}): Promise<{ organizationId: string; domain: string; issuer: string }> {
   return executeServerCommand<{ organizationId: string; domain: string; issuer: string }, typeof options>('create-sso-company', options);

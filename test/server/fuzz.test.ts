@@ -840,7 +840,12 @@ describe('fuzz: every route answers bad input with a catalogue 4xx and changes n
         fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
         fc.tuple(fc.constantFrom('/api/', '/.well-known/', '/dev/'), segment).map(([base, rest]) => `${base}${rest}`),
       );
-      return fc.record({ method: fc.constantFrom(...METHODS, 'PROPFIND'), path, envelope: envelope(fx), body: body(fx) });
+      // The name the browser asked for: the dev outbox answers only this machine's (DNS rebinding).
+      const host = fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom('localhost:3000', '127.0.0.1:3000', '[::1]:3000') },
+        { weight: 1, arbitrary: fc.oneof(fc.constantFrom('rebind.evil.test', 'localhost.evil.test:3000', 'LOCALHOST:3000'), headerText) },
+      );
+      return fc.record({ method: fc.constantFrom(...METHODS, 'PROPFIND'), path, envelope: envelope(fx), body: body(fx), headers: host.map((name) => ({ host: name })) });
     });
   });
 });

@@ -6,7 +6,7 @@ import { matchTotp, TOTP_PERIOD_SECONDS } from '../../server/factors/totp.js';
 import type { FlowState } from '../../server/flows/protocol.js';
 import { unseal } from '../../server/security/secrets.js';
 import { resetMfa, setPassword } from '../../server/users.js';
-import { act, addUser, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, setCookieFor, startLogin, startServer, type TestServer } from './helpers.js';
+import { act, addUser, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, startLogin, startServer, type TestServer } from './helpers.js';
 
 /** 2FA required from a date after the test clock's start: people are prompted and may wait. */
 const PROMPT = { MFA_REQUIRED_FROM: '2040-01-01' };
@@ -423,6 +423,26 @@ describe('remember this device', () => {
     assert.ok(rotated && rotated !== token);
     assert.equal((await afterPassword(server, withDevice(token))).step, 'second-factor', 'the old token is spent');
     assert.equal((await afterPassword(server, withDevice(rotated))).step, 'done');
+  });
+
+  it('shows when it last skipped the code, and keeps its first end date', async (t) => {
+    const { server, secret } = await enrolledServer(t);
+    const remembered = server.clock.now;
+    const token = await rememberedSignIn(server, secret);
+    const listed = async (session: string) => {
+      const response = await server.request('/api/devices', { headers: { cookie: `${SESSION_COOKIE_NAME}=${session}` } });
+      assert.equal(response.status, 200);
+      return (await bodyOf<{ devices: { lastUsedAt: number | null; expiresAt: number }[] }>(response)).devices;
+    };
+    server.clock.advance(3 * 24 * 60 * MINUTE);
+    const used = server.clock.now;
+    const id = await reachPassword(server, EMAIL, { headers: withDevice(token) });
+    const response = await act(server, id, 'password', { password: PASSWORD }, { headers: withDevice(token) });
+    assert.equal((await flowOf(response)).step, 'done', 'the device skipped the code');
+    server.clock.advance(MINUTE);
+
+    const devices = await listed(sessionCookieToken(response));
+    assert.deepEqual(devices.map((d) => ({ lastUsedAt: d.lastUsedAt, expiresAt: d.expiresAt })), [{ lastUsedAt: used, expiresAt: remembered + 30 * 24 * 60 * MINUTE }]);
   });
 
   it('expires after 30 days even when used', async (t) => {

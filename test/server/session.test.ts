@@ -126,6 +126,43 @@ describe('session: timeouts', () => {
     await assertError(await getSession(server, token), 'unauthenticated');
   });
 
+  it('keeps a session used every 20 seconds alive with SESSION_IDLE_MINUTES=1, and ends it 61 idle seconds later', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false', SESSION_IDLE_MINUTES: '1' });
+    const token = await tokenFor(server);
+    for (let seconds = 20; seconds <= 5 * 60; seconds += 20) {
+      server.clock.advance(20_000);
+      assert.equal((await getSession(server, token)).status, 200, `${seconds} s in`);
+    }
+    server.clock.advance(61_000);
+    await assertError(await getSession(server, token), 'unauthenticated');
+  });
+
+  it('never keeps a session past its idle limit after its last use, however often it was used before', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false', SESSION_IDLE_MINUTES: '1' });
+    const token = await tokenFor(server);
+    for (let i = 0; i < 10; i++) {
+      server.clock.advance(1_000);
+      assert.equal((await getSession(server, token)).status, 200);
+    }
+    server.clock.advance(MINUTE);
+    await assertError(await getSession(server, token), 'unauthenticated');
+  });
+
+  it('writes last use at most once a minute with the default 30 minutes, not on every request', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false' });
+    const token = await tokenFor(server);
+    const signedIn = server.clock.now;
+    const stored: number[] = [];
+    for (let i = 0; i < 18; i++) {
+      server.clock.advance(10_000);
+      assert.equal((await getSession(server, token)).status, 200);
+      const row = await server.db.selectFrom('sessions').select('last_seen_at').executeTakeFirstOrThrow();
+      stored.push(Number(row.last_seen_at) - signedIn);
+    }
+    // Requests 10 s apart for 3 minutes: written at 60, 120 and 180 s, nowhere else.
+    assert.deepEqual(stored, [0, 0, 0, 0, 0, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 120_000, 120_000, 120_000, 120_000, 120_000, 120_000, 180_000]);
+  });
+
   it('reports the extended idle end', async (t) => {
     const server = await startServer(t, { SESSION_COOKIE: 'false', SESSION_IDLE_MINUTES: '10' });
     const token = await tokenFor(server);
