@@ -70,6 +70,26 @@ export function isLoopbackHttp(issuer: string): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
 }
 
+/** The provider's endpoints this relying party calls or sends the browser to (OpenID Connect Discovery 1.0 §3: each required). */
+const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
+
+/**
+ * Throws unless each of the provider's {@link ENDPOINTS} is an https URL
+ * (RFC 8414 §2), or, where the issuer itself may be (`allowHttp`), a plain
+ * http URL on this machine. Metadata that says otherwise (a `javascript:`
+ * authorization endpoint, a missing key set) is the provider's fault: its
+ * sign-in is unavailable, and no URL of it reaches the browser.
+ */
+function checkEndpoints(metadata: oidc.ServerMetadata, allowHttp: boolean): void {
+  for (const name of ENDPOINTS) {
+    const value: unknown = metadata[name];
+    const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+    if (!url || !(url.protocol === 'https:' || (allowHttp && isLoopbackHttp(url.href)))) {
+      throw new Error(`metadata ${name} is not an https URL: ${JSON.stringify(value ?? null).slice(0, 80)}`);
+    }
+  }
+}
+
 /** The company whose provider signs in this address (its domain is the company's), if any. */
 export async function connectionForEmail(app: AppContext, email: string): Promise<SsoConnection | undefined> {
   const domain = email.slice(email.lastIndexOf('@') + 1);
@@ -126,13 +146,15 @@ async function configurationFor(app: AppContext, connection: SsoConnection): Pro
   if (cached && 'failure' in cached && age >= 0 && age < DISCOVERY_FAILURE_MS) throw new SsoError('sso_unavailable', `discovery failed recently: ${cached.failure}`);
   let pending = discovering.get(key);
   if (!pending) {
+    // A provider on this machine over plain http is for development and tests, never production.
+    const allowHttp = isLoopbackHttp(connection.issuer) && app.config.env !== 'production';
     pending = oidc
       .discovery(new URL(connection.issuer), connection.clientId, undefined, oidc.ClientSecretBasic(connection.clientSecret), {
         timeout: PROVIDER_TIMEOUT_S,
-        // A provider on this machine over plain http is for development and tests, never production.
-        ...(isLoopbackHttp(connection.issuer) && app.config.env !== 'production' ? { execute: [oidc.allowInsecureRequests] } : {}),
+        ...(allowHttp ? { execute: [oidc.allowInsecureRequests] } : {}),
       })
       .then((configuration) => {
+        checkEndpoints(configuration.serverMetadata(), allowHttp);
         configuration.timeout = PROVIDER_TIMEOUT_S;
         discovered.set(key, { configuration, at: app.now() });
         return configuration;

@@ -3,11 +3,12 @@
  * the whole authorization code flow with PKCE, and the attacks on it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/log.js';
 import { seal } from '../../server/security/secrets.js';
 import type { FlowState } from '../../server/flows/protocol.js';
-import { signInAtProvider, startTestProvider, type TestProvider } from '../support/oidc-provider.js';
+import { signInAtProvider, startTestProvider, type JsonRewrite, type TestProvider } from '../support/oidc-provider.js';
 import { act, addUser, bodyOf, grantOf, MINUTE, PASSWORD, signIn, startLogin, startServer, type TestServer } from './helpers.js';
 
 const SAM = 'sam@acme.example';
@@ -39,8 +40,8 @@ async function addCompany(server: TestServer, name: string, mfaRequiredFrom: str
   return id;
 }
 
-/** Ties a company to an OpenID provider for its email domains. */
-async function tieToProvider(server: TestServer, organizationId: string, { issuer = provider.issuer, domains = ['acme.example'] } = {}): Promise<void> {
+/** Ties a company to an OpenID provider (the shared one unless `idp`) for its email domains. */
+async function tieToProvider(server: TestServer, organizationId: string, { idp = provider, issuer = idp.issuer, domains = ['acme.example'] }: { idp?: TestProvider; issuer?: string; domains?: string[] } = {}): Promise<void> {
   const now = server.clock.now;
   await server.db
     .insertInto('sso_connections')
@@ -48,8 +49,8 @@ async function tieToProvider(server: TestServer, organizationId: string, { issue
       organization_id: organizationId,
       name: 'Acme Identity',
       issuer,
-      client_id: provider.clientId,
-      client_secret: seal(server.context.secretKey, provider.clientSecret, `sso-client:${organizationId}`),
+      client_id: idp.clientId,
+      client_secret: seal(server.context.secretKey, idp.clientSecret, `sso-client:${organizationId}`),
       created_at: now,
       updated_at: now,
     })
@@ -375,6 +376,50 @@ describe('single sign-on', () => {
     const overview = (await (await server.request('/api/account', auth)).json()) as { provider?: { name: string } };
     assert.equal(overview.provider?.name, 'Acme Identity');
   });
+});
+
+/**
+ * A provider of the test's own whose metadata goes through `metadata`: the
+ * server keeps a provider's metadata for minutes, so one tampered with is
+ * never shared. Returns it with a server whose Acme people sign in there, and
+ * the lines the server logged.
+ */
+async function misconfiguredProvider(t: TestContext, metadata: JsonRewrite): Promise<{ idp: TestProvider; server: TestServer; lines: string[] }> {
+  const idp = await startTestProvider({ redirectUris: [REDIRECT], accounts: [{ email: SAM }] });
+  t.after(() => idp.close());
+  idp.tamper('/.well-known/openid-configuration', metadata);
+  const lines: string[] = [];
+  const server = await startServer(t, { SSO_REDIRECT_URL: REDIRECT, SESSION_COOKIE: 'false' }, { log: createLogger('debug', (line) => lines.push(line)) });
+  const acme = await addCompany(server, 'Acme');
+  await tieToProvider(server, acme, { idp });
+  await addEmployee(server, acme);
+  return { idp, server, lines };
+}
+
+describe('a provider with malformed metadata', () => {
+  const cases: [string, JsonRewrite][] = [
+    ['a javascript: authorization endpoint', (m) => ({ ...m, authorization_endpoint: 'javascript:alert(document.domain)//' })],
+    ['no authorization endpoint', ({ authorization_endpoint: _, ...m }) => m],
+    ['an authorization endpoint that is not a string', (m) => ({ ...m, authorization_endpoint: 42 })],
+    ['a plain-http authorization endpoint on another machine', (m) => ({ ...m, authorization_endpoint: 'http://id.acme.example/authorize' })],
+    ['a token endpoint that is not a URL', (m) => ({ ...m, token_endpoint: 'not a url' })],
+    ['no key set', ({ jwks_uri: _, ...m }) => m],
+    ['a data: key set', (m) => ({ ...m, jwks_uri: 'data:application/json,{"keys":[]}' })],
+  ];
+  for (const [what, metadata] of cases) {
+    test(`${what}: the email step answers 502 sso_unavailable (never a 500), and the reason is logged`, async (t) => {
+      const { server, lines } = await misconfiguredProvider(t, metadata);
+      const flow = await startLogin(server);
+      const response = await act(server, flow.id, 'email', { email: SAM });
+      assert.equal(response.status, 502);
+      const down = await bodyOf<FlowState>(response);
+      assert.equal(down.step, 'sso');
+      assert.equal(down.error?.code, 'sso_unavailable');
+      if (down.step === 'sso') assert.equal(down.data.url, undefined, 'nowhere to send the browser');
+      const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.event === 'sso.unavailable');
+      assert.match(String(logged?.reason), /authorization_endpoint|token_endpoint|jwks_uri/);
+    });
+  }
 });
 
 test('SSO_REDIRECT_URL takes no query or fragment (the token request would not repeat it)', () => {
