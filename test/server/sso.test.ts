@@ -3,6 +3,9 @@
  * the whole authorization code flow with PKCE, and the attacks on it.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/log.js';
@@ -418,6 +421,65 @@ describe('a provider with malformed metadata', () => {
       if (down.step === 'sso') assert.equal(down.data.url, undefined, 'nowhere to send the browser');
       const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.event === 'sso.unavailable');
       assert.match(String(logged?.reason), /authorization_endpoint|token_endpoint|jwks_uri/);
+    });
+  }
+});
+
+/** A port on this machine where nothing listens (a connection there is refused). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the ID token signature (checked against the provider\'s key set)', () => {
+  /** `jwt`'s header (with `header`'s changes) and claims, signed again with RS256 by `key`. */
+  function resign(jwt: string, key: KeyObject, header: Record<string, string> = {}): string {
+    const [head = '', claims = ''] = jwt.split('.');
+    const protectedHeader = Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(head, 'base64url').toString()) as object), ...header })).toString('base64url');
+    return `${protectedHeader}.${claims}.${sign('sha256', Buffer.from(`${protectedHeader}.${claims}`), key).toString('base64url')}`;
+  }
+
+  test('an ID token signed by a key that is not in the provider\'s key set is refused; the provider\'s own passes', async (t) => {
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme);
+    const { privateKey: foreign } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    t.after(() => provider.tamper('/token'));
+    // The provider's own claims (its nonce, audience, times), under its key id or another: only the signature is not its.
+    for (const header of [{}, { kid: 'not-in-the-key-set' }] as Record<string, string>[]) {
+      provider.tamper('/token', (body) => ({ ...body, id_token: resign(String(body.id_token), foreign, header) }));
+      const flow = await reachSso(server);
+      const { status, flow: refused } = await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }));
+      assert.equal(status, 401, JSON.stringify(header));
+      assert.equal(refused.error?.code, 'sso_failed');
+      assert.equal(refused.step, 'sso');
+    }
+    assert.equal(await server.db.selectFrom('sessions').select('id').executeTakeFirst(), undefined);
+
+    provider.tamper('/token');
+    const flow = await reachSso(server);
+    const { status, flow: done } = await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }));
+    assert.equal(status, 200);
+    assert.equal(done.step, 'done');
+  });
+
+  for (const [what, keys] of [
+    ['cannot be reached', async () => `http://127.0.0.1:${await closedPort()}/jwks`],
+    ['answers with an error', async (issuer: string) => `${issuer}/no-keys-here`],
+  ] as const) {
+    test(`a key set that ${what} when the person comes back: 502 sso_unavailable, and a new request to try again`, async (t) => {
+      let issuer = '';
+      const { idp, server } = await misconfiguredProvider(t, async (m) => ({ ...m, jwks_uri: await keys(issuer) }));
+      issuer = idp.issuer;
+      const flow = await reachSso(server);
+      const { status, flow: down } = await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }));
+      assert.equal(status, 502);
+      assert.equal(down.error?.code, 'sso_unavailable');
+      assert.equal(down.step, 'sso');
+      if (down.step === 'sso') assert.notEqual(down.data.url, flow.data.url);
+      assert.equal(await server.db.selectFrom('sessions').select('id').executeTakeFirst(), undefined);
     });
   }
 });
