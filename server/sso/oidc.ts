@@ -11,8 +11,9 @@ import { seal, unseal } from '../security/secrets.js';
  * confidential relying party with openid-client: the authorization code flow
  * with PKCE (RFC 7636, S256), `state` (RFC 6749 §10.12) and `nonce` (OpenID
  * Connect Core 1.0 §3.1.2.1) checked, the `iss` of the response checked where
- * the provider sends it (RFC 9207), and the ID token's signature, issuer,
- * audience and times validated by the library (Core §3.1.3.7).
+ * the provider sends it (RFC 9207), and the ID token's signature (against the
+ * provider's key set, `jwks_uri`), issuer, audience and times validated by the
+ * library (Core §3.1.3.7).
  */
 
 /** A company's provider, with its client secret opened. */
@@ -62,6 +63,12 @@ const DISCOVERY_CACHE_MS = 10 * 60_000;
 const PROVIDER_TIMEOUT_S = 10;
 /** RFC 8176 §2: the registered authentication method references; anything else a provider sends is dropped. */
 const AMR_VALUES = new Set(['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia']);
+/**
+ * openid-client's codes for a call to the provider (token endpoint, key set)
+ * that got no usable answer: none in time, or an HTTP error status, or not
+ * JSON. The provider is unavailable then; the sign-in was not refused.
+ */
+const UNREACHED = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_IS_NOT_JSON']);
 /** Parameters of an authorization response (RFC 6749 §4.1.2, RFC 9207 §2, OpenID Session §2). */
 const RESPONSE_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
 
@@ -69,6 +76,26 @@ const RESPONSE_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description
 export function isLoopbackHttp(issuer: string): boolean {
   const url = new URL(issuer);
   return url.protocol === 'http:' && isLoopbackHostname(url.hostname);
+}
+
+/** The provider's endpoints this relying party calls or sends the browser to (OpenID Connect Discovery 1.0 §3: each required). */
+const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
+
+/**
+ * Throws unless each of the provider's {@link ENDPOINTS} is an https URL
+ * (RFC 8414 §2), or, where the issuer itself may be (`allowHttp`), a plain
+ * http URL on this machine. Metadata that says otherwise (a `javascript:`
+ * authorization endpoint, a missing key set) is the provider's fault: its
+ * sign-in is unavailable, and no URL of it reaches the browser.
+ */
+function checkEndpoints(metadata: oidc.ServerMetadata, allowHttp: boolean): void {
+  for (const name of ENDPOINTS) {
+    const value: unknown = metadata[name];
+    const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+    if (!url || !(url.protocol === 'https:' || (allowHttp && isLoopbackHttp(url.href)))) {
+      throw new Error(`metadata ${name} is not an https URL: ${JSON.stringify(value ?? null).slice(0, 80)}`);
+    }
+  }
 }
 
 /** The company whose provider signs in this address (its domain is the company's), if any. */
@@ -127,13 +154,18 @@ async function configurationFor(app: AppContext, connection: SsoConnection): Pro
   if (cached && 'failure' in cached && age >= 0 && age < DISCOVERY_FAILURE_MS) throw new SsoError('sso_unavailable', `discovery failed recently: ${cached.failure}`);
   let pending = discovering.get(key);
   if (!pending) {
+    // A provider on this machine over plain http is for development and tests, never production.
+    const allowHttp = isLoopbackHttp(connection.issuer) && app.config.env !== 'production';
     pending = oidc
       .discovery(new URL(connection.issuer), connection.clientId, undefined, oidc.ClientSecretBasic(connection.clientSecret), {
         timeout: PROVIDER_TIMEOUT_S,
-        // A provider on this machine over plain http is for development and tests, never production.
-        ...(isLoopbackHttp(connection.issuer) && app.config.env !== 'production' ? { execute: [oidc.allowInsecureRequests] } : {}),
+        // The ID token's signature is checked against the provider's key set (jwks_uri), though
+        // Core §3.1.3.7 (6) lets a client rely on TLS to the token endpoint instead: a token the
+        // provider did not sign is refused even if that channel is not what it seems.
+        execute: [oidc.enableNonRepudiationChecks, ...(allowHttp ? [oidc.allowInsecureRequests] : [])],
       })
       .then((configuration) => {
+        checkEndpoints(configuration.serverMetadata(), allowHttp);
         configuration.timeout = PROVIDER_TIMEOUT_S;
         discovered.set(key, { configuration, at: app.now() });
         return configuration;
@@ -206,11 +238,10 @@ export async function completeAuthorization(app: AppContext, connection: SsoConn
     });
     claims = tokens.claims();
   } catch (error) {
-    // The provider refused the code (expired, used, not ours), or the token did not validate.
-    if (error instanceof oidc.ResponseBodyError || error instanceof oidc.ClientError || error instanceof oidc.AuthorizationResponseError) {
-      throw new SsoError('sso_failed', describe(error));
-    }
-    throw new SsoError('sso_unavailable', describe(error));
+    // The provider refused the code (expired, used, not ours), or the token did not validate (its
+    // signature, nonce, audience, times); anything else is the provider out of reach.
+    const refused = error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError || (error instanceof oidc.ClientError && !UNREACHED.has(String(error.code)));
+    throw new SsoError(refused ? 'sso_failed' : 'sso_unavailable', describe(error));
   }
   if (!claims || typeof claims.email !== 'string') throw new SsoError('sso_failed', 'the ID token names no email address');
   return {
@@ -225,5 +256,7 @@ export async function completeAuthorization(app: AppContext, connection: SsoConn
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error).slice(0, 200);
   const code = (error as { code?: unknown; error?: unknown }).error ?? (error as { code?: unknown }).code;
-  return `${error.name}${code ? ` ${String(code)}` : ''}: ${error.message}`.slice(0, 200);
+  // openid-client wraps what went wrong ("JWT signature verification failed", "connect ECONNREFUSED") in its cause.
+  const cause = error.cause instanceof Error && error.cause.message !== error.message ? ` (${error.cause.message})` : '';
+  return `${error.name}${code ? ` ${String(code)}` : ''}: ${error.message}${cause}`.slice(0, 200);
 }

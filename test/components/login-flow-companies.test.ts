@@ -44,6 +44,25 @@ function watchActions(): { calls: { action: string; flowId: string | null; body:
   return { calls, stop: () => (window.fetch = real) };
 }
 
+/** Answers one flow action as a compromised API would: the real API's answer to it, changed by `change`. */
+function alterAnswers(action: string, change: (state: Record<string, unknown>) => Record<string, unknown>): { stop(): void } {
+  const real = window.fetch;
+  window.fetch = async (input, init) => {
+    const response = await real(input, init);
+    if (!String(input).endsWith(`/api/flows/-/${action}`)) return response;
+    return Response.json(change(await response.json()), { status: response.status });
+  };
+  return { stop: () => (window.fetch = real) };
+}
+
+/** Resolves once every `javascript:` navigation queued before it has run: the browser runs them in order. */
+function afterQueuedScriptNavigations(): Promise<void> {
+  const page = window as unknown as { lfMarker?: () => void };
+  const ran = new Promise<void>((resolve) => (page.lfMarker = resolve));
+  location.assign('javascript:void window.lfMarker()');
+  return ran;
+}
+
 describe('<login-flow>: single sign-on and company accounts, against the real API', () => {
   const page = location.pathname + location.search + location.hash;
   afterEach(() => {
@@ -68,6 +87,26 @@ describe('<login-flow>: single sign-on and company accounts, against the real AP
     expect(entry.id).to.have.length.greaterThan(20);
     expect(url).to.match(/\/test-idp\/authorize\?/);
     expect(new URL(url).searchParams.get('state')).to.be.a('string');
+  });
+
+  it('refuses an sso step that sends the browser to a script: none runs, and the step says the login service cannot be reached', async () => {
+    const { domain } = await createSsoCompany({ provider: 'Acme ID' });
+    const flow = await mount();
+    const answers = alterAnswers('email', (state) => ({ ...state, data: { ...(state.data as object), url: ' JAVASCRIPT:window.lfHostile=1' } }));
+    try {
+      await submitEmail(flow, `ada@${domain}`);
+      await untilStep(flow, 'sso');
+    } finally {
+      answers.stop();
+    }
+    const failed = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+    // The real navigation: no stand-in here.
+    flow.querySelector<HTMLButtonElement>('lf-sso-step button.lf-button')!.click();
+    await afterQueuedScriptNavigations();
+    expect((window as unknown as { lfHostile?: number }).lfHostile).to.equal(undefined);
+    expect((await failed).code).to.equal('sso_unavailable');
+    expect(flow.querySelector('lf-sso-step [role=alert]')!.textContent).to.contain("Your company's login service could not be reached.");
+    expect(sessionStorage.getItem(KEY)).to.equal(null);
   });
 
   it('says when the provider cannot be reached, and tries again', async () => {

@@ -1,7 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 // The chunk <login-flow> loads on demand: registers the step and adds its words to the catalogues.
 import '../../components/steps/company-steps.js';
-import type { StepIntentEvent } from '../../components/lib/events.js';
+import type { LoginFlowErrorEvent, StepIntentEvent } from '../../components/lib/events.js';
 import { translator } from '../../components/lib/i18n.js';
 import type { SsoStep } from '../../components/steps/sso/sso-step.js';
 import { SSO_RETURN_KEY } from '../../components/steps/sso/sso-return.js';
@@ -50,6 +50,43 @@ describe('<lf-sso-step>', () => {
     expect(visited).to.deep.equal([data.url]);
     expect(JSON.parse(sessionStorage.getItem(SSO_RETURN_KEY)!)).to.deep.equal({ id: 'flow-123', api: 'https://auth.example.com' });
   });
+
+  it('goes to a provider over https, or over plain http on this machine only', async () => {
+    for (const url of ['https://id.acme.example/authorize?state=abc', 'http://127.0.0.1:4000/authorize', 'http://localhost:4000/authorize', 'http://[::1]:4000/authorize']) {
+      const step = await mount({ data: { ...data, url } });
+      const visited = interceptNavigation(step);
+      button(step, 'Continue with Acme ID')!.click();
+      expect(visited).to.deep.equal([url]);
+    }
+  });
+
+  // Addresses no provider's sign-in has: script and inline documents (however the scheme is written:
+  // the browser drops leading spaces and control characters, tabs and newlines, and ignores case),
+  // addresses relative to the host page, plain http to another machine.
+  const notProviders = [
+    'javascript:window.lfHostile=1',
+    'data:text/html,<script>window.lfHostile=1</script>',
+    ' \t\nJAVASCRIPT:window.lfHostile=1',
+    'java\tscr\nipt:window.lfHostile=1',
+    '\u0000\u001f JaVaScRiPt:window.lfHostile=1',
+    '/authorize?state=abc',
+    '//id.acme.example/authorize',
+    'http://id.acme.example/authorize',
+  ];
+  for (const url of notProviders) {
+    it(`refuses to go to ${JSON.stringify(url)}, and says the company's login service cannot be reached`, async () => {
+      const step = await mount({ data: { ...data, url } });
+      const visited = interceptNavigation(step);
+      const failed = oneEvent(step, 'lf-error') as Promise<LoginFlowErrorEvent>;
+      button(step, 'Continue with Acme ID')!.click();
+      expect(visited).to.deep.equal([]);
+      expect(sessionStorage.getItem(SSO_RETURN_KEY)).to.equal(null);
+      const { code, step: shown } = await failed;
+      expect([code, shown]).to.deep.equal(['sso_unavailable', 'sso']);
+      await step.updateComplete;
+      expect(step.querySelector('.lf-error[role=alert]')!.textContent).to.equal("Your company's login service could not be reached. Please try again shortly.");
+    });
+  }
 
   it('does not leave while a request runs', async () => {
     const step = await mount();

@@ -3,11 +3,15 @@
  * the whole authorization code flow with PKCE, and the attacks on it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/log.js';
 import { seal } from '../../server/security/secrets.js';
 import type { FlowState } from '../../server/flows/protocol.js';
-import { signInAtProvider, startTestProvider, type TestProvider } from '../support/oidc-provider.js';
+import { signInAtProvider, startTestProvider, type JsonRewrite, type TestProvider } from '../support/oidc-provider.js';
 import { act, addUser, bodyOf, grantOf, MINUTE, PASSWORD, signIn, startLogin, startServer, type TestServer } from './helpers.js';
 
 const SAM = 'sam@acme.example';
@@ -39,8 +43,8 @@ async function addCompany(server: TestServer, name: string, mfaRequiredFrom: str
   return id;
 }
 
-/** Ties a company to an OpenID provider for its email domains. */
-async function tieToProvider(server: TestServer, organizationId: string, { issuer = provider.issuer, domains = ['acme.example'] } = {}): Promise<void> {
+/** Ties a company to an OpenID provider (the shared one unless `idp`) for its email domains. */
+async function tieToProvider(server: TestServer, organizationId: string, { idp = provider, issuer = idp.issuer, domains = ['acme.example'] }: { idp?: TestProvider; issuer?: string; domains?: string[] } = {}): Promise<void> {
   const now = server.clock.now;
   await server.db
     .insertInto('sso_connections')
@@ -48,8 +52,8 @@ async function tieToProvider(server: TestServer, organizationId: string, { issue
       organization_id: organizationId,
       name: 'Acme Identity',
       issuer,
-      client_id: provider.clientId,
-      client_secret: seal(server.context.secretKey, provider.clientSecret, `sso-client:${organizationId}`),
+      client_id: idp.clientId,
+      client_secret: seal(server.context.secretKey, idp.clientSecret, `sso-client:${organizationId}`),
       created_at: now,
       updated_at: now,
     })
@@ -375,6 +379,109 @@ describe('single sign-on', () => {
     const overview = (await (await server.request('/api/account', auth)).json()) as { provider?: { name: string } };
     assert.equal(overview.provider?.name, 'Acme Identity');
   });
+});
+
+/**
+ * A provider of the test's own whose metadata goes through `metadata`: the
+ * server keeps a provider's metadata for minutes, so one tampered with is
+ * never shared. Returns it with a server whose Acme people sign in there, and
+ * the lines the server logged.
+ */
+async function misconfiguredProvider(t: TestContext, metadata: JsonRewrite): Promise<{ idp: TestProvider; server: TestServer; lines: string[] }> {
+  const idp = await startTestProvider({ redirectUris: [REDIRECT], accounts: [{ email: SAM }] });
+  t.after(() => idp.close());
+  idp.tamper('/.well-known/openid-configuration', metadata);
+  const lines: string[] = [];
+  const server = await startServer(t, { SSO_REDIRECT_URL: REDIRECT, SESSION_COOKIE: 'false' }, { log: createLogger('debug', (line) => lines.push(line)) });
+  const acme = await addCompany(server, 'Acme');
+  await tieToProvider(server, acme, { idp });
+  await addEmployee(server, acme);
+  return { idp, server, lines };
+}
+
+describe('a provider with malformed metadata', () => {
+  const cases: [string, JsonRewrite][] = [
+    ['a javascript: authorization endpoint', (m) => ({ ...m, authorization_endpoint: 'javascript:alert(document.domain)//' })],
+    ['no authorization endpoint', ({ authorization_endpoint: _, ...m }) => m],
+    ['an authorization endpoint that is not a string', (m) => ({ ...m, authorization_endpoint: 42 })],
+    ['a plain-http authorization endpoint on another machine', (m) => ({ ...m, authorization_endpoint: 'http://id.acme.example/authorize' })],
+    ['a token endpoint that is not a URL', (m) => ({ ...m, token_endpoint: 'not a url' })],
+    ['no key set', ({ jwks_uri: _, ...m }) => m],
+    ['a data: key set', (m) => ({ ...m, jwks_uri: 'data:application/json,{"keys":[]}' })],
+  ];
+  for (const [what, metadata] of cases) {
+    test(`${what}: the email step answers 502 sso_unavailable (never a 500), and the reason is logged`, async (t) => {
+      const { server, lines } = await misconfiguredProvider(t, metadata);
+      const flow = await startLogin(server);
+      const response = await act(server, flow.id, 'email', { email: SAM });
+      assert.equal(response.status, 502);
+      const down = await bodyOf<FlowState>(response);
+      assert.equal(down.step, 'sso');
+      assert.equal(down.error?.code, 'sso_unavailable');
+      if (down.step === 'sso') assert.equal(down.data.url, undefined, 'nowhere to send the browser');
+      const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.event === 'sso.unavailable');
+      assert.match(String(logged?.reason), /authorization_endpoint|token_endpoint|jwks_uri/);
+    });
+  }
+});
+
+/** A port on this machine where nothing listens (a connection there is refused). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the ID token signature (checked against the provider\'s key set)', () => {
+  /** `jwt`'s header (with `header`'s changes) and claims, signed again with RS256 by `key`. */
+  function resign(jwt: string, key: KeyObject, header: Record<string, string> = {}): string {
+    const [head = '', claims = ''] = jwt.split('.');
+    const protectedHeader = Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(head, 'base64url').toString()) as object), ...header })).toString('base64url');
+    return `${protectedHeader}.${claims}.${sign('sha256', Buffer.from(`${protectedHeader}.${claims}`), key).toString('base64url')}`;
+  }
+
+  test('an ID token signed by a key that is not in the provider\'s key set is refused; the provider\'s own passes', async (t) => {
+    const { server, acme } = await ssoServer(t);
+    await addEmployee(server, acme);
+    const { privateKey: foreign } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    t.after(() => provider.tamper('/token'));
+    // The provider's own claims (its nonce, audience, times), under its key id or another: only the signature is not its.
+    for (const header of [{}, { kid: 'not-in-the-key-set' }] as Record<string, string>[]) {
+      provider.tamper('/token', (body) => ({ ...body, id_token: resign(String(body.id_token), foreign, header) }));
+      const flow = await reachSso(server);
+      const { status, flow: refused } = await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }));
+      assert.equal(status, 401, JSON.stringify(header));
+      assert.equal(refused.error?.code, 'sso_failed');
+      assert.equal(refused.step, 'sso');
+    }
+    assert.equal(await server.db.selectFrom('sessions').select('id').executeTakeFirst(), undefined);
+
+    provider.tamper('/token');
+    const flow = await reachSso(server);
+    const { status, flow: done } = await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }));
+    assert.equal(status, 200);
+    assert.equal(done.step, 'done');
+  });
+
+  for (const [what, keys] of [
+    ['cannot be reached', async () => `http://127.0.0.1:${await closedPort()}/jwks`],
+    ['answers with an error', async (issuer: string) => `${issuer}/no-keys-here`],
+  ] as const) {
+    test(`a key set that ${what} when the person comes back: 502 sso_unavailable, and a new request to try again`, async (t) => {
+      let issuer = '';
+      const { idp, server } = await misconfiguredProvider(t, async (m) => ({ ...m, jwks_uri: await keys(issuer) }));
+      issuer = idp.issuer;
+      const flow = await reachSso(server);
+      const { status, flow: down } = await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }));
+      assert.equal(status, 502);
+      assert.equal(down.error?.code, 'sso_unavailable');
+      assert.equal(down.step, 'sso');
+      if (down.step === 'sso') assert.notEqual(down.data.url, flow.data.url);
+      assert.equal(await server.db.selectFrom('sessions').select('id').executeTakeFirst(), undefined);
+    });
+  }
 });
 
 test('SSO_REDIRECT_URL takes no query or fragment (the token request would not repeat it)', () => {

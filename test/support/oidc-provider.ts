@@ -6,6 +6,8 @@
  * - Its own login page at `/interaction/:uid` (oidc-provider's devInteractions are off); a known
  *   email signs in and grants consent at once, Cancel answers `access_denied`.
  * - `signInAtProvider` drives that page with fetch, so server tests need no browser.
+ * - `tamper` rewrites what it answers at a path (its metadata, tokens, keys), for tests of a
+ *   provider that misbehaves.
  */
 import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -43,8 +45,17 @@ export interface TestProvider {
   clientSecret: string;
   /** Replace or add an account (e.g. make an email unverified) while running. */
   setAccount(account: ProviderAccount): void;
+  /**
+   * From now on, the JSON the provider answers at `path` (`/.well-known/openid-configuration`,
+   * `/token`, `/jwks`) goes through `rewrite` before it is sent; without `rewrite`, it is sent as
+   * the provider made it again. For tests of a provider that is broken or not to be trusted.
+   */
+  tamper(path: string, rewrite?: JsonRewrite): void;
   close(): Promise<void>;
 }
+
+/** Changes a JSON answer of the provider (the parsed body in, the body to send out). */
+export type JsonRewrite = (body: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 // ---------------------------------------------------------------------------------------------
 // The slice of oidc-provider's API used here (the package ships no type declarations).
@@ -517,8 +528,12 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     );
   }
 
+  const rewrites = new Map<string, JsonRewrite>();
+
   handler = (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const rewrite = rewrites.get(path);
+    if (rewrite) rewriteJsonAnswer(res, rewrite);
     const match = /^\/interaction\/([^/]+)\/?$/.exec(path);
     if (!match) {
       providerCallback(req, res);
@@ -539,6 +554,10 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     setAccount(account) {
       accounts.set(account);
     },
+    tamper(path, rewrite) {
+      if (rewrite) rewrites.set(path, rewrite);
+      else rewrites.delete(path);
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -547,6 +566,31 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       return closing;
     },
   };
+}
+
+/**
+ * Holds back the JSON body the provider is about to send on `res` and sends `rewrite`'s version of
+ * it instead. oidc-provider (Koa) sends a JSON answer whole with one `res.end(body)`, headers not
+ * yet written, so the length can still be set; anything else passes unchanged.
+ */
+function rewriteJsonAnswer(res: ServerResponse, rewrite: JsonRewrite): void {
+  const end = res.end.bind(res) as (chunk?: string | Buffer) => ServerResponse;
+  res.end = ((chunk?: unknown) => {
+    const json = /json/i.test(String(res.getHeader('content-type') ?? ''));
+    if (!json || !(typeof chunk === 'string' || Buffer.isBuffer(chunk))) return end(chunk as string | Buffer | undefined);
+    Promise.resolve()
+      .then(() => rewrite(JSON.parse(chunk.toString()) as Record<string, unknown>))
+      .then((body) => {
+        const text = JSON.stringify(body);
+        res.setHeader('Content-Length', Buffer.byteLength(text));
+        end(text);
+      })
+      .catch((error: unknown) => {
+        console.error('test OIDC provider: rewriting an answer failed', error);
+        res.destroy();
+      });
+    return res;
+  }) as ServerResponse['end'];
 }
 
 /** Claim names asked for with the `claims` request parameter (id_token and userinfo members). */

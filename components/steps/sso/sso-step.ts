@@ -1,8 +1,28 @@
 import { html } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { SSO_RETURN_KEY, type SsoReturn } from './sso-return.js';
+import { LoginFlowErrorEvent } from '../../lib/events.js';
 import { StepElement } from '../../lib/step.js';
 import type { CompanyTranslate } from '../company-messages.js';
+
+/**
+ * Where the step may send the browser: a provider's sign-in over https, or over
+ * plain http on this machine (a provider run locally in development, the one
+ * http issuer the server accepts too: `isLoopbackHttp` in server/sso/oidc.ts).
+ * Anything else (`javascript:`, `data:`, an address relative to the host page)
+ * would run or open something in the host page's name (CWE-79, CWE-601). The
+ * browser's own URL parser reads the address, as the navigation would: spaces,
+ * control characters and capitals in the scheme do not slip past it.
+ */
+function providerUrl(url: string): string | undefined {
+  try {
+    const { protocol, hostname, href } = new URL(url);
+    if (protocol === 'https:' || (protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(hostname))) return href;
+  } catch {
+    // Not an absolute URL.
+  }
+  return undefined;
+}
 
 /**
  * @summary Single sign-on: the address belongs to a company that signs its
@@ -11,13 +31,16 @@ import type { CompanyTranslate } from '../company-messages.js';
  * flow's id in sessionStorage and leaves for the provider; when the browser
  * comes back, `<login-flow>` finishes the flow (see lib/sso.ts). Without `url`
  * the provider could not be reached: "Try again" asks the server again.
- * A refusal (`sso_cancelled`, …) shows in `<login-flow>`'s banner.
+ * A refusal (`sso_cancelled`, …) shows in `<login-flow>`'s banner. A `url`
+ * that is no provider's sign-in (see `providerUrl`) is never opened: the step
+ * says the provider cannot be reached (`sso_unavailable`) instead.
  *
  * Loaded on demand with choose-account (company-steps.ts), so it registers
  * itself with `customElements.define`: a decorator would be one more export of
  * login-flow.js.
  *
  * @event lf-intent - `retry` to ask for the provider again; `back` to use another email address.
+ * @event lf-error - `sso_unavailable`: `url` is not a provider's sign-in, and the browser stays.
  */
 export class SsoStep extends StepElement<StepMap['sso']['data'], StepMap['sso']['actions']> {
   /** The flow's id, kept for the way back from the provider. Set by `<login-flow>`. */
@@ -36,6 +59,7 @@ export class SsoStep extends StepElement<StepMap['sso']['data'], StepMap['sso'][
         ${data.url
           ? html`<button class="lf-button" type="button" aria-disabled=${disabled} @click=${this.handleContinue}>${t('action_sso', data)}</button>`
           : html`<button class="lf-button" type="button" aria-disabled=${disabled} @click=${() => this.intent('retry')}>${busy ? t('busy') : t('action_retry')}</button>`}
+        ${this.localError ? html`<p class="lf-error" role="alert">${t('error_sso_unavailable')}</p>` : ''}
         ${this.actions.includes('back')
           ? html`<button class="lf-link" type="button" @click=${() => this.intent('back')}>${t('action_other_email')}</button>`
           : ''}
@@ -52,8 +76,13 @@ export class SsoStep extends StepElement<StepMap['sso']['data'], StepMap['sso'][
   }
 
   private handleContinue(): void {
-    const { url } = this.data;
-    if (this.busy || !url) return;
+    if (this.busy || !this.data.url) return;
+    const url = providerUrl(this.data.url);
+    if (!url) {
+      this.localError = { code: 'sso_unavailable' };
+      this.dispatchEvent(new LoginFlowErrorEvent('sso_unavailable', 'sso'));
+      return;
+    }
     const kept: SsoReturn = { id: this.flowId, api: this.api };
     try {
       sessionStorage.setItem(SSO_RETURN_KEY, JSON.stringify(kept));
