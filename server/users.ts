@@ -9,6 +9,7 @@ import { emailSchema } from './flows/login.js';
 import { issueRecoveryCode } from './factors/recovery.js';
 import { forgetDevices } from './security/devices.js';
 import { issueLinkToken, revokeLinkTokens } from './security/link-tokens.js';
+import { passwordChanged } from './security/credential-change.js';
 import { revokeUserSessions } from './security/sessions.js';
 import type { Db } from './store/index.js';
 import { inTransaction } from './store/index.js';
@@ -178,7 +179,7 @@ export async function deleteUser(db: Db, email: string): Promise<boolean> {
   return true;
 }
 
-/** Replaces a user's password and ends every session they have. */
+/** Replaces a user's password (support, the CLI): every session, parked sign-in and remembered device ends. */
 export async function setPassword(
   db: Db,
   config: Pick<Config, 'passwordPolicy'>,
@@ -187,10 +188,7 @@ export async function setPassword(
   const user = await findUserByEmail(db, email);
   if (!user) return false;
   assertPasswordPolicy(config, password, user.email);
-  const passwordHash = await hashPassword(password);
-  await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', user.id).execute();
-  await revokeUserSessions(db, user.id, now);
-  await forgetDevices(db, user.id, now);
+  await passwordChanged(db, { userId: user.id, passwordHash: await hashPassword(password), endSessions: true, now });
   return true;
 }
 

@@ -14,11 +14,12 @@ import { maskEmail } from '../log.js';
 import { forgetDevices, rememberDevice, spendRememberedDevice } from '../security/devices.js';
 import { consumeLinkToken, findLinkToken, issueLinkToken, type LinkPurpose } from '../security/link-tokens.js';
 import { rateLimitKey } from '../security/client-ip.js';
+import { passwordChanged } from '../security/credential-change.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
 import { freshness } from '../security/reauth.js';
-import { createSession, newSessionId, revokeUserSessions, type SessionRecord } from '../security/sessions.js';
+import { createSession, newSessionId, type SessionRecord } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
 import { accountById, enterableAccounts, mfaPolicy } from '../company-accounts.js';
 import type { CompanyErrorCode } from '../errors.js';
@@ -1039,19 +1040,15 @@ export const loginFlow: FlowDefinition<LoginState> = {
               if (!(await consumeLinkToken(trx, { tokenHash: state.linkTokenHash!, purpose, now }))) throw refusal;
               const updated = await trx
                 .updateTable('users')
-                .set(reset ? { password_hash: passwordHash, updated_at: now } : { password_hash: passwordHash, status: 'active', updated_at: now })
+                .set(reset ? { updated_at: now } : { password_hash: passwordHash, status: 'active', updated_at: now })
                 .where('id', '=', userId)
                 .where('status', '=', reset ? 'active' : 'invited')
                 .executeTakeFirst();
               if (Number(updated.numUpdatedRows) !== 1) throw refusal;
-              // Sign-ins parked past the old password (at a prompt, or at the second factor with a
-              // remembered device) must not complete after the reset.
-              if (reset) await trx.deleteFrom('flows').where('user_id', '=', userId).where('kind', '!=', 'reset').execute();
+              // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
+              if (reset) await passwordChanged(trx, { userId, passwordHash, endSessions: true, now });
             });
             if (reset) {
-              // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
-              await revokeUserSessions(app.db, userId, now);
-              await forgetDevices(app.db, userId, now);
               await clearRateLimit(app.db, `pwd:acct:${sha256(state.email!)}`);
               await audit(app, { event: 'password.reset', userId, ip: request.ip });
               await notifyUser(app, userId, { kind: 'password-changed' });

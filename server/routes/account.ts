@@ -14,6 +14,7 @@ import { policyView } from '../flows/login.js';
 import { accountById, mfaPolicy } from '../company-accounts.js';
 import { providerOf } from '../sso/oidc.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
+import { passwordChanged } from '../security/credential-change.js';
 import { forgetDevices } from '../security/devices.js';
 import { sha256 } from '../security/random.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
@@ -139,14 +140,7 @@ export function accountRoutes(app: AppContext): Hono {
     await clearRateLimit(app.db, accountKey);
     await refundRateLimit(app.db, ipKey, now);
 
-    const passwordHash = await hashPassword(password);
-    await inTransaction(app.db, async (trx) => {
-      await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', user.id).execute();
-      // Sign-ins parked past the old password (at a prompt, or at the second factor) must not complete.
-      await trx.deleteFrom('flows').where('user_id', '=', user.id).where('kind', '!=', 'reset').execute();
-    });
-    // A remembered device skipped 2FA on the strength of the old password.
-    await forgetDevices(app.db, user.id, now);
+    await passwordChanged(app.db, { userId: user.id, passwordHash: await hashPassword(password), endSessions: false, now });
     // OWASP ASVS 5.0 V7.4.3: after a credential change, the option to end every other session.
     const signedOut = signOutOthers ? await revokeOtherSessions(app, { userId: user.id, keep: session.id, now }) : 0;
     await audit(app, { event: 'password.changed', userId: user.id, ip, detail: { signedOut } });

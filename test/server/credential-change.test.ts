@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FlowState } from '../../server/flows/protocol.js';
+import { setPassword } from '../../server/users.js';
+import { EMAIL, PASSWORD, act, addUser, assertError, bodyOf, reachPassword, signInForGrant, startServer } from './helpers.js';
+
+const NEW_PASSWORD = 'Staple-Orbit-17-Lantern';
+
+describe('support sets a new password (login-flow user set-password)', () => {
+  it('ends a sign-in parked past the old password: it cannot complete with remind-later', async (t) => {
+    // 2FA required from a date ahead: after the password, the prompt parks the sign-in.
+    const server = await startServer(t, { MFA_REQUIRED_FROM: '2040-01-01', SESSION_COOKIE: 'false' });
+    await addUser(server);
+    const id = await reachPassword(server);
+    const parked = await bodyOf<FlowState>(await act(server, id, 'password', { password: PASSWORD }));
+    assert.equal(parked.step, 'mfa-prompt');
+
+    assert.equal(await setPassword(server.db, server.config, { email: EMAIL, password: NEW_PASSWORD, now: server.clock.now }), true);
+
+    await assertError(await act(server, id, 'remind-later', {}), 'flow_not_found');
+  });
+
+  it('ends every session, and the new password signs in', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false' });
+    await addUser(server);
+    const grant = await signInForGrant(server);
+    await setPassword(server.db, server.config, { email: EMAIL, password: NEW_PASSWORD, now: server.clock.now });
+    const session = await server.request('/api/session', { headers: { authorization: `Bearer ${grant.token}` } });
+    assert.equal(session.status, 401);
+    assert.ok((await signInForGrant(server, EMAIL, NEW_PASSWORD)).token);
+  });
+});
