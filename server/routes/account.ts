@@ -22,7 +22,7 @@ import { freshness, hasSecondFactor, requireFreshSession, requireOwnSignIn } fro
 import type { Database, Db } from '../store/index.js';
 import { readJson } from './body.js';
 import { requireSession, SESSION_COOKIE } from './session.js';
-import { inTransaction } from '../store/index.js';
+import { inTransaction, lockUser } from '../store/index.js';
 
 /** `crypto.randomUUID()`: the ids of credentials. */
 const CREDENTIAL_ID = /^[0-9a-f-]{36}$/;
@@ -155,6 +155,7 @@ export function accountRoutes(app: AppContext): Hono {
     const now = app.now();
     const policy = await mfaPolicy(app, session.userId, now);
     const removed = await inTransaction(app.db, async (trx) => {
+      await lockUser(trx, session.userId);
       const factors = await trx
         .selectFrom('credentials')
         .select(['id', 'type'])

@@ -19,7 +19,7 @@ import { forgetDevices } from '../security/devices.js';
 import { requireFreshSession, requireOwnSignIn } from '../security/reauth.js';
 import { readJson } from './body.js';
 import { requireSession } from './session.js';
-import { inTransaction } from '../store/index.js';
+import { inTransaction, lockUser } from '../store/index.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
 const nameSchema = z.string().trim().min(1).max(64);
@@ -109,6 +109,7 @@ export function passkeyRoutes(app: AppContext): Hono {
     if (!CREDENTIAL_ROW_ID.test(id)) throw new ApiError('not_found');
     const policy = await mfaPolicy(app, session.userId, now);
     const deleted = await inTransaction(app.db, async (trx) => {
+      await lockUser(trx, session.userId);
       const factors = await trx
         .selectFrom('credentials')
         .select(['id', 'type'])

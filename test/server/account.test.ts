@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { describe, it, type TestContext } from 'node:test';
 import { issueRecoveryCode } from '../../server/factors/recovery.js';
 import { saveConfirmedPhone } from '../../server/factors/sms.js';
@@ -317,6 +318,33 @@ describe('removing a second factor', () => {
     const before = await accountRows(person.server, person.user.id);
     await assertError(await call(person.server, 'DELETE', `/api/account/factors/${totp!.id}`, person.token), 'last_factor');
     assert.deepEqual(await accountRows(person.server, person.user.id), before);
+  });
+
+  it('keeps one factor when its last two are removed at once while 2FA is enforced (a race, on either store)', async (t) => {
+    const person = await personWith2fa(t, ENFORCED);
+    const { totp, sms } = (await overview(person)).mfa;
+    const before = (await accountRows(person.server, person.user.id)).credentials.length;
+    assert.equal(before, 2);
+    // On PostgreSQL, hold both rows from another connection so each removal has read the two
+    // factors before either can delete: the interleaving a busy server produces by chance.
+    const holder = person.server.config.databaseUrl ? new pg.Client({ connectionString: person.server.config.databaseUrl }) : undefined;
+    if (holder) {
+      await holder.connect();
+      await holder.query('begin');
+      await holder.query('select id from credentials where user_id = $1 for update', [person.user.id]);
+    }
+    const removals = Promise.all([
+      call(person.server, 'DELETE', `/api/account/factors/${totp[0]!.id}`, person.token),
+      call(person.server, 'DELETE', `/api/account/factors/${sms!.id}`, person.token),
+    ]);
+    if (holder) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await holder.query('commit');
+      await holder.end();
+    }
+    const answers = await removals;
+    assert.deepEqual(answers.map((a) => a.status).sort(), [204, 409]);
+    assert.equal((await accountRows(person.server, person.user.id)).credentials.length, 1);
   });
 
   it('removes one of two factors while 2FA is enforced', async (t) => {
