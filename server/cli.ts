@@ -1,3 +1,4 @@
+import { StoreOpenError } from './store/sqlite.js';
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
@@ -346,7 +347,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) console.error(`login-flow: ${error.message}`);
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof StoreOpenError) console.error(`login-flow: ${error.message}`);
     else if (error instanceof ApiError) {
       const rules = (error.details?.rules as string[] | undefined)?.join(', ');
       console.error(`login-flow: ${error.code}: ${error.message}${rules ? ` (${rules})` : ''}`);

@@ -314,7 +314,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** A trivial round trip, for health checks. */
-export async function ping(db: Kysely<any>): Promise<void> {
-  await sql`select 1`.execute(db);
+/** One small write, for health checks: the store answers and takes writes. */
+export async function ping(db: Kysely<any>, now = Date.now()): Promise<void> {
+  // A write, not only a read: a full disk (SQLITE_FULL) or a read-only store still answers `select 1`.
+  await sql`insert into rate_limits (key, count, reset_at) values ('store:health', 0, ${now}) on conflict (key) do update set reset_at = excluded.reset_at`.execute(db);
 }

@@ -6,14 +6,30 @@ import { SqliteDialect, type SqliteDatabase } from 'kysely';
 /** Distinct statements the API issues are a few dozen; the cap only guards against unbounded growth. */
 const STATEMENT_CACHE_SIZE = 256;
 
+/** The store cannot be opened at all: a setting or the machine is wrong, and the message says which. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
+
 /**
  * The embedded default: one SQLite file in the data directory, in WAL mode so
  * readers never wait for the writer, with foreign keys on.
  */
 export function sqliteDialect(dataDir: string): SqliteDialect {
-  mkdirSync(dataDir, { recursive: true });
-  const database = new SQLite(join(dataDir, 'login-flow.sqlite'));
-  database.pragma('journal_mode = WAL');
+  let database: SQLite.Database;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    database = new SQLite(join(dataDir, 'login-flow.sqlite'));
+    // WAL needs to write beside the file: a read-only directory fails here, at start, not at the first sign-in.
+    database.pragma('journal_mode = WAL');
+  } catch (cause) {
+    const { code, message } = cause as { code?: string; message?: string };
+    throw new StoreOpenError(
+      `cannot open the SQLite store in DATA_DIR=${dataDir}: ${message ?? String(cause)}${code ? ` (${code})` : ''}. ` +
+        'The directory must exist or be creatable, and be writable by this user (SQLite writes its journal beside the file).',
+      { cause },
+    );
+  }
   // NORMAL in WAL mode keeps every committed transaction across a process
   // crash; only a power cut can lose the last ones.
   database.pragma('synchronous = NORMAL');
