@@ -9,7 +9,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode } from '../errors.js';
-import type { PasswordRule } from '../factors/password.js';
+import type { PasswordRule } from '../factors/password-policy.js';
 
 export type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule };
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../../server/factors/password.js';
+import { hashPassword, verifyPassword } from '../../server/factors/password.js';
+import { checkPasswordPolicy } from '../../server/factors/password-policy.js';
 
 /** Each character typed on a fullwidth (East Asian) keyboard layout: U+FF01..U+FF5E. */
 function fullwidth(ascii: string): string {
