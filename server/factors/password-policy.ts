@@ -17,7 +17,8 @@ export type PasswordRule =
   | 'lower'
   | 'no_angle_brackets'
   | 'not_common'
-  | 'not_email';
+  | 'not_email'
+  | 'no_control';
 
 /** The rules each policy applies, in the order a checklist shows them. */
 export const POLICY_RULES: Record<PasswordPolicyName, readonly PasswordRule[]> = {
@@ -28,6 +29,21 @@ export const POLICY_RULES: Record<PasswordPolicyName, readonly PasswordRule[]> =
   // context-specific words only.
   nist: ['min_length', 'max_length', 'not_common', 'not_email'],
 };
+
+/**
+ * Rules every policy applies, named to the person only when a password breaks
+ * them: no keyboard types a control character, so the checklist leaves it out.
+ */
+const ALWAYS_RULES: readonly PasswordRule[] = ['no_control'];
+
+/**
+ * Control characters (Unicode category Cc: U+0000-U+001F, U+007F, U+0080-U+009F).
+ * The PRECIS profile for passwords disallows them (RFC 8265 §4.2, RFC 8264
+ * §9.12); NIST SP 800-63B-4 §3.1.1.2 asks only that printing characters and
+ * the space be accepted. Invisible, they cannot be typed again, and software
+ * that reads C strings ends a password at its first NUL, making two passwords one.
+ */
+const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /**
  * NIST SP 800-63B-4 §3.1.1.2 asks verifiers to normalise Unicode before
@@ -69,12 +85,14 @@ const CHECKS: Record<PasswordRule, (password: string, length: number, email: str
     const local = email?.split('@')[0]?.toLowerCase();
     return !local || local.length < 4 || !p.toLowerCase().includes(local);
   },
+  no_control: (p) => !CONTROL_CHARACTER.test(p),
 };
 
 /**
  * Checks a new password against a policy. Returns the broken rules, empty when
  * the password is acceptable. Length counts code points after normalisation,
- * not UTF-16 units: an emoji is one character.
+ * not UTF-16 units: an emoji is one character. Every way of setting a password
+ * comes through here; signing in does not (an old password is verified as it was set).
  */
 export function checkPasswordPolicy({
   password,
@@ -87,5 +105,5 @@ export function checkPasswordPolicy({
 }): PasswordRule[] {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
-  return POLICY_RULES[policy].filter((rule) => !CHECKS[rule](normalized, length, email));
+  return [...ALWAYS_RULES, ...POLICY_RULES[policy]].filter((rule) => !CHECKS[rule](normalized, length, email));
 }

@@ -121,6 +121,17 @@ describe('<lf-set-password-step>', () => {
     expect(input(step).getAttribute('aria-describedby')!.split(' ')).to.include(alert.id);
   });
 
+  it('names a rule the policy does not list once the server refuses a password for it, and ticks it when fixed', async () => {
+    const step = await mount();
+    await type(step, 'Vq7#xLp2!mZr9wK\ttail');
+    expect(step.querySelectorAll('ul > li').length).to.equal(seeds.rules.length);
+    step.error = { code: 'password_policy', field: 'password', details: { rules: ['no_control'] } };
+    await step.updateComplete;
+    expect(rules(step)[String(seeds.rules.length)]).to.deep.equal({ met: 'false', text: 'No tabs or other control characters: not met' });
+    await type(step, 'Vq7#xLp2!mZr9wKtail');
+    expect(rules(step)[String(seeds.rules.length)]!.met).to.equal('true');
+  });
+
   it('sends the password intent', async () => {
     const step = await mount();
     await type(step, 'Correct-Horse-42-Battery');

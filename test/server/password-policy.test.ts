@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
+import type { Environment } from '../../server/config.js';
+import { ApiError } from '../../server/errors.js';
 import { hashPassword, verifyPassword } from '../../server/factors/password.js';
-import { checkPasswordPolicy } from '../../server/factors/password-policy.js';
+import { checkPasswordPolicy, type PasswordPolicyName } from '../../server/factors/password-policy.js';
+import type { FlowState } from '../../server/flows/protocol.js';
+import { issueLinkToken } from '../../server/security/link-tokens.js';
+import { createUser, setPassword } from '../../server/users.js';
+import { act, addUser, bodyOf, EMAIL, PASSWORD, signInForGrant, startServer } from './helpers.js';
+import { flowOf, invite, openLink } from './inbox.js';
 
 /** Each character typed on a fullwidth (East Asian) keyboard layout: U+FF01..U+FF5E. */
 function fullwidth(ascii: string): string {
@@ -129,4 +136,111 @@ describe('password normalisation (NFKC)', () => {
     const hash = await hashPassword(GOOD);
     assert.equal(await verifyPassword({ hash, password: fullwidth('Correct-Horse-8-Battery') }), false);
   });
+});
+
+describe('password policy: control characters', () => {
+  const POLICIES: PasswordPolicyName[] = ['seeds', 'nist'];
+  const NUL = 'Vq7#xLp2!mZr9wK\u0000tail';
+
+  for (const policy of POLICIES) {
+    it(`refuses a NUL inside a password (${policy})`, () => {
+      assert.deepEqual(checkPasswordPolicy({ password: NUL, policy }), ['no_control']);
+    });
+  }
+
+  it('refuses every C0 control character and DEL', () => {
+    const controls = [...Array.from({ length: 0x20 }, (_, code) => code), 0x7f];
+    for (const code of controls) {
+      const password = `Vq7#xLp2!mZr9wK${String.fromCharCode(code)}tail`;
+      assert.ok(checkPasswordPolicy({ password, policy: 'nist' }).includes('no_control'), `U+${code.toString(16).padStart(4, '0')}`);
+    }
+  });
+
+  it('refuses the C1 control characters too (U+0080-U+009F)', () => {
+    for (let code = 0x80; code <= 0x9f; code++) {
+      const password = `Vq7#xLp2!mZr9wK${String.fromCharCode(code)}tail`;
+      assert.ok(checkPasswordPolicy({ password, policy: 'nist' }).includes('no_control'), `U+${code.toString(16).padStart(4, '0')}`);
+    }
+  });
+
+  it('accepts the same password without the control character', () => {
+    assert.deepEqual(checkPasswordPolicy({ password: 'Vq7#xLp2!mZr9wKtail', policy: 'seeds' }), []);
+  });
+
+  it('verifies a stored password with a NUL in full, not cut short at the NUL', async () => {
+    // Sign-in does not refuse control characters: a password set before they were
+    // refused must still work, and argon2 hashes every byte, so nothing truncates.
+    const hash = await hashPassword(NUL);
+    assert.equal(await verifyPassword({ hash, password: NUL }), true);
+    assert.equal(await verifyPassword({ hash, password: 'Vq7#xLp2!mZr9wK' }), false);
+    assert.equal(await verifyPassword({ hash, password: 'Vq7#xLp2!mZr9wK\u0000other' }), false);
+  });
+});
+
+/**
+ * Each way a new password is set, driven as its caller drives it; each returns
+ * the rules named in the `password_policy` refusal, or [] when the password
+ * was set. Runs on SQLite, and on PostgreSQL under test/support/with-postgres.ts.
+ */
+const SETTERS: Record<string, (t: TestContext, password: string, env?: Environment) => Promise<string[]>> = {
+  async 'activation (invitation link)'(t, password, env = {}) {
+    const server = await startServer(t, env);
+    const opened = await flowOf(await openLink(server, 'activate', await invite(server, EMAIL)));
+    assert.equal(opened.step, 'set-password');
+    return refusedIn(await flowOf(await act(server, opened.id, 'password', { password })));
+  },
+  async 'reset (forgot-password link)'(t, password, env = {}) {
+    const server = await startServer(t, env);
+    const user = await addUser(server);
+    const { token } = await issueLinkToken(server.db, { userId: user.id, purpose: 'password-reset', ttlMs: 60_000, now: server.clock.now });
+    const opened = await flowOf(await openLink(server, 'reset', token));
+    assert.equal(opened.step, 'set-password');
+    return refusedIn(await flowOf(await act(server, opened.id, 'password', { password })));
+  },
+  async 'account page (password change)'(t, password, env = {}) {
+    const server = await startServer(t, { SESSION_COOKIE: 'false', ...env });
+    await addUser(server);
+    const { token } = await signInForGrant(server);
+    const response = await server.post('/api/account/password', { current: PASSWORD, password }, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status === 200) return [];
+    return refusedIn(await bodyOf<Pick<FlowState, 'error'>>(response));
+  },
+  async 'CLI user create'(t, password, env = {}) {
+    const server = await startServer(t, env);
+    return refusedBy(() => createUser(server.db, server.config, { email: EMAIL, password, now: server.clock.now }));
+  },
+  async 'CLI user set-password'(t, password, env = {}) {
+    const server = await startServer(t, env);
+    await addUser(server);
+    return refusedBy(() => setPassword(server.db, server.config, { email: EMAIL, password, now: server.clock.now }));
+  },
+};
+
+function refusedIn({ error }: Pick<FlowState, 'error'>): string[] {
+  if (!error) return [];
+  assert.equal(error.code, 'password_policy', JSON.stringify(error));
+  assert.equal(error.field, 'password');
+  return error.details!.rules as string[];
+}
+
+async function refusedBy(set: () => Promise<unknown>): Promise<string[]> {
+  try {
+    await set();
+    return [];
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return refusedIn({ error: { code: error.code, ...(error.field ? { field: error.field } : {}), ...(error.details ? { details: error.details } : {}) } });
+  }
+}
+
+describe('every way to set a password applies the one policy', () => {
+  for (const [setter, set] of Object.entries(SETTERS)) {
+    it(`${setter}: sets a strong password`, async (t) => {
+      assert.deepEqual(await set(t, 'Correct-Horse-9-Battery'), []);
+    });
+
+    it(`${setter}: refuses a NUL in the new password`, async (t) => {
+      assert.deepEqual(await set(t, 'Vq7#xLp2!mZr9wK\u0000tail'), ['no_control']);
+    });
+  }
 });
