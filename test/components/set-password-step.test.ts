@@ -10,7 +10,7 @@ import { fill } from './helpers.js';
 type Data = StepMap['set-password']['data'];
 /** The seeds' policy, as the server sends it. */
 const seeds: Data['policy'] = {
-  rules: ['min_length', 'max_length', 'digit', 'special', 'upper', 'lower', 'no_angle_brackets', 'not_common', 'not_email'],
+  rules: ['min_length', 'max_length', 'digit', 'special', 'upper', 'lower', 'no_angle_brackets', 'not_common', 'not_guessable', 'not_email'],
   minLength: 15,
   maxLength: 256,
 };
@@ -70,6 +70,7 @@ describe('<lf-set-password-step>', () => {
       'A lower-case letter',
       'No < or >',
       'Not a common password',
+      'Not easy to guess (no repeats, sequences or keyboard patterns)',
       'Does not contain your email address',
     ]);
     expect(input(step).getAttribute('aria-describedby')).to.equal(list.id);
@@ -110,6 +111,7 @@ describe('<lf-set-password-step>', () => {
     const step = await mount();
     await type(step, 'Password-1234567');
     expect(rules(step).not_common).to.deep.equal({ met: null, text: 'Not a common password' });
+    expect(rules(step).not_guessable).to.deep.equal({ met: null, text: 'Not easy to guess (no repeats, sequences or keyboard patterns)' });
     expect(rules(step).not_email).to.deep.equal({ met: null, text: 'Does not contain your email address' });
     step.error = { code: 'password_policy', field: 'password', details: { rules: ['not_common'] } };
     await step.updateComplete;

@@ -66,7 +66,8 @@ describe('password policy: nist preset', () => {
   });
 
   it('still refuses a short password', () => {
-    assert.deepEqual(nist('purple monkey'), ['min_length']);
+    // Two common words are easy to guess as well as short.
+    assert.deepEqual(nist('purple monkey'), ['min_length', 'not_guessable']);
   });
 
   it('still refuses a common password', () => {
@@ -77,26 +78,28 @@ describe('password policy: nist preset', () => {
     assert.deepEqual(nist('purple alice dishwasher lamp', 'alice@example.com'), ['not_email']);
   });
 
-  it('applies only length, blocklist and email rules', () => {
-    // Breaks every composition rule of the seeds preset, and nothing nist checks.
-    const password = 'aaaaaaaaaaaaaaaaaaaaaaaa<b>';
+  it('applies only length, blocklist, strength and email rules', () => {
+    // Breaks composition rules of the seeds preset, and nothing nist checks.
+    const password = 'purple monkey dishwasher <lamp>';
     assert.deepEqual(nist(password), []);
     assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds' }), ['digit', 'upper', 'no_angle_brackets']);
   });
 });
 
 describe('password policy: length counts code points', () => {
-  const emoji = '\u{1F600}'; // one code point, two UTF-16 units
+  // Eleven different emoji, each one code point and two UTF-16 units (one emoji
+  // repeated would be refused as easy to guess).
+  const emoji = [...'\u{1F600}\u{1F422}\u{1F335}\u{1F3B2}\u{1F6B2}\u{1F34B}\u{1F989}\u{1F388}\u{1F9ED}\u{1FA81}\u{1F344}'];
 
   it('accepts 15 code points even when they are more UTF-16 units', () => {
-    const password = `Aa1-${emoji.repeat(11)}`;
+    const password = `Aa1-${emoji.join('')}`;
     assert.equal([...password].length, 15);
     assert.ok(password.length > 15);
     assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds' }), []);
   });
 
   it('refuses 14 code points even when they are more than 15 UTF-16 units', () => {
-    const password = `Aa1-${emoji.repeat(10)}`;
+    const password = `Aa1-${emoji.slice(0, 10).join('')}`;
     assert.equal([...password].length, 14);
     assert.ok(password.length > 15);
     assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds' }), ['min_length']);
@@ -109,7 +112,7 @@ describe('password policy: blocklist and context', () => {
   });
 
   it('refuses a common word padded to meet the composition rules', () => {
-    assert.deepEqual(checkPasswordPolicy({ password: 'Password12345678!', policy: 'seeds' }), ['not_common']);
+    assert.deepEqual(checkPasswordPolicy({ password: 'Password12345678!', policy: 'seeds' }), ['not_common', 'not_guessable']);
   });
 
   it('refuses a password that contains the email local part, in any case', () => {
@@ -118,6 +121,49 @@ describe('password policy: blocklist and context', () => {
 
   it('accepts the same password for a different email', () => {
     assert.deepEqual(checkPasswordPolicy({ password: 'ALICE-Secret-9-Garden', policy: 'seeds', email: 'bob.smith@example.com' }), []);
+  });
+});
+
+describe('password policy: strength estimate (zxcvbn-ts)', () => {
+  const nist = (password: string, email?: string) => checkPasswordPolicy({ password, policy: 'nist', ...(email ? { email } : {}) });
+
+  it('refuses one character repeated', () => {
+    assert.deepEqual(nist('aaaaaaaaaaaaaaa'), ['not_guessable']);
+  });
+
+  it('refuses a run of digits', () => {
+    assert.deepEqual(nist('123456789012345'), ['not_guessable']);
+  });
+
+  it('refuses a walk along the keyboard', () => {
+    assert.deepEqual(nist('qwertyuiopasdfgh'), ['not_guessable']);
+  });
+
+  it('refuses a short word repeated to length', () => {
+    assert.deepEqual(nist('monkeymonkeymonkey'), ['not_guessable']);
+  });
+
+  it('refuses a repeat dressed up for the seeds rules', () => {
+    assert.deepEqual(checkPasswordPolicy({ password: 'Aaaaaaaaaaaaaa1!', policy: 'seeds' }), ['not_guessable']);
+  });
+
+  it('refuses a keyboard walk dressed up for the seeds rules', () => {
+    assert.deepEqual(checkPasswordPolicy({ password: 'Qwertyuiopasdf1!', policy: 'seeds' }), ['not_guessable']);
+  });
+
+  it('accepts four uncommon words', () => {
+    assert.deepEqual(nist('lantern orbit stapler quince'), []);
+  });
+
+  it('accepts a random password of the minimum length', () => {
+    assert.deepEqual(nist('k3Jd9sL2mQ8zX7v'), []);
+  });
+
+  it('estimates the first 64 characters, so a long password cannot make it work for seconds', () => {
+    const random = 'k3Jd9sL2mQ8zX7vN4bW1tY6rP5hG0fC8aE2uI9oS3dF7gH1jK4lZ6xV0bN2mQ5wE';
+    assert.equal(random.length, 64);
+    assert.deepEqual(nist(`${random}${'a'.repeat(192)}`), []);
+    assert.deepEqual(nist(`${'a'.repeat(64)}${random}`), ['not_guessable']);
   });
 });
 
@@ -241,6 +287,10 @@ describe('every way to set a password applies the one policy', () => {
 
     it(`${setter}: refuses a NUL in the new password`, async (t) => {
       assert.deepEqual(await set(t, 'Vq7#xLp2!mZr9wK\u0000tail'), ['no_control']);
+    });
+
+    it(`${setter}: refuses a predictable password under the nist policy`, async (t) => {
+      assert.deepEqual(await set(t, 'qwertyuiopasdfgh', { PASSWORD_POLICY: 'nist' }), ['not_guessable']);
     });
   }
 });
