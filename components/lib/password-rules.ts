@@ -6,7 +6,7 @@ import type { Translate } from './i18n.js';
 /**
  * The rules the browser checks as the person types, beside the lengths: the
  * server's own checks (`CHECKS` in server/factors/password-policy.ts), on the NFKC
- * form. `not_common`, `not_guessable` and `not_email` are the server's alone.
+ * form. `not_common`, `not_guessable`, `not_email` and `not_context` are the server's alone.
  */
 const PATTERNS: Partial<Record<PasswordRule, RegExp>> = {
   digit: /\p{Nd}/u,

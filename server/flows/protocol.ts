@@ -49,8 +49,9 @@ export type AccountEnrolment = 'enroll-totp' | 'enroll-passkey' | 'enroll-sms';
 /** The password rules to show as a live checklist while a new password is typed. */
 export interface PasswordPolicyView {
   /**
-   * The rules of the policy, in the order to list them; `not_common`, `not_guessable` and `not_email` are checked by the
-   * server only. Every policy also refuses control characters (`no_control`), which it does not list.
+   * The rules of the policy, in the order to list them; `not_common`, `not_guessable`, `not_email` and
+   * `not_context` are checked by the server only. Every policy also refuses control characters
+   * (`no_control`), which it does not list.
    */
   rules: PasswordRule[];
   minLength: number;

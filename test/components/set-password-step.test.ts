@@ -10,7 +10,7 @@ import { fill } from './helpers.js';
 type Data = StepMap['set-password']['data'];
 /** The seeds' policy, as the server sends it. */
 const seeds: Data['policy'] = {
-  rules: ['min_length', 'max_length', 'digit', 'special', 'upper', 'lower', 'no_angle_brackets', 'not_common', 'not_guessable', 'not_email'],
+  rules: ['min_length', 'max_length', 'digit', 'special', 'upper', 'lower', 'no_angle_brackets', 'not_common', 'not_guessable', 'not_email', 'not_context'],
   minLength: 15,
   maxLength: 256,
 };
@@ -72,6 +72,7 @@ describe('<lf-set-password-step>', () => {
       'Not a common password',
       'Not easy to guess (no repeats, sequences or keyboard patterns)',
       'Does not contain your email address',
+      'Does not contain your name or the name of your company or this service',
     ]);
     expect(input(step).getAttribute('aria-describedby')).to.equal(list.id);
     // Read with the field, not announced at every keystroke.
@@ -113,6 +114,7 @@ describe('<lf-set-password-step>', () => {
     expect(rules(step).not_common).to.deep.equal({ met: null, text: 'Not a common password' });
     expect(rules(step).not_guessable).to.deep.equal({ met: null, text: 'Not easy to guess (no repeats, sequences or keyboard patterns)' });
     expect(rules(step).not_email).to.deep.equal({ met: null, text: 'Does not contain your email address' });
+    expect(rules(step).not_context).to.deep.equal({ met: null, text: 'Does not contain your name or the name of your company or this service' });
     step.error = { code: 'password_policy', field: 'password', details: { rules: ['not_common'] } };
     await step.updateComplete;
     expect(rules(step).not_common).to.deep.equal({ met: 'false', text: 'Not a common password: not met' });

@@ -6,8 +6,9 @@ import { hashPassword, verifyPassword } from '../../server/factors/password.js';
 import { checkPasswordPolicy, type PasswordPolicyName } from '../../server/factors/password-policy.js';
 import type { FlowState } from '../../server/flows/protocol.js';
 import { issueLinkToken } from '../../server/security/link-tokens.js';
+import { addMember, createOrganization, slugFromName } from '../../server/organizations.js';
 import { createUser, setPassword } from '../../server/users.js';
-import { act, addUser, bodyOf, EMAIL, PASSWORD, signInForGrant, startServer } from './helpers.js';
+import { act, bodyOf, EMAIL, PASSWORD, signInForGrant, startServer, type TestServer } from './helpers.js';
 import { flowOf, invite, openLink } from './inbox.js';
 
 /** Each character typed on a fullwidth (East Asian) keyboard layout: U+FF01..U+FF5E. */
@@ -167,6 +168,54 @@ describe('password policy: strength estimate (zxcvbn-ts)', () => {
   });
 });
 
+describe('password policy: context-specific words', () => {
+  const POLICIES: PasswordPolicyName[] = ['seeds', 'nist'];
+
+  for (const policy of POLICIES) {
+    it(`refuses the product's name, whatever the service is called (${policy})`, () => {
+      assert.deepEqual(checkPasswordPolicy({ password: 'Login-flow-2025-Qq!', policy }), ['not_context']);
+    });
+  }
+
+  it('refuses a name written with other separators, or none', () => {
+    for (const password of ['Login_Flow-2025-Qq!', 'LoginFlow-2025-Qq!x', 'Login flow 2025 Qq!']) {
+      assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds' }), ['not_context'], password);
+    }
+  });
+
+  it('refuses a name spelled in l33t or backwards', () => {
+    assert.deepEqual(checkPasswordPolicy({ password: 'L0g1n-Fl0w-2025-Qq!', policy: 'seeds' }), ['not_context']);
+    assert.deepEqual(checkPasswordPolicy({ password: 'Wolf-Nigol-2025-Qq!', policy: 'seeds' }), ['not_context']);
+  });
+
+  it('refuses a name anywhere in the password', () => {
+    assert.deepEqual(checkPasswordPolicy({ password: 'Vq7#xLp2!mZr9wK-login-flow', policy: 'seeds' }), ['not_context']);
+  });
+
+  it('refuses the names it is given: the service\'s, the company\'s, the person\'s', () => {
+    const names = ['Payroll Portaal', 'Bakkerij de Vries', 'Jordan Visser'];
+    for (const password of ['PayrollPortaal-2025-Qq!', 'Bakkerij-de-Vries-2025-Qq!', 'Jordan.Visser.2025.Qq!']) {
+      assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds', names }), ['not_context'], password);
+    }
+  });
+
+  it('accepts the same passwords without those names as context', () => {
+    for (const password of ['PayrollPortaal-2025-Qq!', 'Bakkerij-de-Vries-2025-Qq!', 'Jordan.Visser.2025.Qq!']) {
+      assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds' }), [], password);
+    }
+  });
+
+  it('does not refuse a name shorter than four letters, which random passwords contain by chance', () => {
+    assert.deepEqual(checkPasswordPolicy({ password: 'Singing-Lantern-42', policy: 'seeds', names: ['ING'] }), []);
+  });
+
+  it('counts the words of the email address as cheap guesses', () => {
+    const password = 'Acmepayroll!2025';
+    assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds', email: 'bob@example.com' }), []);
+    assert.deepEqual(checkPasswordPolicy({ password, policy: 'seeds', email: 'dana.jansen@acmepayroll.example' }), ['not_guessable']);
+  });
+});
+
 describe('password normalisation (NFKC)', () => {
   it('counts fullwidth characters as the ASCII they normalise to', () => {
     assert.deepEqual(checkPasswordPolicy({ password: fullwidth(GOOD), policy: 'seeds' }), []);
@@ -223,41 +272,62 @@ describe('password policy: control characters', () => {
   });
 });
 
+/** Who the new password is for, beyond the email address: their name and a company they work at. */
+interface Person {
+  env?: Environment;
+  name?: string;
+  company?: string;
+}
+
+/** Puts the person (already a user) in a company, as an employer's admin does. */
+async function employ(server: TestServer, company: string | undefined): Promise<void> {
+  if (!company) return;
+  await createOrganization(server.context, { name: company, actor: 'cli' });
+  await addMember(server.context, { organization: slugFromName(company)!, email: EMAIL, actor: 'cli' });
+}
+
 /**
  * Each way a new password is set, driven as its caller drives it; each returns
  * the rules named in the `password_policy` refusal, or [] when the password
  * was set. Runs on SQLite, and on PostgreSQL under test/support/with-postgres.ts.
  */
-const SETTERS: Record<string, (t: TestContext, password: string, env?: Environment) => Promise<string[]>> = {
-  async 'activation (invitation link)'(t, password, env = {}) {
+const SETTERS: Record<string, (t: TestContext, password: string, person?: Person) => Promise<string[]>> = {
+  async 'activation (invitation link)'(t, password, { env, name, company } = {}) {
     const server = await startServer(t, env);
-    const opened = await flowOf(await openLink(server, 'activate', await invite(server, EMAIL)));
+    const token = await invite(server, EMAIL, name ? { name } : {});
+    await employ(server, company);
+    const opened = await flowOf(await openLink(server, 'activate', token));
     assert.equal(opened.step, 'set-password');
     return refusedIn(await flowOf(await act(server, opened.id, 'password', { password })));
   },
-  async 'reset (forgot-password link)'(t, password, env = {}) {
+  async 'reset (forgot-password link)'(t, password, { env, name, company } = {}) {
     const server = await startServer(t, env);
-    const user = await addUser(server);
+    const user = await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, name, now: server.clock.now });
+    await employ(server, company);
     const { token } = await issueLinkToken(server.db, { userId: user.id, purpose: 'password-reset', ttlMs: 60_000, now: server.clock.now });
     const opened = await flowOf(await openLink(server, 'reset', token));
     assert.equal(opened.step, 'set-password');
     return refusedIn(await flowOf(await act(server, opened.id, 'password', { password })));
   },
-  async 'account page (password change)'(t, password, env = {}) {
+  async 'account page (password change)'(t, password, { env, name, company } = {}) {
     const server = await startServer(t, { SESSION_COOKIE: 'false', ...env });
-    await addUser(server);
+    await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, name, now: server.clock.now });
+    await employ(server, company);
     const { token } = await signInForGrant(server);
     const response = await server.post('/api/account/password', { current: PASSWORD, password }, { headers: { authorization: `Bearer ${token}` } });
     if (response.status === 200) return [];
     return refusedIn(await bodyOf<Pick<FlowState, 'error'>>(response));
   },
-  async 'CLI user create'(t, password, env = {}) {
+  async 'CLI user create'(t, password, { env, name, company } = {}) {
+    // A new user works at no company yet.
+    assert.equal(company, undefined);
     const server = await startServer(t, env);
-    return refusedBy(() => createUser(server.db, server.config, { email: EMAIL, password, now: server.clock.now }));
+    return refusedBy(() => createUser(server.db, server.config, { email: EMAIL, password, name, now: server.clock.now }));
   },
-  async 'CLI user set-password'(t, password, env = {}) {
+  async 'CLI user set-password'(t, password, { env, name, company } = {}) {
     const server = await startServer(t, env);
-    await addUser(server);
+    await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, name, now: server.clock.now });
+    await employ(server, company);
     return refusedBy(() => setPassword(server.db, server.config, { email: EMAIL, password, now: server.clock.now }));
   },
 };
@@ -290,7 +360,25 @@ describe('every way to set a password applies the one policy', () => {
     });
 
     it(`${setter}: refuses a predictable password under the nist policy`, async (t) => {
-      assert.deepEqual(await set(t, 'qwertyuiopasdfgh', { PASSWORD_POLICY: 'nist' }), ['not_guessable']);
+      assert.deepEqual(await set(t, 'qwertyuiopasdfgh', { env: { PASSWORD_POLICY: 'nist' } }), ['not_guessable']);
     });
+
+    it(`${setter}: refuses the product's name`, async (t) => {
+      assert.deepEqual(await set(t, 'Login-flow-2025-Qq!'), ['not_context']);
+    });
+
+    it(`${setter}: refuses the service's configured name (APP_NAME)`, async (t) => {
+      assert.deepEqual(await set(t, 'PayrollPortaal-2025-Qq!', { env: { APP_NAME: 'Payroll Portaal' } }), ['not_context']);
+    });
+
+    it(`${setter}: refuses the person's own name`, async (t) => {
+      assert.deepEqual(await set(t, 'Jordan.Visser.2025.Qq!', { name: 'Jordan Visser' }), ['not_context']);
+    });
+
+    if (setter !== 'CLI user create') {
+      it(`${setter}: refuses the name of the person's company`, async (t) => {
+        assert.deepEqual(await set(t, 'Bakkerij-de-Vries-2025-Qq!', { company: 'Bakkerij de Vries' }), ['not_context']);
+      });
+    }
   }
 });
