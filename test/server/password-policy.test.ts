@@ -8,7 +8,7 @@ import type { FlowState } from '../../server/flows/protocol.js';
 import { issueLinkToken } from '../../server/security/link-tokens.js';
 import { addMember, createOrganization, slugFromName } from '../../server/organizations.js';
 import { createUser, setPassword } from '../../server/users.js';
-import { act, bodyOf, EMAIL, PASSWORD, signInForGrant, startServer, type TestServer } from './helpers.js';
+import { act, bodyOf, EMAIL, errorCodeOf, PASSWORD, signIn, signInForGrant, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
 import { flowOf, invite, openLink } from './inbox.js';
 
 /** Each character typed on a fullwidth (East Asian) keyboard layout: U+FF01..U+FF5E. */
@@ -269,6 +269,28 @@ describe('password policy: control characters', () => {
     assert.equal(await verifyPassword({ hash, password: NUL }), true);
     assert.equal(await verifyPassword({ hash, password: 'Vq7#xLp2!mZr9wK' }), false);
     assert.equal(await verifyPassword({ hash, password: 'Vq7#xLp2!mZr9wK\u0000other' }), false);
+  });
+});
+
+describe('signing in does not apply the new-password policy', () => {
+  it('answers a password with a NUL as it answers any wrong password', async (t) => {
+    const server = await startServer(t);
+    await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, now: server.clock.now });
+    const answer = async (password: string) => {
+      const response = await signIn(server, EMAIL, password);
+      return [response.status, await errorCodeOf(response)];
+    };
+    const wrong = await answer(WRONG_PASSWORD);
+    assert.equal(wrong[1], 'invalid_credentials');
+    assert.deepEqual(await answer(`${PASSWORD}\u0000tail`), wrong);
+  });
+
+  it('signs in with a password set before control characters were refused', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false' });
+    const user = await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, now: server.clock.now });
+    const old = 'Vq7#xLp2!mZr9wK\ttail';
+    await server.db.updateTable('users').set({ password_hash: await hashPassword(old) }).where('id', '=', user.id).execute();
+    assert.equal((await signInForGrant(server, EMAIL, old)).user.email, EMAIL);
   });
 });
 
