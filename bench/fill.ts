@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { loadConfig } from '../server/config.js';
 import { hashPassword } from '../server/factors/password.js';
 import { createTotpSecret } from '../server/factors/totp.js';
 import { seal } from '../server/security/secrets.js';
@@ -202,7 +203,7 @@ export async function signInAccounts(
     // As many hashes in flight as the thread pool runs.
     let next = 0;
     await Promise.all(Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE ?? 4) }, async () => {
-      while (next < emails.length) await createUser(db, { passwordPolicy: 'seeds' }, { email: emails[next++]!, password, now });
+      while (next < emails.length) await createUser(db, loadConfig({}), { email: emails[next++]!, password, now });
     }));
     const users = (await db.selectFrom('users').selectAll().orderBy('email').execute()) as Row[];
     const credentials: Row[] = [];

@@ -39,6 +39,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
+import { loadConfig } from '../server/config.js';
 import { ARGON2_OPTIONS } from '../server/factors/password.js';
 import { openStore } from '../server/store/index.js';
 import { createUser } from '../server/users.js';
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
   const lanes = availableParallelism() * 8;
   const emails = Array.from({ length: lanes }, (_, i) => `bench${i}@example.com`);
   const db = await openStore({ dataDir, databaseUrl: undefined });
-  for (const email of emails) await createUser(db, { passwordPolicy: 'seeds' }, { email, password: PASSWORD, now: Date.now() });
+  for (const email of emails) await createUser(db, loadConfig(env), { email, password: PASSWORD, now: Date.now() });
   await db.destroy();
   const api = await child(['bin/login-flow.js', 'serve'], env);
   // What `login-flow serve` really sends for the widget, by what the browser accepts.

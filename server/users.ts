@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { audit, type AuditActor } from './audit.js';
-import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { notifyUser, queueMail } from './delivery/mail.js';
 import { ApiError } from './errors.js';
-import { checkPasswordPolicy, hashPassword } from './factors/password.js';
+import { hashPassword } from './factors/password.js';
+import { checkNewPassword, type PasswordPolicyConfig } from './factors/password-policy.js';
 import { emailSchema } from './flows/login.js';
 import { issueRecoveryCode } from './factors/recovery.js';
 import { forgetDevices } from './security/devices.js';
@@ -22,21 +22,21 @@ export interface UserSummary {
   createdAt: number;
 }
 
-/** Validates a new password against the configured policy; throws `password_policy` listing the broken rules. */
-export function assertPasswordPolicy(config: Pick<Config, 'passwordPolicy'>, password: string, email: string): void {
-  const broken = checkPasswordPolicy({ password, policy: config.passwordPolicy, email });
+/** Checks a new password for a person (`checkNewPassword`); throws `password_policy` listing the broken rules. */
+export async function assertNewPassword(db: Db, config: PasswordPolicyConfig, person: Parameters<typeof checkNewPassword>[2]): Promise<void> {
+  const broken = await checkNewPassword(db, config, person);
   if (broken.length > 0) throw new ApiError('password_policy', { field: 'password', details: { rules: broken } });
 }
 
 /** Creates an active user with a password that meets the policy. */
 export async function createUser(
   db: Db,
-  config: Pick<Config, 'passwordPolicy'>,
+  config: PasswordPolicyConfig,
   { email, password, name = '', now }: { email: string; password: string; name?: string; now: number },
 ): Promise<UserSummary> {
   const parsed = emailSchema.safeParse(email);
   if (!parsed.success) throw new ApiError('invalid_email', { field: 'email' });
-  assertPasswordPolicy(config, password, parsed.data);
+  await assertNewPassword(db, config, { password, email: parsed.data, name });
   const id = randomUUID();
   const passwordHash = await hashPassword(password);
   const result = await db
@@ -182,12 +182,12 @@ export async function deleteUser(db: Db, email: string): Promise<boolean> {
 /** Replaces a user's password (support, the CLI): every session, parked sign-in and remembered device ends. */
 export async function setPassword(
   db: Db,
-  config: Pick<Config, 'passwordPolicy'>,
+  config: PasswordPolicyConfig,
   { email, password, now }: { email: string; password: string; now: number },
 ): Promise<boolean> {
   const user = await findUserByEmail(db, email);
   if (!user) return false;
-  assertPasswordPolicy(config, password, user.email);
+  await assertNewPassword(db, config, { password, email: user.email, userId: user.id });
   await passwordChanged(db, { userId: user.id, passwordHash: await hashPassword(password), endSessions: true, now });
   return true;
 }

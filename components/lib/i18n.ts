@@ -224,7 +224,10 @@ const en: Catalogue = {
   rule_lower: 'A lower-case letter',
   rule_no_angle_brackets: 'No < or >',
   rule_not_common: 'Not a common password',
+  rule_not_guessable: 'Not easy to guess (no repeats, sequences or keyboard patterns)',
   rule_not_email: 'Does not contain your email address',
+  rule_not_context: 'Does not contain your name or the name of your company or this service',
+  rule_no_control: 'No tabs or other control characters',
 };
 
 const nl: Catalogue = {
@@ -361,7 +364,10 @@ const nl: Catalogue = {
   rule_lower: 'Een kleine letter',
   rule_no_angle_brackets: 'Geen < of >',
   rule_not_common: 'Geen veelgebruikt wachtwoord',
+  rule_not_guessable: 'Niet makkelijk te raden (geen herhalingen, reeksen of toetsenbordpatronen)',
   rule_not_email: 'Bevat je e-mailadres niet',
+  rule_not_context: 'Bevat niet je naam of de naam van je bedrijf of deze dienst',
+  rule_no_control: 'Geen tabs of andere stuurtekens',
 };
 
 export const CATALOGUES = { en, nl } as const;

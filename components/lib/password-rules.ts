@@ -5,8 +5,8 @@ import type { Translate } from './i18n.js';
 
 /**
  * The rules the browser checks as the person types, beside the lengths: the
- * server's own checks (`CHECKS` in server/factors/password.ts), on the NFKC
- * form. `not_common` and `not_email` are the server's alone.
+ * server's own checks (`CHECKS` in server/factors/password-policy.ts), on the NFKC
+ * form. `not_common`, `not_guessable`, `not_email` and `not_context` are the server's alone.
  */
 const PATTERNS: Partial<Record<PasswordRule, RegExp>> = {
   digit: /\p{Nd}/u,
@@ -14,32 +14,35 @@ const PATTERNS: Partial<Record<PasswordRule, RegExp>> = {
   upper: /\p{Lu}/u,
   lower: /\p{Ll}/u,
   no_angle_brackets: /^[^<>]*$/,
+  no_control: /^\P{Cc}*$/u,
 };
 
 /**
  * Whether `typed` meets a rule (lengths in code points, as the server counts
  * them). A server-only rule is unknown (undefined) unless the server's last
- * answer (`error`: `password_policy` with `details.rules`) refused a password for it.
+ * answer (`password_policy` with `details.rules`, here `refused`) refused a password for it.
  */
-function meets(rule: PasswordRule, typed: string, { minLength, maxLength }: PasswordPolicyView, error: ClientError | undefined): boolean | undefined {
+function meets(rule: PasswordRule, typed: string, { minLength, maxLength }: PasswordPolicyView, refused: PasswordRule[]): boolean | undefined {
   const password = typed.normalize('NFKC');
   const { length } = [...password];
   return rule === 'min_length'
     ? length >= minLength
     : rule === 'max_length'
       ? length <= maxLength
-      : (PATTERNS[rule]?.test(password) ?? ((error?.details?.rules as PasswordRule[] | undefined)?.includes(rule) ? false : undefined));
+      : (PATTERNS[rule]?.test(password) ?? (refused.includes(rule) ? false : undefined));
 }
 
 /**
  * The policy as a checklist that ticks as the person types a new password.
  * Not a live region: the list is read with the field (`aria-describedby` the
- * list's `id`), not at every keystroke.
+ * list's `id`), not at every keystroke. A rule the policy does not list (no
+ * control characters) joins the list once the server refuses a password for it.
  */
 export function ruleList(t: Translate, policy: PasswordPolicyView, typed: string, error: ClientError | undefined, id: string): TemplateResult {
+  const refused = (error?.details?.rules as PasswordRule[] | undefined) ?? [];
   return html`<ul class="lf-steps lf-rules" id=${id}>
-    ${policy.rules.map((rule) => {
-      const met = meets(rule, typed, policy, error);
+    ${[...new Set([...policy.rules, ...refused])].map((rule) => {
+      const met = meets(rule, typed, policy, refused);
       return html`<li data-met=${met ?? nothing}>
         ${t(`rule_${rule}`, { min: policy.minLength, max: policy.maxLength })}${met === undefined ? nothing : html`<span class="lf-sr">: ${t(met ? 'rule_met' : 'rule_unmet')}</span>`}
       </li>`;

@@ -6,7 +6,8 @@ import { notifyUser, queueMail, resolveLocale } from '../delivery/mail.js';
 import { SmsDeliveryError, smsCodeText } from '../delivery/sms.js';
 import { ApiError } from '../errors.js';
 import { checkCode, generateCode, ONE_TIME_CODE_LENGTH, ONE_TIME_CODE_MINUTES, pendingCode, type PendingCode } from '../factors/one-time-code.js';
-import { checkPasswordPolicy, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, needsRehash, hashPassword, POLICY_RULES, verifyPassword } from '../factors/password.js';
+import { needsRehash, hashPassword, verifyPassword } from '../factors/password.js';
+import { checkNewPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, POLICY_RULES } from '../factors/password-policy.js';
 import { confirmedPhone, maskPhone, parsePhone, saveConfirmedPhone } from '../factors/sms.js';
 import { hasUnusedRecoveryCode, issueRecoveryCode, useRecoveryCode } from '../factors/recovery.js';
 import { claimTotpStep, createTotpSecret, matchTotp, normalizeCode, totpQr, totpUri } from '../factors/totp.js';
@@ -1027,7 +1028,7 @@ export const loginFlow: FlowDefinition<LoginState> = {
             const { app, state, request, now } = context;
             const userId = state.userId!;
             const reset = state.purpose === 'reset';
-            const broken = checkPasswordPolicy({ password, policy: app.config.passwordPolicy, email: state.email! });
+            const broken = await checkNewPassword(app.db, app.config, { password, email: state.email!, userId });
             // A refused password is the person's draft, not a guess: it does not count as a failed attempt.
             if (broken.length > 0) return { step: 'set-password', state, error: { code: 'password_policy', field: 'password', details: { rules: broken } } };
             const passwordHash = await hashPassword(password);

@@ -9,7 +9,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode } from '../errors.js';
-import type { PasswordRule } from '../factors/password.js';
+import type { PasswordRule } from '../factors/password-policy.js';
 
 export type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule };
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
@@ -48,7 +48,11 @@ export type AccountEnrolment = 'enroll-totp' | 'enroll-passkey' | 'enroll-sms';
 
 /** The password rules to show as a live checklist while a new password is typed. */
 export interface PasswordPolicyView {
-  /** The rules of the policy, in the order to list them; `not_common` is checked by the server only. */
+  /**
+   * The rules of the policy, in the order to list them; `not_common`, `not_guessable`, `not_email` and
+   * `not_context` are checked by the server only. Every policy also refuses control characters
+   * (`no_control`), which it does not list.
+   */
   rules: PasswordRule[];
   minLength: number;
   maxLength: number;

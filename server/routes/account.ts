@@ -6,7 +6,8 @@ import type { AppContext } from '../context.js';
 import { audit } from '../audit.js';
 import { notifyUser } from '../delivery/mail.js';
 import { ApiError, parseInput } from '../errors.js';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../factors/password.js';
+import { hashPassword, verifyPassword } from '../factors/password.js';
+import { checkNewPassword } from '../factors/password-policy.js';
 import { listPasskeys } from '../factors/passkey.js';
 import { issueRecoveryCode } from '../factors/recovery.js';
 import { confirmedPhone, maskPhone } from '../factors/sms.js';
@@ -122,7 +123,7 @@ export function accountRoutes(app: AppContext): Hono {
     const ip = ipOf(c);
     const user = await app.db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', session.userId).executeTakeFirstOrThrow();
     // A refused new password is a draft, not a guess: checked first, it spends no attempt.
-    const broken = checkPasswordPolicy({ password, policy: app.config.passwordPolicy, email: user.email });
+    const broken = await checkNewPassword(app.db, app.config, { password, email: user.email, userId: user.id });
     if (broken.length > 0) throw new ApiError('password_policy', { field: 'password', details: { rules: broken } });
     // OWASP ASVS 5.0 V6.2.3: the current password too, so a session left open is not enough to take the
     // account. Counted against the same limits as the sign-in's password step, spent before the check (V6.3.1).

@@ -182,7 +182,7 @@ export function loginFlowApiPlugin() {
       if (command === 'create-user') {
         counter += 1;
         const email = `person${counter}-${now}@example.com`;
-        const user = await createUser(db, { passwordPolicy: 'seeds' }, { email, password: TEST_PASSWORD, name: payload?.name ?? `Person ${counter}`, now });
+        const user = await createUser(db, context.config, { email, password: TEST_PASSWORD, name: payload?.name ?? `Person ${counter}`, now });
         // "Remind me later" already chosen, unless the test wants to meet the prompt.
         if (!payload?.prompt) await db.updateTable('users').set({ mfa_snooze: 1000 }).where('id', '=', user.id).execute();
         let passkeyOptions;

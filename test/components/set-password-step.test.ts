@@ -10,7 +10,7 @@ import { fill } from './helpers.js';
 type Data = StepMap['set-password']['data'];
 /** The seeds' policy, as the server sends it. */
 const seeds: Data['policy'] = {
-  rules: ['min_length', 'max_length', 'digit', 'special', 'upper', 'lower', 'no_angle_brackets', 'not_common', 'not_email'],
+  rules: ['min_length', 'max_length', 'digit', 'special', 'upper', 'lower', 'no_angle_brackets', 'not_common', 'not_guessable', 'not_email', 'not_context'],
   minLength: 15,
   maxLength: 256,
 };
@@ -70,7 +70,9 @@ describe('<lf-set-password-step>', () => {
       'A lower-case letter',
       'No < or >',
       'Not a common password',
+      'Not easy to guess (no repeats, sequences or keyboard patterns)',
       'Does not contain your email address',
+      'Does not contain your name or the name of your company or this service',
     ]);
     expect(input(step).getAttribute('aria-describedby')).to.equal(list.id);
     // Read with the field, not announced at every keystroke.
@@ -110,7 +112,9 @@ describe('<lf-set-password-step>', () => {
     const step = await mount();
     await type(step, 'Password-1234567');
     expect(rules(step).not_common).to.deep.equal({ met: null, text: 'Not a common password' });
+    expect(rules(step).not_guessable).to.deep.equal({ met: null, text: 'Not easy to guess (no repeats, sequences or keyboard patterns)' });
     expect(rules(step).not_email).to.deep.equal({ met: null, text: 'Does not contain your email address' });
+    expect(rules(step).not_context).to.deep.equal({ met: null, text: 'Does not contain your name or the name of your company or this service' });
     step.error = { code: 'password_policy', field: 'password', details: { rules: ['not_common'] } };
     await step.updateComplete;
     expect(rules(step).not_common).to.deep.equal({ met: 'false', text: 'Not a common password: not met' });
@@ -119,6 +123,17 @@ describe('<lf-set-password-step>', () => {
     expect(alert.textContent).to.equal('This password does not meet the requirements.');
     expect(input(step).getAttribute('aria-invalid')).to.equal('true');
     expect(input(step).getAttribute('aria-describedby')!.split(' ')).to.include(alert.id);
+  });
+
+  it('names a rule the policy does not list once the server refuses a password for it, and ticks it when fixed', async () => {
+    const step = await mount();
+    await type(step, 'Vq7#xLp2!mZr9wK\ttail');
+    expect(step.querySelectorAll('ul > li').length).to.equal(seeds.rules.length);
+    step.error = { code: 'password_policy', field: 'password', details: { rules: ['no_control'] } };
+    await step.updateComplete;
+    expect(rules(step)[String(seeds.rules.length)]).to.deep.equal({ met: 'false', text: 'No tabs or other control characters: not met' });
+    await type(step, 'Vq7#xLp2!mZr9wKtail');
+    expect(rules(step)[String(seeds.rules.length)]!.met).to.equal('true');
   });
 
   it('sends the password intent', async () => {
