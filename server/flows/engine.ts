@@ -13,6 +13,8 @@ export interface RequestFacts {
   userAgent: string | null;
   /** The remembered-device token from this browser's cookie, if any. */
   deviceToken?: string | undefined;
+  /** The session token the request carried (cookie or bearer), if any: a new sign-in ends that session. */
+  sessionToken?: string | undefined;
 }
 
 export interface ActionContext<S> {

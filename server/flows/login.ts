@@ -20,7 +20,7 @@ import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '
 import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
 import { freshness } from '../security/reauth.js';
-import { createSession, newSessionId, type SessionRecord } from '../security/sessions.js';
+import { createSession, newSessionId, revokeSessionByToken, type SessionRecord } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
 import { accountById, enterableAccounts, mfaPolicy } from '../company-accounts.js';
 import type { CompanyErrorCode } from '../errors.js';
@@ -389,6 +389,8 @@ async function finish({ app, state, request, now }: Context, amr: string[]): Pro
     step: 'done',
     state,
     async finalize(trx) {
+      // The session this browser held until now ends with the new one's start (OWASP ASVS 5.0 V7.2.4).
+      if (request.sessionToken) await revokeSessionByToken(trx, request.sessionToken, now);
       const { token, session } = await createSession(trx, app.config, {
         userId: user.id, amr, membershipId: account?.id ?? null, provider: provider?.issuer ?? null, ssoOrganizationId: provider?.organizationId ?? null, userAgent: request.userAgent, ip: request.ip, now, id: sessionId,
       });

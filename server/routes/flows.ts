@@ -8,7 +8,7 @@ import type { FlowState } from '../flows/protocol.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
-import { DEVICE_COOKIE, requireSession, SESSION_COOKIE } from './session.js';
+import { DEVICE_COOKIE, presentedToken, requireSession, SESSION_COOKIE } from './session.js';
 
 const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([loginFlow, activationFlow, resetFlow, ...accountFlows].map((flow) => [flow.kind, flow]));
 
@@ -55,7 +55,7 @@ export function flowRoutes(app: AppContext): Hono {
       id,
       action: c.req.param('action'),
       body,
-      request: { ip: clientIp(c, app.config.trustedProxyList), userAgent: c.req.header('user-agent') ?? null, deviceToken: getCookie(c, DEVICE_COOKIE, 'host') },
+      request: { ip: clientIp(c, app.config.trustedProxyList), userAgent: c.req.header('user-agent') ?? null, deviceToken: getCookie(c, DEVICE_COOKIE, 'host'), sessionToken: presentedToken(c) },
     });
     if (outcome.retryAfter !== undefined) c.header('Retry-After', String(outcome.retryAfter));
     let flow: FlowState = outcome.flow;

@@ -17,7 +17,8 @@ export const SESSION_COOKIE = 'lf_session';
 /** The remember-this-device token, same rules; it outlives sessions (30 days by default). */
 export const DEVICE_COOKIE = 'lf_device';
 
-function presentedToken(c: Context): string | undefined {
+/** The session token a request carries: `Authorization: Bearer`, else the `__Host-` cookie. */
+export function presentedToken(c: Context): string | undefined {
   // RFC 7235 §2.1: the auth scheme is case-insensitive.
   const bearer = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
   if (bearer) return bearer[1];

@@ -136,6 +136,15 @@ export async function revokeSession(db: Db, id: string, now: number): Promise<vo
   await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
 
+/**
+ * Ends the session a token names, if it is live: the one a browser presented
+ * while it signed in again (OWASP ASVS 5.0 V7.2.4: a new token on
+ * authentication, and the current one terminated).
+ */
+export async function revokeSessionByToken(db: Db, token: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ revoked_at: now }).where('token_hash', '=', sha256(token)).where('revoked_at', 'is', null).execute();
+}
+
 /** Ends every session of a user (disable, password change). */
 export async function revokeUserSessions(db: Db, userId: string, now: number): Promise<number> {
   const result = await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
