@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { freePort, launchBrowser, startServer, type ServerProcess } from './helpers.js';
+import { freePort, launchBrowser, startServer, switchCompany, type ServerProcess } from './helpers.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const PASSWORD = 'Correct-Horse-42-Battery';
@@ -72,16 +72,7 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     // Behind sign-in: the company switch, in the session the token names.
     const account = page.locator('#account');
     await account.waitFor({ state: 'visible' });
-    const switcher = page.locator('company-switch');
-    await switcher.getByText('Noordzee Logistics').first().waitFor();
-    const select = switcher.getByRole('combobox');
-    if (await select.count()) {
-      await select.selectOption({ label: 'Bakkerij de Vries' });
-      await switcher.getByRole('button', { name: /switch/i }).click();
-    } else {
-      await switcher.getByRole('button', { name: /Bakkerij de Vries/ }).click();
-    }
-    await switcher.getByText(/Now working in Bakkerij de Vries/).waitFor();
+    await switchCompany(page, 'Noordzee Logistics', 'Bakkerij de Vries');
 
     // And the account page.
     const security = page.locator('account-security');

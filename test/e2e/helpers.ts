@@ -163,3 +163,17 @@ export function oathtool(key: string, offset = 0): string {
   const when = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   return execFileSync('oathtool', ['--totp', '-b', key, '--now', when]).toString().trim();
 }
+
+/** With `<company-switch>` showing `from`, switches to `to` (a list or buttons, whichever it renders) and waits for the announcement. */
+export async function switchCompany(page: Page, from: string, to: string): Promise<void> {
+  const switcher = page.locator('company-switch');
+  await switcher.getByText(from).first().waitFor();
+  const select = switcher.getByRole('combobox');
+  if (await select.count()) {
+    await select.selectOption({ label: to });
+    await switcher.getByRole('button', { name: /switch/i }).click();
+  } else {
+    await switcher.getByRole('button', { name: new RegExp(to) }).click();
+  }
+  await switcher.getByText(new RegExp(`Now working in ${to}`)).waitFor();
+}

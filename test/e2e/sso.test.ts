@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_IDP } from '../../server/demo-companies.js';
 import { startTestProvider, type TestProvider } from '../support/oidc-provider.js';
-import { freePort, launchBrowser, startServer, type ServerProcess } from './helpers.js';
+import { freePort, launchBrowser, startServer, switchCompany, type ServerProcess } from './helpers.js';
 
 const PASSWORD = 'Correct-Horse-42-Battery';
 
@@ -131,16 +131,7 @@ describe('companies in the demo', () => {
     await page.locator('#signed-in').waitFor({ state: 'visible' });
     assert.equal((await session(page)).account?.name, 'Noordzee Logistics');
 
-    const switcher = page.locator('company-switch');
-    await switcher.getByText('Noordzee Logistics').first().waitFor();
-    const select = switcher.getByRole('combobox');
-    if (await select.count()) {
-      await select.selectOption({ label: 'Bakkerij de Vries' });
-      await switcher.getByRole('button', { name: /switch/i }).click();
-    } else {
-      await switcher.getByRole('button', { name: /Bakkerij de Vries/ }).click();
-    }
-    await switcher.getByText(/Now working in Bakkerij de Vries/).waitFor();
+    await switchCompany(page, 'Noordzee Logistics', 'Bakkerij de Vries');
     assert.equal((await session(page)).account?.name, 'Bakkerij de Vries');
   });
 });
