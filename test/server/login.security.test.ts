@@ -136,10 +136,12 @@ describe('flow integrity', () => {
     ]);
     const bodies = await Promise.all(responses.map((r) => bodyOf<Partial<FlowState> & { error?: { code: string } }>(r)));
     const done = bodies.filter((b) => b.step === 'done');
-    const conflicts = bodies.filter((b) => b.error?.code === 'flow_conflict');
+    // The loser read the flow before the winner committed (flow_conflict), or, on a busy machine,
+    // only after the winner had ended it (flow_not_found): either way it gets nothing.
+    const losers = bodies.filter((b) => b.error?.code === 'flow_conflict' || b.error?.code === 'flow_not_found');
     assert.equal(done.length, 1, JSON.stringify(bodies));
-    assert.equal(conflicts.length, 1, JSON.stringify(bodies));
-    assert.deepEqual(responses.map((r) => r.status).sort(), [200, 409]);
+    assert.equal(losers.length, 1, JSON.stringify(bodies));
+    assert.ok([409, 404].includes(responses.map((r) => r.status).sort()[1]!) && responses.some((r) => r.status === 200));
     const sessions = await server.db.selectFrom('sessions').select('id').execute();
     assert.equal(sessions.length, 1);
   });
