@@ -65,7 +65,9 @@ const DAY = 24 * HOUR;
  *
  * @event account-security-change - A change went through (`kind`: `password`,
  * `factor-added`, `factor-removed`, `recovery-code`, `mfa-disabled`,
- * `passkey-renamed`, `passkey-removed`, `session-revoked`, `device-forgotten`).
+ * `passkey-renamed`, `passkey-removed`, `session-revoked`, `device-forgotten`),
+ * or (`session-renewed`) a re-authentication gave the session a new `token`,
+ * which the page uses from then on and the host should keep in place of the old one.
  * @event account-security-error - Loading or a change failed (`code`, `section`).
  *
  * @cssprop --lf-account-max-width - Width of the page (default 44rem).
@@ -100,6 +102,7 @@ export class AccountSecurity extends LitElement {
   /**
    * The opaque session token, when the host keeps it (sent as
    * `Authorization: Bearer`). Empty: the API's `__Host-` session cookie is used.
+   * A re-authentication replaces it here (see `session-renewed`).
    */
   token = '';
   /** Language (`en`, `nl`); defaults to the nearest `lang` attribute on the page, then the browser's. */
@@ -155,7 +158,9 @@ export class AccountSecurity extends LitElement {
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (this.hasUpdated && (changed.has('api') || changed.has('token'))) {
+    // Another session, or another API: the page starts over. The token a re-authentication
+    // renewed (the one the page uses already) is the same session: it goes on.
+    if (this.hasUpdated && (changed.has('api') || (changed.has('token') && this.token !== this.client.token))) {
       this.overview = undefined;
       this.panel = undefined;
       void this.reload();
@@ -563,8 +568,8 @@ export class AccountSecurity extends LitElement {
     void this.reload();
   }
 
-  private changed(kind: AccountSecurityChangeKind): void {
-    this.dispatchEvent(new AccountSecurityChangeEvent(kind));
+  private changed(kind: AccountSecurityChangeKind, token?: string): void {
+    this.dispatchEvent(new AccountSecurityChangeEvent(kind, token));
   }
 
   private fail(section: AccountSection, { error, retryAfter }: { error: ClientError; retryAfter?: number }): void {
@@ -635,6 +640,14 @@ export class AccountSecurity extends LitElement {
     if (!panel) return;
     this.panel = undefined;
     if (panel.kind === 'reauth') {
+      // A new token for the session (bearer hosts; a cookie host got a new cookie): the old
+      // one is dead, so the pending change, and all after it, go with the new one.
+      const { token } = event.session;
+      if (token) {
+        this.client = new AccountClient(this.api, token);
+        this.token = token;
+        this.changed('session-renewed', token);
+      }
       panel.then();
       // The page's idea of how fresh the session is (enrolments check it first) is now out of date.
       if (!this.panel) void this.restoreFocus(panel.section);

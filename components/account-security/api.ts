@@ -67,7 +67,8 @@ export type AccountResult<T> = { data: T } | { error: ClientError; retryAfter?: 
 export class AccountClient {
   constructor(
     private readonly base: string,
-    private readonly token: string,
+    /** The session token it sends as `Authorization: Bearer`; empty: the cookie. */
+    readonly token: string,
   ) {}
 
   get<T>(path: string): Promise<AccountResult<T>> {

@@ -17,7 +17,9 @@ export type AccountSecurityChangeKind =
   | 'passkey-renamed'
   | 'passkey-removed'
   | 'session-revoked'
-  | 'device-forgotten';
+  | 'device-forgotten'
+  /** A re-authentication gave the session a new token (`token`); the old one no longer works. */
+  | 'session-renewed';
 
 /** The parts of the page, each with its own errors. */
 export type AccountSection = 'password' | 'mfa' | 'passkeys' | 'sessions' | 'devices';
@@ -25,7 +27,15 @@ export type AccountSection = 'password' | 'mfa' | 'passkeys' | 'sessions' | 'dev
 /** Fired after a change to the person's sign-in security went through. */
 export class AccountSecurityChangeEvent extends Event {
   static readonly type = 'account-security-change';
-  constructor(readonly kind: AccountSecurityChangeKind) {
+  constructor(
+    readonly kind: AccountSecurityChangeKind,
+    /**
+     * With `session-renewed` on a page given a `token`: the session's new token
+     * (OWASP ASVS 5.0 V7.2.4). A host that keeps the token replaces its copy,
+     * and gives it to its other elements. A cookie host gets a new cookie instead.
+     */
+    readonly token?: string,
+  ) {
     super(AccountSecurityChangeEvent.type, { bubbles: true, composed: true });
   }
 }

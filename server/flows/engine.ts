@@ -24,8 +24,9 @@ export interface ActionContext<S> {
   now: number;
 }
 
-/** The session a flow ends with: a new one (sign-in), or the one it ran in (account page), which has no new token. */
+/** The session a flow ends with: a new one (sign-in), or the one it ran in (account page). */
 export interface IssuedSession {
+  /** The session's new token: at every sign-in and re-authentication, never after an enrolment (the token stays). */
   token?: string;
   grant: SessionGrant;
   /** A new remember-this-device token and its end, when the person asked to be remembered. */

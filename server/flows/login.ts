@@ -20,7 +20,7 @@ import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '
 import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
 import { freshness } from '../security/reauth.js';
-import { createSession, newSessionId, revokeSessionByToken, type SessionRecord } from '../security/sessions.js';
+import { createSession, newSessionId, renewSession, revokeSessionByToken, type SessionRecord } from '../security/sessions.js';
 import { action, type ActionContext, type FlowDefinition, type Transition } from './engine.js';
 import { accountById, enterableAccounts, mfaPolicy } from '../company-accounts.js';
 import type { CompanyErrorCode } from '../errors.js';
@@ -70,6 +70,12 @@ interface LoginState {
   purpose?: 'activate' | 'reset' | 'reauth' | 'enroll';
   /** Account page: the session the flow runs in; it ends with that session, not a new one. */
   sessionId?: string;
+  /**
+   * Account page: the SHA-256 of the token the flow was opened with. The flow
+   * lives as long as that token: a re-authentication that replaces it ends
+   * every other flow opened with it. (Unset in flows stored before it was kept.)
+   */
+  sessionTokenHash?: string;
   /** Re-authentication: the session's second factor is recent enough not to ask it again. */
   mfaFresh?: boolean;
   /** Enrolment of an SMS number on its own (a backup for an existing factor): no skipping it. */
@@ -443,22 +449,25 @@ async function liveSession(app: AppContext, state: LoginState, now: number) {
   const row = await app.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.id', 'sessions.amr', 'sessions.created_at', 'sessions.reauth_at', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.membership_id', 'sessions.provider', 'users.email', 'users.name', 'users.status'])
+    .select(['sessions.id', 'sessions.token_hash', 'sessions.amr', 'sessions.created_at', 'sessions.reauth_at', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.membership_id', 'sessions.provider', 'users.email', 'users.name', 'users.status'])
     .where('sessions.id', '=', state.sessionId!)
     .where('sessions.user_id', '=', state.userId!)
     .where('sessions.revoked_at', 'is', null)
     .executeTakeFirst();
   const idleEnd = row ? Math.min(Number(row.expires_at), Number(row.last_seen_at) + app.config.sessionIdleMinutes * 60_000) : 0;
-  // Revoked, ended or disabled while the flow was open: the flow ends with it.
-  if (!row || row.status !== 'active' || now >= idleEnd) throw new ApiError('unauthenticated');
+  // Revoked, ended or disabled while the flow was open, or its token replaced by a re-authentication: the flow ends with it.
+  if (!row || row.status !== 'active' || now >= idleEnd || (state.sessionTokenHash !== undefined && row.token_hash !== state.sessionTokenHash)) {
+    throw new ApiError('unauthenticated');
+  }
   return { ...row, idleEnd };
 }
 
 /**
- * Ends an account-page flow with the session it ran in: no new session and no
- * new token, a fresh JWT for the same `sid`. A re-authentication is recorded
- * on the session (`reauth_at`, and `mfa_at` when it passed the second factor),
- * which is what lets the account page's changes through.
+ * Ends an account-page flow with the session it ran in: no new session, a
+ * fresh JWT for the same `sid`. A re-authentication is recorded on the session
+ * (`reauth_at`, and `mfa_at` when it passed the second factor), which is what
+ * lets the account page's changes through, and gives it a new token
+ * (`renewSession`); an enrolment keeps the token.
  */
 async function resumeSession({ app, state, request, now }: Context, amr: string[]): Promise<Transition<LoginState>> {
   const session = await liveSession(app, state, now);
@@ -475,19 +484,18 @@ async function resumeSession({ app, state, request, now }: Context, amr: string[
     step: 'done',
     state,
     async finalize(trx) {
+      let token: string | undefined;
       if (reauth) {
-        const updated = await trx
-          .updateTable('sessions')
-          .set({ reauth_at: now, amr: JSON.stringify(methods), ...(amr.includes('mfa') ? { mfa_at: now } : {}) })
-          .where('id', '=', session.id)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(updated.numUpdatedRows) !== 1) throw new ApiError('unauthenticated');
+        // Revoked, or renewed by another re-authentication, since `liveSession` read it: nothing to renew.
+        token = await renewSession(trx, { id: session.id, tokenHash: session.token_hash, amr: methods, mfa: amr.includes('mfa'), now });
+        if (!token) throw new ApiError('unauthenticated');
         await audit(app, { event: 'login.success', userId: state.userId!, ip: request.ip, detail: { amr: amr.join(' '), sessionId: session.id, flow: 'reauth' } }, trx);
       }
       return {
+        ...(token ? { token } : {}),
         grant: {
           user: { id: state.userId!, email: session.email, name: session.name },
+          ...(token ? { token } : {}),
           jwt: jwt.token,
           jwtExpiresAt: jwt.expiresAt,
           expiresAt: Number(session.expires_at),
@@ -1201,7 +1209,7 @@ const sessionStart = z.object({ token: z.string().max(256).optional() }).strict(
 /** The person and session an account-page flow starts from. */
 async function accountState(app: AppContext, session: SessionRecord, purpose: 'reauth' | 'enroll'): Promise<LoginState> {
   const user = await app.db.selectFrom('users').select(['email']).where('id', '=', session.userId).executeTakeFirstOrThrow();
-  return { purpose, sessionId: session.id, userId: session.userId, email: user.email, amr: session.amr };
+  return { purpose, sessionId: session.id, sessionTokenHash: session.tokenHash, userId: session.userId, email: user.email, amr: session.amr };
 }
 
 /** Every action of an account-page flow needs its session still live: a revoked session's flow is dead at once. */
@@ -1212,8 +1220,9 @@ async function guardSession(app: AppContext, state: LoginState): Promise<void> {
 /**
  * Re-authentication on the account page (OWASP ASVS 5.0 V7.5.1, seed 003 step
  * 4: "the login screen will reappear; enter your password again"): `password`
- * (or a passkey) -> (`second-factor`) -> `done` with the same session, now
- * allowed to change sign-in methods for `REAUTH_MINUTES`.
+ * (or a passkey) -> (`second-factor`) -> `done` with the same session under a
+ * new token (OWASP ASVS 5.0 V7.2.4), now allowed to change sign-in methods for
+ * `REAUTH_MINUTES`.
  */
 export const reauthFlow: FlowDefinition<LoginState> = {
   kind: 'reauth',

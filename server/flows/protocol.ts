@@ -95,7 +95,11 @@ export interface AccountSwitch {
 /** What the `done` step hands to the host page. */
 export interface SessionGrant {
   user: SessionUser;
-  /** The opaque session token; present only when the API does not keep it in an HttpOnly cookie. */
+  /**
+   * The opaque session token, new at every sign-in and re-authentication (the
+   * one it replaces no longer works; an enrolment keeps it); present only when
+   * the API does not keep it in an HttpOnly cookie.
+   */
   token?: string;
   /** A short-lived ES256 JWT; verify it against `/.well-known/jwks.json`. */
   jwt: string;

@@ -13,9 +13,13 @@ import { randomToken, sha256 } from './random.js';
 const TOUCH_SHARE_OF_IDLE = 1 / 4;
 /** With long idle limits a minute's precision costs nothing and keeps writes rare: one a minute per session in use. */
 const MAX_TOUCH_INTERVAL_MS = 60_000;
+/** A session token is 256 random bits (OWASP ASVS 5.0 V7.2.3 asks for at least 128). */
+const TOKEN_BYTES = 32;
 
 export interface SessionRecord {
   id: string;
+  /** The SHA-256 of the token this record was found by (or made with): which token the session had then. */
+  tokenHash: string;
   userId: string;
   membershipId: string | null;
   amr: string[];
@@ -43,9 +47,9 @@ export function newSessionId(): string {
 }
 
 /**
- * Starts a session and returns its opaque token (256 random bits, OWASP ASVS
- * 5.0 V7.2.3). Only the token's SHA-256 is stored, so a copy of the database
- * cannot be replayed as a session.
+ * Starts a session and returns its opaque token (`TOKEN_BYTES`). Only the
+ * token's SHA-256 is stored, so a copy of the database cannot be replayed as
+ * a session.
  */
 export async function createSession(
   db: Db,
@@ -62,14 +66,15 @@ export async function createSession(
     id = newSessionId(),
   }: { userId: string; amr: string[]; membershipId?: string | null; provider?: string | null; ssoOrganizationId?: string | null; userAgent?: string | null; ip?: string | null; now: number; id?: string },
 ): Promise<{ token: string; session: SessionRecord }> {
-  const token = randomToken(32);
+  const token = randomToken(TOKEN_BYTES);
+  const tokenHash = sha256(token);
   const expiresAt = now + config.sessionAbsoluteHours * 3_600_000;
   const mfaAt = amr.includes('mfa') ? now : null;
   await db
     .insertInto('sessions')
     .values({
       id,
-      token_hash: sha256(token),
+      token_hash: tokenHash,
       user_id: userId,
       membership_id: membershipId,
       amr: JSON.stringify(amr),
@@ -88,7 +93,7 @@ export async function createSession(
   return {
     token,
     session: {
-      id, userId, membershipId, amr, createdAt: now, lastSeenAt: now, expiresAt,
+      id, tokenHash, userId, membershipId, amr, createdAt: now, lastSeenAt: now, expiresAt,
       idleExpiresAt: Math.min(expiresAt, now + config.sessionIdleMinutes * 60_000), authAt: now, mfaAt, provider, ssoOrganizationId,
     },
   };
@@ -117,6 +122,7 @@ export async function findSession(db: Db, config: SessionConfig, token: string, 
   }
   return {
     id: row.id,
+    tokenHash: row.token_hash,
     userId: row.user_id,
     membershipId: row.membership_id,
     amr: JSON.parse(row.amr) as string[],
@@ -129,6 +135,32 @@ export async function findSession(db: Db, config: SessionConfig, token: string, 
     provider: row.provider,
     ssoOrganizationId: row.sso_organization_id,
   };
+}
+
+/**
+ * Records a re-authentication on a session and gives it a new token (OWASP
+ * ASVS 5.0 V7.2.4: a new token on re-authentication too, and the current one
+ * terminated). The session stays the same (id, start, absolute end); only the
+ * stored hash changes, so the old token is dead on every process at once.
+ *
+ * One conditional update on the token being replaced: a revoked session is
+ * not revived, and of two re-authentications from the same token only the
+ * first gets a new one. The others get `undefined`: never a second live
+ * token, and never a token that is already dead.
+ */
+export async function renewSession(
+  db: Db,
+  { id, tokenHash, amr, mfa, now }: { id: string; tokenHash: string; amr: string[]; mfa: boolean; now: number },
+): Promise<string | undefined> {
+  const token = randomToken(TOKEN_BYTES);
+  const updated = await db
+    .updateTable('sessions')
+    .set({ token_hash: sha256(token), reauth_at: now, amr: JSON.stringify(amr), ...(mfa ? { mfa_at: now } : {}) })
+    .where('id', '=', id)
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1 ? token : undefined;
 }
 
 /** Ends a session at once; its token is dead on every process. */

@@ -149,13 +149,57 @@ describe('<account-security> against the real API', () => {
     expect(names).not.to.include('Change');
     expect(names).not.to.include('Forgot your password?');
     await waitUntil(() => document.activeElement === flow.querySelector('input[name=password]'), 'focus did not move to the password');
-    const changed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    const kinds: string[] = [];
+    page.addEventListener('account-security-change', (event) => kinds.push(event.kind));
     fill(flow.querySelector('input[name=password]')!, user.password);
     flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
-    expect((await changed).kind).to.equal('password');
+    await waitUntil(() => kinds.includes('password'), 'the password was not changed');
+    expect(kinds).to.deep.equal(['session-renewed', 'password']);
     await page.updateComplete;
     expect(page.querySelector('login-flow')).to.equal(null);
     expect(status(page, 'password')).to.equal('Your password has been changed.');
+  });
+
+  it('goes on with the new token a re-authentication brings, and gives it to the host', async () => {
+    const user = await createUser();
+    const firefox = await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    const safari = await createSession(user.email, { userAgent: SAFARI_IPHONE });
+    const { page, token } = await mount(user, { stale: true });
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 3);
+    const heading = page.querySelector('h2');
+    const events: AccountSecurityChangeEvent[] = [];
+    page.addEventListener('account-security-change', (event) => {
+      events.push(event);
+      // As a host that keeps the token does: its copy, and the page's, take the new one.
+      if (event.token) page.token = event.token;
+    });
+    button(page, 'Sign out Firefox on Windows').click();
+    await waitUntil(() => page.querySelector('login-flow'), 'no re-authentication was asked');
+    const flow = page.querySelector<LoginFlow>('login-flow')!;
+    await untilStep(flow, 'password');
+    fill(flow.querySelector('input[name=password]')!, user.password);
+    flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    await waitUntil(() => events.length === 2, 'the sign-out did not go through');
+    const [renewed, revoked] = events;
+    expect(renewed!.kind).to.equal('session-renewed');
+    expect(renewed!.token).to.be.a('string').and.not.equal(token);
+    expect(revoked!.kind).to.equal('session-revoked');
+    expect(revoked!.token).to.equal(undefined);
+    expect(page.token).to.equal(renewed!.token);
+    expect(await sessionAlive(token)).to.equal(false, 'the old token ended');
+    expect(await sessionAlive(renewed!.token!)).to.equal(true);
+    expect(await sessionAlive(firefox.token)).to.equal(false);
+
+    // The next change needs no new confirmation and goes through with the new token.
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    button(page, 'Sign out Safari on iOS').click();
+    await waitUntil(() => events.length === 3, 'the second sign-out did not go through');
+    expect(events[2]!.kind).to.equal('session-revoked');
+    expect(page.querySelector('login-flow')).to.equal(null);
+    expect(await sessionAlive(safari.token)).to.equal(false);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 1);
+    expect(page.querySelector('h2')).to.equal(heading, 'the page went on, it did not load again from scratch');
+    expect(alert(page, 'sessions')).to.equal(undefined);
   });
 
   it('cancels a re-authentication and returns to the page', async () => {

@@ -53,6 +53,10 @@ async function startApi(pagePort: number, mfaRequiredFrom: string): Promise<Api>
     MFA_REQUIRED_FROM: mfaRequiredFrom,
     // SMS as a backup is offered after set-up only where texts can go out; the e2e tests cover it.
     SMS: 'off',
+    // The pages hold their session token and send it as a bearer token, as a host on another
+    // site does: the API answers as it does for one, with the token in the grant (a new one
+    // after a re-authentication), not in a cookie the page would not use.
+    SESSION_COOKIE: 'false',
     ALLOWED_ORIGINS: `http://localhost:${pagePort}`,
   });
   const db = await openStore(appConfig);
@@ -87,24 +91,25 @@ async function startApi(pagePort: number, mfaRequiredFrom: string): Promise<Api>
 /**
  * One sign-in through the real flows over HTTP, as a browser would: email,
  * password, then the authenticator code with "remember this device", unless
- * `device` (the remembered-device cookie) skips the code. Returns the
- * remembered-device cookie the API set, if it set one.
+ * `device` (the remembered-device token, sent with the password as the widget
+ * sends it) skips the code. Returns the remembered-device token the grant
+ * carried, if it carried one.
  */
 async function signInOverHttp(api: Api, { email, secret, userAgent, device }: { email: string; secret: string; userAgent: string; device?: string }): Promise<string | undefined> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': userAgent, ...(device ? { cookie: device } : {}) };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': userAgent };
   const post = async (path: string, body: unknown = {}) => {
     const response = await fetch(`${api.url}/api/flows${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-    return { response, flow: (await response.json()) as { id: string; step: string } };
+    return (await response.json()) as { id: string; step: string; data?: { session?: { deviceToken?: string } } };
   };
-  const { flow } = await post('/login');
+  const flow = await post('/login');
   await post(`/${flow.id}/email`, { email });
-  let done = await post(`/${flow.id}/password`, { password: TEST_PASSWORD });
+  let done = await post(`/${flow.id}/password`, { password: TEST_PASSWORD, ...(device ? { device } : {}) });
   if (!device) {
     const code = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
     done = await post(`/${flow.id}/totp`, { code, remember: true });
   }
-  if (done.flow.step !== 'done') throw new Error(`sign-in ended at ${done.flow.step}`);
-  return done.response.headers.getSetCookie().find((cookie) => cookie.startsWith('__Host-lf_device='))?.split(';')[0];
+  if (done.step !== 'done') throw new Error(`sign-in ended at ${done.step}`);
+  return done.data?.session?.deviceToken;
 }
 
 interface Payload {

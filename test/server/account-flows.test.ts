@@ -4,7 +4,9 @@ import { decodeJwt } from 'jose';
 import { saveConfirmedPhone } from '../../server/factors/sms.js';
 import type { FlowState } from '../../server/flows/protocol.js';
 import type { UserSummary } from '../../server/users.js';
-import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
+import { sha256 } from '../../server/security/random.js';
+import { renewSession, revokeSession } from '../../server/security/sessions.js';
+import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, signIn, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
 import { addTotp, codeIn, flowOf, messagesTo, newMessages, totpCode } from './inbox.js';
 import { SoftAuthenticator } from './soft-authenticator.js';
 
@@ -44,6 +46,19 @@ function start(server: TestServer, kind: string, token?: string, body: unknown =
   return server.post(`/api/flows/${kind}`, body, token ? auth(token) : {});
 }
 
+/** Does the token still answer for a session? */
+async function alive(server: TestServer, token: string): Promise<boolean> {
+  return (await server.request('/api/session', auth(token))).status === 200;
+}
+
+/** Re-authenticates with the password alone (the session's second factor is recent) and returns the new token. */
+async function reauthenticate(server: TestServer, token: string): Promise<string> {
+  const flow = await flowOf(await start(server, 'reauth', token));
+  const renewed = grantOf(await flowOf(await act(server, flow.id, 'password', { password: PASSWORD }))).token;
+  assert.ok(renewed, 'a re-authentication issues a new token');
+  return renewed;
+}
+
 /** Can the session change sign-in methods now? Asked the way the account page asks: starting an enrolment. */
 async function mayChange(server: TestServer, token: string): Promise<boolean> {
   const response = await start(server, 'enroll-totp', token);
@@ -79,14 +94,13 @@ describe('re-authentication (account page)', () => {
     const flow = await flowOf(await start(server, 'reauth', token));
     const done = await flowOf(await act(server, flow.id, 'password', { password: PASSWORD }));
     const grant = grantOf(done);
-    assert.equal(grant.token, undefined, 'the same session: no new token');
     assert.equal(grant.user.id, user.id);
     const claims = decodeJwt(grant.jwt);
     assert.equal(claims.auth_time, Math.floor(server.clock.now / 1000), 'the JWT carries the re-authentication time');
     assert.equal((await server.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).length, 1, 'no new session');
-    assert.equal(await mayChange(server, token), true);
+    assert.equal(await mayChange(server, grant.token!), true);
     server.clock.advance(10 * MINUTE);
-    assert.equal(await mayChange(server, token), false, 'the window closes after REAUTH_MINUTES');
+    assert.equal(await mayChange(server, grant.token!), false, 'the window closes after REAUTH_MINUTES');
   });
 
   it('asks the second factor too when the session never passed one (a remembered device) or passed it over REAUTH_MFA_HOURS ago', async (t) => {
@@ -101,7 +115,7 @@ describe('re-authentication (account page)', () => {
     assert.equal(await mayChange(server, token), false, 'the password alone is not enough');
     const done = await flowOf(await act(server, second.id, 'totp', { code: totpCode(secret!, server.clock.now) }));
     assert.deepEqual(grantOf(done).amr, ['pwd', 'otp', 'mfa']);
-    assert.equal(await mayChange(server, token), true);
+    assert.equal(await mayChange(server, grantOf(done).token!), true);
   });
 
   it('counts a wrong password against the flow and the account, and changes nothing', async (t) => {
@@ -119,8 +133,20 @@ describe('re-authentication (account page)', () => {
     const flow = await flowOf(await start(server, 'reauth', token));
     assert.equal((await server.request('/api/session', { method: 'DELETE', ...auth(token) })).status, 204);
     await assertError(await act(server, flow.id, 'password', { password: PASSWORD }), 'unauthenticated');
-    const row = await server.db.selectFrom('sessions').select('reauth_at').executeTakeFirstOrThrow();
+    const row = await server.db.selectFrom('sessions').select(['reauth_at', 'token_hash']).executeTakeFirstOrThrow();
     assert.equal(row.reauth_at, null);
+    assert.equal(row.token_hash, sha256(token), 'no new token either');
+  });
+
+  it('does not revive a session revoked between the password and the code: no token, and it stays ended', async (t) => {
+    const { server, token, secret } = await signedIn(t, { env: { REAUTH_MFA_HOURS: '0' } });
+    const flow = await flowOf(await start(server, 'reauth', token));
+    const second = await flowOf(await act(server, flow.id, 'password', { password: PASSWORD }));
+    assert.equal(second.step, 'second-factor');
+    assert.equal((await server.request('/api/session', { method: 'DELETE', ...auth(token) })).status, 204);
+    await assertError(await act(server, second.id, 'totp', { code: totpCode(secret!, server.clock.now) }), 'unauthenticated');
+    const row = await server.db.selectFrom('sessions').select(['reauth_at', 'token_hash', 'revoked_at']).executeTakeFirstOrThrow();
+    assert.deepEqual([row.reauth_at, row.token_hash, row.revoked_at !== null], [null, sha256(token), true]);
   });
 
   it('cannot be finished by another person: the password is the session owner\'s', async (t) => {
@@ -153,7 +179,8 @@ describe('adding a second factor from the account page', () => {
     const recovery = await flowOf(await act(server, sms.id, 'skip', {}));
     assert.equal(recovery.step, 'recovery-code', 'the first factor comes with a recovery code');
     const done = await flowOf(await act(server, recovery.id, 'confirm', { saved: true }));
-    assert.equal(grantOf(done).token, undefined);
+    assert.equal(grantOf(done).token, undefined, 'an enrolment is no authentication: the token stays');
+    assert.equal(await alive(server, token), true);
     const credentials = await server.db.selectFrom('credentials').select(['type', 'confirmed_at']).where('user_id', '=', user.id).execute();
     assert.deepEqual(credentials.map((c) => [c.type, c.confirmed_at !== null]), [['totp', true]]);
     assert.equal((await server.db.selectFrom('sessions').select('id').execute()).length, 1, 'no new session');
@@ -227,7 +254,8 @@ describe('passkeys on the account page', () => {
     if (flow.step !== 'password' || !flow.data.passkey) return assert.fail(JSON.stringify(flow));
     const done = await flowOf(await act(server, flow.id, 'passkey', { response: authenticator.get(flow.data.passkey.options) }));
     assert.deepEqual(grantOf(done).amr, ['pwd', 'otp', 'hwk', 'mfa']);
-    assert.equal(await mayChange(server, token), true);
+    assert.equal(await alive(server, token), false, 'a passkey re-authentication renews the token too');
+    assert.equal(await mayChange(server, grantOf(done).token!), true);
   });
 
   it('refuses another account\'s passkey at re-authentication', async (t) => {
@@ -261,7 +289,98 @@ describe('REAUTH_MFA_HOURS=0', () => {
     const flow = await flowOf(await start(server, 'reauth', token));
     const second = await flowOf(await act(server, flow.id, 'password', { password: PASSWORD }));
     assert.equal(second.step, 'second-factor');
-    grantOf(await flowOf(await act(server, second.id, 'totp', { code: totpCode(secret!, server.clock.now) })));
-    assert.equal(await mayChange(server, token), true);
+    const done = grantOf(await flowOf(await act(server, second.id, 'totp', { code: totpCode(secret!, server.clock.now) })));
+    assert.equal(await mayChange(server, done.token!), true);
+  });
+});
+
+describe('a re-authentication renews the session token (OWASP ASVS 5.0 V7.2.4)', () => {
+  it('gives the same session a new token and ends the old one at once', async (t) => {
+    const { server, token, user } = await signedIn(t);
+    server.clock.advance(11 * MINUTE);
+    const before = await server.db.selectFrom('sessions').selectAll().executeTakeFirstOrThrow();
+    const renewed = await reauthenticate(server, token);
+    assert.notEqual(renewed, token);
+    assert.match(renewed, /^[A-Za-z0-9_-]{43}$/, '256 random bits');
+    for (const path of ['/api/session', '/api/account', '/api/account/sessions']) {
+      await assertError(await server.request(path, auth(token)), 'unauthenticated');
+      assert.equal((await server.request(path, auth(renewed))).status, 200, path);
+    }
+    const described = await bodyOf<{ session: { id: string } }>(await server.request('/api/session', auth(renewed)));
+    assert.equal(described.session.id, before.id);
+    const after = await server.db.selectFrom('sessions').selectAll().where('user_id', '=', user.id).execute();
+    assert.equal(after.length, 1, 'no new session');
+    const [row] = after;
+    assert.deepEqual(
+      [row!.id, row!.created_at, row!.expires_at, row!.revoked_at, row!.token_hash, Number(row!.reauth_at)],
+      [before.id, before.created_at, before.expires_at, null, sha256(renewed), server.clock.now],
+      'the same row, its times kept, only the stored hash of the new token',
+    );
+    assert.equal(await mayChange(server, renewed), true);
+  });
+
+  it('sets the new token as the cookie when the API keeps it there, and the old cookie is dead', async (t) => {
+    const server = await startServer(t, { SMS: 'outbox' });
+    await addUser(server);
+    const cookie = (value: string) => ({ headers: { cookie: `${SESSION_COOKIE_NAME}=${value}` } });
+    const first = sessionCookieToken(await signIn(server));
+    server.clock.advance(11 * MINUTE);
+    const flow = await flowOf(await server.post('/api/flows/reauth', {}, cookie(first)));
+    const done = await act(server, flow.id, 'password', { password: PASSWORD }, cookie(first));
+    assert.equal(done.status, 200);
+    const renewed = sessionCookieToken(done);
+    assert.notEqual(renewed, first);
+    assert.match(setCookieFor(done, SESSION_COOKIE_NAME)!, /HttpOnly/i);
+    assert.equal(grantOf(await flowOf(done)).token, undefined, 'the token stays out of page scripts\' reach');
+    assert.equal((await server.request('/api/session', cookie(first))).status, 401);
+    assert.equal((await server.request('/api/session', cookie(renewed))).status, 200);
+
+    // Adding a factor next is no authentication: no new cookie, the same token.
+    const setup = await flowOf(await server.post('/api/flows/enroll-totp', {}, cookie(renewed)));
+    if (setup.step !== 'totp-setup') return assert.fail(JSON.stringify(setup));
+    await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }, cookie(renewed));
+    await act(server, setup.id, 'skip', {}, cookie(renewed));
+    const enrolled = await act(server, setup.id, 'confirm', { saved: true }, cookie(renewed));
+    grantOf(await flowOf(enrolled));
+    assert.equal(setCookieFor(enrolled, SESSION_COOKIE_NAME), undefined);
+    assert.equal((await server.request('/api/session', cookie(renewed))).status, 200);
+  });
+
+  it('ends the flows opened with the old token: a second re-authentication from it is refused', async (t) => {
+    const { server, token } = await signedIn(t);
+    const first = await flowOf(await start(server, 'reauth', token));
+    const second = await flowOf(await start(server, 'reauth', token));
+    const renewed = grantOf(await flowOf(await act(server, first.id, 'password', { password: PASSWORD }))).token!;
+    await assertError(await act(server, second.id, 'password', { password: PASSWORD }), 'unauthenticated');
+    assert.equal(await alive(server, renewed), true);
+    assert.equal(await alive(server, token), false);
+  });
+
+  it('of two re-authentications racing from one token, one renews it and the other is refused: never two live tokens', async (t) => {
+    const { server, token } = await signedIn(t);
+    const flows = [await flowOf(await start(server, 'reauth', token)), await flowOf(await start(server, 'reauth', token))];
+    const answers = await Promise.all(flows.map((flow) => act(server, flow.id, 'password', { password: PASSWORD })));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 401]);
+    const won = answers.find((r) => r.status === 200)!;
+    await assertError(answers.find((r) => r.status === 401)!, 'unauthenticated');
+    const renewed = grantOf(await flowOf(won)).token!;
+    assert.equal(await alive(server, renewed), true);
+    assert.equal(await alive(server, token), false);
+    const rows = await server.db.selectFrom('sessions').select('token_hash').where('revoked_at', 'is', null).execute();
+    assert.deepEqual(rows.map((r) => r.token_hash), [sha256(renewed)]);
+  });
+
+  it('renews only a live session that still holds the token being replaced, in one conditional update', async (t) => {
+    const { server, token } = await signedIn(t);
+    const { id } = await server.db.selectFrom('sessions').select('id').executeTakeFirstOrThrow();
+    const now = server.clock.now;
+    const renew = (replaced: string) => renewSession(server.db, { id, tokenHash: sha256(replaced), amr: ['pwd', 'otp', 'mfa'], mfa: true, now });
+    const renewed = await renew(token);
+    assert.ok(renewed);
+    assert.equal(await renew(token), undefined, 'the old token is no longer the session\'s: no second new token');
+    await revokeSession(server.db, id, now + 1);
+    assert.equal(await renew(renewed), undefined, 'a revoked session is not revived');
+    const row = await server.db.selectFrom('sessions').select(['token_hash', 'revoked_at']).executeTakeFirstOrThrow();
+    assert.deepEqual([row.token_hash, Number(row.revoked_at)], [sha256(renewed), now + 1]);
   });
 });

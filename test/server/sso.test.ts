@@ -309,10 +309,12 @@ describe('single sign-on', () => {
     const { status, flow: done } = await callback(server, reauth.id, await signInAtProvider(other.flow.data.url!, { email: SAM }));
     assert.equal(status, 200);
     if (done.step !== 'done') assert.fail(JSON.stringify(done));
-    assert.equal(done.data.session.token, undefined, 'the same session, no new token');
+    const renewed = done.data.session.token;
+    assert.ok(renewed && renewed !== grant.token, 'the same session under a new token (OWASP ASVS 5.0 V7.2.4)');
     assert.equal(claimsOf(done.data.session.jwt).sid, claimsOf(grant.jwt).sid);
     assert.equal(claimsOf(done.data.session.jwt).idp, provider.issuer);
-    assert.equal((await server.post('/api/account/sessions/sign-out-others', {}, auth)).status, 200, 'fresh now');
+    assert.equal((await server.post('/api/account/sessions/sign-out-others', {}, auth)).status, 401, 'the old token is dead');
+    assert.equal((await server.post('/api/account/sessions/sign-out-others', {}, { headers: { authorization: `Bearer ${renewed}` } })).status, 200, 'fresh now');
     assert.equal((await server.db.selectFrom('sessions').select('id').execute()).length, 1);
   });
 
