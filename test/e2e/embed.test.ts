@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { freePort, launchBrowser, startServer, switchCompany, type ServerProcess } from './helpers.js';
+import { act, freePort, launchBrowser, reachPassword, startServer, switchCompany, type ServerProcess } from './helpers.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const PASSWORD = 'Correct-Horse-42-Battery';
@@ -51,12 +53,18 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     host?.close();
   });
 
-  it('signs in, switches company and opens the account page, every script compressed from the API', async () => {
+  it('signs in, switches company, opens the account page and re-authenticates there, every script compressed from the API', async () => {
     const page = await browser.newPage();
     const scripts = new Map<string, string | undefined>();
     page.on('response', (response) => {
       if (response.url().startsWith(api.url) && response.url().endsWith('.js')) scripts.set(new URL(response.url()).pathname, response.headers()['content-encoding']);
     });
+    // Jordan is also signed in elsewhere (a phone): the account page then offers "Sign out everywhere else".
+    const phone = await reachPassword(api.url, 'jordan@example.com');
+    let step = (await act(api.url, phone, 'password', { password: PASSWORD })).body;
+    if (step.step === 'mfa-prompt') step = (await act(api.url, phone, 'remind-later', {})).body;
+    if (step.step === 'choose-account') step = (await act(api.url, phone, 'choose', { account: step.data.accounts[0]!.id })).body;
+    assert.equal(step.step, 'done');
     await page.goto(hostUrl);
     await page.getByLabel('Email address', { exact: true }).fill('jordan@example.com');
     await page.getByRole('button', { name: 'Next' }).click();
@@ -78,6 +86,18 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     const security = page.locator('account-security');
     await security.getByRole('heading', { name: 'Security for jordan@example.com' }).waitFor();
     await security.locator('[data-section=sessions]').getByText('This device').waitFor();
+
+    // "Confirm it's you" renews the session's token: the snippet hands the new one to both elements.
+    // An hour passes (in the store): the sign-in is no longer fresh enough for changes.
+    const store = new SQLite(join(api.dataDir, 'login-flow.sqlite'));
+    store.prepare('update sessions set created_at = created_at - 3600000, reauth_at = reauth_at - 3600000').run();
+    store.close();
+    await security.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await security.getByRole('heading', { name: "Confirm it's you" }).waitFor();
+    await security.locator('login-flow').getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await security.locator('login-flow').getByRole('button', { name: 'Log in' }).click();
+    await security.getByText(/Signed out of \d+ other sessions?\./).waitFor();
+    await switchCompany(page, 'Bakkerij de Vries', 'Noordzee Logistics');
 
     // The three files came from the API's origin, each with brotli.
     const chunk = [...scripts.keys()].find((path) => /^\/company-steps-[\w-]+\.js$/.test(path));
