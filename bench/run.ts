@@ -32,6 +32,7 @@
  * Prints a table and exits 1 if a budget is missed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -222,11 +223,15 @@ async function main(): Promise<void> {
   await db.destroy();
   const api = await child(['bin/login-flow.js', 'serve'], env);
   // What `login-flow serve` really sends for the widget, by what the browser accepts.
-  const wire = async (encoding: string) => {
-    const response = await fetch(`http://localhost:${apiPort}/login-flow.js`, { headers: { 'accept-encoding': encoding } });
-    const bytes = (await response.arrayBuffer()).byteLength;
-    return { bytes, coding: response.headers.get('content-encoding') ?? 'identity' };
-  };
+  // node:http, not fetch: fetch decodes the body, and this counts the bytes as sent.
+  const wire = (encoding: string) =>
+    new Promise<{ bytes: number; coding: string }>((resolve, reject) => {
+      get(`http://localhost:${apiPort}/login-flow.js`, { headers: { 'accept-encoding': encoding } }, (response) => {
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        response.on('end', () => resolve({ bytes, coding: String(response.headers['content-encoding'] ?? 'identity') }));
+      }).on('error', reject);
+    });
   const [br, gz] = [await wire('br'), await wire('gzip')];
   rows.push({
     name: 'widget, on the wire from login-flow serve',
