@@ -174,36 +174,34 @@ export async function runAction<S>(
   const parsed = actionDefinition.input.safeParse(body ?? {});
   if (!parsed.success) return again(invalidRequest(parsed.error));
 
+  /** Runs the action in `context`: its transition, or the answer to a refusal (4xx); anything else propagates. */
+  const perform = async (context: AppContext): Promise<Transition<S> | ActionOutcome> => {
+    try {
+      await definition.guard?.(context, state);
+      return await actionDefinition.run({ app: context, state, request, now }, parsed.data);
+    } catch (error) {
+      if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);
+      throw error;
+    }
+  };
+  const refused = (result: Transition<S> | ActionOutcome): result is ActionOutcome => 'flow' in result;
+
   if (actionDefinition.atomic) {
     // The session JWT is signed inside the transaction: its keys must not be read from there.
     await app.keys.ready();
     const afterCommit: ((app: AppContext) => Promise<void>)[] = [];
     const outcome = await app.db.transaction().execute(async (trx) => {
-      const inside: AppContext = { ...app, db: trx, afterCommit: (work) => void afterCommit.push(work) };
-      let transition: Transition<S>;
-      try {
-        await definition.guard?.(inside, state);
-        transition = await actionDefinition.run({ app: inside, state, request, now }, parsed.data);
-      } catch (error) {
-        // A refusal (4xx) keeps what the action wrote before it, as outside a transaction; anything else undoes it all.
-        if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);
-        throw error;
-      }
-      return commitTransition(trx, transition);
+      const result = await perform({ ...app, db: trx, afterCommit: (work) => void afterCommit.push(work) });
+      // A refusal keeps what the action wrote before it, as outside a transaction; an error undoes it all.
+      return refused(result) ? result : commitTransition(trx, result);
     });
     for (const work of afterCommit) void work(app).catch((error: unknown) => app.log.log('error', 'after-commit work failed', { error: String(error) }));
     return outcome;
   }
 
-  let transition: Transition<S>;
-  try {
-    await definition.guard?.(app, state);
-    transition = await actionDefinition.run({ app, state, request, now }, parsed.data);
-  } catch (error) {
-    if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);
-    throw error;
-  }
-  return app.db.transaction().execute((trx) => commitTransition(trx, transition));
+  const result = await perform(app);
+  if (refused(result)) return result;
+  return app.db.transaction().execute((trx) => commitTransition(trx, result));
 
   /**
    * Writes the transition only if the flow's version has not moved since it
