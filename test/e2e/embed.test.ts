@@ -10,7 +10,7 @@ import SQLite from 'better-sqlite3';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { act, freePort, launchBrowser, reachPassword, startServer, switchCompany, type ServerProcess } from './helpers.js';
+import { act, freePort, launchBrowser, reachPassword, signInChoosingCompany, startServer, switchCompany, type ServerProcess } from './helpers.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const PASSWORD = 'Correct-Horse-42-Battery';
@@ -66,16 +66,8 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     if (step.step === 'choose-account') step = (await act(api.url, phone, 'choose', { account: step.data.accounts[0]!.id })).body;
     assert.equal(step.step, 'done');
     await page.goto(hostUrl);
-    await page.getByLabel('Email address', { exact: true }).fill('jordan@example.com');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
     // Jordan works at two companies: the demo's 2FA prompt may come first, then the choice.
-    const remind = page.getByRole('button', { name: 'Remind me later' });
-    const choose = page.getByRole('heading', { name: 'Choose a company' });
-    await remind.or(choose).first().waitFor();
-    if (await remind.isVisible()) await remind.click();
-    await page.getByRole('button', { name: 'Noordzee Logistics' }).click();
+    await signInChoosingCompany(page, 'jordan@example.com', PASSWORD, 'Noordzee Logistics');
 
     // Behind sign-in: the company switch, in the session the token names.
     const account = page.locator('#account');

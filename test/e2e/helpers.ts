@@ -177,3 +177,21 @@ export async function switchCompany(page: Page, from: string, to: string): Promi
   }
   await switcher.getByText(new RegExp(`Now working in ${to}`)).waitFor();
 }
+
+/**
+ * Signs a person with accounts at several companies in through the widget on
+ * `page`: email, password, the demo's 2FA prompt if it comes ("Remind me
+ * later"), then `company` at "Choose a company".
+ */
+export async function signInChoosingCompany(page: Page, email: string, password: string, company: string): Promise<void> {
+  await page.getByLabel('Email address', { exact: true }).fill(email);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const remind = page.getByRole('button', { name: 'Remind me later' });
+  const choose = page.getByRole('heading', { name: 'Choose a company' });
+  await remind.or(choose).first().waitFor();
+  if (await remind.isVisible()) await remind.click();
+  await choose.waitFor();
+  await page.getByRole('button', { name: company }).click();
+}

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_IDP } from '../../server/demo-companies.js';
 import { startTestProvider, type TestProvider } from '../support/oidc-provider.js';
-import { freePort, launchBrowser, startServer, switchCompany, type ServerProcess } from './helpers.js';
+import { freePort, launchBrowser, signInChoosingCompany, startServer, switchCompany, type ServerProcess } from './helpers.js';
 
 const PASSWORD = 'Correct-Horse-42-Battery';
 
@@ -118,16 +118,7 @@ describe('companies in the demo', () => {
   it('lets a person with two companies choose one, then switch without signing in again', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(server.url);
-    await page.getByLabel('Email address', { exact: true }).fill('jordan@example.com');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    const remind = page.getByRole('button', { name: 'Remind me later' });
-    const choose = page.getByRole('heading', { name: 'Choose a company' });
-    await remind.or(choose).first().waitFor();
-    if (await remind.isVisible()) await remind.click();
-    await choose.waitFor();
-    await page.getByRole('button', { name: 'Noordzee Logistics' }).click();
+    await signInChoosingCompany(page, 'jordan@example.com', PASSWORD, 'Noordzee Logistics');
     await page.locator('#signed-in').waitFor({ state: 'visible' });
     assert.equal((await session(page)).account?.name, 'Noordzee Logistics');
 
