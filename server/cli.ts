@@ -34,7 +34,7 @@ import {
   slugFromName,
   slugSchema,
   updateOrganization,
-} from './organizations.js';
+} from './companies/organizations.js';
 import { createUser, deleteUser, disableUser, findUserByEmail, inviteUser, listUsers, setPassword, supportResetMfa } from './users.js';
 
 const USAGE = `Usage: login-flow <command>

@@ -16,7 +16,7 @@ import { resolveSecretKey } from './security/secrets.js';
 import { KeyRing } from './security/tokens.js';
 import { openStore } from './store/index.js';
 import { createUser, findUserByEmail } from './users.js';
-import { ensureDemoCompanies } from './demo-companies.js';
+import { ensureDemoCompanies } from './companies/demo.js';
 
 const DIST = fileURLToPath(new URL('../dist', import.meta.url));
 const SWEEP_INTERVAL_MS = 10 * 60_000;

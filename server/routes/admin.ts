@@ -24,7 +24,7 @@ import {
   setSsoConnection,
   slugSchema,
   updateOrganization,
-} from '../organizations.js';
+} from '../companies/organizations.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { safeEqual } from '../security/random.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';

@@ -13,7 +13,7 @@ import {
   registerPasskey,
   storeRegistrationChallenge,
 } from '../factors/passkey.js';
-import { mfaPolicy } from '../company-accounts.js';
+import { mfaPolicy } from '../companies/accounts.js';
 import type { RegistrationResponseJSON } from '../flows/protocol.js';
 import { forgetDevices } from '../security/devices.js';
 import { requireFreshSession, requireOwnSignIn } from '../security/reauth.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../server/config.js';
-import { listOrganizations, type Member, type Organization } from '../../server/organizations.js';
+import { listOrganizations, type Member, type Organization } from '../../server/companies/organizations.js';
 import { resolveSecretKey, unseal } from '../../server/security/secrets.js';
 import { createSession, findSession } from '../../server/security/sessions.js';
 import { openStore, type Db } from '../../server/store/index.js';

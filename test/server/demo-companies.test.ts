@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_TWO_COMPANIES, ensureDemoCompanies } from '../../server/demo-companies.js';
+import { DEMO_TWO_COMPANIES, ensureDemoCompanies } from '../../server/companies/demo.js';
 import { startServer } from './helpers.js';
 
 test('seeding the demo companies at once from four callers, then again, makes each row once', async (t) => {

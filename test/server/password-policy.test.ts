@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from '../../server/factors/password.js';
 import { checkPasswordPolicy, type PasswordPolicyName } from '../../server/factors/password-policy.js';
 import type { FlowState } from '../../server/flows/protocol.js';
 import { issueLinkToken } from '../../server/security/link-tokens.js';
-import { addMember, createOrganization, slugFromName } from '../../server/organizations.js';
+import { addMember, createOrganization, slugFromName } from '../../server/companies/organizations.js';
 import { createUser, setPassword } from '../../server/users.js';
 import { act, bodyOf, EMAIL, errorCodeOf, PASSWORD, signIn, signInForGrant, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
 import { flowOf, invite, openLink } from './inbox.js';

@@ -1,7 +1,7 @@
-import type { AppContext } from './context.js';
-import { hasSecondFactor } from './security/reauth.js';
-import type { CompanyAccount } from './flows/protocol.js';
-import type { Db } from './store/index.js';
+import type { AppContext } from '../context.js';
+import { hasSecondFactor } from '../security/reauth.js';
+import type { CompanyAccount } from '../flows/protocol.js';
+import type { Db } from '../store/index.js';
 
 /**
  * A person's accounts at companies (one email, one set of credentials, any

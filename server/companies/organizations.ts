@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { audit, type AuditActor } from './audit.js';
-import type { AppContext } from './context.js';
-import { ApiError } from './errors.js';
-import { seal } from './security/secrets.js';
-import type { Db } from './store/index.js';
-import type { OrganizationsTable } from './store/schema.js';
-import { findUserByEmail } from './users.js';
-import { isLoopbackHttp } from './sso/oidc.js';
-import { inTransaction } from './store/index.js';
+import { audit, type AuditActor } from '../audit.js';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { seal } from '../security/secrets.js';
+import type { Db } from '../store/index.js';
+import type { OrganizationsTable } from '../store/schema.js';
+import { findUserByEmail } from '../users.js';
+import { isLoopbackHttp } from './oidc.js';
+import { inTransaction } from '../store/index.js';
 
 /*
  * Companies (organizations): who belongs to them, the 2FA policy they set, and

@@ -1,8 +1,8 @@
-import type { AppContext } from './context.js';
-import { ApiError } from './errors.js';
-import { generatePassword } from './factors/password.js';
-import { createUser, findUserByEmail } from './users.js';
-import { seal } from './security/secrets.js';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { generatePassword } from '../factors/password.js';
+import { createUser, findUserByEmail } from '../users.js';
+import { seal } from '../security/secrets.js';
 
 /**
  * The demo's companies, made in development on first start so both journeys
