@@ -1,9 +1,26 @@
 import type { Config } from './config.js';
-import type { Mailer } from './delivery/mail.js';
 import type { SmsSender } from './delivery/sms.js';
 import type { Logger } from './log.js';
 import type { KeyRing } from './security/tokens.js';
 import type { Db } from './store/index.js';
+
+/** One mail, rendered. */
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * A mail transport: SMTP through nodemailer, or the dev outbox table. Declared
+ * here, not beside its implementations in delivery/mail.ts, which needs the
+ * context itself: neither module imports the other back.
+ */
+export interface Mailer {
+  /** Sends one mail; resolves once the server accepted it, throws when it did not. */
+  send(mail: Mail): Promise<void>;
+}
 
 /** What every route and flow needs, built once by `createApp`. */
 export interface AppContext {

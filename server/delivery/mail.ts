@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, Mail, Mailer } from '../context.js';
 import { maskEmail } from '../log.js';
 import { seal, unseal } from '../security/secrets.js';
 import type { Db } from '../store/index.js';
@@ -9,18 +9,7 @@ import { renderMail, resolveLocale, type MailMessage } from './templates.js';
 
 export { escapeHtml, renderMail, resolveLocale, type Locale, type MailMessage, type RenderedMail } from './templates.js';
 
-export interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
-
-/** A transport: SMTP through nodemailer, or the dev outbox table. */
-export interface Mailer {
-  /** Sends one mail; resolves once the server accepted it, throws when it did not. */
-  send(mail: Mail): Promise<void>;
-}
+export type { Mail, Mailer } from '../context.js';
 
 /*
  * Time limits for one SMTP conversation. Nodemailer's defaults (2 minutes to
