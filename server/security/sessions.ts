@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Config } from '../config.js';
-import type { Db } from '../store/index.js';
+import type { Database, Db } from '../store/index.js';
 import { randomToken, sha256 } from './random.js';
 
 /**
@@ -99,24 +100,60 @@ export async function createSession(
   };
 }
 
+/** A live session with its person, as every check of a request or an account-page flow sees it. */
+export interface LiveSession extends SessionRecord {
+  email: string;
+  name: string;
+}
+
 /**
- * Finds the live session for a token: not revoked, not past its absolute end,
- * not idle for longer than allowed. Marks it as seen.
+ * Which session to look up: the one a token names (a request), or the one an
+ * account-page flow runs in, by id and owner, and with `tokenHash` only while
+ * it still has the token the flow started with (a re-authentication
+ * elsewhere gives it a new one, and the flow ends).
  */
-export async function findSession(db: Db, config: SessionConfig, token: string, now: number): Promise<SessionRecord | undefined> {
-  if (token.length < 20 || token.length > 100) return undefined;
-  const row = await db
+export type SessionLookup = { token: string } | { id: string; userId: string; tokenHash?: string };
+
+/**
+ * The one rule for "is this session live?", in SQL so that lists and bulk
+ * revocations use it too: not revoked, not past its absolute end, not idle
+ * for longer than SESSION_IDLE_MINUTES (OWASP ASVS 5.0 V7.3.1, V7.3.2).
+ */
+function isLive(config: SessionConfig, now: number) {
+  const idleSince = now - config.sessionIdleMinutes * 60_000;
+  return (eb: ExpressionBuilder<Database, 'sessions'>) =>
+    eb.and([eb('sessions.revoked_at', 'is', null), eb('sessions.expires_at', '>', now), eb('sessions.last_seen_at', '>', idleSince)]);
+}
+
+/**
+ * The live session a token or an account-page flow names, with its person's
+ * email and name; undefined when it is not live (`isLive`) or its person is
+ * not active: a disabled (or deleted) account's sessions are dead wherever
+ * they are presented. A lookup by token is a use of the session, and marks it
+ * seen (at most every `MAX_TOUCH_INTERVAL_MS`); a flow's lookup by id is not.
+ */
+export async function findLiveSession(db: Db, config: SessionConfig, lookup: SessionLookup, now: number): Promise<LiveSession | undefined> {
+  // Longer or shorter than any token we issue: not worth a database round trip.
+  if ('token' in lookup && (lookup.token.length < 20 || lookup.token.length > 100)) return undefined;
+  let query = db
     .selectFrom('sessions')
-    .selectAll()
-    .where('token_hash', '=', sha256(token))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select(['users.email', 'users.name'])
+    .where(isLive(config, now))
+    .where('users.status', '=', 'active');
+  if ('token' in lookup) {
+    query = query.where('sessions.token_hash', '=', sha256(lookup.token));
+  } else {
+    query = query.where('sessions.id', '=', lookup.id).where('sessions.user_id', '=', lookup.userId);
+    if (lookup.tokenHash !== undefined) query = query.where('sessions.token_hash', '=', lookup.tokenHash);
+  }
+  const row = await query.executeTakeFirst();
   if (!row) return undefined;
   const idleMs = config.sessionIdleMinutes * 60_000;
   const expiresAt = Number(row.expires_at);
   let lastSeenAt = Number(row.last_seen_at);
-  if (now >= expiresAt || now >= lastSeenAt + idleMs) return undefined;
-  if (now - lastSeenAt >= Math.min(MAX_TOUCH_INTERVAL_MS, idleMs * TOUCH_SHARE_OF_IDLE)) {
+  if ('token' in lookup && now - lastSeenAt >= Math.min(MAX_TOUCH_INTERVAL_MS, idleMs * TOUCH_SHARE_OF_IDLE)) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute();
     lastSeenAt = now;
   }
@@ -134,7 +171,84 @@ export async function findSession(db: Db, config: SessionConfig, token: string, 
     mfaAt: row.mfa_at === null ? null : Number(row.mfa_at),
     provider: row.provider,
     ssoOrganizationId: row.sso_organization_id,
+    email: row.email,
+    name: row.name,
   };
+}
+
+/** The live session behind a token, marked seen (`findLiveSession`). */
+export function findSession(db: Db, config: SessionConfig, token: string, now: number): Promise<LiveSession | undefined> {
+  return findLiveSession(db, config, { token }, now);
+}
+
+/**
+ * The session an account-page flow runs in, if it is still live, its person
+ * active and, given `tokenHash`, its token the one the flow started with
+ * (`findLiveSession`); not marked seen. `idleExpiresAt` is when it dies if it
+ * stays idle.
+ */
+export function liveSessionById(
+  db: Db,
+  config: SessionConfig,
+  { id, userId, tokenHash }: { id: string; userId: string; tokenHash?: string },
+  now: number,
+): Promise<LiveSession | undefined> {
+  return findLiveSession(db, config, { id, userId, ...(tokenHash === undefined ? {} : { tokenHash }) }, now);
+}
+
+/** A live session as the person's session list shows it. */
+export interface SessionListing {
+  id: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  amr: string[];
+}
+
+/** A person's live sessions (`isLive`), last seen first. */
+export async function listLiveSessions(db: Db, config: SessionConfig, userId: string, now: number): Promise<SessionListing[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .where('user_id', '=', userId)
+    .where(isLive(config, now))
+    .select(['id', 'user_agent', 'ip', 'created_at', 'last_seen_at', 'amr'])
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    userAgent: r.user_agent,
+    ip: r.ip,
+    createdAt: Number(r.created_at),
+    lastSeenAt: Number(r.last_seen_at),
+    amr: JSON.parse(r.amr) as string[],
+  }));
+}
+
+/** Ends one of a person's live sessions; false when it is not theirs or not live. */
+export async function revokeLiveSession(db: Db, config: SessionConfig, { id, userId, now }: { id: string; userId: string; now: number }): Promise<boolean> {
+  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('user_id', '=', userId).where(isLive(config, now)).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Ends a person's live sessions but `keep` (OWASP ASVS 5.0 V7.4.3, V7.5.2); returns how many ended. */
+export async function revokeOtherSessions(db: Db, config: SessionConfig, { userId, keep, now }: { userId: string; keep: string; now: number }): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('id', '!=', keep)
+    .where(isLive(config, now))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Moves a live session to another of its person's company accounts; false when it was revoked meanwhile. */
+export async function moveSession(db: Db, { id, membershipId }: { id: string; membershipId: string }): Promise<boolean> {
+  const updated = await db.updateTable('sessions').set({ membership_id: membershipId }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
 }
 
 /**
