@@ -1,3 +1,6 @@
+import { audit, type AuditActor, type AuditEntry } from '../audit.js';
+import type { AppContext } from '../context.js';
+import { notifyUser, type MailMessage } from '../delivery/mail.js';
 import type { Db } from '../store/index.js';
 import { inTransaction } from '../store/index.js';
 import { forgetDevices } from './devices.js';
@@ -27,4 +30,71 @@ export async function passwordChanged(
     await forgetDevices(trx, userId, now);
     return endSessions ? revokeUserSessions(trx, userId, now) : 0;
   });
+}
+
+/** A second factor (`credentials.type`). */
+export type FactorType = 'totp' | 'passkey' | 'sms';
+
+/** How a person's second factors changed. */
+export type MethodsChange =
+  /** One was added (an enrolment). */
+  | { kind: 'added'; factor: FactorType }
+  /** One was removed by the person. */
+  | { kind: 'removed'; factor: FactorType }
+  /** The person turned 2FA off: every factor and the recovery code went. */
+  | { kind: 'disabled'; removed: number }
+  /** Support removed every factor and handed out a one-time backup code. */
+  | { kind: 'reset' };
+
+/**
+ * The one rule for "this person's second factors changed", whoever changed
+ * them (the person on the account page or in an enrolment, support with the
+ * admin API or the CLI), called once the change is stored:
+ * - remembered devices end: they skipped the second factor on the strength of
+ *   the old set (a factor removed may be one a thief holds);
+ * - when a factor went, sign-ins parked past the password (at the second
+ *   factor, the 2FA prompt, choosing a company) end: they were offered the old
+ *   set, so the next sign-in is asked for what is left. An enrolment does not
+ *   end them: it may run inside a sign-in (2FA set-up at sign-in);
+ * - the change is recorded in the audit log (`actor`, `ip`);
+ * - the person is told by mail (OWASP ASVS 5.0 V6.3.7: notify after a change
+ *   to authentication factors), so a change they did not make is noticed.
+ * Inside a flow action (`app.afterCommit`) the mail is sent after the commit.
+ */
+export async function methodsChanged(
+  app: AppContext,
+  { userId, change, actor = 'user', ip = null, now }: { userId: string; change: MethodsChange; actor?: AuditActor; ip?: string | null; now: number },
+): Promise<void> {
+  await inTransaction(app.db, async (trx) => {
+    await forgetDevices(trx, userId, now);
+    if (change.kind !== 'added') await trx.deleteFrom('flows').where('user_id', '=', userId).where('kind', '=', 'login').execute();
+    await audit(app, { userId, actor, ip, ...auditOf(change) }, trx);
+  });
+  await notifyUser(app, userId, noticeOf(change));
+}
+
+function auditOf(change: MethodsChange): Pick<AuditEntry, 'event' | 'detail'> {
+  switch (change.kind) {
+    case 'added':
+      return { event: 'factor.added', detail: { factor: change.factor } }
+    case 'removed':
+      return { event: 'factor.removed', detail: { factor: change.factor } }
+    case 'disabled':
+      return { event: 'mfa.disabled', detail: { removed: change.removed } }
+    case 'reset':
+      return { event: 'mfa.reset', detail: {} }
+  }
+}
+
+function noticeOf(change: MethodsChange): MailMessage {
+  switch (change.kind) {
+    case 'added':
+      return { kind: 'factor-added', factor: change.factor }
+    case 'removed':
+      return { kind: 'factor-removed', factor: change.factor }
+    case 'disabled':
+      return { kind: 'mfa-disabled' }
+    case 'reset':
+      return { kind: 'mfa-reset' }
+  }
 }

@@ -1,0 +1,41 @@
+import type { AppContext } from '../context.js';
+import type { Db } from '../store/index.js';
+import { hasUnusedRecoveryCode } from './recovery.js';
+
+/** A way to pass the second factor, in the order the sign-in offers them. */
+export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
+
+/**
+ * The second factors a person can present now: a confirmed passkey (when
+ * passkeys are on), authenticator app, SMS number (when texts can be sent: a
+ * provider, or the dev outbox), and an unused recovery or support code. A
+ * passkey first: after set-up, signing in takes one tap or a fingerprint.
+ */
+export async function secondFactorMethods(app: AppContext, userId: string): Promise<SecondFactorMethod[]> {
+  const types = new Set(
+    (
+      await app.db
+        .selectFrom('credentials')
+        .select('type')
+        .where('user_id', '=', userId)
+        .where('confirmed_at', 'is not', null)
+        .execute()
+    ).map((r) => r.type),
+  );
+  const methods: SecondFactorMethod[] = [];
+  if (app.config.passkeys && types.has('passkey')) methods.push('passkey');
+  if (types.has('totp')) methods.push('totp');
+  if (types.has('sms') && app.sms !== null) methods.push('sms');
+  if (await hasUnusedRecoveryCode(app.db, userId)) methods.push('recovery_code');
+  return methods;
+}
+
+/**
+ * Does the person have a confirmed second factor (authenticator app, passkey
+ * or SMS number), whatever is switched on today? This is "2FA is on" for the
+ * person: a recovery code alone is not.
+ */
+export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('credentials').select('id').where('user_id', '=', userId).where('confirmed_at', 'is not', null).executeTakeFirst();
+  return row !== undefined;
+}
