@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { audit, type AuditActor } from './audit.js';
 import type { AppContext } from './context.js';
-import { notifyUser, queueMail } from './delivery/mail.js';
+import { queueMail } from './delivery/mail.js';
 import { ApiError } from './errors.js';
 import { hashPassword } from './factors/password.js';
 import { checkNewPassword, type PasswordPolicyConfig } from './factors/password-policy.js';
@@ -9,7 +9,7 @@ import { emailSchema } from './flows/login.js';
 import { issueRecoveryCode } from './factors/recovery.js';
 import { forgetDevices } from './security/devices.js';
 import { issueLinkToken, revokeLinkTokens } from './security/link-tokens.js';
-import { passwordChanged } from './security/credential-change.js';
+import { methodsChanged, passwordChanged } from './security/credential-change.js';
 import { revokeUserSessions } from './security/sessions.js';
 import type { Db } from './store/index.js';
 import { inTransaction } from './store/index.js';
@@ -150,13 +150,13 @@ export async function disableUser(app: AppContext, { email, actor }: { email: st
   return { ...user, status: 'disabled' };
 }
 
-/** Support's 2FA reset ({@link resetMfa}), recorded and told to the person. */
+/** Support's 2FA reset ({@link resetMfa}), then what follows any change of second factors (`methodsChanged`): recorded, told to the person, parked sign-ins ended. */
 export async function supportResetMfa(app: AppContext, { email, actor }: { email: string; actor: AuditActor }): Promise<string | undefined> {
   const user = await findUserByEmail(app.db, email);
   if (!user) return undefined;
-  const code = await resetMfa(app.db, { email: user.email, now: app.now() });
-  await audit(app, { event: 'mfa.reset', userId: user.id, actor });
-  await notifyUser(app, user.id, { kind: 'mfa-reset' });
+  const now = app.now();
+  const code = await resetMfa(app.db, { email: user.email, now });
+  await methodsChanged(app, { userId: user.id, change: { kind: 'reset' }, actor, now });
   return code;
 }
 

@@ -8,7 +8,7 @@ import type { FlowState } from '../flows/protocol.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
-import { DEVICE_COOKIE, presentedToken, requireSession, SESSION_COOKIE } from './session.js';
+import { DEVICE_COOKIE, presentedToken, requireSession, SESSION_COOKIE } from '../security/session-auth.js';
 
 const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([loginFlow, activationFlow, resetFlow, ...accountFlows].map((flow) => [flow.kind, flow]));
 

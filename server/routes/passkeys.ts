@@ -1,25 +1,16 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { audit } from '../audit.js';
-import { notifyUser } from '../delivery/mail.js';
 import { clientIp } from '../security/client-ip.js';
 import { ApiError } from '../errors.js';
-import {
-  challengeConsumer,
-  listPasskeys,
-  passkeyCreationOptions,
-  PasskeyError,
-  registerPasskey,
-  storeRegistrationChallenge,
-} from '../factors/passkey.js';
-import { mfaPolicy } from '../companies/accounts.js';
+import { challengeConsumer, listPasskeys, passkeyCreationOptions, PasskeyError, registerPasskey, storeRegistrationChallenge } from '../factors/passkey.js';
 import type { RegistrationResponseJSON } from '../flows/protocol.js';
 import { forgetDevices } from '../security/devices.js';
-import { requireFreshSession, requireOwnSignIn } from '../security/reauth.js';
+import { audit } from '../audit.js';
+import { notifyUser } from '../delivery/mail.js';
+import { removeFactor } from '../factors/removal.js';
+import { liveSession, ownSignIn, type SessionEnv } from '../security/session-auth.js';
 import { readJson } from './body.js';
-import { requireSession } from './session.js';
-import { inTransaction, lockUser } from '../store/index.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
 const nameSchema = z.string().trim().min(1).max(64);
@@ -38,36 +29,29 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
  * `GET /api/passkeys`, `POST /api/passkeys/options` then `POST /api/passkeys`,
  * `PATCH /api/passkeys/{id}`, `DELETE /api/passkeys/{id}`.
  */
-export function passkeyRoutes(app: AppContext): Hono {
-  const routes = new Hono();
+export function passkeyRoutes(app: AppContext): Hono<SessionEnv> {
+  const routes = new Hono<SessionEnv>();
 
   routes.use(async function passkeysOn(_, next) {
     if (!app.config.passkeys) throw new ApiError('not_found');
     await next();
   });
 
-  /** A passkey was added or removed: recorded, and the person told by mail. */
-  async function notify(userId: string, change: 'added' | 'removed', ip: string): Promise<void> {
-    await audit(app, { event: change === 'added' ? 'factor.added' : 'factor.removed', userId, ip, detail: { factor: 'passkey' } });
-    await notifyUser(app, userId, { kind: change === 'added' ? 'factor-added' : 'factor-removed', factor: 'passkey' });
-  }
-
-  routes.get('/', async (c) => {
-    const session = await requireSession(app, c);
+  routes.get('/', liveSession(app), async (c) => {
+    const session = c.var.session;
     return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
   });
 
-  routes.post('/options', async (c) => {
-    const session = await requireOwnSignIn(app, c);
+  routes.post('/options', ownSignIn(app), async (c) => {
+    const session = c.var.session;
     await readJson(c, app.config.bodyLimitBytes);
-    const user = await app.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', session.userId).executeTakeFirstOrThrow();
-    const options = await passkeyCreationOptions(app.db, app.config, { userId: user.id, email: user.email, name: user.name });
-    await storeRegistrationChallenge(app.db, { userId: user.id, challenge: options.challenge, now: app.now() });
+    const options = await passkeyCreationOptions(app.db, app.config, { userId: session.userId, email: session.email, name: session.name });
+    await storeRegistrationChallenge(app.db, { userId: session.userId, challenge: options.challenge, now: app.now() });
     return c.json({ options });
   });
 
-  routes.post('/', async (c) => {
-    const session = await requireOwnSignIn(app, c);
+  routes.post('/', ownSignIn(app), async (c) => {
+    const session = c.var.session;
     const body = parse(
       z.object({ response: z.object({ id: z.string().max(1024), type: z.literal('public-key') }).passthrough(), name: nameSchema }).strict(),
       await readJson(c, app.config.bodyLimitBytes),
@@ -83,7 +67,8 @@ export function passkeyRoutes(app: AppContext): Hono {
         now,
       });
       await forgetDevices(app.db, session.userId, now);
-      await notify(session.userId, 'added', clientIp(c, app.config.trustedProxyList));
+      await audit(app, { event: 'factor.added', userId: session.userId, ip: clientIp(c, app.config.trustedProxyList), detail: { factor: 'passkey' } });
+      await notifyUser(app, session.userId, { kind: 'factor-added', factor: 'passkey' });
       return c.json({ passkey }, 201);
     } catch (error) {
       if (error instanceof PasskeyError) throw new ApiError(error.refusal);
@@ -91,8 +76,8 @@ export function passkeyRoutes(app: AppContext): Hono {
     }
   });
 
-  routes.patch('/:id', async (c) => {
-    const session = await requireSession(app, c);
+  routes.patch('/:id', liveSession(app), async (c) => {
+    const session = c.var.session;
     const id = c.req.param('id');
     const { name } = parse(z.object({ name: nameSchema }).strict(), await readJson(c, app.config.bodyLimitBytes));
     const result = CREDENTIAL_ROW_ID.test(id)
@@ -102,28 +87,11 @@ export function passkeyRoutes(app: AppContext): Hono {
     return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
   });
 
-  routes.delete('/:id', async (c) => {
-    const session = await requireOwnSignIn(app, c);
+  routes.delete('/:id', ownSignIn(app), async (c) => {
+    const session = c.var.session;
     const id = c.req.param('id');
-    const now = app.now();
     if (!CREDENTIAL_ROW_ID.test(id)) throw new ApiError('not_found');
-    const policy = await mfaPolicy(app, session.userId, now);
-    const deleted = await inTransaction(app.db, async (trx) => {
-      await lockUser(trx, session.userId);
-      const factors = await trx
-        .selectFrom('credentials')
-        .select(['id', 'type'])
-        .where('user_id', '=', session.userId)
-        .where('confirmed_at', 'is not', null)
-        .execute();
-      if (!factors.some((f) => f.id === id && f.type === 'passkey')) throw new ApiError('not_found');
-      // While 2FA is enforced, the last second factor stays.
-      if (factors.length === 1 && policy.requiredNow) throw new ApiError('last_factor');
-      return trx.deleteFrom('credentials').where('id', '=', id).where('user_id', '=', session.userId).executeTakeFirst();
-    });
-    if (Number(deleted.numDeletedRows) !== 1) throw new ApiError('not_found');
-    await forgetDevices(app.db, session.userId, now);
-    await notify(session.userId, 'removed', clientIp(c, app.config.trustedProxyList));
+    await removeFactor(app, { userId: session.userId, id, types: ['passkey'], ip: clientIp(c, app.config.trustedProxyList), now: app.now() });
     return c.body(null, 204);
   });
 

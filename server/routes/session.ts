@@ -1,5 +1,5 @@
-import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie } from 'hono/cookie';
+import { Hono } from 'hono';
+import { deleteCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
 import { z } from 'zod';
 import { audit } from '../audit.js';
@@ -9,35 +9,9 @@ import type { AccountSwitch, CompanyAccount, SessionAccounts } from '../flows/pr
 import { clientIp } from '../security/client-ip.js';
 import { providerOf } from '../companies/oidc.js';
 import { readJson } from './body.js';
-import { findSession, revokeSession, type SessionRecord } from '../security/sessions.js';
+import { liveSession, presentedToken, SESSION_COOKIE, type SessionEnv } from '../security/session-auth.js';
+import { findSession, moveSession, revokeSession, type SessionRecord } from '../security/sessions.js';
 import { inTransaction } from '../store/index.js';
-
-/** `__Host-` (RFC 6265bis §4.1.3.2): Secure, no Domain, Path=/ — the cookie cannot be set or shadowed by a sibling subdomain. */
-export const SESSION_COOKIE = 'lf_session';
-/** The remember-this-device token, same rules; it outlives sessions (30 days by default). */
-export const DEVICE_COOKIE = 'lf_device';
-
-/** The session token a request carries: `Authorization: Bearer`, else the `__Host-` cookie. */
-export function presentedToken(c: Context): string | undefined {
-  // RFC 7235 §2.1: the auth scheme is case-insensitive.
-  const bearer = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-  if (bearer) return bearer[1];
-  return getCookie(c, SESSION_COOKIE, 'host');
-}
-
-/**
- * The live session behind the request's bearer token or cookie, or
- * `unauthenticated`. `token` is one the request carried elsewhere (a flow's
- * start body), tried first.
- */
-export async function requireSession(app: AppContext, c: Context, token = presentedToken(c)): Promise<SessionRecord> {
-  const session = token ? await findSession(app.db, app.config, token, app.now()) : undefined;
-  if (!session) throw new ApiError('unauthenticated');
-  // A disabled (or deleted) account's sessions are dead wherever they are presented.
-  const user = await app.db.selectFrom('users').select('status').where('id', '=', session.userId).executeTakeFirst();
-  if (user?.status !== 'active') throw new ApiError('unauthenticated');
-  return session;
-}
 
 const switchInput = z.object({ account: z.string().min(1).max(64) }).strict();
 
@@ -55,13 +29,12 @@ function sessionJwt(app: AppContext, session: SessionRecord, email: string, acco
 }
 
 /** `GET /api/session` describes the caller's session with a fresh JWT; `DELETE /api/session` ends it. */
-export function sessionRoutes(app: AppContext): Hono {
-  const routes = new Hono();
+export function sessionRoutes(app: AppContext): Hono<SessionEnv> {
+  const routes = new Hono<SessionEnv>();
 
-  routes.get('/', async (c) => {
-    const session = await requireSession(app, c);
-    const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', session.userId).executeTakeFirst();
-    if (!user || user.status !== 'active') throw new ApiError('unauthenticated');
+  routes.get('/', liveSession(app), async (c) => {
+    const session = c.var.session;
+    const user = { id: session.userId, email: session.email, name: session.name };
     const account = await accountById(app.db, session.membershipId);
     const provider = await providerOf(app, session);
     const jwt = await sessionJwt(app, session, user.email, account);
@@ -81,8 +54,8 @@ export function sessionRoutes(app: AppContext): Hono {
   });
 
   /** The company accounts this session may work in (seed 000: "Switch company"). */
-  routes.get('/accounts', async (c) => {
-    const session = await requireSession(app, c);
+  routes.get('/accounts', liveSession(app), async (c) => {
+    const session = c.var.session;
     const accounts = await enterableAccounts(app, session.userId, { sso: session.ssoOrganizationId, now: app.now() });
     return c.json({ accounts: accounts.map((a) => ({ ...a, current: a.id === session.membershipId })) } satisfies SessionAccounts);
   });
@@ -92,21 +65,20 @@ export function sessionRoutes(app: AppContext): Hono {
    * new sign-in: the sign-in met every company's policy (see enterableAccounts).
    * The answer carries a fresh JWT whose `org` names the new company.
    */
-  routes.post('/account', async (c) => {
-    const session = await requireSession(app, c);
+  routes.post('/account', liveSession(app), async (c) => {
+    const session = c.var.session;
     const { account: membershipId } = parseInput(switchInput, await readJson(c, app.config.bodyLimitBytes));
     const now = app.now();
     const account = await enterableAccount(app, session.userId, membershipId, { sso: session.ssoOrganizationId, now });
     if (!account) throw new ApiError('account_not_available');
     const switched = await inTransaction(app.db, async (trx) => {
-      const updated = await trx.updateTable('sessions').set({ membership_id: account.id }).where('id', '=', session.id).where('revoked_at', 'is', null).executeTakeFirst();
+      const moved = await moveSession(trx, { id: session.id, membershipId: account.id });
       await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
-      return Number(updated.numUpdatedRows) === 1;
+      return moved;
     });
     if (!switched) throw new ApiError('unauthenticated');
-    const user = await app.db.selectFrom('users').select('email').where('id', '=', session.userId).executeTakeFirstOrThrow();
     await audit(app, { event: 'session.switched', userId: session.userId, ip: clientIp(c, app.config.trustedProxyList), detail: { sessionId: session.id, organization: account.organizationId } });
-    const jwt = await sessionJwt(app, session, user.email, account);
+    const jwt = await sessionJwt(app, session, session.email, account);
     return c.json({ account, jwt: { token: jwt.token, expiresAt: jwt.expiresAt } } satisfies AccountSwitch);
   });
 
