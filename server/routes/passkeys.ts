@@ -3,11 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { clientIp } from '../security/client-ip.js';
 import { ApiError } from '../errors.js';
-import { challengeConsumer, listPasskeys, passkeyCreationOptions, PasskeyError, registerPasskey, storeRegistrationChallenge } from '../factors/passkey.js';
-import type { RegistrationResponseJSON } from '../flows/protocol.js';
-import { forgetDevices } from '../security/devices.js';
-import { audit } from '../audit.js';
-import { notifyUser } from '../delivery/mail.js';
+import { listPasskeys } from '../factors/passkey.js';
 import { removeFactor } from '../factors/removal.js';
 import { liveSession, ownSignIn, type SessionEnv } from '../security/session-auth.js';
 import { readJson } from './body.js';
@@ -25,9 +21,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /**
- * The signed-in person's passkeys: list, register another, rename, delete.
- * `GET /api/passkeys`, `POST /api/passkeys/options` then `POST /api/passkeys`,
- * `PATCH /api/passkeys/{id}`, `DELETE /api/passkeys/{id}`.
+ * The signed-in person's passkeys: list, rename, delete.
+ * `GET /api/passkeys`, `PATCH /api/passkeys/{id}`, `DELETE /api/passkeys/{id}`.
+ * A passkey is added with the `enroll-passkey` flow (`POST /api/flows/enroll-passkey`),
+ * the one registration path, with the sign-in's own set-up rules.
  */
 export function passkeyRoutes(app: AppContext): Hono<SessionEnv> {
   const routes = new Hono<SessionEnv>();
@@ -40,40 +37,6 @@ export function passkeyRoutes(app: AppContext): Hono<SessionEnv> {
   routes.get('/', liveSession(app), async (c) => {
     const session = c.var.session;
     return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
-  });
-
-  routes.post('/options', ownSignIn(app), async (c) => {
-    const session = c.var.session;
-    await readJson(c, app.config.bodyLimitBytes);
-    const options = await passkeyCreationOptions(app.db, app.config, { userId: session.userId, email: session.email, name: session.name });
-    await storeRegistrationChallenge(app.db, { userId: session.userId, challenge: options.challenge, now: app.now() });
-    return c.json({ options });
-  });
-
-  routes.post('/', ownSignIn(app), async (c) => {
-    const session = c.var.session;
-    const body = parse(
-      z.object({ response: z.object({ id: z.string().max(1024), type: z.literal('public-key') }).passthrough(), name: nameSchema }).strict(),
-      await readJson(c, app.config.bodyLimitBytes),
-    );
-    const now = app.now();
-    try {
-      const passkey = await registerPasskey(app.db, app.config, {
-        response: body.response as unknown as RegistrationResponseJSON,
-        // The challenge must be one we issued to this person, unexpired, and it is spent here.
-        expectedChallenge: challengeConsumer(app.db, { userId: session.userId, now }),
-        userId: session.userId,
-        name: body.name,
-        now,
-      });
-      await forgetDevices(app.db, session.userId, now);
-      await audit(app, { event: 'factor.added', userId: session.userId, ip: clientIp(c, app.config.trustedProxyList), detail: { factor: 'passkey' } });
-      await notifyUser(app, session.userId, { kind: 'factor-added', factor: 'passkey' });
-      return c.json({ passkey }, 201);
-    } catch (error) {
-      if (error instanceof PasskeyError) throw new ApiError(error.refusal);
-      throw error;
-    }
   });
 
   routes.patch('/:id', liveSession(app), async (c) => {

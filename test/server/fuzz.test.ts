@@ -193,7 +193,7 @@ interface Fixture {
   secrets: string[];
   /** A valid passkey assertion for Alice's second-factor flow. */
   assertion: AuthenticationResponseJSON;
-  /** A valid registration for the challenge Alice's session holds. */
+  /** A genuine registration response, made for a ceremony already spent. */
   registration: RegistrationResponseJSON;
 }
 
@@ -246,12 +246,16 @@ async function prepare(server: TestServer): Promise<Fixture> {
   const sessionToken = sessionCookieToken(done);
   const auth = { authorization: `Bearer ${sessionToken}`, 'content-type': 'application/json' };
   const authenticator = new SoftAuthenticator(PUBLIC_URL);
-  const passkeyOptions = async () => (await bodyOf<{ options: Parameters<SoftAuthenticator['create']>[0] }>(await server.request('/api/passkeys/options', { method: 'POST', headers: auth, body: '{}' }))).options;
-  const created = await server.request('/api/passkeys', { method: 'POST', headers: auth, body: JSON.stringify({ response: authenticator.create(await passkeyOptions()), name: 'Phone' }) });
-  assert.equal(created.status, 201);
-  const passkeyId = (await bodyOf<{ passkey: { id: string } }>(created)).passkey.id;
-  // A live registration challenge, and a valid answer to it.
-  const registration = new SoftAuthenticator(PUBLIC_URL).create(await passkeyOptions());
+  // A passkey is added the one way there is: the account page's enroll-passkey flow.
+  let enrolment = await bodyOf<FlowState>(await server.request('/api/flows/enroll-passkey', { method: 'POST', headers: auth, body: '{}' }));
+  if (enrolment.step !== 'passkey-setup') return assert.fail(enrolment.step);
+  const creation = enrolment.data.options;
+  enrolment = await bodyOf<FlowState>(await act(server, enrolment.id, 'register', { response: authenticator.create(creation), name: 'Phone' }));
+  if (enrolment.step === 'recovery-code') enrolment = await bodyOf<FlowState>(await act(server, enrolment.id, 'confirm', { saved: true }));
+  assert.equal(enrolment.step, 'done', JSON.stringify(enrolment.error));
+  const passkeyId = (await bodyOf<{ passkeys: { id: string }[] }>(await server.request('/api/passkeys', { headers: auth }))).passkeys[0]!.id;
+  // A genuine registration response to mutate (its ceremony's challenge is spent).
+  const registration = new SoftAuthenticator(PUBLIC_URL).create(creation);
   const device = await rememberDevice(db, { userId: alice.id, days: 30, userAgent: 'fuzz', now });
   const deviceId = (await db.selectFrom('remembered_devices').select('id').where('user_id', '=', alice.id).where('revoked_at', 'is', null).executeTakeFirstOrThrow()).id;
   const bobSession = await createSession(db, server.config, { userId: ids[BOB]!, amr: ['pwd'], now });
@@ -759,8 +763,6 @@ describe('fuzz: every route answers bad input with a catalogue 4xx and changes n
           { method: 'DELETE', path: fc.constant('/api/devices') },
           { method: 'DELETE', path: under('/api/devices/') },
           { method: 'GET', path: fc.constant('/api/passkeys') },
-          { method: 'POST', path: fc.constant('/api/passkeys/options') },
-          { method: 'POST', path: fc.constant('/api/passkeys'), fields: ['response', 'name'] },
           { method: 'PATCH', path: under('/api/passkeys/'), fields: ['name'] },
           { method: 'DELETE', path: under('/api/passkeys/') },
           { method: 'GET', path: under('/api/session/') },

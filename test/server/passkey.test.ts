@@ -284,7 +284,7 @@ describe('managing passkeys from a session', () => {
     return { authorization: `Bearer ${done.data.session.token}`, 'content-type': 'application/json' };
   }
 
-  it('lists, adds, renames and deletes passkeys', async (t) => {
+  it('lists, renames and deletes passkeys, and mails a notice', async (t) => {
     const { server, authenticator } = await passkeyServer(t);
     const headers = await session(server, authenticator);
     const listed = await bodyOf<{ passkeys: { id: string; name: string; synced: boolean; lastUsedAt: number | null }[] }>(await server.request('/api/passkeys', { headers }));
@@ -292,21 +292,23 @@ describe('managing passkeys from a session', () => {
     assert.equal(listed.passkeys[0]!.name, 'My phone');
     assert.ok(listed.passkeys[0]!.lastUsedAt);
 
-    const { options } = await bodyOf<{ options: Parameters<SoftAuthenticator['create']>[0] }>(await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' }));
-    const laptop = new SoftAuthenticator(ORIGIN);
-    const registration = laptop.create(options);
-    const created = await server.request('/api/passkeys', { method: 'POST', headers, body: JSON.stringify({ response: registration, name: 'Laptop' }) });
-    assert.equal(created.status, 201);
-    const replay = await server.request('/api/passkeys', { method: 'POST', headers, body: JSON.stringify({ response: laptop.create(options), name: 'Again' }) });
-    assert.equal((await bodyOf<{ error: { code: string } }>(replay)).error.code, 'passkey_failed', 'the registration challenge was spent');
-
-    const { passkey } = await bodyOf<{ passkey: { id: string } }>(created);
-    const notices = await server.db.selectFrom('outbox').select('subject').execute();
-    assert.ok(notices.some((n) => /passkey was added/.test(n.subject)));
+    const passkey = listed.passkeys[0]!;
     const renamed = await server.request(`/api/passkeys/${passkey.id}`, { method: 'PATCH', headers, body: JSON.stringify({ name: 'Work laptop' }) });
     assert.ok((await bodyOf<{ passkeys: { name: string }[] }>(renamed)).passkeys.some((p) => p.name === 'Work laptop'));
     assert.equal((await server.request(`/api/passkeys/${passkey.id}`, { method: 'DELETE', headers })).status, 204);
     assert.equal((await server.request(`/api/passkeys/${passkey.id}`, { method: 'DELETE', headers })).status, 404);
+    const notices = await server.db.selectFrom('outbox').select('subject').execute();
+    assert.ok(notices.some((n) => /passkey was removed/i.test(n.subject)));
+  });
+
+  it('adds passkeys only through the enroll-passkey flow: the REST registration routes are gone', async (t) => {
+    const { server, authenticator } = await passkeyServer(t);
+    const headers = await session(server, authenticator);
+    for (const path of ['/api/passkeys/options', '/api/passkeys']) {
+      const response = await server.request(path, { method: 'POST', headers, body: '{}' });
+      assert.ok([404, 405].includes(response.status), `${path}: ${response.status}`);
+    }
+    assert.equal(await server.db.selectFrom('webauthn_challenges').select('challenge').executeTakeFirst(), undefined, 'no challenge stored outside a flow');
   });
 
   it('keeps the last second factor while 2FA is enforced', async (t) => {
@@ -320,25 +322,27 @@ describe('managing passkeys from a session', () => {
     assert.equal((await bodyOf<{ error: { code: string } }>(refused)).error.code, 'last_factor');
   });
 
-  it('needs a recent sign-in that passed 2FA to add or remove a passkey, and mails a notice', async (t) => {
+  it('needs a recent sign-in that passed 2FA to remove a passkey', async (t) => {
     const { server, authenticator } = await passkeyServer(t);
     const headers = await session(server, authenticator);
-    const options = await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' });
-    assert.equal(options.status, 200);
+    const [only] = (await bodyOf<{ passkeys: { id: string }[] }>(await server.request('/api/passkeys', { headers }))).passkeys;
     server.clock.advance(11 * 60_000);
-    const stale = await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' });
+    const stale = await server.request(`/api/passkeys/${only!.id}`, { method: 'DELETE', headers });
     assert.equal(stale.status, 403);
     assert.equal((await bodyOf<{ error: { code: string } }>(stale)).error.code, 'reauthentication_required');
     // A password-only session (remembered device) of an account with 2FA cannot either.
     await server.db.updateTable('sessions').set({ amr: '["pwd"]', created_at: server.clock.now, mfa_at: null }).execute();
-    const weak = await server.request('/api/passkeys/options', { method: 'POST', headers, body: '{}' });
+    const weak = await server.request(`/api/passkeys/${only!.id}`, { method: 'DELETE', headers });
     assert.equal((await bodyOf<{ error: { code: string } }>(weak)).error.code, 'reauthentication_required');
+    assert.equal((await bodyOf<{ passkeys: unknown[] }>(await server.request('/api/passkeys', { headers }))).passkeys.length, 1);
   });
 
   it('needs a session', async (t) => {
     const server = await startServer(t, ENV);
     assert.equal((await server.request('/api/passkeys')).status, 401);
-    assert.equal((await server.request('/api/passkeys/options', { method: 'POST' })).status, 401);
+    const id = '00000000-0000-0000-0000-000000000000';
+    assert.equal((await server.request(`/api/passkeys/${id}`, { method: 'PATCH', body: '{"name":"x"}', headers: { 'content-type': 'application/json' } })).status, 401);
+    assert.equal((await server.request(`/api/passkeys/${id}`, { method: 'DELETE' })).status, 401);
   });
 });
 
