@@ -9,9 +9,10 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode } from '../errors.js';
+import type { SecondFactorMethod } from '../factors/methods.js';
 import type { PasswordRule } from '../factors/password-policy.js';
 
-export type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule };
+export type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule, SecondFactorMethod };
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
 
 /**
@@ -123,8 +124,6 @@ export interface SessionGrant {
   deviceToken?: string;
 }
 
-/** Second factors a person can use at the `second-factor` step. */
-export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
 
 /** A QR code drawn by the server: an SVG path over a square of `size` modules (quiet zone included). */
 export interface QrCode {
@@ -252,10 +251,14 @@ interface FlowStateBase {
   error?: ErrorBody;
 }
 
+/** The state of a flow at step `K`: the screen to show, with what, and what may be posted next. */
+export type FlowStateOf<K extends StepName> = FlowStateBase & { step: K; data: StepMap[K]['data']; actions: StepMap[K]['actions'][] };
+
+/** Every step's flow state, by step name. */
+export type FlowStates = { [K in StepName]: FlowStateOf<K> };
+
 /** The state of a flow: which screen to show, with what, and what may be posted next. */
-export type FlowState = {
-  [S in StepName]: FlowStateBase & { step: S; data: StepMap[S]['data']; actions: StepMap[S]['actions'][] };
-}[StepName];
+export type FlowState = FlowStates[StepName];
 
 /** The body of an error response that has no flow to show (unknown, expired or locked flow; bad request). */
 export interface ErrorResponse {

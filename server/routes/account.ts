@@ -11,7 +11,7 @@ import { checkNewPassword } from '../factors/password-policy.js';
 import { listPasskeys } from '../factors/passkey.js';
 import { issueRecoveryCode } from '../factors/recovery.js';
 import { confirmedPhone, maskPhone } from '../factors/sms.js';
-import { policyView } from '../flows/login.js';
+import { policyView } from '../factors/password-policy.js';
 import { accountById, mfaPolicy } from '../companies/accounts.js';
 import { providerOf } from '../companies/oidc.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
@@ -112,7 +112,7 @@ export function accountRoutes(app: AppContext): Hono {
         recoveryCode: recovery ? { createdAt: Number(recovery.created_at) } : null,
       },
       features: { passkeys: app.config.passkeys, sms: app.sms !== null },
-      policy: policyView(app),
+      policy: policyView(app.config),
     });
   });
 
