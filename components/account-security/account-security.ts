@@ -179,9 +179,9 @@ export class AccountSecurity extends LitElement {
   async reload(): Promise<void> {
     this.client = new AccountClient(this.api, this.token);
     const [account, sessions, devices] = await Promise.all([
-      this.client.get<AccountOverview>('/api/account'),
-      this.client.get<{ sessions: AccountSession[] }>('/api/account/sessions'),
-      this.client.get<{ devices: RememberedDevice[] }>('/api/devices'),
+      this.client.overview(),
+      this.client.sessions(),
+      this.client.devices(),
     ]);
     if ('error' in account) {
       this.loadError = account.error;
@@ -360,7 +360,7 @@ export class AccountSecurity extends LitElement {
           [mfa.recoveryCode ? t('recovery_created', { date: this.date(mfa.recoveryCode.createdAt) }) : t('recovery_none')],
           this.button('recovery', t('action_new_recovery'), () =>
             this.confirm(t('confirm_new_recovery'), t('action_generate'), () =>
-              this.change('mfa', 'recovery', () => this.client.send<{ code: string }>('POST', '/api/account/recovery-code'), ({ code }) => {
+              this.change('mfa', 'recovery', () => this.client.newRecoveryCode(), ({ code }) => {
                 this.open({ section: 'mfa', kind: 'recovery', data: { code } });
                 this.changed('recovery-code');
               }),
@@ -376,7 +376,7 @@ export class AccountSecurity extends LitElement {
           ? nothing
           : this.button('disable', t('action_disable_mfa'), () =>
               this.confirm(t('confirm_disable_mfa'), t('action_turn_off'), () =>
-                this.change('mfa', 'disable', () => this.client.send('POST', '/api/account/mfa/disable'), () => this.done('mfa', 'mfa-disabled', t('mfa_off'))),
+                this.change('mfa', 'disable', () => this.client.disableMfa(), () => this.done('mfa', 'mfa-disabled', t('mfa_off'))),
               ),
             )}
       </div>`;
@@ -386,7 +386,7 @@ export class AccountSecurity extends LitElement {
     const { t } = this;
     return this.button(`remove:${id}`, t('action_remove'), () =>
       this.confirm(t('confirm_remove', { name }), t('action_remove'), () =>
-        this.change('mfa', `remove:${id}`, () => this.client.send('DELETE', `/api/account/factors/${encodeURIComponent(id)}`), () =>
+        this.change('mfa', `remove:${id}`, () => this.client.removeFactor(id), () =>
           this.done('mfa', 'factor-removed', t('removed', { name })),
         ),
       ),
@@ -418,7 +418,7 @@ export class AccountSecurity extends LitElement {
                     html`${this.button(`open-rename:${passkey.id}`, t('action_rename'), (event) => this.openRename(event, passkey), 'lf-button-secondary', t('label_rename', { name: passkey.name }))}
                     ${this.button(`passkey:${passkey.id}`, t('action_remove'), () =>
                       this.confirm(t('confirm_remove', { name: passkey.name }), t('action_remove'), () =>
-                        this.change('passkeys', `passkey:${passkey.id}`, () => this.client.send('DELETE', `/api/passkeys/${encodeURIComponent(passkey.id)}`), () =>
+                        this.change('passkeys', `passkey:${passkey.id}`, () => this.client.removePasskey(passkey.id), () =>
                           this.done('passkeys', 'passkey-removed', t('removed', { name: passkey.name })),
                         ),
                       ),
@@ -444,7 +444,7 @@ export class AccountSecurity extends LitElement {
             session.current
               ? nothing
               : this.button(`session:${session.id}`, t('action_sign_out'), () =>
-                  this.change('sessions', `session:${session.id}`, () => this.client.send('DELETE', `/api/account/sessions/${encodeURIComponent(session.id)}`), () =>
+                  this.change('sessions', `session:${session.id}`, () => this.client.signOut(session.id), () =>
                     this.done('sessions', 'session-revoked', t('signed_out')),
                   ),
                   'lf-button-secondary',
@@ -456,7 +456,7 @@ export class AccountSecurity extends LitElement {
       ${others.length
         ? html`<div class="lf-actions">
             ${this.button('sign-out-others', t('action_sign_out_others'), () =>
-              this.change('sessions', 'sign-out-others', () => this.client.send<{ signedOut: number }>('POST', '/api/account/sessions/sign-out-others'), ({ signedOut }) =>
+              this.change('sessions', 'sign-out-others', () => this.client.signOutOthers(), ({ signedOut }) =>
                 this.done('sessions', 'session-revoked', t('signed_out_others', { count: signedOut })),
               ),
             )}
@@ -475,7 +475,7 @@ export class AccountSecurity extends LitElement {
             agent,
             [t('remembered_until', { date: this.date(device.expiresAt) }), this.lastUsed(device.lastUsedAt)],
             this.button(`device:${device.id}`, t('action_forget'), () =>
-              this.change('devices', `device:${device.id}`, () => this.client.send('DELETE', `/api/devices/${encodeURIComponent(device.id)}`), () =>
+              this.change('devices', `device:${device.id}`, () => this.client.forgetDevice(device.id), () =>
                 this.done('devices', 'device-forgotten', t('forgotten')),
               ),
               'lf-button-secondary',
@@ -486,7 +486,7 @@ export class AccountSecurity extends LitElement {
       </ul>
       <div class="lf-actions">
         ${this.button('devices', t('action_forget_all'), () =>
-          this.change('devices', 'devices', () => this.client.send('DELETE', '/api/devices'), () => this.done('devices', 'device-forgotten', t('forgotten'))),
+          this.change('devices', 'devices', () => this.client.forgetDevices(), () => this.done('devices', 'device-forgotten', t('forgotten'))),
         )}
       </div>`;
   }
@@ -701,7 +701,7 @@ export class AccountSecurity extends LitElement {
     const body = { current: current.value, password: next.value, signOutOthers: form.querySelector<HTMLInputElement>('input[name="signOutOthers"]')!.checked };
     this.passwordError = undefined;
     this.reveal = false;
-    void this.change('password', 'password', () => this.client.send<{ signedOut: number }>('POST', '/api/account/password', body), ({ signedOut }) => {
+    void this.change('password', 'password', () => this.client.changePassword(body), ({ signedOut }) => {
       this.closePasswordForm();
       const text = `${this.t('password_changed')}${body.signOutOthers ? ` ${this.t('signed_out_others', { count: signedOut })}` : ''}`;
       this.done('password', 'password', text);
@@ -731,7 +731,7 @@ export class AccountSecurity extends LitElement {
       this.closeRename();
       return;
     }
-    void this.change('passkeys', `rename:${passkey.id}`, () => this.client.send<{ passkeys: Passkey[] }>('PATCH', `/api/passkeys/${encodeURIComponent(passkey.id)}`, { name }), ({ passkeys }) => {
+    void this.change('passkeys', `rename:${passkey.id}`, () => this.client.renamePasskey(passkey.id, name), ({ passkeys }) => {
       if (this.overview) this.overview = { ...this.overview, mfa: { ...this.overview.mfa, passkeys } };
       this.messages = { ...this.messages, passkeys: { text: this.t('renamed') } };
       this.changed('passkey-renamed');
