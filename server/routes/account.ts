@@ -22,6 +22,7 @@ import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '
 import { freshness, hasSecondFactor, requireFreshSession, requireOwnSignIn } from '../security/reauth.js';
 import type { Database, Db } from '../store/index.js';
 import { readJson } from './body.js';
+import type { AccountOverview, AccountSessions, NewRecoveryCode, PasswordChange, SignedOut } from './types.js';
 import { requireSession, SESSION_COOKIE } from './session.js';
 import { inTransaction, lockUser } from '../store/index.js';
 
@@ -32,7 +33,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16}$/;
 
 const passwordChange = z
   .object({ current: z.string().min(1).max(4096), password: z.string().min(1).max(4096), signOutOthers: z.boolean().optional() })
-  .strict();
+  .strict() satisfies z.ZodType<PasswordChange>;
 
 /**
  * The sessions that still work, as `findSession` judges them: not revoked, not
@@ -113,7 +114,7 @@ export function accountRoutes(app: AppContext): Hono {
       },
       features: { passkeys: app.config.passkeys, sms: app.sms !== null },
       policy: policyView(app.config),
-    });
+    } satisfies AccountOverview);
   });
 
   routes.post('/password', async (c) => {
@@ -146,7 +147,7 @@ export function accountRoutes(app: AppContext): Hono {
     const signedOut = signOutOthers ? await revokeOtherSessions(app, { userId: user.id, keep: session.id, now }) : 0;
     await audit(app, { event: 'password.changed', userId: user.id, ip, detail: { signedOut } });
     await notifyUser(app, user.id, { kind: 'password-changed' });
-    return c.json({ signedOut });
+    return c.json({ signedOut } satisfies SignedOut);
   });
 
   routes.delete('/factors/:id', async (c) => {
@@ -189,7 +190,7 @@ export function accountRoutes(app: AppContext): Hono {
     const code = await issueRecoveryCode(app.db, { userId: session.userId, kind: 'recovery', now: app.now() });
     await audit(app, { event: 'recovery.regenerated', userId: session.userId, ip: ipOf(c) });
     await notifyUser(app, session.userId, { kind: 'recovery-code-regenerated' });
-    return c.json({ code });
+    return c.json({ code } satisfies NewRecoveryCode);
   });
 
   routes.post('/mfa/disable', async (c) => {
@@ -235,7 +236,7 @@ export function accountRoutes(app: AppContext): Hono {
         lastSeenAt: Number(r.last_seen_at),
         amr: JSON.parse(r.amr) as string[],
       })),
-    });
+    } satisfies AccountSessions);
   });
 
   routes.post('/sessions/sign-out-others', async (c) => {
@@ -243,7 +244,7 @@ export function accountRoutes(app: AppContext): Hono {
     parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
     const signedOut = await revokeOtherSessions(app, { userId: session.userId, keep: session.id, now: app.now() });
     await audit(app, { event: 'session.revoked', userId: session.userId, ip: ipOf(c), detail: { others: true, count: signedOut } });
-    return c.json({ signedOut });
+    return c.json({ signedOut } satisfies SignedOut);
   });
 
   routes.delete('/sessions/:id', async (c) => {

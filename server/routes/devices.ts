@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { forgetDevice, forgetDevices, listDevices } from '../security/devices.js';
 import { requireSession } from './session.js';
+import type { RememberedDevices } from './types.js';
 
 /** The signed-in person's remembered devices: list, forget one, forget all. */
 export function deviceRoutes(app: AppContext): Hono {
@@ -10,7 +11,7 @@ export function deviceRoutes(app: AppContext): Hono {
 
   routes.get('/', async (c) => {
     const session = await requireSession(app, c);
-    return c.json({ devices: await listDevices(app.db, session.userId, app.now()) });
+    return c.json({ devices: await listDevices(app.db, session.userId, app.now()) } satisfies RememberedDevices);
   });
 
   routes.delete('/:id', async (c) => {

@@ -19,6 +19,7 @@ import { forgetDevices } from '../security/devices.js';
 import { requireFreshSession, requireOwnSignIn } from '../security/reauth.js';
 import { readJson } from './body.js';
 import { requireSession } from './session.js';
+import type { PasskeyRename, Passkeys } from './types.js';
 import { inTransaction, lockUser } from '../store/index.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
@@ -54,7 +55,7 @@ export function passkeyRoutes(app: AppContext): Hono {
 
   routes.get('/', async (c) => {
     const session = await requireSession(app, c);
-    return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
+    return c.json({ passkeys: await listPasskeys(app.db, session.userId) } satisfies Passkeys);
   });
 
   routes.post('/options', async (c) => {
@@ -94,12 +95,12 @@ export function passkeyRoutes(app: AppContext): Hono {
   routes.patch('/:id', async (c) => {
     const session = await requireSession(app, c);
     const id = c.req.param('id');
-    const { name } = parse(z.object({ name: nameSchema }).strict(), await readJson(c, app.config.bodyLimitBytes));
+    const { name } = parse(z.object({ name: nameSchema }).strict() satisfies z.ZodType<PasskeyRename>, await readJson(c, app.config.bodyLimitBytes));
     const result = CREDENTIAL_ROW_ID.test(id)
       ? await app.db.updateTable('credentials').set({ name }).where('id', '=', id).where('user_id', '=', session.userId).where('type', '=', 'passkey').executeTakeFirst()
       : undefined;
     if (!result || Number(result.numUpdatedRows) !== 1) throw new ApiError('not_found');
-    return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
+    return c.json({ passkeys: await listPasskeys(app.db, session.userId) } satisfies Passkeys);
   });
 
   routes.delete('/:id', async (c) => {

@@ -9,6 +9,7 @@ import type { AccountSwitch, CompanyAccount, SessionAccounts } from '../flows/pr
 import { clientIp } from '../security/client-ip.js';
 import { providerOf } from '../companies/oidc.js';
 import { readJson } from './body.js';
+import type { AccountChoice } from './types.js';
 import { findSession, revokeSession, type SessionRecord } from '../security/sessions.js';
 import { inTransaction } from '../store/index.js';
 
@@ -39,7 +40,7 @@ export async function requireSession(app: AppContext, c: Context, token = presen
   return session;
 }
 
-const switchInput = z.object({ account: z.string().min(1).max(64) }).strict();
+const switchInput = z.object({ account: z.string().min(1).max(64) }).strict() satisfies z.ZodType<AccountChoice>;
 
 /** A fresh JWT for a session as it stands: its company (`org`) and provider (`idp`) included. */
 function sessionJwt(app: AppContext, session: SessionRecord, email: string, account: CompanyAccount | undefined) {
