@@ -112,7 +112,7 @@ export interface SessionGrant {
   idleExpiresAt: number;
   /** RFC 8176 authentication method references, e.g. `["pwd"]`, `["pwd", "otp", "mfa"]`. */
   amr: string[];
-  /** The company account the session works in, when the person has any (the JWT's `org` claim names its company). */
+  /** The company account the session works in, when the person has one or more (the JWT's `org` claim names its company). */
   account?: CompanyAccount;
   /** Single sign-on: the company's identity provider signed the person in (the JWT's `idp` claim is its issuer). */
   provider?: SessionProvider;

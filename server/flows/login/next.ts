@@ -110,7 +110,7 @@ export async function startSetup({ app, state, now }: Context<Authenticated>, re
 
 /**
  * A second factor was just added: remembered devices end (a 2FA change), and a
- * new recovery code replaces any old one, shown at the next step; a backup
+ * new recovery code replaces the old one, shown at the next step; a backup
  * number is offered once, when none is set (seed 002, step 6).
  */
 export async function enrolled(context: Context<SettingUp>, credentialId: string, factors: Amr): Promise<Move> {

@@ -18,7 +18,7 @@ const SSO_REAUTH_MAX_AGE_S = 60;
  * The `sso` step for an address whose company signs its people in through
  * its own provider: a new authorization request (PKCE verifier, state,
  * nonce), or, when the provider cannot be reached, the step without one and
- * `sso_unavailable`. `error` is the refusal of the previous attempt, if any.
+ * `sso_unavailable`. `error` is the refusal of the previous attempt, when there was one.
  */
 export async function ssoStep({ app, request, now }: Context<unknown>, state: Identified, connection: SsoConnection, error?: CompanyErrorCode): Promise<MoveTo<'sso'>> {
   const sso = { organizationId: connection.organizationId, provider: connection.name };
