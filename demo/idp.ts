@@ -4,7 +4,7 @@
  * Env: IDP_PORT (default 9400), IDP_REDIRECT_URI (adds a redirect URI; comma-separated for more).
  * Not for production: accounts are in memory, anyone who types a known email is signed in.
  */
-import { startTestProvider, type ProviderAccount } from '../test/support/oidc-provider.js';
+import { startTestProvider, type ProviderAccount } from './oidc-provider.js';
 
 const DEFAULT_REDIRECT_URI = 'http://localhost:3000/';
 

@@ -5,7 +5,7 @@ import { queueMail } from './delivery/mail.js';
 import { ApiError } from './errors.js';
 import { hashPassword } from './factors/password.js';
 import { checkNewPassword, type PasswordPolicyConfig } from './factors/password-policy.js';
-import { emailSchema } from './flows/login.js';
+import { emailSchema } from './factors/email-address.js';
 import { issueRecoveryCode } from './factors/recovery.js';
 import { forgetDevices } from './security/devices.js';
 import { issueLinkToken, revokeLinkTokens } from './security/link-tokens.js';

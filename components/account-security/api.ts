@@ -1,68 +1,30 @@
-import type { PasswordPolicyView, SessionProvider } from '../../server/flows/protocol.js';
+import type {
+  AccountOverview,
+  AccountSessions,
+  AccountSwitch,
+  NewRecoveryCode,
+  PasswordChange,
+  Passkeys,
+  RememberedDevices,
+  SessionAccounts,
+  SignedOut,
+} from '../../server/routes/types.js';
 import type { ClientError } from '../lib/api.js';
 
-/** What `GET /api/account` says about the signed-in person. */
-export interface AccountOverview {
-  user: { id: string; email: string; name: string };
-  session: { id: string; amr: string[]; createdAt: number; reauthUntil: number | null; needsSecondFactor: boolean };
-  mfa: {
-    enabled: boolean;
-    required: boolean;
-    /** ISO date (YYYY-MM-DD) from which 2FA is required, if one is set. */
-    requiredFrom: string | null;
-    totp: { id: string; name: string; createdAt: number; lastUsedAt: number | null }[];
-    /** `phone` is masked by the server. */
-    sms: { id: string; phone: string; createdAt: number; lastUsedAt: number | null } | null;
-    passkeys: Passkey[];
-    recoveryCode: { createdAt: number } | null;
-  };
-  features: { passkeys: boolean; sms: boolean };
-  policy: PasswordPolicyView;
-  /**
-   * Single sign-on: the company's identity provider signed this session in.
-   * The company manages the password and two-step verification there, so the
-   * page does not offer them.
-   */
-  provider?: SessionProvider;
-}
-
-export interface Passkey {
-  id: string;
-  name: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  /** Backed up to the person's password manager or platform account (WebAuthn "backup state"). */
-  synced: boolean;
-  deviceType: string;
-}
-
-/** A session of the person, from `GET /api/account/sessions`. */
-export interface AccountSession {
-  id: string;
-  current: boolean;
-  userAgent: string | null;
-  ip: string | null;
-  createdAt: number;
-  lastSeenAt: number;
-  amr: string[];
-}
-
-/** A remembered device, from `GET /api/devices`. */
-export interface RememberedDevice {
-  id: string;
-  userAgent: string | null;
-  createdAt: number;
-  lastUsedAt: number | null;
-  expiresAt: number;
-}
+export type { AccountOverview, AccountSession, Passkey, RememberedDevice } from '../../server/routes/types.js';
 
 /** The answer's JSON (nothing for 204), or the catalogue error with no data. */
 export type AccountResult<T> = { data: T } | { error: ClientError; retryAfter?: number };
 
+/** A path segment: an id as the server gave it, never read as a path of its own. */
+const segment = encodeURIComponent;
+
 /**
  * Talks to the account API in the signed-in person's session: with the
  * session token as a bearer token when the host keeps it, else with the
- * `__Host-` session cookie (same-site API).
+ * `__Host-` session cookie (same-site API). One method per route the account
+ * page and `<company-switch>` use; the request and answer types are the
+ * server's own (`server/routes/types.ts`).
  */
 export class AccountClient {
   constructor(
@@ -71,12 +33,83 @@ export class AccountClient {
     readonly token: string,
   ) {}
 
-  get<T>(path: string): Promise<AccountResult<T>> {
-    return this.send<T>('GET', path);
+  /** `GET /api/account`: the person, the session, the sign-in methods. */
+  overview(): Promise<AccountResult<AccountOverview>> {
+    return this.send('GET', '/api/account');
   }
 
-  /** A change: `POST`, `PATCH` or `DELETE`; a JSON body (`{}` by default) for all but `DELETE`. */
-  async send<T = undefined>(method: string, path: string, body: Record<string, unknown> = {}): Promise<AccountResult<T>> {
+  /** `POST /api/account/password`: needs the current password, and a recent sign-in. */
+  changePassword(body: PasswordChange): Promise<AccountResult<SignedOut>> {
+    return this.send('POST', '/api/account/password', body);
+  }
+
+  /** `DELETE /api/account/factors/{id}`: an authenticator app or the SMS number (passkeys: `removePasskey`). */
+  removeFactor(factor: string): Promise<AccountResult<undefined>> {
+    return this.send('DELETE', `/api/account/factors/${segment(factor)}`);
+  }
+
+  /** `POST /api/account/recovery-code`: a new code; the previous one stops working. */
+  newRecoveryCode(): Promise<AccountResult<NewRecoveryCode>> {
+    return this.send('POST', '/api/account/recovery-code');
+  }
+
+  /** `POST /api/account/mfa/disable`: every second factor and the recovery code go. */
+  disableMfa(): Promise<AccountResult<undefined>> {
+    return this.send('POST', '/api/account/mfa/disable');
+  }
+
+  /** `GET /api/account/sessions`: where the person is signed in. */
+  sessions(): Promise<AccountResult<AccountSessions>> {
+    return this.send('GET', '/api/account/sessions');
+  }
+
+  /** `POST /api/account/sessions/sign-out-others`: every session but this one ends. */
+  signOutOthers(): Promise<AccountResult<SignedOut>> {
+    return this.send('POST', '/api/account/sessions/sign-out-others');
+  }
+
+  /** `DELETE /api/account/sessions/{id}`: one session ends. */
+  signOut(session: string): Promise<AccountResult<undefined>> {
+    return this.send('DELETE', `/api/account/sessions/${segment(session)}`);
+  }
+
+  /** `PATCH /api/passkeys/{id}`: the passkeys, the renamed one with its new name. */
+  renamePasskey(passkey: string, name: string): Promise<AccountResult<Passkeys>> {
+    return this.send('PATCH', `/api/passkeys/${segment(passkey)}`, { name });
+  }
+
+  /** `DELETE /api/passkeys/{id}`. */
+  removePasskey(passkey: string): Promise<AccountResult<undefined>> {
+    return this.send('DELETE', `/api/passkeys/${segment(passkey)}`);
+  }
+
+  /** `GET /api/devices`: the browsers that skip the second factor. */
+  devices(): Promise<AccountResult<RememberedDevices>> {
+    return this.send('GET', '/api/devices');
+  }
+
+  /** `DELETE /api/devices/{id}`: one remembered device asks for the second factor again. */
+  forgetDevice(device: string): Promise<AccountResult<undefined>> {
+    return this.send('DELETE', `/api/devices/${segment(device)}`);
+  }
+
+  /** `DELETE /api/devices`: every remembered device asks for the second factor again. */
+  forgetDevices(): Promise<AccountResult<undefined>> {
+    return this.send('DELETE', '/api/devices');
+  }
+
+  /** `GET /api/session/accounts`: the company accounts the session may work in, the current one marked. */
+  accounts(): Promise<AccountResult<SessionAccounts>> {
+    return this.send('GET', '/api/session/accounts');
+  }
+
+  /** `POST /api/session/account`: the session works in another of its accounts from now on. */
+  switchAccount(account: string): Promise<AccountResult<AccountSwitch>> {
+    return this.send('POST', '/api/session/account', { account });
+  }
+
+  /** One request: a JSON body (`{}` by default) for all but `GET` and `DELETE`. */
+  private async send<T>(method: string, path: string, body: object = {}): Promise<AccountResult<T>> {
     const json = method !== 'GET' && method !== 'DELETE';
     let response: Response;
     try {

@@ -1,5 +1,5 @@
 import { LitElement, html, nothing } from 'lit';
-import type { AccountSwitch, SessionAccounts } from '../../server/flows/protocol.js';
+import type { SessionAccounts } from '../../server/routes/types.js';
 import type { ClientError } from '../lib/api.js';
 import { resolveLocale } from '../lib/i18n.js';
 import { errorMessage, uniqueId } from '../lib/step.js';
@@ -76,7 +76,7 @@ export class CompanySwitch extends LitElement {
   /** Loads (again) the accounts the session can work in. */
   async reload(): Promise<void> {
     this.client = new AccountClient(this.api, this.token);
-    const result = await this.client.get<SessionAccounts>('/api/session/accounts');
+    const result = await this.client.accounts();
     if ('error' in result) {
       this.accounts = [];
       this.dispatchEvent(new CompanySwitchErrorEvent(result.error.code));
@@ -120,7 +120,7 @@ export class CompanySwitch extends LitElement {
     this.busy = true;
     this.message = '';
     this.error = undefined;
-    const result = await this.client.send<AccountSwitch>('POST', '/api/session/account', { account });
+    const result = await this.client.switchAccount(account);
     this.busy = false;
     if ('error' in result) {
       this.error = result.error;

@@ -1,10 +1,16 @@
 import * as oidc from 'openid-client';
 import type { AppContext } from '../context.js';
 import type { CompanyErrorCode } from '../errors.js';
-import type { SessionProvider } from '../flows/protocol.js';
 import { isLoopbackHostname } from '../security/hosts.js';
 import { safeEqual, sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
+
+/** The identity provider a single sign-on session came through. */
+export interface SessionProvider {
+  /** As people know it, e.g. "Microsoft Entra ID". */
+  name: string;
+  issuer: string;
+}
 
 /**
  * Single sign-on through a company's OpenID Connect provider, as a

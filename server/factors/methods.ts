@@ -1,3 +1,4 @@
+/* The second factors a person can present. */
 import type { AppContext } from '../context.js';
 import type { Db } from '../store/index.js';
 import { hasUnusedRecoveryCode } from './recovery.js';
@@ -12,16 +13,8 @@ export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
  * passkey first: after set-up, signing in takes one tap or a fingerprint.
  */
 export async function secondFactorMethods(app: AppContext, userId: string): Promise<SecondFactorMethod[]> {
-  const types = new Set(
-    (
-      await app.db
-        .selectFrom('credentials')
-        .select('type')
-        .where('user_id', '=', userId)
-        .where('confirmed_at', 'is not', null)
-        .execute()
-    ).map((r) => r.type),
-  );
+  const rows = await app.db.selectFrom('credentials').select('type').where('user_id', '=', userId).where('confirmed_at', 'is not', null).execute();
+  const types = new Set(rows.map((r) => r.type));
   const methods: SecondFactorMethod[] = [];
   if (app.config.passkeys && types.has('passkey')) methods.push('passkey');
   if (types.has('totp')) methods.push('totp');
@@ -37,5 +30,11 @@ export async function secondFactorMethods(app: AppContext, userId: string): Prom
  */
 export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> {
   const row = await db.selectFrom('credentials').select('id').where('user_id', '=', userId).where('confirmed_at', 'is not', null).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Does the person have an authenticator app or a passkey, which an SMS number can back up? */
+export async function hasSecondFactorBesideSms(db: Db, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('credentials').select('id').where('user_id', '=', userId).where('type', 'in', ['totp', 'passkey']).where('confirmed_at', 'is not', null).executeTakeFirst();
   return row !== undefined;
 }

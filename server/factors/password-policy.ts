@@ -279,3 +279,8 @@ export async function checkNewPassword(
   const names = [...serviceNames(config), ...companies.flatMap((company) => [company.name, company.slug]), ...person];
   return checkPasswordPolicy({ password, policy: config.passwordPolicy, email, names });
 }
+
+/** The policy as the widget's live checklist shows it. */
+export function policyView(config: Pick<Config, 'passwordPolicy'>): { rules: PasswordRule[]; minLength: number; maxLength: number } {
+  return { rules: [...POLICY_RULES[config.passwordPolicy]], minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH };
+}

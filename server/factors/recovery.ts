@@ -68,3 +68,9 @@ export async function hasUnusedRecoveryCode(db: Db, userId: string): Promise<boo
   const row = await db.selectFrom('recovery_codes').select('id').where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirst();
   return row !== undefined;
 }
+
+/** Does the person hold an unused recovery code of their own (not a support code)? */
+export async function hasRecoveryCode(db: Db, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('recovery_codes').select('id').where('user_id', '=', userId).where('kind', '=', 'recovery').where('used_at', 'is', null).executeTakeFirst();
+  return row !== undefined;
+}

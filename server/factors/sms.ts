@@ -1,6 +1,13 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
-import type { Db } from '../store/index.js';
+import type { AppContext } from '../context.js';
+import { resolveLocale } from '../delivery/mail.js';
+import { SmsDeliveryError, smsCodeText } from '../delivery/sms.js';
+import { ApiError } from '../errors.js';
+import { sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
+import type { Db } from '../store/index.js';
+import { spendSend } from './attempts.js';
+import { checkCode, generateCode, ONE_TIME_CODE_MINUTES, pendingCode, type PendingCode } from './one-time-code.js';
 
 /**
  * A phone number as typed ("06 12345678", "+31 6 1234 5678") in E.164
@@ -42,4 +49,31 @@ export async function saveConfirmedPhone(db: Db, key: Buffer, { userId, phone, n
     .values({ id, user_id: userId, type: 'sms', secret: seal(key, phone, `sms:${id}`), name: maskPhone(phone), created_at: now, confirmed_at: now, last_used_at: null, last_step: null })
     .execute();
   return id;
+}
+
+/** Texts a fresh code to a number; a failed send is the provider's, reported as `delivery_failed`. */
+export async function textCode(app: AppContext, { userId, phone, now }: { userId: string; phone: string; now: number }): Promise<PendingCode> {
+  if (!app.sms) throw new ApiError('action_not_allowed');
+  await spendSend(app, `send:sms:acct:${userId}`, now);
+  await spendSend(app, `send:sms:num:${sha256(phone)}`, now);
+  const code = generateCode();
+  const user = await app.db.selectFrom('users').select('locale').where('id', '=', userId).executeTakeFirstOrThrow();
+  try {
+    await app.sms.send({ to: phone, text: smsCodeText({ locale: resolveLocale(user.locale, app.config.defaultLocale), appName: app.config.appName, code, minutes: ONE_TIME_CODE_MINUTES }) });
+  } catch (error) {
+    if (!(error instanceof SmsDeliveryError)) throw error;
+    app.log.log('error', 'sms not sent', { event: 'sms.failed', userId, error: error.message });
+    throw new ApiError('delivery_failed');
+  }
+  return pendingCode(app.secretKey, { code, context: `sms:${userId}`, now });
+}
+
+/** Checks a typed code against the one texted to the person. */
+export function checkTextedCode(app: AppContext, pending: PendingCode | undefined, { userId, input, now }: { userId: string; input: string; now: number }) {
+  return checkCode(app.secretKey, pending, { input, context: `sms:${userId}`, now });
+}
+
+/** The person's number just passed a sign-in. */
+export async function smsUsed(db: Db, userId: string, now: number): Promise<void> {
+  await db.updateTable('credentials').set({ last_used_at: now }).where('user_id', '=', userId).where('type', '=', 'sms').execute();
 }

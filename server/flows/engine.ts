@@ -1,117 +1,50 @@
 import { sql, type Transaction } from 'kysely';
-import type { z } from 'zod';
 import { ApiError, invalidRequest, parseInput, statusOf, type ErrorBody } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256 } from '../security/random.js';
 import type { SessionRecord } from '../security/sessions.js';
 import type { Database } from '../store/index.js';
-import type { FlowKind, FlowState, SessionGrant } from './protocol.js';
+import type { ActionDefinition, ActionOutcome, FlowDefinition, FlowStep, RenderedFlow, RequestFacts, StateMap, StepDefinition, StepDefinitions, Transition } from './definition.js';
+import type { FlowStateOf, StepMap, StepName } from './protocol.js';
 
-/** Facts about the request that an action may use (never for logging secrets). */
-export interface RequestFacts {
-  ip: string;
-  userAgent: string | null;
-  /** The remembered-device token from this browser's cookie, if any. */
-  deviceToken?: string | undefined;
-  /** The session token the request carried (cookie or bearer), if any: a new sign-in ends that session. */
-  sessionToken?: string | undefined;
-}
-
-export interface ActionContext<S> {
-  app: AppContext;
-  state: S;
-  request: RequestFacts;
-  now: number;
-}
-
-/** The session a flow ends with: a new one (sign-in), or the one it ran in (account page). */
-export interface IssuedSession {
-  /** The session's new token: at every sign-in and re-authentication, never after an enrolment (the token stays). */
-  token?: string;
-  grant: SessionGrant;
-  /** A new remember-this-device token and its end, when the person asked to be remembered. */
-  device?: { token: string; expiresAt: number };
-}
-
-export interface Transition<S> {
-  step: string;
-  state: S;
-  userId?: string | null;
-  /**
-   * The action failed in a way that counts against the flow's attempt cap. A
-   * failed transition keeps the flow's step and state; only the count moves.
-   */
-  failed?: boolean;
-  error?: ErrorBody;
-  /**
-   * Runs inside the transaction that commits the transition, and only if this
-   * request won the flow (no concurrent request moved it first). Issue
-   * sessions here, so one flow can never yield two.
-   */
-  finalize?: (trx: Transaction<Database>) => Promise<IssuedSession>;
-}
-
-export interface ActionDefinition<S, I> {
-  input: z.ZodType<I>;
-  /**
-   * Run the action inside the transaction that writes the flow's transition
-   * (or its failure count): the consume-once claims it makes (a TOTP time
-   * step, a recovery code), the attempts it spends and the step it moves to
-   * then commit together or not at all, so a request answered 5xx has
-   * changed nothing. Actions that wait on a password hash or on the network
-   * (a provider, an SMS gateway) stay outside: a transaction must not be held
-   * open that long (on SQLite it holds the one writer).
-   */
-  atomic?: boolean;
-  run(context: ActionContext<S>, input: I): Promise<Transition<S>>;
-}
-
-export interface StepDefinition<S> {
-  /** The step's `data`; may open sealed values with the app's key. */
-  view(state: S, app: AppContext): Record<string, unknown>;
-  actions: Record<string, ActionDefinition<S, any>>;
-  /** Actions of this step that the current state does not offer (e.g. no `cancel` when set-up is required). */
-  unavailable?(state: S, app: AppContext): string[];
-}
-
-export interface FlowDefinition<S> {
-  kind: FlowKind;
-  /** The start body's schema, for flows opened with something (an emailed link's token); others ignore the body. */
-  start?: z.ZodType<Record<string, unknown>>;
-  /** The flow runs inside a session (the account page): it starts only with one, which `initial` receives. */
-  authenticated?: boolean;
-  initial(app: AppContext, input: Record<string, unknown>, session?: SessionRecord): Promise<{ step: string; state: S }>;
-  /** Checked before every action; throws to refuse it (an account-page flow whose session has ended). */
-  guard?(app: AppContext, state: S): Promise<void>;
-  steps: Record<string, StepDefinition<S>>;
-}
-
-/** Declares an action with its input schema; keeps the input type tied to the schema. */
-export function action<S, I>(definition: ActionDefinition<S, I>): ActionDefinition<S, I> {
-  return definition;
-}
-
-export interface ActionOutcome {
-  status: number;
-  flow: FlowState;
-  issued?: IssuedSession;
-  retryAfter?: number;
-}
+export * from './definition.js';
 
 /** 192 random bits: DESIGN asks for at least 128, and the id is the flow's only credential. */
 const FLOW_ID_BYTES = 24;
 
-/** The actions a step offers in this state. Own keys only: `constructor` or `__proto__` never name an action. */
-function availableActions<S>(app: AppContext, stepDefinition: StepDefinition<S> | undefined, state: S): string[] {
-  if (!stepDefinition) return [];
-  const hidden = new Set(stepDefinition.unavailable?.(state, app) ?? []);
-  return Object.keys(stepDefinition.actions).filter((name) => !hidden.has(name));
+/** Is `name` a step this flow defines? Own keys only: `constructor` or `__proto__` never name a step. */
+function isStep<M extends StateMap>(definition: FlowDefinition<M>, name: string): name is FlowStep {
+  return Object.hasOwn(definition.steps, name);
 }
 
-function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, step: string, state: S, expiresAt: number, error?: ErrorBody): FlowState {
-  const stepDefinition = definition.steps[step];
-  if (!stepDefinition) throw new Error(`flow ${definition.kind} has no step ${step}`);
-  return {
+/** The actions step `K` offers in this state. Own keys only: `constructor` or `__proto__` never name an action. */
+function availableActions<M extends StateMap, K extends FlowStep>(app: AppContext, step: StepDefinition<M, K>, state: M[K]): StepMap[K]['actions'][] {
+  const hidden = new Set<string>(step.unavailable?.(state, app) ?? []);
+  return actionNames(step).filter((name) => !hidden.has(name));
+}
+
+function actionNames<M extends StateMap, K extends FlowStep>(step: StepDefinition<M, K>): StepMap[K]['actions'][] {
+  return Object.keys(step.actions).filter((name) => isAction(step, name));
+}
+
+function isAction<M extends StateMap, K extends FlowStep>(step: StepDefinition<M, K>, name: string): name is StepMap[K]['actions'] {
+  return Object.hasOwn(step.actions, name);
+}
+
+/** The definition of step `K`, which the flow must have: a transition to a step it lacks is a bug. */
+function stepOf<M extends StateMap, K extends FlowStep>(definition: FlowDefinition<M>, step: K): StepDefinition<M, K> {
+  const found: StepDefinitions<M>[K] = definition.steps[step];
+  if (!found) throw new Error(`flow ${definition.kind} has no step ${step}`);
+  return found;
+}
+
+function render<M extends StateMap, K extends FlowStep>(
+  app: AppContext,
+  definition: FlowDefinition<M>,
+  { id, step, state, expiresAt, error }: { id: string; step: K; state: M[K]; expiresAt: number; error?: ErrorBody | undefined },
+): FlowStateOf<K> {
+  const stepDefinition = stepOf(definition, step);
+  const flow: FlowStateOf<K> = {
     id,
     kind: definition.kind,
     step,
@@ -119,11 +52,12 @@ function render<S>(app: AppContext, definition: FlowDefinition<S>, id: string, s
     actions: availableActions(app, stepDefinition, state),
     expiresAt,
     ...(error ? { error } : {}),
-  } as FlowState;
+  };
+  return flow;
 }
 
 /** Starts a flow and stores it; the returned state carries its secret id. */
-export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S>, body: unknown = {}, session?: SessionRecord): Promise<FlowState> {
+export async function startFlow<M extends StateMap>(app: AppContext, definition: FlowDefinition<M>, body: unknown = {}, session?: SessionRecord): Promise<RenderedFlow> {
   const input = definition.start ? parseInput(definition.start, body) : {};
   const now = app.now();
   const id = randomToken(FLOW_ID_BYTES);
@@ -133,7 +67,7 @@ export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S
     .insertInto('flows')
     .values({ id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: session?.userId ?? null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt })
     .execute();
-  return render(app, definition, id, step, state, expiresAt);
+  return render(app, definition, { id, step, state, expiresAt });
 }
 
 /**
@@ -142,9 +76,9 @@ export async function startFlow<S>(app: AppContext, definition: FlowDefinition<S
  * transition conditionally on the version it read. A request that loses a race
  * gets `flow_conflict` and changes nothing.
  */
-export async function runAction<S>(
+export async function runAction<M extends StateMap>(
   app: AppContext,
-  definitions: ReadonlyMap<string, FlowDefinition<S>>,
+  definitions: ReadonlyMap<string, FlowDefinition<M>>,
   { id, action: actionName, body, request }: { id: string; action: string; body: unknown; request: RequestFacts },
 ): Promise<ActionOutcome> {
   const now = app.now();
@@ -156,26 +90,51 @@ export async function runAction<S>(
     throw new ApiError('flow_expired');
   }
   const definition = definitions.get(row.kind);
-  if (!definition) throw new ApiError('flow_not_found');
+  if (!definition || !isStep(definition, row.step)) throw new ApiError('flow_not_found');
   if (row.attempts >= app.config.flowMaxAttempts) throw new ApiError('too_many_attempts');
+  return act(app, definition, { id, idHash, row: { ...row, step: row.step }, actionName, body, request, now });
+}
 
-  const state = JSON.parse(row.state) as S;
+/** A move the flow map does not list: the map or the step is wrong. */
+function unmapped<M extends StateMap>(app: AppContext, definition: FlowDefinition<M>, from: FlowStep, to: StepName): void {
+  const message = `flow ${definition.kind}: ${from} -> ${to} is not in its map`;
+  if (app.config.env !== 'production') throw new Error(message);
+  app.log.log('error', message, { event: 'flow.unmapped', kind: definition.kind, from, to });
+}
+
+interface StoredFlow<K extends FlowStep> {
+  step: K;
+  state: string;
+  user_id: string | null;
+  version: number;
+  expires_at: number | string;
+}
+
+/** One action at step `K` of a loaded flow. */
+async function act<M extends StateMap, K extends FlowStep>(
+  app: AppContext,
+  definition: FlowDefinition<M>,
+  { id, idHash, row, actionName, body, request, now }: { id: string; idHash: string; row: StoredFlow<K>; actionName: string; body: unknown; request: RequestFacts; now: number },
+): Promise<ActionOutcome> {
+  // The engine wrote this JSON at step K from a transition typed for K; the row is only ever written here.
+  const state: M[K] = JSON.parse(row.state);
   const expiresAt = Number(row.expires_at);
+  const stepDefinition = stepOf(definition, row.step);
   const again = (error: ErrorBody, status = statusOf(error.code), retryAfter?: number): ActionOutcome => ({
     status,
-    flow: render(app, definition, id, row.step, state, expiresAt, error),
+    flow: render(app, definition, { id, step: row.step, state, expiresAt, error }),
     ...(retryAfter === undefined ? {} : { retryAfter }),
   });
 
-  // Own properties only: an action named `constructor` or `__proto__` must not reach Object.prototype.
-  const stepDefinition = definition.steps[row.step];
-  const actionDefinition = availableActions(app, stepDefinition, state).includes(actionName) ? stepDefinition!.actions[actionName] : undefined;
+  const offered: readonly string[] = availableActions(app, stepDefinition, state);
+  const actions: Partial<Record<string, ActionDefinition<M, M[K], unknown>>> = stepDefinition.actions;
+  const actionDefinition = offered.includes(actionName) ? actions[actionName] : undefined;
   if (!actionDefinition) return again({ code: 'action_not_allowed' });
   const parsed = actionDefinition.input.safeParse(body ?? {});
   if (!parsed.success) return again(invalidRequest(parsed.error));
 
   /** Runs the action in `context`: its transition, or the answer to a refusal (4xx); anything else propagates. */
-  const perform = async (context: AppContext): Promise<Transition<S> | ActionOutcome> => {
+  const perform = async (context: AppContext): Promise<Transition<M> | ActionOutcome> => {
     try {
       await definition.guard?.(context, state);
       return await actionDefinition.run({ app: context, state, request, now }, parsed.data);
@@ -184,7 +143,7 @@ export async function runAction<S>(
       throw error;
     }
   };
-  const refused = (result: Transition<S> | ActionOutcome): result is ActionOutcome => 'flow' in result;
+  const refused = (result: Transition<M> | ActionOutcome): result is ActionOutcome => 'flow' in result;
 
   if (actionDefinition.atomic) {
     // The session JWT is signed inside the transaction: its keys must not be read from there.
@@ -209,35 +168,34 @@ export async function runAction<S>(
    * the transaction that undoes everything it did), and issues the session
    * in the same transaction.
    */
-  async function commitTransition(trx: Transaction<Database>, transition: Transition<S>): Promise<ActionOutcome> {
+  async function commitTransition(trx: Transaction<Database>, transition: Transition<M>): Promise<ActionOutcome> {
+    if (transition.step !== row.step && !definition.map[row.step]?.includes(transition.step)) unmapped(app, definition, row.step, transition.step);
     if (transition.failed) {
       // A failure changes nothing but the count: increment it atomically and
       // leave the version alone, so a concurrent request that succeeds on this
       // flow still commits (two racing posts yield one session, never none).
       await trx.updateTable('flows').set({ attempts: sql<number>`attempts + 1` }).where('id_hash', '=', idHash).execute();
-      return { status: statusOf(transition.error?.code ?? 'invalid_request'), flow: render(app, definition!, id, row!.step, state, expiresAt, transition.error) };
+      return { status: statusOf(transition.error?.code ?? 'invalid_request'), flow: render(app, definition, { id, step: row.step, state, expiresAt, error: transition.error }) };
     }
-    const written = transition.finalize
-      ? await trx.deleteFrom('flows').where('id_hash', '=', idHash).where('version', '=', row!.version).executeTakeFirst()
-          .then((r) => Number(r.numDeletedRows))
-      : await trx
-          .updateTable('flows')
-          .set({
-            step: transition.step,
-            state: JSON.stringify(transition.state),
-            user_id: transition.userId === undefined ? row!.user_id : transition.userId,
-            version: row!.version + 1,
-          })
-          .where('id_hash', '=', idHash)
-          .where('version', '=', row!.version)
-          .executeTakeFirst()
-          .then((r) => Number(r.numUpdatedRows));
-    if (written !== 1) throw new ApiError('flow_conflict');
-    const issued = transition.finalize ? await transition.finalize(trx) : undefined;
-    const flow = issued
-      ? ({ id, kind: definition!.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt } satisfies FlowState)
-      : render(app, definition!, id, transition.step, transition.state, expiresAt, transition.error);
+    if (transition.step === 'done') {
+      const deleted = await trx.deleteFrom('flows').where('id_hash', '=', idHash).where('version', '=', row.version).executeTakeFirst();
+      if (Number(deleted.numDeletedRows) !== 1) throw new ApiError('flow_conflict');
+      const issued = await transition.finalize(trx);
+      return { status: 200, flow: { id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt }, issued };
+    }
+    const updated = await trx
+      .updateTable('flows')
+      .set({
+        step: transition.step,
+        state: JSON.stringify(transition.state),
+        user_id: transition.userId === undefined ? row.user_id : transition.userId,
+        version: row.version + 1,
+      })
+      .where('id_hash', '=', idHash)
+      .where('version', '=', row.version)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new ApiError('flow_conflict');
     const status = transition.error ? statusOf(transition.error.code) : 200;
-    return { status, flow, ...(issued ? { issued } : {}) };
+    return { status, flow: render(app, definition, { id, step: transition.step, state: transition.state, expiresAt, error: transition.error }) };
   }
 }

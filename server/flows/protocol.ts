@@ -9,9 +9,13 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode } from '../errors.js';
+import type { CompanyAccount } from '../companies/accounts.js';
+import type { SessionProvider } from '../companies/oidc.js';
+import type { SecondFactorMethod } from '../factors/methods.js';
+import type { QrCode } from '../factors/totp.js';
 import type { PasswordRule } from '../factors/password-policy.js';
 
-export type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule };
+export type { AdminErrorCode, CompanyAccount, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule, QrCode, SecondFactorMethod, SessionProvider };
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
 
 /**
@@ -65,22 +69,6 @@ export interface SessionUser {
   name: string;
 }
 
-/** One of a person's accounts at a company: the membership's id, and the company. */
-export interface CompanyAccount {
-  /** The membership's id: what `choose` and `POST /api/session/account` take. */
-  id: string;
-  organizationId: string;
-  /** The company's name, as people know it. */
-  name: string;
-}
-
-/** The identity provider a single sign-on session came through. */
-export interface SessionProvider {
-  /** As people know it, e.g. "Microsoft Entra ID". */
-  name: string;
-  issuer: string;
-}
-
 /** `GET /api/session/accounts`: the company accounts this session can switch to, the current one marked. */
 export interface SessionAccounts {
   accounts: (CompanyAccount & { current: boolean })[];
@@ -111,7 +99,7 @@ export interface SessionGrant {
   idleExpiresAt: number;
   /** RFC 8176 authentication method references, e.g. `["pwd"]`, `["pwd", "otp", "mfa"]`. */
   amr: string[];
-  /** The company account the session works in, when the person has any (the JWT's `org` claim names its company). */
+  /** The company account the session works in, when the person has one or more (the JWT's `org` claim names its company). */
   account?: CompanyAccount;
   /** Single sign-on: the company's identity provider signed the person in (the JWT's `idp` claim is its issuer). */
   provider?: SessionProvider;
@@ -123,15 +111,6 @@ export interface SessionGrant {
   deviceToken?: string;
 }
 
-/** Second factors a person can use at the `second-factor` step. */
-export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
-
-/** A QR code drawn by the server: an SVG path over a square of `size` modules (quiet zone included). */
-export interface QrCode {
-  size: number;
-  /** The `d` attribute of one `<path>` that fills the dark modules. */
-  path: string;
-}
 
 /** Why 2FA set-up is shown: the person chose it, policy requires it, or a recovery code was just used. */
 export type SetupReason = 'enable' | 'required' | 'recovered';
@@ -252,10 +231,14 @@ interface FlowStateBase {
   error?: ErrorBody;
 }
 
+/** The state of a flow at step `K`: the screen to show, with what, and what may be posted next. */
+export type FlowStateOf<K extends StepName> = FlowStateBase & { step: K; data: StepMap[K]['data']; actions: StepMap[K]['actions'][] };
+
+/** Every step's flow state, by step name. */
+export type FlowStates = { [K in StepName]: FlowStateOf<K> };
+
 /** The state of a flow: which screen to show, with what, and what may be posted next. */
-export type FlowState = {
-  [S in StepName]: FlowStateBase & { step: S; data: StepMap[S]['data']; actions: StepMap[S]['actions'][] };
-}[StepName];
+export type FlowState = FlowStates[StepName];
 
 /** The body of an error response that has no flow to show (unknown, expired or locked flow; bad request). */
 export interface ErrorResponse {

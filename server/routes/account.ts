@@ -13,7 +13,7 @@ import { listPasskeys } from '../factors/passkey.js';
 import { issueRecoveryCode } from '../factors/recovery.js';
 import { disableSecondFactor, removeFactor } from '../factors/removal.js';
 import { confirmedPhone, maskPhone } from '../factors/sms.js';
-import { policyView } from '../flows/login.js';
+import { policyView } from '../factors/password-policy.js';
 import { accountById, mfaPolicy } from '../companies/accounts.js';
 import { providerOf } from '../companies/oidc.js';
 import { clientIp } from '../security/client-ip.js';
@@ -22,6 +22,7 @@ import { freshness } from '../security/reauth.js';
 import { freshSignIn, liveSession, ownSignIn, requireFresh, SESSION_COOKIE, type SessionEnv } from '../security/session-auth.js';
 import { listLiveSessions, revokeLiveSession, revokeOtherSessions } from '../security/sessions.js';
 import { readJson } from './body.js';
+import type { AccountOverview, AccountSessions, NewRecoveryCode, PasswordChange, SignedOut } from './types.js';
 
 /** `crypto.randomUUID()`: the ids of credentials. */
 const CREDENTIAL_ID = /^[0-9a-f-]{36}$/;
@@ -30,7 +31,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16}$/;
 
 const passwordChange = z
   .object({ current: z.string().min(1).max(4096), password: z.string().min(1).max(4096), signOutOthers: z.boolean().optional() })
-  .strict();
+  .strict() satisfies z.ZodType<PasswordChange>;
 
 /**
  * The signed-in person's account security page: overview, password, second
@@ -87,8 +88,8 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
         recoveryCode: recovery ? { createdAt: Number(recovery.created_at) } : null,
       },
       features: { passkeys: app.config.passkeys, sms: app.sms !== null },
-      policy: policyView(app),
-    });
+      policy: policyView(app.config),
+    } satisfies AccountOverview);
   });
 
   routes.post('/password', own, async (c) => {
@@ -113,7 +114,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
     const signedOut = signOutOthers ? await revokeOtherSessions(app.db, app.config, { userId: user.id, keep: session.id, now }) : 0;
     await audit(app, { event: 'password.changed', userId: user.id, ip, detail: { signedOut } });
     await notifyUser(app, user.id, { kind: 'password-changed' });
-    return c.json({ signedOut });
+    return c.json({ signedOut } satisfies SignedOut);
   });
 
   routes.delete('/factors/:id', own, async (c) => {
@@ -134,7 +135,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
     const code = await issueRecoveryCode(app.db, { userId: session.userId, kind: 'recovery', now: app.now() });
     await audit(app, { event: 'recovery.regenerated', userId: session.userId, ip: ipOf(c) });
     await notifyUser(app, session.userId, { kind: 'recovery-code-regenerated' });
-    return c.json({ code });
+    return c.json({ code } satisfies NewRecoveryCode);
   });
 
   routes.post('/mfa/disable', own, async (c) => {
@@ -161,7 +162,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
         lastSeenAt: s.lastSeenAt,
         amr: s.amr,
       })),
-    });
+    } satisfies AccountSessions);
   });
 
   routes.post('/sessions/sign-out-others', fresh, async (c) => {
@@ -169,7 +170,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
     parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
     const signedOut = await revokeOtherSessions(app.db, app.config, { userId: session.userId, keep: session.id, now: app.now() });
     await audit(app, { event: 'session.revoked', userId: session.userId, ip: ipOf(c), detail: { others: true, count: signedOut } });
-    return c.json({ signedOut });
+    return c.json({ signedOut } satisfies SignedOut);
   });
 
   routes.delete('/sessions/:id', live, async (c) => {

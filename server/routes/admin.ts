@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { listAudit, type AuditCursor } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { ApiError, parseInput } from '../errors.js';
-import { emailSchema } from '../flows/login.js';
+import { emailSchema } from '../factors/email-address.js';
 import {
   addMember,
   clientIdSchema,

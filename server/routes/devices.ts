@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { forgetDevice, forgetDevices, listDevices } from '../security/devices.js';
 import { liveSession, type SessionEnv } from '../security/session-auth.js';
+import type { RememberedDevices } from './types.js';
 
 /** The signed-in person's remembered devices: list, forget one, forget all. */
 export function deviceRoutes(app: AppContext): Hono<SessionEnv> {
@@ -11,7 +12,7 @@ export function deviceRoutes(app: AppContext): Hono<SessionEnv> {
 
   routes.get('/', live, async (c) => {
     const session = c.var.session;
-    return c.json({ devices: await listDevices(app.db, session.userId, app.now()) });
+    return c.json({ devices: await listDevices(app.db, session.userId, app.now()) } satisfies RememberedDevices);
   });
 
   routes.delete('/:id', live, async (c) => {

@@ -2,15 +2,12 @@ import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { runAction, startFlow, type FlowDefinition } from '../flows/engine.js';
-import { accountFlows, activationFlow, loginFlow, resetFlow } from '../flows/login.js';
-import type { FlowState } from '../flows/protocol.js';
+import { runAction, startFlow, type RenderedFlow } from '../flows/engine.js';
+import { flowDefinitions as FLOWS } from '../flows/login/flows.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
 import { DEVICE_COOKIE, presentedToken, requireSession, SESSION_COOKIE } from '../security/session-auth.js';
-
-const FLOWS: ReadonlyMap<string, FlowDefinition<any>> = new Map([loginFlow, activationFlow, resetFlow, ...accountFlows].map((flow) => [flow.kind, flow]));
 
 /** The path segment that says "the flow id is in the X-Flow-Id header". */
 const FLOW_IN_HEADER = '-';
@@ -58,7 +55,7 @@ export function flowRoutes(app: AppContext): Hono {
       request: { ip: clientIp(c, app.config.trustedProxyList), userAgent: c.req.header('user-agent') ?? null, deviceToken: getCookie(c, DEVICE_COOKIE, 'host'), sessionToken: presentedToken(c) },
     });
     if (outcome.retryAfter !== undefined) c.header('Retry-After', String(outcome.retryAfter));
-    let flow: FlowState = outcome.flow;
+    let flow: RenderedFlow = outcome.flow;
     if (outcome.issued?.token && flow.step === 'done' && app.config.sessionCookie) {
       // Same-site hosts get the token as an HttpOnly cookie that page scripts
       // cannot read (OWASP ASVS 5.0 V3.3.1); the body then carries only the JWT.

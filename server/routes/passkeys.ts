@@ -7,6 +7,7 @@ import { listPasskeys } from '../factors/passkey.js';
 import { removeFactor } from '../factors/removal.js';
 import { liveSession, ownSignIn, type SessionEnv } from '../security/session-auth.js';
 import { readJson } from './body.js';
+import type { PasskeyRename, Passkeys } from './types.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
 const nameSchema = z.string().trim().min(1).max(64);
@@ -36,18 +37,18 @@ export function passkeyRoutes(app: AppContext): Hono<SessionEnv> {
 
   routes.get('/', liveSession(app), async (c) => {
     const session = c.var.session;
-    return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
+    return c.json({ passkeys: await listPasskeys(app.db, session.userId) } satisfies Passkeys);
   });
 
   routes.patch('/:id', liveSession(app), async (c) => {
     const session = c.var.session;
     const id = c.req.param('id');
-    const { name } = parse(z.object({ name: nameSchema }).strict(), await readJson(c, app.config.bodyLimitBytes));
+    const { name } = parse(z.object({ name: nameSchema }).strict() satisfies z.ZodType<PasskeyRename>, await readJson(c, app.config.bodyLimitBytes));
     const result = CREDENTIAL_ROW_ID.test(id)
       ? await app.db.updateTable('credentials').set({ name }).where('id', '=', id).where('user_id', '=', session.userId).where('type', '=', 'passkey').executeTakeFirst()
       : undefined;
     if (!result || Number(result.numUpdatedRows) !== 1) throw new ApiError('not_found');
-    return c.json({ passkeys: await listPasskeys(app.db, session.userId) });
+    return c.json({ passkeys: await listPasskeys(app.db, session.userId) } satisfies Passkeys);
   });
 
   routes.delete('/:id', ownSignIn(app), async (c) => {

@@ -12,8 +12,9 @@ import { readJson } from './body.js';
 import { liveSession, presentedToken, SESSION_COOKIE, type SessionEnv } from '../security/session-auth.js';
 import { findSession, moveSession, revokeSession, type SessionRecord } from '../security/sessions.js';
 import { inTransaction } from '../store/index.js';
+import type { AccountChoice } from './types.js';
 
-const switchInput = z.object({ account: z.string().min(1).max(64) }).strict();
+const switchInput = z.object({ account: z.string().min(1).max(64) }).strict() satisfies z.ZodType<AccountChoice>;
 
 /** A fresh JWT for a session as it stands: its company (`org`) and provider (`idp`) included. */
 function sessionJwt(app: AppContext, session: SessionRecord, email: string, account: CompanyAccount | undefined) {

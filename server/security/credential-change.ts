@@ -76,25 +76,25 @@ export async function methodsChanged(
 function auditOf(change: MethodsChange): Pick<AuditEntry, 'event' | 'detail'> {
   switch (change.kind) {
     case 'added':
-      return { event: 'factor.added', detail: { factor: change.factor } }
+      return { event: 'factor.added', detail: { factor: change.factor } };
     case 'removed':
-      return { event: 'factor.removed', detail: { factor: change.factor } }
+      return { event: 'factor.removed', detail: { factor: change.factor } };
     case 'disabled':
-      return { event: 'mfa.disabled', detail: { removed: change.removed } }
+      return { event: 'mfa.disabled', detail: { removed: change.removed } };
     case 'reset':
-      return { event: 'mfa.reset', detail: {} }
+      return { event: 'mfa.reset', detail: {} };
   }
 }
 
 function noticeOf(change: MethodsChange): MailMessage {
   switch (change.kind) {
     case 'added':
-      return { kind: 'factor-added', factor: change.factor }
+      return { kind: 'factor-added', factor: change.factor };
     case 'removed':
-      return { kind: 'factor-removed', factor: change.factor }
+      return { kind: 'factor-removed', factor: change.factor };
     case 'disabled':
-      return { kind: 'mfa-disabled' }
+      return { kind: 'mfa-disabled' };
     case 'reset':
-      return { kind: 'mfa-reset' }
+      return { kind: 'mfa-reset' };
   }
 }

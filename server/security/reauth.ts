@@ -3,7 +3,6 @@ import { hasSecondFactor } from '../factors/methods.js';
 import type { SessionRecord } from './sessions.js';
 
 /** Moved to factors/methods.ts, where a person's second factors are counted; kept here for older importers. */
-export { hasSecondFactor } from '../factors/methods.js';
 
 /** Where a session stands for changes on the account page (OWASP ASVS 5.0 V7.5.1). */
 export interface Freshness {

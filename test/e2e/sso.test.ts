@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_IDP } from '../../server/companies/demo.js';
-import { startTestProvider, type TestProvider } from '../support/oidc-provider.js';
+import { startTestProvider, type TestProvider } from '../../demo/oidc-provider.js';
 import { freePort, launchBrowser, signInChoosingCompany, startServer, switchCompany, type ServerProcess } from './helpers.js';
 
 const PASSWORD = 'Correct-Horse-42-Battery';

@@ -1,11 +1,12 @@
 /**
  * Self-test of the loopback OpenID Provider used by the SSO tests and the demo
- * (test/support/oidc-provider.ts), driven with openid-client as our relying party does.
+ * (demo/oidc-provider.ts), driven with openid-client as our relying party does.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { signInAtProvider, startTestProvider, type TestProvider } from '../support/oidc-provider.js';
+import { startTestProvider, type TestProvider } from '../../demo/oidc-provider.js';
+import { signInAtProvider } from '../support/sign-in-at-provider.js';
 
 const REDIRECT_URI = 'http://localhost:3000/';
 

@@ -11,7 +11,8 @@ import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/log.js';
 import { seal } from '../../server/security/secrets.js';
 import type { FlowState } from '../../server/flows/protocol.js';
-import { signInAtProvider, startTestProvider, type JsonRewrite, type TestProvider } from '../support/oidc-provider.js';
+import { startTestProvider, type JsonRewrite, type TestProvider } from '../../demo/oidc-provider.js';
+import { signInAtProvider } from '../support/sign-in-at-provider.js';
 import { act, addUser, bodyOf, grantOf, MINUTE, PASSWORD, signIn, startLogin, startServer, type TestServer } from './helpers.js';
 
 const SAM = 'sam@acme.example';

@@ -1,0 +1,82 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { formatDay } from '../../lib/i18n.js';
+import type { AccountOverview } from '../api.js';
+import { button, date, item, lastUsed, type AccountPage } from './page.js';
+
+/**
+ * The two-step verification section: whether it is on (and required), each
+ * method with its dates, the recovery code, and the buttons that add a method
+ * or turn it all off. Passkeys have a section of their own; here they are one
+ * line that leads there.
+ */
+export function renderMfa(page: AccountPage, { mfa, features }: AccountOverview): TemplateResult {
+  const { t } = page;
+  const status = html`<p class="lf-intro">
+    ${t(mfa.enabled ? 'mfa_on' : 'mfa_off')}
+    ${mfa.required ? t('mfa_required') : mfa.requiredFrom ? t('mfa_required_from', { date: formatDay(mfa.requiredFrom, t.locale) }) : nothing}
+  </p>`;
+  if (!mfa.enabled) {
+    return html`${status}${button(page, 'enroll', t('action_enable_mfa'), () => page.enroll('enroll-totp', 'mfa', 'action_enable_mfa'), 'lf-button')}`;
+  }
+  const { sms } = mfa;
+  const passkeysHeading = page.headingId('passkeys');
+  // The passkeys' own section, further down the page: its heading takes focus, as a same-page link's target should.
+  const toPasskeys = (event: Event) => {
+    event.preventDefault();
+    page.querySelector<HTMLElement>(`#${passkeysHeading}`)?.focus();
+  };
+  return html`${status}
+    <ul class="lf-list">
+      ${mfa.totp.map((app) =>
+        item(app.name || t('method_totp'), [t('method_totp'), t('added_on', { date: date(t, app.createdAt) }), lastUsed(t, app.lastUsedAt)], removeButton(page, app.id, app.name || t('method_totp'))),
+      )}
+      ${sms ? item(t('method_sms'), [sms.phone, t('added_on', { date: date(t, sms.createdAt) }), lastUsed(t, sms.lastUsedAt)], removeButton(page, sms.id, t('method_sms'))) : nothing}
+      ${features.passkeys && mfa.passkeys.length
+        ? item(
+            t('method_passkeys'),
+            [t('passkey_count', { count: mfa.passkeys.length })],
+            html`<a class="lf-link" href=${`#${passkeysHeading}`} @click=${toPasskeys}>${t('action_manage_passkeys')}</a>`,
+          )
+        : nothing}
+      ${item(
+        t('label_recovery_code'),
+        [mfa.recoveryCode ? t('recovery_created', { date: date(t, mfa.recoveryCode.createdAt) }) : t('recovery_none')],
+        button(page, 'recovery', t('action_new_recovery'), () =>
+          page.confirm(t('confirm_new_recovery'), t('action_generate'), () =>
+            page.change('mfa', 'recovery', () => page.client.newRecoveryCode(), ({ code }) => {
+              page.open({ section: 'mfa', kind: 'recovery', data: { code } });
+              page.changed('recovery-code');
+            }),
+          ),
+        ),
+      )}
+    </ul>
+    <div class="lf-actions">
+      ${mfa.totp.length ? nothing : button(page, 'enroll', t('action_add_totp'), () => page.enroll('enroll-totp', 'mfa', 'action_add_totp'))}
+      ${features.passkeys && !mfa.passkeys.length ? button(page, 'enroll', t('action_add_passkey'), () => page.enroll('enroll-passkey', 'mfa', 'action_add_passkey')) : nothing}
+      ${!sms && features.sms && (mfa.totp.length || mfa.passkeys.length) ? button(page, 'enroll', t('action_add_sms'), () => page.enroll('enroll-sms', 'mfa', 'action_add_sms')) : nothing}
+      ${mfa.required
+        ? nothing
+        : button(page, 'disable', t('action_disable_mfa'), () =>
+            page.confirm(t('confirm_disable_mfa'), t('action_turn_off'), () =>
+              page.change('mfa', 'disable', () => page.client.disableMfa(), () => page.done('mfa', 'mfa-disabled', t('mfa_off'))),
+            ),
+          )}
+    </div>`;
+}
+
+/** Removes an authenticator app or the SMS number, once the person confirms. */
+function removeButton(page: AccountPage, id: string, name: string): TemplateResult {
+  const { t } = page;
+  return button(
+    page,
+    `remove:${id}`,
+    t('action_remove'),
+    () =>
+      page.confirm(t('confirm_remove', { name }), t('action_remove'), () =>
+        page.change('mfa', `remove:${id}`, () => page.client.removeFactor(id), () => page.done('mfa', 'factor-removed', t('removed', { name }))),
+      ),
+    'lf-button-secondary',
+    t('label_remove', { name }),
+  );
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { audit, type AuditActor } from '../audit.js';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { inTransaction, type Db } from '../store/index.js';
+import type { OrganizationsTable } from '../store/schema.js';
+import { slugFromName } from './schemas.js';
+
+/*
+ * The companies themselves: finding one by id or slug, listing them as an
+ * administrator sees them, and creating, changing and deleting one.
+ */
+
+/** A company's single sign-on, as an administrator sees it: never the client secret. */
+export interface SsoSummary {
+  /** The provider's name as people know it ("Microsoft Entra ID"). */
+  name: string;
+  issuer: string;
+  clientId: string;
+  /** The email domains whose addresses sign in there, lower-case, sorted. */
+  domains: string[];
+}
+
+/** A company as an administrator sees it. */
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  /** From this date (YYYY-MM-DD, from 00:00 UTC) its people need 2FA; null when the company does not require it. */
+  mfaRequiredFrom: string | null;
+  createdAt: number;
+  sso: SsoSummary | null;
+  /** How many people belong to it. */
+  members: number;
+}
+
+/** What an id or a slug can look like (ids are lower-case UUIDs); anything else is not looked up at all. */
+const ID_OR_SLUG = /^[a-z0-9-]{1,63}$/;
+
+type OrganizationRow = OrganizationsTable;
+
+/** The stored company for an id or a slug (case does not matter), the id winning should a slug look like another's id. */
+async function organizationRow(db: Db, idOrSlug: string): Promise<OrganizationRow | undefined> {
+  const key = idOrSlug.trim().toLowerCase();
+  if (!ID_OR_SLUG.test(key)) return undefined;
+  const rows = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', key), eb('slug', '=', key)]))
+    .execute();
+  return rows.find((r) => r.id === key) ?? rows[0];
+}
+
+/** The stored company for an id or a slug; `organization_not_found` when there is none. */
+export async function requireOrganizationRow(db: Db, idOrSlug: string): Promise<OrganizationRow> {
+  const row = await organizationRow(db, idOrSlug);
+  if (!row) throw new ApiError('organization_not_found');
+  return row;
+}
+
+/** Companies as administrators see them: member counts and single sign-on filled in. `only` limits the reads to one company. */
+async function describeOrganizations(db: Db, rows: OrganizationRow[], only?: string): Promise<Organization[]> {
+  if (rows.length === 0) return [];
+  let counts = db.selectFrom('memberships').select(['organization_id', db.fn.countAll<number>().as('count')]).groupBy('organization_id');
+  let connections = db.selectFrom('sso_connections').select(['organization_id', 'name', 'issuer', 'client_id']);
+  let domains = db.selectFrom('sso_domains').select(['organization_id', 'domain']).orderBy('domain');
+  if (only !== undefined) {
+    counts = counts.where('organization_id', '=', only);
+    connections = connections.where('organization_id', '=', only);
+    domains = domains.where('organization_id', '=', only);
+  }
+  const members = new Map((await counts.execute()).map((r) => [r.organization_id, Number(r.count)]));
+  const domainsOf = new Map<string, string[]>();
+  for (const { organization_id, domain } of await domains.execute()) domainsOf.set(organization_id, [...(domainsOf.get(organization_id) ?? []), domain]);
+  const sso = new Map(
+    (await connections.execute()).map((c) => [c.organization_id, { name: c.name, issuer: c.issuer, clientId: c.client_id, domains: domainsOf.get(c.organization_id) ?? [] }]),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    slug: r.slug,
+    mfaRequiredFrom: r.mfa_required_from,
+    createdAt: Number(r.created_at),
+    sso: sso.get(r.id) ?? null,
+    members: members.get(r.id) ?? 0,
+  }));
+}
+
+/** Every company, oldest first. */
+export async function listOrganizations(db: Db): Promise<Organization[]> {
+  const rows = await db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('slug').execute();
+  return describeOrganizations(db, rows);
+}
+
+/** The company with this id or slug, if there is one. */
+export async function findOrganization(db: Db, idOrSlug: string): Promise<Organization | undefined> {
+  const row = await organizationRow(db, idOrSlug);
+  return row && (await describeOrganizations(db, [row], row.id))[0];
+}
+
+/** The company with this id or slug; `organization_not_found` when there is none. */
+export async function requireOrganization(db: Db, idOrSlug: string): Promise<Organization> {
+  const row = await requireOrganizationRow(db, idOrSlug);
+  return (await describeOrganizations(db, [row], row.id))[0]!;
+}
+
+/** Creates a company; without a slug, one is made from the name. A slug in use is `organization_exists`. */
+export async function createOrganization(
+  app: AppContext,
+  { name, slug, mfaRequiredFrom = null, actor }: { name: string; slug?: string | undefined; mfaRequiredFrom?: string | null | undefined; actor: AuditActor },
+): Promise<Organization> {
+  const chosen = slug ?? slugFromName(name);
+  // Nothing to make a slug from (a name in another script): the caller picks one.
+  if (chosen === undefined) throw new ApiError('invalid_request', { field: 'slug' });
+  const id = randomUUID();
+  const now = app.now();
+  await inTransaction(app.db, async (trx) => {
+    // The unique slug settles a race between two creators: one row goes in, the other caller hears 409.
+    const inserted = await trx
+      .insertInto('organizations')
+      .values({ id, name, slug: chosen, mfa_required_from: mfaRequiredFrom, created_at: now })
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('organization_exists', { field: 'slug' });
+    await audit(app, { event: 'organization.created', actor, detail: { organizationId: id, slug: chosen, mfaRequiredFrom } }, trx);
+  });
+  return { id, name, slug: chosen, mfaRequiredFrom, createdAt: now, sso: null, members: 0 };
+}
+
+/** Renames a company or changes its 2FA policy (`mfaRequiredFrom: null` drops it; undefined keeps it). */
+export async function updateOrganization(
+  app: AppContext,
+  idOrSlug: string,
+  { name, mfaRequiredFrom, actor }: { name?: string | undefined; mfaRequiredFrom?: string | null | undefined; actor: AuditActor },
+): Promise<Organization> {
+  const row = await requireOrganizationRow(app.db, idOrSlug);
+  const changes = { ...(name === undefined ? {} : { name }), ...(mfaRequiredFrom === undefined ? {} : { mfa_required_from: mfaRequiredFrom }) };
+  if (Object.keys(changes).length > 0) {
+    await inTransaction(app.db, async (trx) => {
+      const updated = await trx.updateTable('organizations').set(changes).where('id', '=', row.id).executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) throw new ApiError('organization_not_found');
+      await audit(app, {
+        event: 'organization.updated',
+        actor,
+        detail: { organizationId: row.id, slug: row.slug, ...(name === undefined ? {} : { name }), ...(mfaRequiredFrom === undefined ? {} : { mfaRequiredFrom }) },
+      }, trx);
+    });
+  }
+  return requireOrganization(app.db, row.id);
+}
+
+/**
+ * Ends the live sessions that work in a company's accounts (one person's, with
+ * `userId`); returns how many. Runs before the memberships go, while the
+ * sessions can still be found through them.
+ */
+export async function revokeAccountSessions(db: Db, { organizationId, userId, now }: { organizationId: string; userId?: string; now: number }): Promise<number> {
+  let accounts = db.selectFrom('memberships').select('id').where('organization_id', '=', organizationId);
+  if (userId !== undefined) accounts = accounts.where('user_id', '=', userId);
+  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('revoked_at', 'is', null).where('membership_id', 'in', accounts).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Deletes a company. Its memberships, domains and provider go with it
+ * (foreign keys cascade), and every session working in one of its accounts
+ * ends at once.
+ */
+export async function deleteOrganization(app: AppContext, idOrSlug: string, actor: AuditActor): Promise<void> {
+  const row = await requireOrganizationRow(app.db, idOrSlug);
+  const now = app.now();
+  await inTransaction(app.db, async (trx) => {
+    const sessionsRevoked = await revokeAccountSessions(trx, { organizationId: row.id, now });
+    const deleted = await trx.deleteFrom('organizations').where('id', '=', row.id).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) throw new ApiError('organization_not_found');
+    await audit(app, { event: 'organization.deleted', actor, detail: { organizationId: row.id, slug: row.slug, sessionsRevoked } }, trx);
+  });
+}

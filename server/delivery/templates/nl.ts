@@ -1,0 +1,117 @@
+import { assertWebLink, dateOf, plural, validFor, type Language, type MailMessage, type Template } from './template.js';
+
+/* The mail in Dutch. Same subjects, blocks and order as en.ts, so both parts of every mail match in either language. */
+
+const FACTOR_NAMES = { totp: 'een authenticator-app', passkey: 'een passkey', sms: 'een telefoonnummer voor sms-codes' } as const;
+
+const IF_NOT_YOU = 'Was jij dit niet? Neem dan direct contact op met je werkgever of support en wijzig je wachtwoord.';
+
+const IF_NOT_ASKED = 'Heb je hier niet om gevraagd? Negeer deze mail dan.';
+
+function template(message: MailMessage, app: string, email: string, now: number): Template {
+  switch (message.kind) {
+    case 'invitation':
+      return {
+        subject: `Activeer je ${app}-account`,
+        heading: `Welkom bij ${app}`,
+        blocks: [
+          { type: 'p', text: `Je bent uitgenodigd voor ${app}. Je gebruikersnaam is ${email}.` },
+          { type: 'p', text: 'Activeer je account met de knop hieronder: je kiest een wachtwoord en stelt tweestapsverificatie in.' },
+          { type: 'button', label: 'Account activeren', href: assertWebLink(message.link) },
+          { type: 'p', text: `De link werkt één keer, ${validFor('nl', message.expiresAt, now)} lang (tot ${dateOf('nl', message.expiresAt)}).` },
+          { type: 'p', text: 'Is de link verlopen? Vraag je werkgever om een nieuwe uitnodiging.' },
+        ],
+      };
+    case 'email-code':
+      return {
+        subject: `Je verificatiecode voor ${app}`,
+        heading: 'Bevestig je e-mailadres',
+        blocks: [
+          { type: 'p', text: 'Vul deze code in om te bevestigen dat dit e-mailadres van jou is:' },
+          { type: 'code', code: message.code },
+          { type: 'p', text: `De code werkt ${plural('nl', message.minutes, 'minute')}.` },
+          { type: 'p', text: IF_NOT_ASKED },
+        ],
+      };
+    case 'password-reset':
+      return {
+        subject: `Nieuw wachtwoord voor ${app}`,
+        heading: 'Kies een nieuw wachtwoord',
+        blocks: [
+          { type: 'p', text: `Er is gevraagd om het wachtwoord van je ${app}-account (${email}) opnieuw in te stellen.` },
+          { type: 'button', label: 'Nieuw wachtwoord kiezen', href: assertWebLink(message.link) },
+          { type: 'p', text: `De link werkt één keer, ${plural('nl', message.minutes, 'minute')} lang.` },
+          { type: 'p', text: `${IF_NOT_ASKED} Je wachtwoord blijft dan hetzelfde.` },
+        ],
+      };
+    case 'password-changed':
+      return {
+        subject: `Je ${app}-wachtwoord is gewijzigd`,
+        heading: 'Je wachtwoord is gewijzigd',
+        blocks: [
+          { type: 'p', text: `Het wachtwoord van je ${app}-account (${email}) is gewijzigd.` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'factor-added':
+      return {
+        subject: `Er is ${FACTOR_NAMES[message.factor]} toegevoegd aan je ${app}-account`,
+        heading: 'Tweestapsverificatie gewijzigd',
+        blocks: [
+          { type: 'p', text: `Er is ${FACTOR_NAMES[message.factor]} voor tweestapsverificatie toegevoegd aan je ${app}-account (${email}).` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'factor-removed':
+      return {
+        subject: `Er is ${FACTOR_NAMES[message.factor]} verwijderd van je ${app}-account`,
+        heading: 'Tweestapsverificatie gewijzigd',
+        blocks: [
+          { type: 'p', text: `Er is ${FACTOR_NAMES[message.factor]} verwijderd van je ${app}-account (${email}).` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'recovery-code-used':
+      return {
+        subject: `Je ${app}-herstelcode is gebruikt`,
+        heading: 'Je herstelcode is gebruikt',
+        blocks: [
+          { type: 'p', text: `Iemand is ingelogd op je ${app}-account (${email}) met je herstelcode. Tweestapsverificatie moet nu opnieuw worden ingesteld en je krijgt een nieuwe herstelcode.` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'mfa-reset':
+      return {
+        subject: `Tweestapsverificatie van je ${app}-account is gereset`,
+        heading: 'Tweestapsverificatie is gereset',
+        blocks: [
+          { type: 'p', text: `Support heeft de tweestapsverificatie van je ${app}-account (${email}) verwijderd. De volgende keer dat je inlogt, stel je die opnieuw in.` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'recovery-code-regenerated':
+      return {
+        subject: `Er is een nieuwe herstelcode gemaakt voor je ${app}-account`,
+        heading: 'Nieuwe herstelcode',
+        blocks: [
+          { type: 'p', text: `Er is een nieuwe herstelcode gemaakt voor je ${app}-account (${email}). Je vorige herstelcode werkt niet meer.` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'mfa-disabled':
+      return {
+        subject: `Tweestapsverificatie van je ${app}-account is uitgezet`,
+        heading: 'Tweestapsverificatie is uitgezet',
+        blocks: [
+          { type: 'p', text: `Tweestapsverificatie van je ${app}-account (${email}) is uitgezet: je authenticator-apps, telefoonnummer, passkeys en herstelcode zijn verwijderd. Bij het inloggen wordt niet meer om een tweede stap gevraagd.` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+  }
+}
+
+export const nl: Language = {
+  template,
+  footer: (app: string, email: string) => `Deze mail is door ${app} verstuurd naar ${email}.`,
+  buttonFallback: 'Werkt de knop niet? Kopieer dan dit adres naar je browser:',
+};

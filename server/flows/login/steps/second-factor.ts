@@ -1,0 +1,112 @@
+/* `second-factor`: an authenticator code, a passkey, a texted code or a recovery code. */
+import { audit } from '../../../audit.js';
+import { notifyUser } from '../../../delivery/mail.js';
+import { ApiError } from '../../../errors.js';
+import { factorSucceeded, spendFactorAttempt } from '../../../factors/attempts.js';
+import { verifyPasskeyAssertion } from '../../../factors/passkey.js';
+import { useRecoveryCode } from '../../../factors/recovery.js';
+import { checkTextedCode, confirmedPhone, smsUsed, textCode } from '../../../factors/sms.js';
+import { normalizeCode } from '../../../factors/totp.js';
+import { verifyUserTotp } from '../../../factors/totp-enrolment.js';
+import { forgetDevices } from '../../../security/devices.js';
+import { liveChallenge, offerPasskey, passkeyRefusal } from '../ceremony.js';
+import { finish } from '../finish.js';
+import { assertionInput, codeInput, nothing } from '../inputs.js';
+import { codeRefusal, firstFactorOf, recordFailure, startSetup } from '../next.js';
+import { action, type LoginStepDefinition } from '../state.js';
+
+export const secondFactor: LoginStepDefinition<'second-factor'> = {
+  view: (state, app) => ({
+    methods: state.methods,
+    rememberDays: app.config.rememberDeviceDays > 0 && !state.sessionId ? app.config.rememberDeviceDays : null,
+    ...(state.methods.includes('passkey') && state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}),
+    ...(state.maskedPhone ? { phone: state.maskedPhone, smsSent: state.smsCode !== undefined } : {}),
+  }),
+  unavailable: (state) => [
+    ...(state.methods.includes('totp') ? [] : ['totp' as const]),
+    ...(state.methods.includes('recovery_code') ? [] : ['recovery-code' as const]),
+    ...(state.methods.includes('passkey') ? [] : ['passkey' as const]),
+    ...(state.methods.includes('sms') ? [] : (['send-sms', 'sms'] as const)),
+    ...(state.smsCode ? [] : ['sms' as const]),
+  ],
+  actions: {
+    'send-sms': action({
+      input: nothing,
+      async run({ app, state, now }) {
+        const phone = await confirmedPhone(app.db, app.secretKey, state.userId);
+        if (!phone) throw new ApiError('action_not_allowed');
+        return { step: 'second-factor', state: { ...state, smsCode: await textCode(app, { userId: state.userId, phone: phone.phone, now }) } };
+      },
+    }),
+    sms: action({
+      atomic: true,
+      input: codeInput,
+      async run(context, { code, remember }) {
+        const { app, state, now } = context;
+        const spent = await spendFactorAttempt(app, state.userId, now);
+        const result = checkTextedCode(app, state.smsCode, { userId: state.userId, input: code, now });
+        if (result !== 'valid') {
+          await recordFailure(context, 'sms');
+          return { step: 'second-factor', state, failed: true, error: codeRefusal(result) };
+        }
+        await factorSucceeded(app, spent);
+        await smsUsed(app.db, state.userId, now);
+        const { smsCode: _used, ...rest } = state;
+        // RFC 8176 §2: `sms`, confirmation by text message.
+        return finish({ ...context, state: { ...rest, remember: remember === true } }, [firstFactorOf(state), 'sms', 'mfa']);
+      },
+    }),
+    passkey: action({
+      atomic: true,
+      input: assertionInput,
+      async run(context, { response, remember }) {
+        const { app, state, now } = context;
+        try {
+          const expectedChallenge = liveChallenge(state, state.passkeyRequest?.challenge, now);
+          await verifyPasskeyAssertion(app.db, app.config, { response, expectedChallenge, userId: state.userId, now });
+        } catch (error) {
+          return { step: 'second-factor', state: await offerPasskey(app, state, state.userId), error: passkeyRefusal(app, error) };
+        }
+        const { passkeyRequest: _spent, ...rest } = state;
+        return finish({ ...context, state: { ...rest, remember: remember === true } }, ['pwd', 'hwk', 'mfa']);
+      },
+    }),
+    totp: action({
+      atomic: true,
+      input: codeInput,
+      async run(context, { code, remember }) {
+        const { app, state, now } = context;
+        const spent = await spendFactorAttempt(app, state.userId, now);
+        if (!(await verifyUserTotp(app, state.userId, normalizeCode(code), now))) {
+          await recordFailure(context, 'totp');
+          return { step: 'second-factor', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
+        }
+        await factorSucceeded(app, spent);
+        // The first factor as it was: a password, or a passkey that did not verify the person.
+        return finish({ ...context, state: { ...state, remember: remember === true } }, [firstFactorOf(state), 'otp', 'mfa']);
+      },
+    }),
+    'recovery-code': action({
+      atomic: true,
+      input: codeInput,
+      async run(context, { code, remember }) {
+        const { app, state, now } = context;
+        const userId = state.userId;
+        const spent = await spendFactorAttempt(app, userId, now);
+        const kind = await useRecoveryCode(app.db, { userId, code, now });
+        if (!kind) {
+          await recordFailure(context, 'recovery_code');
+          return { step: 'second-factor', state, failed: true, error: { code: 'invalid_recovery_code', field: 'code' } };
+        }
+        await factorSucceeded(app, spent);
+        // The code stands in for a lost phone: remembered devices go now, the
+        // old authenticators when set-up completes (never before, so an
+        // abandoned set-up cannot leave the account without a second factor).
+        await forgetDevices(app.db, userId, now);
+        await notifyUser(app, userId, { kind: 'recovery-code-used' });
+        await audit(app, { event: 'recovery.used', userId, ip: context.request.ip, detail: { kind } });
+        return startSetup({ ...context, state: { ...state, remember: remember === true, recovered: true } }, 'recovered');
+      },
+    }),
+  },
+};
