@@ -34,8 +34,9 @@ describe('<lf-choose-account-step>', () => {
 
   it('chooses a company by its account id', async () => {
     const step = await mount();
-    setTimeout(() => step.querySelectorAll('button')[1]!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelectorAll('button')[1]!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('choose');
     expect(intent.body).to.deep.equal({ account: 'm-1' });
   });

@@ -20,8 +20,9 @@ describe('<lf-email-step>', () => {
   it('sends one email intent with what was typed', async () => {
     const step = await fixture<EmailStep>(html`<lf-email-step></lf-email-step>`);
     fill(step.querySelector('input')!, '  ada@example.com ');
-    setTimeout(() => step.querySelector('button')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelector('button')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('email');
     expect(intent.body).to.deep.equal({ email: 'ada@example.com' });
   });

@@ -37,16 +37,18 @@ describe('<lf-mfa-prompt-step>', () => {
 
   it('sends enable', async () => {
     const step = await fixture<MfaPromptStep>(html`<lf-mfa-prompt-step .data=${{ requiredFrom: null }}></lf-mfa-prompt-step>`);
-    setTimeout(() => button(step, 'Enable').click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Enable').click();
+    const intent = await fired;
     expect(intent.action).to.equal('enable');
     expect(intent.body).to.deep.equal({});
   });
 
   it('sends remind-later', async () => {
     const step = await fixture<MfaPromptStep>(html`<lf-mfa-prompt-step .data=${{ requiredFrom: '2026-07-01' }}></lf-mfa-prompt-step>`);
-    setTimeout(() => button(step, 'Remind me later').click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Remind me later').click();
+    const intent = await fired;
     expect(intent.action).to.equal('remind-later');
   });
 

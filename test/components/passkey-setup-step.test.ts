@@ -27,8 +27,9 @@ function nameInput(step: PasskeySetupStep): HTMLInputElement {
 }
 
 async function create(step: PasskeySetupStep): Promise<StepIntentEvent> {
-  setTimeout(() => button(step, 'Create passkey')!.click());
-  return (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+  const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+  button(step, 'Create passkey')!.click();
+  return fired;
 }
 
 describe('<lf-passkey-setup-step>', () => {
@@ -75,14 +76,16 @@ describe('<lf-passkey-setup-step>', () => {
 
   it('submits with Enter in the name field, like any form', async () => {
     const step = await mount();
-    setTimeout(() => step.querySelector('form')!.requestSubmit());
-    expect(((await oneEvent(step, 'lf-intent')) as StepIntentEvent).action).to.equal('register');
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelector('form')!.requestSubmit();
+    expect((await fired).action).to.equal('register');
   });
 
   it('offers the authenticator app instead', async () => {
     const step = await mount();
-    setTimeout(() => button(step, 'Use an authenticator app instead')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Use an authenticator app instead')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('use-totp');
     expect(intent.passkey).to.equal(false);
     expect(intent.body).to.deep.equal({});
@@ -95,8 +98,9 @@ describe('<lf-passkey-setup-step>', () => {
 
   it('can be cancelled when the server accepts it', async () => {
     const step = await mount({ required: false }, { actions: ['register', 'use-totp', 'cancel'] });
-    setTimeout(() => button(step, 'Cancel')!.click());
-    expect(((await oneEvent(step, 'lf-intent')) as StepIntentEvent).action).to.equal('cancel');
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Cancel')!.click();
+    expect((await fired).action).to.equal('cancel');
   });
 
   it('explains that set-up is required for the account', async () => {

@@ -25,8 +25,9 @@ describe('<lf-password-step>', () => {
   it('sends the password intent', async () => {
     const step = await fixture<PasswordStep>(html`<lf-password-step .data=${data}></lf-password-step>`);
     fill(step.querySelector('input[name=password]')!, 'Correct-Horse-42-Battery');
-    setTimeout(() => step.querySelector<HTMLButtonElement>('button[type=submit]')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('password');
     expect(intent.body).to.deep.equal({ password: 'Correct-Horse-42-Battery' });
   });
@@ -36,8 +37,9 @@ describe('<lf-password-step>', () => {
     const change = [...step.querySelectorAll('button')].find((b) => b.textContent === 'Change')!;
     // WCAG 2.5.3 (label in name): the accessible name contains the visible text.
     expect(change.getAttribute('aria-label')).to.equal('Change email address');
-    setTimeout(() => change.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    change.click();
+    const intent = await fired;
     expect(intent.action).to.equal('back');
   });
 
@@ -45,8 +47,9 @@ describe('<lf-password-step>', () => {
     const step = await fixture<PasswordStep>(html`<lf-password-step .data=${data}></lf-password-step>`);
     const forgot = [...step.querySelectorAll('button')].find((b) => b.textContent === 'Forgot your password?')!;
     expect(forgot.type).to.equal('button');
-    setTimeout(() => forgot.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    forgot.click();
+    const intent = await fired;
     expect(intent.action).to.equal('forgot');
     expect(intent.body).to.deep.equal({});
   });
@@ -105,8 +108,9 @@ describe('<lf-password-step>', () => {
       const button = passkeyButton(step)!;
       expect(button.type).to.equal('button');
       expect(button.compareDocumentPosition(step.querySelector('button[type=submit]')!) & Node.DOCUMENT_POSITION_PRECEDING).to.not.equal(0);
-      setTimeout(() => button.click());
-      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+      button.click();
+      const intent = await fired;
       expect(intent.action).to.equal('passkey');
       expect(intent.passkey).to.equal(true);
       expect(intent.body).to.deep.equal({});

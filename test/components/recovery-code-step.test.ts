@@ -81,8 +81,9 @@ describe('<lf-recovery-code-step>', () => {
   it('sends confirm with saved: true once the box is ticked', async () => {
     const step = await mount();
     step.querySelector<HTMLInputElement>('input[name=saved]')!.click();
-    setTimeout(() => button(step, 'Continue')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Continue')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('confirm');
     expect(intent.body).to.deep.equal({ saved: true });
   });

@@ -28,8 +28,9 @@ describe('<lf-reset-sent-step>', () => {
     const back = step.querySelector('button')!;
     expect(back.type).to.equal('button');
     expect(back.textContent!.trim()).to.equal('Back');
-    setTimeout(() => back.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    back.click();
+    const intent = await fired;
     expect(intent.action).to.equal('back');
     expect(intent.body).to.deep.equal({});
   });

@@ -24,8 +24,9 @@ function button(step: SecondFactorStep, text: string): HTMLButtonElement {
 }
 
 async function submit(step: SecondFactorStep): Promise<StepIntentEvent> {
-  setTimeout(() => step.querySelector<HTMLButtonElement>('button[type=submit]')!.click());
-  return (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+  const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+  step.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+  return fired;
 }
 
 function countIntents(step: SecondFactorStep): () => number {
@@ -241,8 +242,9 @@ describe('<lf-second-factor-step>', () => {
 
     it('asks <login-flow> for the ceremony (passkey, passkey flag, empty body)', async () => {
       const step = await mount(passkeyFirst);
-      setTimeout(() => passkeyButton(step).click());
-      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+      passkeyButton(step).click();
+      const intent = await fired;
       expect(intent.action).to.equal('passkey');
       expect(intent.passkey).to.equal(true);
       expect(intent.body).to.deep.equal({});
@@ -332,8 +334,9 @@ describe('<lf-second-factor-step>', () => {
       expect(send.hasAttribute('data-autofocus')).to.equal(true);
       expect(step.querySelector('input[name=code]')).to.equal(null);
       expect(step.querySelector('input[name=remember]')).to.equal(null);
-      setTimeout(() => send.click());
-      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+      send.click();
+      const intent = await fired;
       expect(intent.action).to.equal('send-sms');
       expect(intent.body).to.deep.equal({});
     });
@@ -363,8 +366,9 @@ describe('<lf-second-factor-step>', () => {
 
     it('sends a new code on request', async () => {
       const step = await mount(smsSent);
-      setTimeout(() => button(step, 'Send a new code').click());
-      const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+      const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+      button(step, 'Send a new code').click();
+      const intent = await fired;
       expect(intent.action).to.equal('send-sms');
       expect(intent.body).to.deep.equal({});
     });

@@ -139,8 +139,9 @@ describe('<lf-set-password-step>', () => {
   it('sends the password intent', async () => {
     const step = await mount();
     await type(step, 'Correct-Horse-42-Battery');
-    setTimeout(() => step.querySelector<HTMLButtonElement>('button[type=submit]')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('password');
     expect(intent.body).to.deep.equal({ password: 'Correct-Horse-42-Battery' });
   });

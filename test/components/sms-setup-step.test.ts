@@ -22,8 +22,9 @@ function button(step: SmsSetupStep, text: string): HTMLButtonElement {
 }
 
 async function intentOf(step: SmsSetupStep, act: () => void): Promise<StepIntentEvent> {
-  setTimeout(act);
-  return (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+  const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+  act();
+  return fired;
 }
 
 describe('<lf-sms-setup-step>', () => {

@@ -102,8 +102,9 @@ describe('<lf-sso-step>', () => {
     const step = await mount({ data: { email: data.email, provider: data.provider } });
     expect(button(step, 'Continue with Acme ID')).to.equal(undefined);
     const retry = button(step, 'Try again')!;
-    setTimeout(() => retry.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    retry.click();
+    const intent = await fired;
     expect(intent.action).to.equal('retry');
     expect(intent.body).to.deep.equal({});
   });
@@ -112,8 +113,9 @@ describe('<lf-sso-step>', () => {
     const step = await mount();
     const back = button(step, 'Use another email address')!;
     expect(back.className).to.equal('lf-link');
-    setTimeout(() => back.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    back.click();
+    const intent = await fired;
     expect(intent.action).to.equal('back');
   });
 

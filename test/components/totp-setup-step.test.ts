@@ -141,8 +141,9 @@ describe('<lf-totp-setup-step>', () => {
   it('sends a pasted "123 456" as the totp code 123456', async () => {
     const step = await mount();
     fill(step.querySelector('input[name=code]')!, '123 456');
-    setTimeout(() => step.querySelector<HTMLButtonElement>('button[type=submit]')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('totp');
     expect(intent.body).to.deep.equal({ code: '123456' });
   });
@@ -154,8 +155,9 @@ describe('<lf-totp-setup-step>', () => {
 
   it('can be cancelled when set-up is optional', async () => {
     const step = await mount({ required: false }, false, OPTIONAL);
-    setTimeout(() => button(step, 'Cancel')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Cancel')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('cancel');
   });
 
@@ -235,8 +237,9 @@ describe('<lf-totp-setup-step>', () => {
     const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${data} .actions=${['totp', 'use-passkey']}></lf-totp-setup-step>`);
     const link = button(step, 'Use a passkey instead (face ID, fingerprint)')!;
     expect(link.className).to.equal('lf-link');
-    setTimeout(() => link.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    link.click();
+    const intent = await fired;
     expect(intent.action).to.equal('use-passkey');
     expect(intent.body).to.deep.equal({});
     expect(intent.passkey).to.equal(false);

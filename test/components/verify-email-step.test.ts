@@ -32,8 +32,9 @@ describe('<lf-verify-email-step>', () => {
   it('sends the code without spaces', async () => {
     const step = await mount();
     fill(code(step), '123 456');
-    setTimeout(() => step.querySelector<HTMLButtonElement>('button[type=submit]')!.click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    const intent = await fired;
     expect(intent.action).to.equal('code');
     expect(intent.body).to.deep.equal({ code: '123456' });
   });
@@ -60,8 +61,9 @@ describe('<lf-verify-email-step>', () => {
   it('asks for a new code, and says one is on its way once the server has sent it', async () => {
     const step = await mount();
     expect(status(step)).to.equal('');
-    setTimeout(() => button(step, 'Send a new code').click());
-    const intent = (await oneEvent(step, 'lf-intent')) as StepIntentEvent;
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Send a new code').click();
+    const intent = await fired;
     expect(intent.action).to.equal('resend');
     expect(intent.body).to.deep.equal({});
     // The server's answer: the same step, a fresh state.

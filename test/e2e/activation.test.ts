@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -21,6 +22,7 @@ interface Received {
 /** A real SMTP server on loopback: whatever the API sends arrives here, as a person's mailbox would get it. */
 async function startMailbox(): Promise<{ port: number; mail: Received[]; next(to: string, subject: RegExp): Promise<Received>; close(): Promise<void> }> {
   const mail: Received[] = [];
+  const arrived = new EventEmitter();
   const server = new SMTPServer({
     authOptional: true,
     // Loopback only; production relays use smtps:// or STARTTLS.
@@ -30,6 +32,7 @@ async function startMailbox(): Promise<{ port: number; mail: Received[]; next(to
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       const parsed = await PostalMime.parse(Buffer.concat(chunks));
       for (const to of session.envelope.rcptTo) mail.push({ to: to.address, subject: parsed.subject ?? '', text: parsed.text ?? '', html: parsed.html ?? '' });
+      arrived.emit('mail');
       callback();
     },
   });
@@ -41,15 +44,18 @@ async function startMailbox(): Promise<{ port: number; mail: Received[]; next(to
     mail,
     /** The next mail to `to` whose subject matches, after the ones already taken; waits up to ten seconds. */
     async next(to, subject) {
-      for (let waited = 0; waited < 10_000; waited += 50) {
+      const deadline = AbortSignal.timeout(10_000);
+      for (;;) {
         const index = mail.findIndex((m, i) => i >= taken && m.to === to && subject.test(m.subject));
         if (index >= 0) {
           taken = index + 1;
           return mail[index]!;
         }
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // Wake when the next mail arrives, not on a timer.
+        await once(arrived, 'mail', { signal: deadline }).catch(() => {
+          throw new Error(`no mail to ${to} matching ${subject}; got ${mail.map((m) => m.subject).join(' | ')}`);
+        });
       }
-      throw new Error(`no mail to ${to} matching ${subject}; got ${mail.map((m) => m.subject).join(' | ')}`);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -74,7 +80,8 @@ async function cli(args: string[], env: Record<string, string>): Promise<string>
 }
 
 async function textedCode(server: ServerProcess, to: string): Promise<string> {
-  for (let waited = 0; waited < 5000; waited += 50) {
+  // The server is another process: ask its outbox until the text is there, for five seconds at most.
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
     const outbox = (await (await fetch(`${server.url}/dev/outbox.json`)).json()) as { channel: string; to: string; text: string }[];
     const code = outbox.find((m) => m.channel === 'sms' && m.to === to)?.text.match(/\b\d{6}\b/)?.[0];
     if (code) return code;

@@ -338,7 +338,17 @@ describe('removing a second factor', () => {
       call(person.server, 'DELETE', `/api/account/factors/${sms!.id}`, person.token),
     ]);
     if (holder) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Let go once both removals wait on a lock (the held rows, or each other): that is the race.
+      const waiting = async (): Promise<number> => {
+        await holder.query('select pg_stat_clear_snapshot()'); // else pg_stat_activity is read once per transaction
+        const { rows } = await holder.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+        return rows[0]!.n;
+      };
+      const deadline = Date.now() + 10_000;
+      while ((await waiting()) < 2) {
+        assert.ok(Date.now() < deadline, 'both removals wait on a lock within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       await holder.query('commit');
       await holder.end();
     }
