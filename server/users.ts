@@ -13,6 +13,10 @@ import { methodsChanged, passwordChanged } from './security/credential-change.js
 import { revokeUserSessions } from './security/sessions.js';
 import type { Db } from './store/index.js';
 import { inTransaction } from './store/index.js';
+import { deleteUserRow, insertUser, setUserStatus, updateProfile } from './store/users.js';
+import { endUserFlows } from './store/flows.js';
+import { deleteAllFactors } from './factors/removal.js';
+import { clearRateLimits } from './security/rate-limit.js';
 
 export interface UserSummary {
   id: string;
@@ -39,13 +43,9 @@ export async function createUser(
   await assertNewPassword(db, config, { password, email: parsed.data, name });
   const id = randomUUID();
   const passwordHash = await hashPassword(password);
-  const result = await db
-    .insertInto('users')
-    // Whoever creates an account with a password vouches for its address.
-    .values({ id, email: parsed.data, name, password_hash: passwordHash, status: 'active', email_verified_at: now, created_at: now, updated_at: now })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .executeTakeFirst();
-  if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('invalid_email', { field: 'email', details: { reason: 'exists' } });
+  // Whoever creates an account with a password vouches for its address.
+  const inserted = await insertUser(db, { id, email: parsed.data, name, password_hash: passwordHash, status: 'active', email_verified_at: now, created_at: now, updated_at: now });
+  if (!inserted) throw new ApiError('invalid_email', { field: 'email', details: { reason: 'exists' } });
   return { id, email: parsed.data, name, status: 'active', createdAt: now };
 }
 
@@ -114,15 +114,11 @@ export async function inviteUser(
   if (user && user.status !== 'invited') throw new ApiError('user_exists', { field: 'email' });
   if (!user) {
     const id = randomUUID();
-    const inserted = await app.db
-      .insertInto('users')
-      .values({ id, email: parsed.data, name, password_hash: null, status: 'invited', email_verified_at: null, locale: locale ?? null, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('user_exists', { field: 'email' });
+    const inserted = await insertUser(app.db, { id, email: parsed.data, name, password_hash: null, status: 'invited', email_verified_at: null, locale: locale ?? null, created_at: now, updated_at: now });
+    if (!inserted) throw new ApiError('user_exists', { field: 'email' });
     user = { id, email: parsed.data, name, status: 'invited', createdAt: now };
   } else if (locale || name) {
-    await app.db.updateTable('users').set({ ...(locale ? { locale } : {}), ...(name ? { name } : {}), updated_at: now }).where('id', '=', user.id).execute();
+    await updateProfile(app.db, user.id, { name, locale }, now);
   }
   // A resend without a language writes in the one the person was first invited in.
   const stored = await app.db.selectFrom('users').select('locale').where('id', '=', user.id).executeTakeFirstOrThrow();
@@ -140,11 +136,11 @@ export async function disableUser(app: AppContext, { email, actor }: { email: st
   if (!user) return undefined;
   const now = app.now();
   await inTransaction(app.db, async (trx) => {
-    await trx.updateTable('users').set({ status: 'disabled', updated_at: now }).where('id', '=', user.id).execute();
+    await setUserStatus(trx, user.id, { status: 'disabled', now });
     await revokeUserSessions(trx, user.id, now);
     await forgetDevices(trx, user.id, now);
     await revokeLinkTokens(trx, { userId: user.id, now });
-    await trx.deleteFrom('flows').where('user_id', '=', user.id).execute();
+    await endUserFlows(trx, user.id);
     await audit(app, { event: 'user.disabled', userId: user.id, actor }, trx);
   });
   return { ...user, status: 'disabled' };
@@ -172,9 +168,8 @@ export async function deleteUser(db: Db, email: string): Promise<boolean> {
   const user = await findUserByEmail(db, email);
   if (!user) return false;
   await inTransaction(db, async (trx) => {
-    await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
-    await trx.deleteFrom('memberships').where('user_id', '=', user.id).execute();
-    await trx.deleteFrom('users').where('id', '=', user.id).execute();
+    // Sessions, memberships and the rest of the person's rows go with it (foreign keys cascade).
+    await deleteUserRow(trx, user.id);
   });
   return true;
 }
@@ -201,10 +196,10 @@ export async function resetMfa(db: Db, { email, now }: { email: string; now: num
   const user = await findUserByEmail(db, email);
   if (!user) return undefined;
   return inTransaction(db, async (trx) => {
-    await trx.deleteFrom('credentials').where('user_id', '=', user.id).execute();
+    await deleteAllFactors(trx, user.id);
     await forgetDevices(trx, user.id, now);
     // A fresh start: failed second-factor attempts no longer count against the person.
-    await trx.deleteFrom('rate_limits').where('key', 'in', [`mfa:acct:${user.id}`, `mfa:consecutive:${user.id}`]).execute();
+    await clearRateLimits(trx, [`mfa:acct:${user.id}`, `mfa:consecutive:${user.id}`]);
     return issueRecoveryCode(trx, { userId: user.id, kind: 'support', now });
   });
 }

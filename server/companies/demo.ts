@@ -2,7 +2,10 @@ import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { generatePassword } from '../factors/password.js';
 import { createUser, findUserByEmail } from '../users.js';
-import { seal } from '../security/secrets.js';
+import { insertUser } from '../store/users.js';
+import { ensureMember } from './members.js';
+import { ensureOrganization } from './registry.js';
+import { seedSsoConnection } from './sso-connections.js';
 
 /**
  * The demo's companies, made in development on first start so both journeys
@@ -54,50 +57,24 @@ export async function ensureDemoCompanies(app: AppContext, print: (line: string)
     }
   }
   for (const company of COMPANIES) {
-    const id = await ensureOrganization(app, company, now);
-    await ensureMembership(app, { userId: jordan.id, organizationId: id, now });
+    const id = await ensureOrganization(app.db, company, now);
+    await ensureMember(app.db, { userId: jordan.id, organizationId: id, now });
   }
-  const acme = await ensureOrganization(app, { slug: 'acme', name: 'Acme' }, now);
-  await app.db
-    .insertInto('sso_connections')
-    .values({
-      organization_id: acme,
-      name: 'Acme Identity',
-      issuer: DEMO_IDP.issuer,
-      client_id: DEMO_IDP.clientId,
-      client_secret: seal(app.secretKey, DEMO_IDP.clientSecret, `sso-client:${acme}`),
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('organization_id').doNothing())
-    .execute();
-  await app.db.insertInto('sso_domains').values({ domain: DEMO_IDP.domain, organization_id: acme, created_at: now }).onConflict((oc) => oc.column('domain').doNothing()).execute();
+  const acme = await ensureOrganization(app.db, { slug: 'acme', name: 'Acme' }, now);
+  await seedSsoConnection(app, {
+    organizationId: acme,
+    name: 'Acme Identity',
+    issuer: DEMO_IDP.issuer,
+    clientId: DEMO_IDP.clientId,
+    clientSecret: DEMO_IDP.clientSecret,
+    domain: DEMO_IDP.domain,
+    now,
+  });
   for (const person of DEMO_IDP.people) {
     // No password: Acme's provider is their only way in.
-    await app.db
-      .insertInto('users')
-      .values({ id: crypto.randomUUID(), email: person.email, name: person.name, password_hash: null, status: 'active', webauthn_id: null, email_verified_at: now, locale: null, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .execute();
+    await insertUser(app.db, { id: crypto.randomUUID(), email: person.email, name: person.name, password_hash: null, status: 'active', webauthn_id: null, email_verified_at: now, locale: null, created_at: now, updated_at: now });
     const user = await app.db.selectFrom('users').select('id').where('email', '=', person.email).executeTakeFirstOrThrow();
-    await ensureMembership(app, { userId: user.id, organizationId: acme, now });
+    await ensureMember(app.db, { userId: user.id, organizationId: acme, now });
   }
   print(`Demo companies: ${COMPANIES.map((c) => c.name).join(' and ')} (${DEMO_TWO_COMPANIES.email} works at both); Acme signs in ${DEMO_IDP.people.map((p) => p.email).join(', ')} through ${DEMO_IDP.issuer} (start it with: npm run idp)`);
-}
-
-async function ensureMembership(app: AppContext, { userId, organizationId, now }: { userId: string; organizationId: string; now: number }): Promise<void> {
-  await app.db
-    .insertInto('memberships')
-    .values({ id: crypto.randomUUID(), user_id: userId, organization_id: organizationId, role: 'employee', created_at: now, last_used_at: null })
-    .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doNothing())
-    .execute();
-}
-
-async function ensureOrganization(app: AppContext, { slug, name }: { slug: string; name: string }, now: number): Promise<string> {
-  await app.db
-    .insertInto('organizations')
-    .values({ id: crypto.randomUUID(), name, slug, mfa_required_from: null, created_at: now })
-    .onConflict((oc) => oc.column('slug').doNothing())
-    .execute();
-  return (await app.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
 }

@@ -101,3 +101,16 @@ export async function removeMember(app: AppContext, { organization, email, actor
     return true;
   });
 }
+
+/** The person just worked in this account: the next sign-in offers it first. */
+export async function markAccountUsed(db: Db, membershipId: string, now: number): Promise<void> {
+  await db.updateTable('memberships').set({ last_used_at: now }).where('id', '=', membershipId).execute();
+}
+/** Makes the person an employee of the company unless they already belong to it (demo seeding, safe to repeat). */
+export async function ensureMember(db: Db, { userId, organizationId, now }: { userId: string; organizationId: string; now: number }): Promise<void> {
+  await db
+    .insertInto('memberships')
+    .values({ id: randomUUID(), user_id: userId, organization_id: organizationId, role: DEFAULT_ROLE, created_at: now, last_used_at: null })
+    .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doNothing())
+    .execute();
+}

@@ -5,6 +5,7 @@ import { ApiError } from '../errors.js';
 import { inTransaction, type Db } from '../store/index.js';
 import type { OrganizationsTable } from '../store/schema.js';
 import { slugFromName } from './schemas.js';
+import { revokeSessionsInAccounts } from '../security/sessions.js';
 
 /*
  * The companies themselves: finding one by id or slug, listing them as an
@@ -157,8 +158,7 @@ export async function updateOrganization(
 export async function revokeAccountSessions(db: Db, { organizationId, userId, now }: { organizationId: string; userId?: string; now: number }): Promise<number> {
   let accounts = db.selectFrom('memberships').select('id').where('organization_id', '=', organizationId);
   if (userId !== undefined) accounts = accounts.where('user_id', '=', userId);
-  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('revoked_at', 'is', null).where('membership_id', 'in', accounts).executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return revokeSessionsInAccounts(db, accounts, now);
 }
 
 /**
@@ -175,4 +175,14 @@ export async function deleteOrganization(app: AppContext, idOrSlug: string, acto
     if (Number(deleted.numDeletedRows) === 0) throw new ApiError('organization_not_found');
     await audit(app, { event: 'organization.deleted', actor, detail: { organizationId: row.id, slug: row.slug, sessionsRevoked } }, trx);
   });
+}
+
+/** The company with this slug, made when it does not exist yet (demo seeding, safe to repeat); its id. */
+export async function ensureOrganization(db: Db, { slug, name }: { slug: string; name: string }, now: number): Promise<string> {
+  await db
+    .insertInto('organizations')
+    .values({ id: randomUUID(), name, slug, mfa_required_from: null, created_at: now })
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .execute();
+  return (await db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
 }

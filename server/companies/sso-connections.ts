@@ -4,6 +4,7 @@ import { ApiError } from '../errors.js';
 import { seal } from '../security/secrets.js';
 import { inTransaction } from '../store/index.js';
 import { requireOrganization, requireOrganizationRow, type Organization } from './registry.js';
+import { revokeProviderSessions } from '../security/sessions.js';
 
 /*
  * A company's single sign-on settings: its OpenID Connect provider and the
@@ -61,7 +62,7 @@ export async function setSsoConnection(
     }
     // Another provider now: sessions the previous one vouched for end.
     if (existing && existing.issuer !== issuer) {
-      await trx.updateTable('sessions').set({ revoked_at: now }).where('sso_organization_id', '=', org.id).where('revoked_at', 'is', null).execute();
+      await revokeProviderSessions(trx, org.id, now);
     }
     await audit(app, {
       event: 'sso.configured',
@@ -80,13 +81,21 @@ export async function removeSsoConnection(app: AppContext, organization: string,
     const domains = await trx.deleteFrom('sso_domains').where('organization_id', '=', org.id).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0 && Number(domains.numDeletedRows) === 0) return false;
     // Sessions the provider vouched for end with it: its people sign in here again, with this platform's factors.
-    const ended = await trx
-      .updateTable('sessions')
-      .set({ revoked_at: app.now() })
-      .where('sso_organization_id', '=', org.id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    await audit(app, { event: 'sso.removed', actor, detail: { organizationId: org.id, slug: org.slug, sessionsEnded: Number(ended.numUpdatedRows) } }, trx);
+    const ended = await revokeProviderSessions(trx, org.id, app.now());
+    await audit(app, { event: 'sso.removed', actor, detail: { organizationId: org.id, slug: org.slug, sessionsEnded: ended } }, trx);
     return true;
   });
+}
+
+/** A provider and one domain for a company, unless it has them already (demo seeding, safe to repeat). */
+export async function seedSsoConnection(
+  app: AppContext,
+  { organizationId, name, issuer, clientId, clientSecret, domain, now }: { organizationId: string; name: string; issuer: string; clientId: string; clientSecret: string; domain: string; now: number },
+): Promise<void> {
+  await app.db
+    .insertInto('sso_connections')
+    .values({ organization_id: organizationId, name, issuer, client_id: clientId, client_secret: seal(app.secretKey, clientSecret, `sso-client:${organizationId}`), created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('organization_id').doNothing())
+    .execute();
+  await app.db.insertInto('sso_domains').values({ domain, organization_id: organizationId, created_at: now }).onConflict((oc) => oc.column('domain').doNothing()).execute();
 }

@@ -3,6 +3,7 @@ import { audit } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { ownsAddress, SsoError, type ProviderIdentity, type SsoConnection } from './oidc.js';
+import { markEmailVerified, setUserStatus } from '../store/users.js';
 
 /**
  * The person the provider signed in, linked by verified address only (never
@@ -24,9 +25,9 @@ export async function ssoUser(app: AppContext, connection: SsoConnection, email:
   if (user.status === 'disabled') throw new ApiError('account_disabled');
   const now = app.now();
   if (user.status === 'invited') {
-    await app.db.updateTable('users').set({ status: 'active', updated_at: now }).where('id', '=', user.id).where('status', '=', 'invited').execute();
+    await setUserStatus(app.db, user.id, { status: 'active', from: 'invited', now });
     await audit(app, { event: 'user.activated', userId: user.id, detail: { provider: connection.issuer } });
   }
-  await app.db.updateTable('users').set({ email_verified_at: now }).where('id', '=', user.id).where('email_verified_at', 'is', null).execute();
+  await markEmailVerified(app.db, user.id, now, { keepFirst: true });
   return user.id;
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { queueMail } from '../delivery/mail.js';
 import { spendSend } from './attempts.js';
 import { checkCode, generateCode, ONE_TIME_CODE_MINUTES, pendingCode, type PendingCode } from './one-time-code.js';
+import { markEmailVerified as setVerified } from '../store/users.js';
 
 /** Mails a fresh code to confirm the person's address; the code replaces any earlier one. */
 export async function mailEmailCode(app: AppContext, userId: string, now: number): Promise<PendingCode> {
@@ -22,5 +23,5 @@ export function checkEmailCode(app: AppContext, pending: PendingCode | undefined
 
 /** The address is the person's: they typed the code mailed to it. */
 export async function markEmailVerified(app: AppContext, userId: string, now: number): Promise<void> {
-  await app.db.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', userId).execute();
+  await setVerified(app.db, userId, now);
 }

@@ -12,6 +12,7 @@ import {
 } from '@simplewebauthn/server';
 import type { Config } from '../config.js';
 import type { Db } from '../store/index.js';
+import { setWebauthnHandle } from '../store/users.js';
 
 /** WebAuthn Level 3 §13.4.3: challenges of at least 16 random bytes; 32 leaves a margin. */
 export const CHALLENGE_BYTES = 32;
@@ -48,7 +49,7 @@ async function userHandle(db: Db, userId: string): Promise<string> {
   const row = await db.selectFrom('users').select('webauthn_id').where('id', '=', userId).executeTakeFirstOrThrow();
   if (row.webauthn_id) return row.webauthn_id;
   const handle = randomBytes(32).toString('base64url');
-  await db.updateTable('users').set({ webauthn_id: handle }).where('id', '=', userId).where('webauthn_id', 'is', null).execute();
+  await setWebauthnHandle(db, userId, handle);
   const again = await db.selectFrom('users').select('webauthn_id').where('id', '=', userId).executeTakeFirstOrThrow();
   return again.webauthn_id!;
 }
@@ -256,4 +257,10 @@ export function challengeConsumer(db: Db, { userId, now }: { userId: string; now
       .executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   };
+}
+
+/** Renames one of the person's passkeys; false when it is not theirs or not a passkey. */
+export async function renamePasskey(db: Db, { userId, id, name }: { userId: string; id: string; name: string }): Promise<boolean> {
+  const result = await db.updateTable('credentials').set({ name }).where('id', '=', id).where('user_id', '=', userId).where('type', '=', 'passkey').executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -3,6 +3,7 @@ import { rateLimitKey } from '../security/client-ip.js';
 import { sha256 } from '../security/random.js';
 import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
 import { hashPassword, needsRehash, verifyPassword } from './password.js';
+import { setPasswordHash } from '../store/users.js';
 
 /** The person whose password was right. */
 export interface PasswordHolder {
@@ -67,7 +68,7 @@ export async function checkPassword(
   await clearRateLimit(app.db, accountKey);
   await refundRateLimit(app.db, ipKey, now);
   if (rehash && needsRehash(user.password_hash!)) {
-    await app.db.updateTable('users').set({ password_hash: await hashPassword(password), updated_at: now }).where('id', '=', user.id).execute();
+    await setPasswordHash(app.db, user.id, await hashPassword(password), now);
   }
   return { user: { id: user.id, email: user.email, name: user.name, emailVerified: user.email_verified_at !== null } };
 }

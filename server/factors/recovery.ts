@@ -74,3 +74,8 @@ export async function hasRecoveryCode(db: Db, userId: string): Promise<boolean> 
   const row = await db.selectFrom('recovery_codes').select('id').where('user_id', '=', userId).where('kind', '=', 'recovery').where('used_at', 'is', null).executeTakeFirst();
   return row !== undefined;
 }
+
+/** Deletes the person's unused recovery code: without a second factor it would still be asked for at sign-in. Support's codes stay. */
+export async function deleteRecoveryCode(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).where('kind', '=', 'recovery').where('used_at', 'is', null).execute();
+}

@@ -3,11 +3,14 @@ import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { methodsChanged, type FactorType } from '../security/credential-change.js';
 import type { Db } from '../store/index.js';
-import { inTransaction, lockUser } from '../store/index.js';
+import { inTransaction } from '../store/index.js';
+import { lockUser } from '../store/users.js';
+import { deleteRecoveryCode } from './recovery.js';
 
-/** Deletes the person's unused recovery code: without a second factor it would still be asked for at sign-in. Support's codes stay. */
-function deleteRecoveryCode(db: Db, userId: string) {
-  return db.deleteFrom('recovery_codes').where('user_id', '=', userId).where('kind', '=', 'recovery').where('used_at', 'is', null).execute();
+/** Deletes every second factor of the person (their 2FA switched off, or reset by support); returns how many. */
+export async function deleteAllFactors(db: Db, userId: string): Promise<number> {
+  const result = await db.deleteFrom('credentials').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /**
@@ -58,9 +61,9 @@ export async function removeFactor(
 export async function disableSecondFactor(app: AppContext, { userId, ip = null, now }: { userId: string; ip?: string | null; now: number }): Promise<number> {
   if ((await mfaPolicy(app, userId, now)).requiredNow) throw new ApiError('mfa_required');
   const removed = await inTransaction(app.db, async (trx) => {
-    const result = await trx.deleteFrom('credentials').where('user_id', '=', userId).executeTakeFirst();
+    const count = await deleteAllFactors(trx, userId);
     await deleteRecoveryCode(trx, userId);
-    return Number(result.numDeletedRows);
+    return count;
   });
   if (removed > 0) await methodsChanged(app, { userId, change: { kind: 'disabled', removed }, ip, now });
   return removed;

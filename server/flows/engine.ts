@@ -1,9 +1,10 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { ApiError, invalidRequest, parseInput, statusOf, type ErrorBody } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256 } from '../security/random.js';
 import type { SessionRecord } from '../security/sessions.js';
 import type { Database } from '../store/index.js';
+import { consumeFlow, countFlowFailure, deleteFlow, insertFlow, moveFlow } from '../store/flows.js';
 import type { ActionDefinition, ActionOutcome, FlowDefinition, FlowStep, RenderedFlow, RequestFacts, StateMap, StepDefinition, StepDefinitions, Transition } from './definition.js';
 import type { FlowStateOf, StepMap, StepName } from './protocol.js';
 
@@ -63,10 +64,7 @@ export async function startFlow<M extends StateMap>(app: AppContext, definition:
   const id = randomToken(FLOW_ID_BYTES);
   const { step, state } = await definition.initial(app, input, session);
   const expiresAt = now + app.config.flowTtlMinutes * 60_000;
-  await app.db
-    .insertInto('flows')
-    .values({ id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: session?.userId ?? null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt })
-    .execute();
+  await insertFlow(app.db, { id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: session?.userId ?? null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt });
   return render(app, definition, { id, step, state, expiresAt });
 }
 
@@ -86,7 +84,7 @@ export async function runAction<M extends StateMap>(
   const row = await app.db.selectFrom('flows').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
   if (!row) throw new ApiError('flow_not_found');
   if (Number(row.expires_at) <= now) {
-    await app.db.deleteFrom('flows').where('id_hash', '=', idHash).execute();
+    await deleteFlow(app.db, idHash);
     throw new ApiError('flow_expired');
   }
   const definition = definitions.get(row.kind);
@@ -174,27 +172,22 @@ async function act<M extends StateMap, K extends FlowStep>(
       // A failure changes nothing but the count: increment it atomically and
       // leave the version alone, so a concurrent request that succeeds on this
       // flow still commits (two racing posts yield one session, never none).
-      await trx.updateTable('flows').set({ attempts: sql<number>`attempts + 1` }).where('id_hash', '=', idHash).execute();
+      await countFlowFailure(trx, idHash);
       return { status: statusOf(transition.error?.code ?? 'invalid_request'), flow: render(app, definition, { id, step: row.step, state, expiresAt, error: transition.error }) };
     }
     if (transition.step === 'done') {
-      const deleted = await trx.deleteFrom('flows').where('id_hash', '=', idHash).where('version', '=', row.version).executeTakeFirst();
-      if (Number(deleted.numDeletedRows) !== 1) throw new ApiError('flow_conflict');
+      if (!(await consumeFlow(trx, { idHash, version: row.version }))) throw new ApiError('flow_conflict');
       const issued = await transition.finalize(trx);
       return { status: 200, flow: { id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt }, issued };
     }
-    const updated = await trx
-      .updateTable('flows')
-      .set({
-        step: transition.step,
-        state: JSON.stringify(transition.state),
-        user_id: transition.userId === undefined ? row.user_id : transition.userId,
-        version: row.version + 1,
-      })
-      .where('id_hash', '=', idHash)
-      .where('version', '=', row.version)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new ApiError('flow_conflict');
+    const moved = await moveFlow(trx, {
+      idHash,
+      version: row.version,
+      step: transition.step,
+      state: JSON.stringify(transition.state),
+      userId: transition.userId === undefined ? row.user_id : transition.userId,
+    });
+    if (!moved) throw new ApiError('flow_conflict');
     const status = transition.error ? statusOf(transition.error.code) : 200;
     return { status, flow: render(app, definition, { id, step: transition.step, state: transition.state, expiresAt, error: transition.error }) };
   }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { ping } from '../store/migrations.js';
+import { ping } from '../security/rate-limit.js';
 
 /** `GET /api/health`: 200 when the process answers and the store does too. */
 export function healthRoutes(app: AppContext): Hono {

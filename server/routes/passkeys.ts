@@ -8,6 +8,7 @@ import { removeFactor } from '../factors/removal.js';
 import { liveSession, ownSignIn, type SessionEnv } from '../security/session-auth.js';
 import { readJson } from './body.js';
 import type { PasskeyRename, Passkeys } from './types.js';
+import { renamePasskey } from '../factors/passkey.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
 const nameSchema = z.string().trim().min(1).max(64);
@@ -44,10 +45,7 @@ export function passkeyRoutes(app: AppContext): Hono<SessionEnv> {
     const session = c.var.session;
     const id = c.req.param('id');
     const { name } = parse(z.object({ name: nameSchema }).strict() satisfies z.ZodType<PasskeyRename>, await readJson(c, app.config.bodyLimitBytes));
-    const result = CREDENTIAL_ROW_ID.test(id)
-      ? await app.db.updateTable('credentials').set({ name }).where('id', '=', id).where('user_id', '=', session.userId).where('type', '=', 'passkey').executeTakeFirst()
-      : undefined;
-    if (!result || Number(result.numUpdatedRows) !== 1) throw new ApiError('not_found');
+    if (!CREDENTIAL_ROW_ID.test(id) || !(await renamePasskey(app.db, { userId: session.userId, id, name }))) throw new ApiError('not_found');
     return c.json({ passkeys: await listPasskeys(app.db, session.userId) } satisfies Passkeys);
   });
 

@@ -13,6 +13,7 @@ import { liveSession, presentedToken, SESSION_COOKIE, type SessionEnv } from '..
 import { findSession, moveSession, revokeSession, type SessionRecord } from '../security/sessions.js';
 import { inTransaction } from '../store/index.js';
 import type { AccountChoice } from './types.js';
+import { markAccountUsed } from '../companies/members.js';
 
 const switchInput = z.object({ account: z.string().min(1).max(64) }).strict() satisfies z.ZodType<AccountChoice>;
 
@@ -74,7 +75,7 @@ export function sessionRoutes(app: AppContext): Hono<SessionEnv> {
     if (!account) throw new ApiError('account_not_available');
     const switched = await inTransaction(app.db, async (trx) => {
       const moved = await moveSession(trx, { id: session.id, membershipId: account.id });
-      await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
+      await markAccountUsed(trx, account.id, now);
       return moved;
     });
     if (!switched) throw new ApiError('unauthenticated');

@@ -5,6 +5,8 @@ import type { Db } from '../store/index.js';
 import { inTransaction } from '../store/index.js';
 import { forgetDevices } from './devices.js';
 import { revokeUserSessions } from './sessions.js';
+import { setPasswordHash } from '../store/users.js';
+import { endUserFlows } from '../store/flows.js';
 
 /**
  * The one rule for "this person's password changed", whoever changed it (the
@@ -25,8 +27,8 @@ export async function passwordChanged(
   { userId, passwordHash, endSessions, now }: { userId: string; passwordHash: string; endSessions: boolean; now: number },
 ): Promise<number> {
   return inTransaction(db, async (trx) => {
-    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
-    await trx.deleteFrom('flows').where('user_id', '=', userId).where('kind', '!=', 'reset').execute();
+    await setPasswordHash(trx, userId, passwordHash, now);
+    await endUserFlows(trx, userId, { except: 'reset' });
     await forgetDevices(trx, userId, now);
     return endSessions ? revokeUserSessions(trx, userId, now) : 0;
   });
@@ -67,7 +69,7 @@ export async function methodsChanged(
 ): Promise<void> {
   await inTransaction(app.db, async (trx) => {
     await forgetDevices(trx, userId, now);
-    if (change.kind !== 'added') await trx.deleteFrom('flows').where('user_id', '=', userId).where('kind', '=', 'login').execute();
+    if (change.kind !== 'added') await endUserFlows(trx, userId, { kind: 'login' });
     await audit(app, { userId, actor, ip, ...auditOf(change) }, trx);
   });
   await notifyUser(app, userId, noticeOf(change));

@@ -61,3 +61,22 @@ export async function clearRateLimit(db: Db, key: string): Promise<void> {
 export function rateLimited(hit: RateLimitHit, now: number): ApiError {
   return new ApiError('rate_limited', { retryAfter: Math.max(1, Math.ceil((hit.resetAt - now) / 1000)) });
 }
+
+/** Deletes windows that have ended. */
+export async function purgeSpentWindows(db: Db, now: number): Promise<void> {
+  await db.deleteFrom('rate_limits').where('reset_at', '<=', now).execute();
+}
+
+/** Forgets these counts (support's fresh start for a person). */
+export async function clearRateLimits(db: Db, keys: string[]): Promise<void> {
+  if (keys.length > 0) await db.deleteFrom('rate_limits').where('key', 'in', keys).execute();
+}
+
+/**
+ * One small write, for health checks: the store answers and takes writes. A
+ * write, not only a read: a full disk (SQLITE_FULL) or a read-only store still
+ * answers `select 1`. Its row lives among the windows, under a key no limit uses.
+ */
+export async function ping(db: Db, now = Date.now()): Promise<void> {
+  await sql`insert into rate_limits (key, count, reset_at) values ('store:health', 0, ${now}) on conflict (key) do update set reset_at = excluded.reset_at`.execute(db);
+}

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database, Db } from '../store/index.js';
 import { randomToken, sha256 } from './random.js';
@@ -295,4 +295,20 @@ export async function revokeSessionByToken(db: Db, token: string, now: number): 
 export async function revokeUserSessions(db: Db, userId: string, now: number): Promise<number> {
   const result = await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** Ends every live session working in one of these company accounts (a membership removed, a company deleted). */
+export async function revokeSessionsInAccounts(db: Db, accounts: SelectQueryBuilder<Database, 'memberships', { id: string }>, now: number): Promise<number> {
+  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('revoked_at', 'is', null).where('membership_id', 'in', accounts).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Ends every live session a company's provider vouched for (the provider replaced or removed). */
+export async function revokeProviderSessions(db: Db, organizationId: string, now: number): Promise<number> {
+  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('sso_organization_id', '=', organizationId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+/** Deletes sessions that ended before `before` (kept until then for the account page's history and the audit). */
+export async function purgeEndedSessions(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', before).execute();
 }

@@ -29,14 +29,3 @@ export async function openStore(
 export function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
   return db.isTransaction ? work(db) : db.transaction().execute(work);
 }
-
-/**
- * Takes the person's row for the rest of the transaction, before a rule that
- * reads several of their rows and then writes ("not the last second factor").
- * Under PostgreSQL's READ COMMITTED two such transactions could both read the
- * state before either writes; the no-op update makes the second wait for the
- * first to commit. On SQLite it takes the write lock, the same guarantee.
- */
-export async function lockUser(trx: Db, userId: string): Promise<void> {
-  await trx.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', userId).execute();
-}

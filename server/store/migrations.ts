@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { initial } from './migrations/2026-11-001-initial.js';
 import { secondFactor } from './migrations/2026-11-002-second-factor.js';
 import { passkeys } from './migrations/2026-11-003-passkeys.js';
@@ -30,10 +30,4 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
-}
-
-/** One small write, for health checks: the store answers and takes writes. */
-export async function ping(db: Kysely<any>, now = Date.now()): Promise<void> {
-  // A write, not only a read: a full disk (SQLITE_FULL) or a read-only store still answers `select 1`.
-  await sql`insert into rate_limits (key, count, reset_at) values ('store:health', 0, ${now}) on conflict (key) do update set reset_at = excluded.reset_at`.execute(db);
 }

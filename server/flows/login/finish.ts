@@ -10,6 +10,7 @@ import { rememberDevice } from '../../security/devices.js';
 import { createSession, liveSessionById, newSessionId, renewSession, revokeSessionByToken, type LiveSession } from '../../security/sessions.js';
 import type { CompanyAccount } from '../protocol.js';
 import type { Amr, Context, Move, Person } from './state.js';
+import { markAccountUsed } from '../../companies/members.js';
 
 /** Completes the flow: the session (and a remembered-device token) are issued as the flow is consumed. */
 export async function finish({ app, state, request, now }: Context<Person>, amr: Amr): Promise<Move> {
@@ -47,7 +48,7 @@ export async function finish({ app, state, request, now }: Context<Person>, amr:
       const { token, session } = await createSession(trx, app.config, {
         userId: user.id, amr, membershipId: account?.id ?? null, provider: provider?.issuer ?? null, ssoOrganizationId: provider?.organizationId ?? null, userAgent: request.userAgent, ip: request.ip, now, id: sessionId,
       });
-      if (account) await trx.updateTable('memberships').set({ last_used_at: now }).where('id', '=', account.id).execute();
+      if (account) await markAccountUsed(trx, account.id, now);
       const device = state.remember && days > 0
         ? await rememberDevice(trx, { userId: user.id, days, userAgent: request.userAgent, now, ...(state.deviceExpiresAt ? { expiresAt: state.deviceExpiresAt, lastUsedAt: now } : {}) })
         : undefined;

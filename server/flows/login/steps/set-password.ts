@@ -13,6 +13,7 @@ import { inTransaction } from '../../../store/index.js';
 import { finish } from '../finish.js';
 import { afterVerified, confirmAddress } from '../next.js';
 import { action, type LoginStepDefinition } from '../state.js';
+import { setUserStatus } from '../../../store/users.js';
 
 export const setPassword: LoginStepDefinition<'set-password'> = {
   view: (state, app) => ({ email: state.email, purpose: state.purpose === 'reset' ? 'reset' : 'activate', policy: policyView(app.config) }),
@@ -33,13 +34,11 @@ export const setPassword: LoginStepDefinition<'set-password'> = {
         const refusal = new ApiError(reset ? 'reset_link_invalid' : 'invitation_invalid');
         await inTransaction(app.db, async (trx) => {
           if (!(await consumeLinkToken(trx, { tokenHash: state.linkTokenHash, purpose: reset ? 'password-reset' : 'invitation', now }))) throw refusal;
-          const updated = await trx
-            .updateTable('users')
-            .set(reset ? { updated_at: now } : { password_hash: passwordHash, status: 'active', updated_at: now })
-            .where('id', '=', userId)
-            .where('status', '=', reset ? 'active' : 'invited')
-            .executeTakeFirst();
-          if (Number(updated.numUpdatedRows) !== 1) throw refusal;
+          // Activation sets the password with the status; a reset checks the account is still active.
+          const moved = reset
+            ? await setUserStatus(trx, userId, { status: 'active', from: 'active', now })
+            : await setUserStatus(trx, userId, { status: 'active', from: 'invited', passwordHash, now });
+          if (!moved) throw refusal;
           // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
           if (reset) await passwordChanged(trx, { userId, passwordHash, endSessions: true, now });
         });
