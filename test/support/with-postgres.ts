@@ -3,7 +3,7 @@
  * URL as TEST_DATABASE_URL, stops it when the command ends. The server tests
  * then give every test its own database in it (test/server/helpers.ts).
  *
- *   node --import tsx test/support/with-postgres.ts node --import tsx --test test/server/*.test.ts
+ *   node --import tsx test/support/with-postgres.ts npm run test:server
  */
 import { spawn } from 'node:child_process';
 import { openStore } from '../../server/store/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { KeyRing } from '../../server/security/tokens.js';
+import { KeyRing } from '../../../server/security/tokens.js';
 import {
   MINUTE,
   SESSION_COOKIE_NAME,
@@ -14,7 +14,7 @@ import {
   signInForGrant,
   startServer,
   type TestServer,
-} from './helpers.js';
+} from '../helpers.js';
 
 interface SessionBody {
   user: { id: string; email: string; name: string };

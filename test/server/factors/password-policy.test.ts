@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import type { Environment } from '../../server/config.js';
-import { ApiError } from '../../server/errors.js';
-import { hashPassword, verifyPassword } from '../../server/factors/password.js';
-import { checkPasswordPolicy, type PasswordPolicyName } from '../../server/factors/password-policy.js';
-import type { FlowState } from '../../server/flows/protocol.js';
-import { issueLinkToken } from '../../server/security/link-tokens.js';
-import { addMember, createOrganization, slugFromName } from '../../server/companies/organizations.js';
-import { createUser, setPassword } from '../../server/users.js';
-import { act, bodyOf, EMAIL, errorCodeOf, PASSWORD, signIn, signInForGrant, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
-import { flowOf, invite, openLink } from './inbox.js';
+import type { Environment } from '../../../server/config.js';
+import { ApiError } from '../../../server/errors.js';
+import { hashPassword, verifyPassword } from '../../../server/factors/password.js';
+import { checkPasswordPolicy, type PasswordPolicyName } from '../../../server/factors/password-policy.js';
+import type { FlowState } from '../../../server/flows/protocol.js';
+import { issueLinkToken } from '../../../server/security/link-tokens.js';
+import { addMember, createOrganization, slugFromName } from '../../../server/companies/organizations.js';
+import { createUser, setPassword } from '../../../server/users.js';
+import { act, bodyOf, EMAIL, errorCodeOf, PASSWORD, signIn, signInForGrant, startServer, WRONG_PASSWORD, type TestServer } from '../helpers.js';
+import { flowOf, invite, openLink } from '../inbox.js';
 
 /** Each character typed on a fullwidth (East Asian) keyboard layout: U+FF01..U+FF5E. */
 function fullwidth(ascii: string): string {

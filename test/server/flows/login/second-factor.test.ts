@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it, type TestContext } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
-import { matchTotp, TOTP_PERIOD_SECONDS } from '../../server/factors/totp.js';
-import type { FlowState } from '../../server/flows/protocol.js';
-import { unseal } from '../../server/security/secrets.js';
-import { resetMfa, setPassword } from '../../server/users.js';
-import { act, addUser, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, startLogin, startServer, type TestServer } from './helpers.js';
+import { matchTotp, TOTP_PERIOD_SECONDS } from '../../../../server/factors/totp.js';
+import type { FlowState } from '../../../../server/flows/protocol.js';
+import { unseal } from '../../../../server/security/secrets.js';
+import { resetMfa, setPassword } from '../../../../server/users.js';
+import { act, addUser, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, startLogin, startServer, type TestServer } from '../../helpers.js';
 
 /** 2FA required from a date after the test clock's start: people are prompted and may wait. */
 const PROMPT = { MFA_REQUIRED_FROM: '2040-01-01' };

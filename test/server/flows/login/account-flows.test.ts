@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { decodeJwt } from 'jose';
-import { saveConfirmedPhone } from '../../server/factors/sms.js';
-import type { FlowState } from '../../server/flows/protocol.js';
-import type { UserSummary } from '../../server/users.js';
-import { sha256 } from '../../server/security/random.js';
-import { renewSession, revokeSession } from '../../server/security/sessions.js';
-import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, signIn, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
-import { addTotp, codeIn, flowOf, messagesTo, newMessages, totpCode } from './inbox.js';
-import { SoftAuthenticator } from './soft-authenticator.js';
+import { saveConfirmedPhone } from '../../../../server/factors/sms.js';
+import type { FlowState } from '../../../../server/flows/protocol.js';
+import type { UserSummary } from '../../../../server/users.js';
+import { sha256 } from '../../../../server/security/random.js';
+import { renewSession, revokeSession } from '../../../../server/security/sessions.js';
+import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, signIn, startServer, WRONG_PASSWORD, type TestServer } from '../../helpers.js';
+import { addTotp, codeIn, flowOf, messagesTo, newMessages, totpCode } from '../../inbox.js';
+import { SoftAuthenticator } from '../../soft-authenticator.js';
 
 const PHONE = '+31612345678';
 /** Bearer sessions: the grant carries the token, as for a host on another site. */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ErrorCode } from '../../server/errors.js';
-import type { ErrorResponse } from '../../server/flows/protocol.js';
-import type { Member, Membership, Organization } from '../../server/companies/organizations.js';
-import { unseal } from '../../server/security/secrets.js';
-import { createSession, findSession } from '../../server/security/sessions.js';
-import { addUser, assertError, bodyOf, EMAIL, type TestServer, startServer } from './helpers.js';
+import type { ErrorCode } from '../../../server/errors.js';
+import type { ErrorResponse } from '../../../server/flows/protocol.js';
+import type { Member, Membership, Organization } from '../../../server/companies/organizations.js';
+import { unseal } from '../../../server/security/secrets.js';
+import { createSession, findSession } from '../../../server/security/sessions.js';
+import { addUser, assertError, bodyOf, EMAIL, type TestServer, startServer } from '../helpers.js';
 
 const KEY = 'admin-key-for-tests-0123456789-abcdefghij';
 const ENV = { ADMIN_API_KEY: KEY };

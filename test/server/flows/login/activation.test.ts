@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TOTP } from 'otpauth';
-import type { ApiError } from '../../server/errors.js';
-import { verifyPassword } from '../../server/factors/password.js';
-import { confirmedPhone } from '../../server/factors/sms.js';
-import type { ErrorResponse, FlowState } from '../../server/flows/protocol.js';
-import { sha256 } from '../../server/security/random.js';
-import { disableUser, inviteUser } from '../../server/users.js';
-import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, signIn, START, startServer, type TestServer } from './helpers.js';
-import { addTotp, auditOf, codeIn, flowOf, flowRow, invite, linkTokenIn, messagesTo, newMessages, onlyCodeMail, openLink, tokenOf, totpCode } from './inbox.js';
+import type { ApiError } from '../../../../server/errors.js';
+import { verifyPassword } from '../../../../server/factors/password.js';
+import { confirmedPhone } from '../../../../server/factors/sms.js';
+import type { ErrorResponse, FlowState } from '../../../../server/flows/protocol.js';
+import { sha256 } from '../../../../server/security/random.js';
+import { disableUser, inviteUser } from '../../../../server/users.js';
+import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, signIn, START, startServer, type TestServer } from '../../helpers.js';
+import { addTotp, auditOf, codeIn, flowOf, flowRow, invite, linkTokenIn, messagesTo, newMessages, onlyCodeMail, openLink, tokenOf, totpCode } from '../../inbox.js';
 
 const DAY = 24 * 60 * MINUTE;
 const NEW_EMAIL = 'new.employee@example.com';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import type { FlowState } from '../../server/flows/protocol.js';
+import type { FlowState } from '../../../../server/flows/protocol.js';
 import {
   EMAIL,
   PASSWORD,
@@ -17,7 +17,7 @@ import {
   startLogin,
   startServer,
   type TestServer,
-} from './helpers.js';
+} from '../../helpers.js';
 
 async function verifyJwt(server: TestServer, jwt: string) {
   const jwks = await bodyOf<JSONWebKeySet>(await server.request('/.well-known/jwks.json'));

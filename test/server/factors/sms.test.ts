@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { saveConfirmedPhone } from '../../server/factors/sms.js';
-import type { FlowState } from '../../server/flows/protocol.js';
-import type { UserSummary } from '../../server/users.js';
-import { act, addUser, assertError, EMAIL, grantOf, MINUTE, signIn, startServer, type TestServer } from './helpers.js';
-import { addTotp, auditOf, codeIn, flowOf, flowRow, messagesTo, newMessages } from './inbox.js';
+import { saveConfirmedPhone } from '../../../server/factors/sms.js';
+import type { FlowState } from '../../../server/flows/protocol.js';
+import type { UserSummary } from '../../../server/users.js';
+import { act, addUser, assertError, EMAIL, grantOf, MINUTE, signIn, startServer, type TestServer } from '../helpers.js';
+import { addTotp, auditOf, codeIn, flowOf, flowRow, messagesTo, newMessages } from '../inbox.js';
 
 const PHONE = '+31612345678';
 const OTHER = 'bob@example.com';

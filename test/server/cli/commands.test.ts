@@ -2,19 +2,19 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { createApp } from '../../server/app.js';
-import { audit } from '../../server/audit.js';
-import { loadConfig } from '../../server/config.js';
-import { issueRecoveryCode } from '../../server/factors/recovery.js';
-import { createLogger } from '../../server/log.js';
-import { createSession } from '../../server/security/sessions.js';
-import { verifyPassword } from '../../server/factors/password.js';
-import { checkPasswordPolicy } from '../../server/factors/password-policy.js';
-import { resolveSecretKey } from '../../server/security/secrets.js';
-import { KeyRing } from '../../server/security/tokens.js';
-import { openStore, type Db } from '../../server/store/index.js';
-import { createUser, listUsers } from '../../server/users.js';
-import { cli, dataDir } from './cli-run.js';
+import { createApp } from '../../../server/app.js';
+import { audit } from '../../../server/audit.js';
+import { loadConfig } from '../../../server/config.js';
+import { issueRecoveryCode } from '../../../server/factors/recovery.js';
+import { createLogger } from '../../../server/log.js';
+import { createSession } from '../../../server/security/sessions.js';
+import { verifyPassword } from '../../../server/factors/password.js';
+import { checkPasswordPolicy } from '../../../server/factors/password-policy.js';
+import { resolveSecretKey } from '../../../server/security/secrets.js';
+import { KeyRing } from '../../../server/security/tokens.js';
+import { openStore, type Db } from '../../../server/store/index.js';
+import { createUser, listUsers } from '../../../server/users.js';
+import { cli, dataDir } from '../cli-run.js';
 
 const VALID = 'Correct-Horse-9-Battery';
 
@@ -106,7 +106,7 @@ describe('cli', { concurrency: true }, () => {
     const dir = dataDir(t);
     // Each process waits for the same instant, so they race for the file for real.
     const start = Date.now() + 3000;
-    const script = `import { resolveSecretKey } from ${JSON.stringify(new URL('../../server/security/secrets.ts', import.meta.url).href)};
+    const script = `import { resolveSecretKey } from ${JSON.stringify(new URL('../../../server/security/secrets.ts', import.meta.url).href)};
 while (Date.now() < ${start});
 process.stdout.write(resolveSecretKey(undefined, ${JSON.stringify(dir)}).toString('base64'));`;
     const keys = await Promise.all(Array.from({ length: 8 }, () => new Promise<string>((resolve, reject) => {

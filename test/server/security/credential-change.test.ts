@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FlowState } from '../../server/flows/protocol.js';
-import { setPassword } from '../../server/users.js';
-import { EMAIL, PASSWORD, SESSION_COOKIE_NAME, act, addUser, assertError, bodyOf, reachPassword, sessionCookieToken, signIn, signInForGrant, startServer } from './helpers.js';
+import type { FlowState } from '../../../server/flows/protocol.js';
+import { setPassword } from '../../../server/users.js';
+import { EMAIL, PASSWORD, SESSION_COOKIE_NAME, act, addUser, assertError, bodyOf, reachPassword, sessionCookieToken, signIn, signInForGrant, startServer } from '../helpers.js';
 
 const NEW_PASSWORD = 'Staple-Orbit-17-Lantern';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import type { FlowState, PasskeyRequest } from '../../server/flows/protocol.js';
-import { act, addUser, bodyOf, EMAIL, PASSWORD, reachPassword, startLogin, startServer, type TestServer } from './helpers.js';
-import { SoftAuthenticator } from './soft-authenticator.js';
+import type { FlowState, PasskeyRequest } from '../../../server/flows/protocol.js';
+import { act, addUser, bodyOf, EMAIL, PASSWORD, reachPassword, startLogin, startServer, type TestServer } from '../helpers.js';
+import { SoftAuthenticator } from '../soft-authenticator.js';
 
 const ORIGIN = 'http://localhost:3000';
 /** Passkeys on, 2FA required from a date ahead (the prompt), origin as the test server's public URL. */

@@ -17,10 +17,10 @@ import {
   renderMail,
   startMailWorker,
   type MailMessage,
-} from '../../server/delivery/mail.js';
-import { createLogger } from '../../server/log.js';
-import { unseal } from '../../server/security/secrets.js';
-import { addUser, EMAIL, MINUTE, START, startServer, type TestServer } from './helpers.js';
+} from '../../../server/delivery/mail.js';
+import { createLogger } from '../../../server/log.js';
+import { unseal } from '../../../server/security/secrets.js';
+import { addUser, EMAIL, MINUTE, START, startServer, type TestServer } from '../helpers.js';
 
 const DAY = 24 * 60 * MINUTE;
 const MAIL_FROM = '"Payroll login" <no-reply@payroll.example>';

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { describe, it, type TestContext } from 'node:test';
-import { issueRecoveryCode } from '../../server/factors/recovery.js';
-import { saveConfirmedPhone } from '../../server/factors/sms.js';
-import type { FlowState } from '../../server/flows/protocol.js';
-import { rememberDevice } from '../../server/security/devices.js';
-import { createSession } from '../../server/security/sessions.js';
-import type { UserSummary } from '../../server/users.js';
-import { act, addUser, assertError, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, START, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
-import { addTotp, auditOf, eventually, messagesTo, newMessages, totpCode } from './inbox.js';
-import type { AccountOverview } from '../../components/account-security/api.js';
+import { issueRecoveryCode } from '../../../server/factors/recovery.js';
+import { saveConfirmedPhone } from '../../../server/factors/sms.js';
+import type { FlowState } from '../../../server/flows/protocol.js';
+import { rememberDevice } from '../../../server/security/devices.js';
+import { createSession } from '../../../server/security/sessions.js';
+import type { UserSummary } from '../../../server/users.js';
+import { act, addUser, assertError, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, START, startServer, WRONG_PASSWORD, type TestServer } from '../helpers.js';
+import { addTotp, auditOf, eventually, messagesTo, newMessages, totpCode } from '../inbox.js';
+import type { AccountOverview } from '../../../components/account-security/api.js';
 
 /** Tokens in the grant, SMS through the dev outbox, 2FA optional unless a test says otherwise. */
 const ENV = { SESSION_COOKIE: 'false', SMS: 'outbox', MFA_REQUIRED_FROM: 'never' };

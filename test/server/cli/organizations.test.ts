@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../server/config.js';
-import { listOrganizations, type Member, type Organization } from '../../server/companies/organizations.js';
-import { resolveSecretKey, unseal } from '../../server/security/secrets.js';
-import { createSession, findSession } from '../../server/security/sessions.js';
-import { openStore, type Db } from '../../server/store/index.js';
-import { createUser } from '../../server/users.js';
-import { cli, dataDir } from './cli-run.js';
+import { loadConfig } from '../../../server/config.js';
+import { listOrganizations, type Member, type Organization } from '../../../server/companies/organizations.js';
+import { resolveSecretKey, unseal } from '../../../server/security/secrets.js';
+import { createSession, findSession } from '../../../server/security/sessions.js';
+import { openStore, type Db } from '../../../server/store/index.js';
+import { createUser } from '../../../server/users.js';
+import { cli, dataDir } from '../cli-run.js';
 
 const VALID = 'Correct-Horse-9-Battery';
 const SECRET = 'cli-client-secret-5a4b3c2d1e-never-printed';

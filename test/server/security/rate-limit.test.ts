@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FlowState } from '../../server/flows/protocol.js';
+import type { FlowState } from '../../../server/flows/protocol.js';
 import {
   EMAIL,
   MINUTE,
@@ -16,7 +16,7 @@ import {
   startServer,
   type RequestOptions,
   type TestServer,
-} from './helpers.js';
+} from '../helpers.js';
 
 /** One wrong password for a distinct unknown email, from the given client. */
 function failFrom(server: TestServer, n: number, options: RequestOptions): Promise<Response> {

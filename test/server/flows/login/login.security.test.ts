@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FlowState } from '../../server/flows/protocol.js';
+import type { FlowState } from '../../../../server/flows/protocol.js';
 import {
   EMAIL,
   MINUTE,
@@ -16,7 +16,7 @@ import {
   signIn,
   startLogin,
   startServer,
-} from './helpers.js';
+} from '../../helpers.js';
 
 /** The response as a comparable record: status, header names (minus the per-request id) and the body without the flow id. */
 async function comparable(response: Response): Promise<{ status: number; headers: string[]; body: unknown }> {

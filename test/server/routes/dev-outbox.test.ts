@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
-import { queueMail } from '../../server/delivery/mail.js';
-import { assertError, EMAIL, START, startServer, type TestServer } from './helpers.js';
+import { queueMail } from '../../../server/delivery/mail.js';
+import { assertError, EMAIL, START, startServer, type TestServer } from '../helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NUMBER = '+31612345678';

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { audit, type AuditEntry } from '../../server/audit.js';
-import { saveConfirmedPhone } from '../../server/factors/sms.js';
-import { issueRecoveryCode } from '../../server/factors/recovery.js';
-import type { ErrorCode } from '../../server/errors.js';
-import type { ErrorResponse } from '../../server/flows/protocol.js';
-import type { UserDetails } from '../../server/users.js';
-import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, reachPassword, signIn, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
-import { addTotp, flowOf, linkTokenIn, messagesTo, openLink, totpCode } from './inbox.js';
+import { audit, type AuditEntry } from '../../../server/audit.js';
+import { saveConfirmedPhone } from '../../../server/factors/sms.js';
+import { issueRecoveryCode } from '../../../server/factors/recovery.js';
+import type { ErrorCode } from '../../../server/errors.js';
+import type { ErrorResponse } from '../../../server/flows/protocol.js';
+import type { UserDetails } from '../../../server/users.js';
+import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, reachPassword, signIn, startServer, WRONG_PASSWORD, type TestServer } from '../helpers.js';
+import { addTotp, flowOf, linkTokenIn, messagesTo, openLink, totpCode } from '../inbox.js';
 
 const KEY = 'admin-key-for-tests-0123456789-abcdefghij';
 const ENV = { ADMIN_API_KEY: KEY };

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_TWO_COMPANIES, ensureDemoCompanies } from '../../server/companies/demo.js';
-import { startServer } from './helpers.js';
+import { DEMO_TWO_COMPANIES, ensureDemoCompanies } from '../../../server/companies/demo.js';
+import { startServer } from '../helpers.js';
 
 test('seeding the demo companies at once from four callers, then again, makes each row once', async (t) => {
   const server = await startServer(t);

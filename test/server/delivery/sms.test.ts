@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
-import { createSmsSender, httpSmsSender, smsCodeText, SmsDeliveryError, type SmsSender } from '../../server/delivery/sms.js';
-import { startServer } from './helpers.js';
+import { createSmsSender, httpSmsSender, smsCodeText, SmsDeliveryError, type SmsSender } from '../../../server/delivery/sms.js';
+import { startServer } from '../helpers.js';
 
 const NUMBER = '+31612345678';
 /** Everything that breaks a naive template: quotes, a backslash, newlines, `&`, `=`, `+`, non-ASCII and a placeholder. */

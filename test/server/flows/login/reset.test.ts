@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { verifyPassword } from '../../server/factors/password.js';
-import type { FlowState } from '../../server/flows/protocol.js';
-import { rememberDevice } from '../../server/security/devices.js';
-import { createSession } from '../../server/security/sessions.js';
-import { disableUser } from '../../server/users.js';
-import { act, addUser, assertError, EMAIL, grantOf, MINUTE, PASSWORD, reachPassword, signIn, startServer, type RequestOptions, type TestServer } from './helpers.js';
-import { addTotp, auditOf, eventually, flowOf, flowRow, invite, linkTokenIn, messagesTo, openLink, totpCode, type Message } from './inbox.js';
+import { verifyPassword } from '../../../../server/factors/password.js';
+import type { FlowState } from '../../../../server/flows/protocol.js';
+import { rememberDevice } from '../../../../server/security/devices.js';
+import { createSession } from '../../../../server/security/sessions.js';
+import { disableUser } from '../../../../server/users.js';
+import { act, addUser, assertError, EMAIL, grantOf, MINUTE, PASSWORD, reachPassword, signIn, startServer, type RequestOptions, type TestServer } from '../../helpers.js';
+import { addTotp, auditOf, eventually, flowOf, flowRow, invite, linkTokenIn, messagesTo, openLink, totpCode, type Message } from '../../inbox.js';
 
 const NEW_PASSWORD = 'Brand-New-Horse-8-Battery';
 const UNKNOWN = 'nobody@example.com';
