@@ -27,6 +27,15 @@ export function dataDir(t: TestContext): string {
 /** Settings of the caller's environment that would change what the CLI does; a test passes them in `env` when it means them. */
 const SCRUBBED = ['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'ALLOWED_ORIGINS', 'TRUSTED_PROXIES', 'PASSWORD_POLICY', 'SSO_CLIENT_SECRET'];
 
+/** A hang guard, not a timing: a CLI start compiles the server with tsx (about 2 s of CPU each). */
+const CLI_TIMEOUT_MS = 60_000;
+
+/**
+ * How many CLI tests of a file run at once: each start costs seconds of CPU,
+ * so a dozen at once on a small machine would queue past the guard.
+ */
+export const CLI_CONCURRENCY = 2;
+
 /** Runs `login-flow ...args` with the data directory and extra environment. */
 export function cli(dir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   const environment: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dir, ...env };
@@ -34,7 +43,7 @@ export function cli(dir: string, args: string[], env: Record<string, string> = {
     if (!(name in env)) delete environment[name];
   }
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: environment, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: environment, timeout: CLI_TIMEOUT_MS }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });

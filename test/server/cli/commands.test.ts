@@ -14,7 +14,7 @@ import { resolveSecretKey } from '../../../server/security/secrets.js';
 import { KeyRing } from '../../../server/security/tokens.js';
 import { openStore, type Db } from '../../../server/store/index.js';
 import { createUser, listUsers } from '../../../server/users.js';
-import { cli, dataDir } from '../cli-run.js';
+import { CLI_CONCURRENCY, cli, dataDir } from '../cli-run.js';
 
 const VALID = 'Correct-Horse-9-Battery';
 
@@ -35,7 +35,7 @@ function addUser(dir: string, email: string): Promise<unknown> {
 }
 
 // Each test has its own directory, so they may run side by side.
-describe('cli', { concurrency: true }, () => {
+describe('cli', { concurrency: CLI_CONCURRENCY }, () => {
   it('user create adds an active user that user list --json shows', async (t) => {
     const dir = dataDir(t);
     const created = await cli(dir, ['user', 'create', '--email', 'a@example.com', '--password', VALID]);
@@ -161,7 +161,7 @@ async function withApp<T>(dir: string, use: (app: ReturnType<typeof createApp>['
   return withStore(dir, (db) => use(createApp({ config: loadConfig({ DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'silent' }), db }).app, db));
 }
 
-describe('cli: invitations, disabling and the audit log', { concurrency: true }, () => {
+describe('cli: invitations, disabling and the audit log', { concurrency: CLI_CONCURRENCY }, () => {
   it('user invite mails the activation link and prints it; the link opens an activation flow', async (t) => {
     const dir = dataDir(t);
     const run = await cli(dir, ['user', 'invite', '--email', 'New@Example.com', '--name', 'Nina', '--locale', 'nl']);

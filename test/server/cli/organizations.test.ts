@@ -6,7 +6,7 @@ import { resolveSecretKey, unseal } from '../../../server/security/secrets.js';
 import { createSession, findSession } from '../../../server/security/sessions.js';
 import { openStore, type Db } from '../../../server/store/index.js';
 import { createUser } from '../../../server/users.js';
-import { cli, dataDir } from '../cli-run.js';
+import { CLI_CONCURRENCY, cli, dataDir } from '../cli-run.js';
 
 const VALID = 'Correct-Horse-9-Battery';
 const SECRET = 'cli-client-secret-5a4b3c2d1e-never-printed';
@@ -33,7 +33,7 @@ async function withStore<T>(dir: string, use: (db: Db) => Promise<T>): Promise<T
 const organizations = (dir: string) => withStore(dir, listOrganizations);
 
 // Each test has its own directory, so they may run side by side.
-describe('cli: companies', { concurrency: true }, () => {
+describe('cli: companies', { concurrency: CLI_CONCURRENCY }, () => {
   it('org create makes a company that org list shows; a slug in use and a date that does not exist are refused', async (t) => {
     const dir = dataDir(t);
     const created = await run(dir, ['org', 'create', '--name', 'Acme B.V.', '--mfa-required-from', '2031-03-01']);
