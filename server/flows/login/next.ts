@@ -9,7 +9,7 @@ import { mfaPolicy } from '../../companies/accounts.js';
 import { mailEmailCode } from '../../factors/email-code.js';
 import { factorAdded } from '../../factors/enrolment.js';
 import { secondFactorMethods } from '../../factors/methods.js';
-import { spendReminder } from '../../factors/reminder.js';
+import { spendSnooze } from '../../store/users.js';
 import { confirmedPhone, maskPhone } from '../../factors/sms.js';
 import { beginTotpEnrolment } from '../../factors/totp-enrolment.js';
 import type { AppContext } from '../../context.js';
@@ -76,7 +76,7 @@ export async function afterVerified(context: Context<Authenticated>, deviceToken
   if (policy.requiredNow) return startSetup(context, 'required');
   if (policy.requiredFrom === null) return finish(context, [firstFactor]);
   // "Remind me later" holds for a number of logins; each login spends one.
-  if (await spendReminder(app.db, state.userId)) return finish(context, [firstFactor]);
+  if (await spendSnooze(app.db, state.userId)) return finish(context, [firstFactor]);
   return { step: 'mfa-prompt', state: { ...state, requiredFrom: policy.requiredFrom } };
 }
 

@@ -1,6 +1,6 @@
 /* `mfa-prompt`: "add an extra layer of security", now or later. */
 import { mfaPolicy } from '../../../companies/accounts.js';
-import { remindLater } from '../../../factors/reminder.js';
+import { setSnooze } from '../../../store/users.js';
 import { finish } from '../finish.js';
 import { nothing } from '../inputs.js';
 import { firstFactorOf, startSetup } from '../next.js';
@@ -16,7 +16,7 @@ export const mfaPrompt: LoginStepDefinition<'mfa-prompt'> = {
       async run(context) {
         const { app, state, now } = context;
         if ((await mfaPolicy(app, state.userId, now)).requiredNow) return startSetup(context, 'required');
-        await remindLater(app.db, state.userId, app.config.mfaRemindLaterLogins);
+        await setSnooze(app.db, state.userId, app.config.mfaRemindLaterLogins);
         return finish(context, [firstFactorOf(state)]);
       },
     }),
