@@ -152,7 +152,9 @@ async function act<M extends StateMap, K extends FlowStep>(
       // A refusal keeps what the action wrote before it, as outside a transaction; an error undoes it all.
       return refused(result) ? result : commitTransition(trx, result);
     });
-    for (const work of afterCommit) void work(app).catch((error: unknown) => app.log.log('error', 'after-commit work failed', { error: String(error) }));
+    // Outside the transaction, before the answer: a notice's first delivery attempt is made
+    // (its mail is already queued durably), as for mail sent outside a transaction.
+    for (const work of afterCommit) await work(app).catch((error: unknown) => app.log.log('error', 'after-commit work failed', { error: String(error) }));
     return outcome;
   }
 
