@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, type Dialect } from 'kysely';
 import type { Config } from '../config.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -14,9 +14,9 @@ export type { Database };
  */
 export async function openStore(
   config: Pick<Config, 'dataDir' | 'databaseUrl'>,
-  { migrate = true }: { migrate?: boolean } = {},
+  { migrate = true, wrap = (dialect) => dialect }: { migrate?: boolean; /** Wraps the dialect, e.g. to count writes in a test or a benchmark. */ wrap?: (dialect: Dialect) => Dialect } = {},
 ): Promise<Db> {
-  const dialect = config.databaseUrl ? postgresDialect(config.databaseUrl) : sqliteDialect(config.dataDir);
+  const dialect = wrap(config.databaseUrl ? postgresDialect(config.databaseUrl) : sqliteDialect(config.dataDir));
   const db = new Kysely<Database>({ dialect });
   if (migrate) await migrateToLatest(db);
   return db;
