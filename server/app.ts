@@ -9,6 +9,7 @@ import { compressJson } from './compression.js';
 import { createMailer, type Mailer } from './delivery/mail.js';
 import { createSmsSender, type SmsSender } from './delivery/sms.js';
 import { verifyPassword } from './factors/password.js';
+import { HashGate } from './security/hash-gate.js';
 import { createLogger, type Logger } from './log.js';
 import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
@@ -94,7 +95,18 @@ function isStoreUnavailable(error: unknown): boolean {
  */
 export function createApp({ config, db, now = Date.now, log = createLogger(config.logLevel), mailer = createMailer(config, db, now), sms = createSmsSender(config, db, now) }: AppOptions): { app: Hono; context: AppContext } {
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
-  const context: AppContext = { config, db, now, log, mailer, sms, keys: new KeyRing(db, config, now, secretKey), secretKey };
+  const context: AppContext = {
+    config,
+    db,
+    now,
+    log,
+    mailer,
+    sms,
+    keys: new KeyRing(db, config, now, secretKey),
+    secretKey,
+    hashing: new HashGate(config.hashSlots, config.hashQueue),
+    pendingAttempts: new Map(),
+  };
   const origins = [config.publicUrl, ...config.allowedOrigins];
   const app = new Hono();
 

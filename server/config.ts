@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -13,7 +14,7 @@ const schema = z.object(Object.fromEntries(Object.entries(SETTINGS).map(([name, 
 type Parsed = z.output<typeof schema>;
 
 /** Settings without a default in their schema that `loadConfig` fills in from others. */
-type Filled = 'publicUrl' | 'rpId' | 'webauthnOrigins' | 'sms' | 'activationUrl' | 'resetUrl' | 'ssoRedirectUrl';
+type Filled = 'publicUrl' | 'rpId' | 'webauthnOrigins' | 'sms' | 'activationUrl' | 'resetUrl' | 'ssoRedirectUrl' | 'hashSlots';
 type FilledIn = { [K in Filled]: NonNullable<Parsed[K]> };
 
 /** The resolved settings, read once at start-up. */
@@ -87,5 +88,6 @@ export function loadConfig(environment: Environment = process.env): Config {
     activationUrl: parsed.activationUrl ?? `${publicUrl}/activate`,
     resetUrl: parsed.resetUrl ?? `${publicUrl}/reset-password`,
     ssoRedirectUrl: parsed.ssoRedirectUrl ?? `${publicUrl}/`,
+    hashSlots: parsed.hashSlots ?? availableParallelism(),
   };
 }

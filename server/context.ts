@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { SmsSender } from './delivery/sms.js';
 import type { Logger } from './log.js';
+import type { HashGate } from './security/hash-gate.js';
 import type { KeyRing } from './security/tokens.js';
 import type { Db } from './store/index.js';
 
@@ -33,6 +34,13 @@ export interface AppContext {
   sms: SmsSender | null;
   /** Encrypts authenticator secrets at rest. */
   secretKey: Buffer;
+  /** Lets `HASH_SLOTS` password hashes run at once and queues `HASH_QUEUE` more; see hash-gate.ts. */
+  hashing: HashGate;
+  /**
+   * Failure-limited attempts being checked in this process right now, per
+   * rate-limit key: counted as failures until they settle (rate-limit.ts).
+   */
+  pendingAttempts: Map<string, number>;
   /** The clock, in epoch milliseconds; tests pass a controllable one. */
   now: () => number;
   /**
@@ -42,4 +50,14 @@ export interface AppContext {
    * the commit, with the context outside the transaction.
    */
   afterCommit?: (work: (app: AppContext) => Promise<void>) => void;
+  /**
+   * Set while a flow action runs: writes that belong with the action's
+   * outcome (a failure counted, a limit cleared) join the one transaction that
+   * writes the flow, so an action commits once (`withAction`, rate-limit.ts);
+   * `settled` work runs once that transaction has ended, committed or not.
+   */
+  transition?: {
+    write(work: (db: Db) => Promise<void>): void;
+    settled(work: () => void): void;
+  };
 }

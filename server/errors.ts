@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: 'Too many attempts; wait a while and try again.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   store_unavailable: { status: 503, message: 'The service is temporarily unavailable.' },
+  busy: { status: 503, message: 'Too many sign-ins at once; try again in a few seconds.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

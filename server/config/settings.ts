@@ -67,6 +67,19 @@ export const SETTINGS = {
   ipMaxFailures: { env: 'IP_MAX_FAILURES', schema: z.coerce.number().int().min(1).default(100), help: 'password attempts per client IP per window' },
   ipMaxFlows: { env: 'IP_MAX_FLOWS', schema: z.coerce.number().int().min(1).default(300), help: 'flows started per client IP per window' },
   rateWindowMinutes: { env: 'RATE_WINDOW_MINUTES', schema: z.coerce.number().int().min(1).max(24 * 60).default(15), help: 'the rate-limit window' },
+  // One hash per core keeps every core busy under load; more would only queue on the thread pool.
+  hashSlots: {
+    env: 'HASH_SLOTS',
+    schema: z.coerce.number().int().min(1).max(256).optional(),
+    help: 'password hashes computed at once',
+    fallback: 'the number of cores',
+  },
+  // 256 waiting hashes are about 1.5 s of work on two cores: a person still gets an answer, not a hang.
+  hashQueue: {
+    env: 'HASH_QUEUE',
+    schema: z.coerce.number().int().min(0).max(100_000).default(256),
+    help: 'password hashes that may wait for a slot; beyond them a request is refused with 503 `busy` and `Retry-After`',
+  },
   bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', schema: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024), help: 'the largest request body' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'), help: '`debug`, `info`, `warn`, `error` or `silent`' },
   // The default mirrors the seeds: 2FA required from a date still ahead.

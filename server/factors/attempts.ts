@@ -4,7 +4,7 @@
  */
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { clearRateLimit, consumeRateLimit, rateLimited } from '../security/rate-limit.js';
+import { beginAttempt, consumeRateLimit, rateLimited, type Attempt } from '../security/rate-limit.js';
 
 /** NIST SP 800-63B-4 §3.2.2: no more than 100 consecutive failed attempts on one account. */
 const MAX_CONSECUTIVE_FACTOR_FAILURES = 100;
@@ -23,29 +23,30 @@ export function rateWindow(app: AppContext): number {
   return app.config.rateWindowMinutes * 60_000;
 }
 
-/** The counts an attempt spent; a success clears them. */
-export type SpentAttempt = string[];
+/** A second-factor guess in progress: `succeeded()` when it was right, else it counts as a failure. */
+export type SpentAttempt = Attempt;
 
 /**
- * Spends one attempt at a second factor against the account's limit before
+ * Admits one guess at a second factor under the account's limits before
  * checking it (OWASP ASVS 5.0 V6.3.1; NIST SP 800-63B-4 §3.2.2), so parallel
- * guesses across flows cannot slip past it.
+ * guesses across flows cannot slip past them: ACCOUNT_MAX_FAILURES per
+ * window, and at most 100 consecutive failures however slowly they come
+ * (only a success, or a support reset, clears that count).
  */
 export async function spendFactorAttempt(app: AppContext, userId: string, now: number): Promise<SpentAttempt> {
-  const window = `mfa:acct:${userId}`;
-  const consecutive = `mfa:consecutive:${userId}`;
-  const hit = await consumeRateLimit(app.db, window, { limit: app.config.accountMaxFailures, windowMs: rateWindow(app) }, now);
-  // NIST SP 800-63B-4 §3.2.2: at most 100 consecutive failures, however slowly
-  // they come; only a success (or a support reset) clears this count.
-  const streak = await consumeRateLimit(app.db, consecutive, { limit: MAX_CONSECUTIVE_FACTOR_FAILURES, windowMs: CONSECUTIVE_WINDOW_MS }, now);
-  if (streak.limited) throw new ApiError('too_many_attempts');
-  if (hit.limited) throw rateLimited(hit, now);
-  return [window, consecutive];
+  return beginAttempt(
+    app,
+    [
+      { key: `mfa:consecutive:${userId}`, rule: { limit: MAX_CONSECUTIVE_FACTOR_FAILURES, windowMs: CONSECUTIVE_WINDOW_MS }, refusal: () => new ApiError('too_many_attempts') },
+      { key: `mfa:acct:${userId}`, rule: { limit: app.config.accountMaxFailures, windowMs: rateWindow(app) } },
+    ],
+    now,
+  );
 }
 
-/** Clears a person's second-factor failure counts after a success. */
-export async function factorSucceeded(app: AppContext, spent: SpentAttempt): Promise<void> {
-  for (const key of spent) await clearRateLimit(app.db, key);
+/** The guess was right: the account's second-factor failure counts are cleared. */
+export function factorSucceeded(spent: SpentAttempt): void {
+  spent.succeeded();
 }
 
 /** Spends one send of `key` against the hourly limit, before sending. */

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import { rateLimitKey } from '../security/client-ip.js';
 import { sha256 } from '../security/random.js';
-import { clearRateLimit, consumeRateLimit, rateLimited, refundRateLimit } from '../security/rate-limit.js';
+import { beginAttempt, withAction } from '../security/rate-limit.js';
 import { hashPassword, needsRehash, verifyPassword } from './password.js';
 import { setPasswordHash } from '../store/users.js';
 
@@ -27,20 +27,25 @@ export type PasswordCheck =
 /**
  * Checks a person's password against the limits every password check shares
  * (the sign-in's password step, the account page's password change):
- * - one attempt is spent against the account (`pwd:acct:<sha256(email)>`,
- *   ACCOUNT_MAX_FAILURES) and the client (`pwd:ip:<rateLimitKey(ip)>`,
- *   IP_MAX_FAILURES) before the password is verified, atomically, so parallel
- *   guesses cannot slip past a limit (OWASP ASVS 5.0 V6.3.1); over either, it
- *   throws `rate_limited` with the seconds to wait;
+ * - failures are limited per account (`pwd:acct:<sha256(email)>`,
+ *   ACCOUNT_MAX_FAILURES) and per client (`pwd:ip:<rateLimitKey(ip)>`,
+ *   IP_MAX_FAILURES); a guess is admitted under both before the password is
+ *   verified, and parallel guesses cannot slip past them (`beginAttempt`,
+ *   OWASP ASVS 5.0 V6.3.1); over either, it throws `rate_limited` with the
+ *   seconds to wait;
+ * - the hash waits for a slot of the hash gate, or the check is refused with
+ *   `busy` and counts as no guess;
  * - an unknown address is verified against a dummy hash, so it takes as long
  *   as a real one (`verifyPassword`; OWASP ASVS 5.0 V6.3.8);
- * - a success clears the account's failures and gives back the client's
- *   attempt (the IP limit counts failures: an office behind one address is
- *   not locked out by colleagues signing in);
+ * - a failure counts against both limits; a success clears the account's
+ *   failures, and writes nothing when there were none (the client's count
+ *   holds only failures: an office behind one address is not locked out by
+ *   colleagues signing in);
  * - with `rehash` (the default), a hash made with weaker parameters than
  *   today's is replaced (OWASP Password Storage Cheat Sheet); a caller that
  *   is about to set a new password passes false.
  *
+ * Inside a flow action its writes join the action's transaction.
  * `email` is normalised already (`emailSchema`).
  */
 export async function checkPassword(
@@ -48,27 +53,37 @@ export async function checkPassword(
   { email, password, ip, now, rehash = true }: { email: string; password: string; ip: string; now: number; rehash?: boolean },
 ): Promise<PasswordCheck> {
   const windowMs = app.config.rateWindowMinutes * 60_000;
-  const accountKey = `pwd:acct:${sha256(email)}`;
-  const ipKey = `pwd:ip:${rateLimitKey(ip)}`;
-  const account = await consumeRateLimit(app.db, accountKey, { windowMs, limit: app.config.accountMaxFailures }, now);
-  const perIp = await consumeRateLimit(app.db, ipKey, { windowMs, limit: app.config.ipMaxFailures }, now);
-  if (account.limited) throw rateLimited(account, now);
-  if (perIp.limited) throw rateLimited(perIp, now);
-
-  const user = await app.db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'password_hash', 'status', 'email_verified_at'])
-    .where('email', '=', email)
-    .executeTakeFirst();
-  const valid = await verifyPassword({ hash: user?.password_hash ?? null, password });
-  if (!user || !valid) return { refusal: 'invalid_credentials', userId: user?.id ?? null };
-  // The right password of a disabled account: refused, and its failures not cleared.
-  if (user.status !== 'active') return { refusal: 'account_disabled', userId: user.id };
-
-  await clearRateLimit(app.db, accountKey);
-  await refundRateLimit(app.db, ipKey, now);
-  if (rehash && needsRehash(user.password_hash!)) {
-    await setPasswordHash(app.db, user.id, await hashPassword(password), now);
+  const attempt = await beginAttempt(
+    app,
+    [
+      { key: `pwd:acct:${sha256(email)}`, rule: { windowMs, limit: app.config.accountMaxFailures } },
+      { key: `pwd:ip:${rateLimitKey(ip)}`, rule: { windowMs, limit: app.config.ipMaxFailures }, keep: true },
+    ],
+    now,
+  );
+  try {
+    const user = await app.db
+      .selectFrom('users')
+      .select(['id', 'email', 'name', 'password_hash', 'status', 'email_verified_at'])
+      .where('email', '=', email)
+      .executeTakeFirst();
+    let valid: boolean;
+    try {
+      valid = await app.hashing.run(() => verifyPassword({ hash: user?.password_hash ?? null, password }));
+    } catch (error) {
+      attempt.abandon();
+      throw error;
+    }
+    if (!user || !valid) return { refusal: 'invalid_credentials', userId: user?.id ?? null };
+    // The right password of a disabled account: refused, and counted as a failure.
+    if (user.status !== 'active') return { refusal: 'account_disabled', userId: user.id };
+    attempt.succeeded();
+    if (rehash && needsRehash(user.password_hash!)) {
+      const passwordHash = await app.hashing.run(() => hashPassword(password));
+      await withAction(app, (db) => setPasswordHash(db, user.id, passwordHash, now));
+    }
+    return { user: { id: user.id, email: user.email, name: user.name, emailVerified: user.email_verified_at !== null } };
+  } finally {
+    await attempt.end();
   }
-  return { user: { id: user.id, email: user.email, name: user.name, emailVerified: user.email_verified_at !== null } };
 }

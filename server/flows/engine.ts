@@ -3,7 +3,8 @@ import { ApiError, invalidRequest, parseInput, statusOf, type ErrorBody } from '
 import type { AppContext } from '../context.js';
 import { randomToken, sha256 } from '../security/random.js';
 import type { SessionRecord } from '../security/sessions.js';
-import type { Database } from '../store/index.js';
+import { inTransaction, type Database, type Db } from '../store/index.js';
+import { assertUnderLimit, consumeRateLimit, rateLimited, type RateLimitRule } from '../security/rate-limit.js';
 import { consumeFlow, countFlowFailure, deleteFlow, insertFlow, moveFlow } from '../store/flows.js';
 import type { ActionDefinition, ActionOutcome, FlowDefinition, FlowStep, RenderedFlow, RequestFacts, StateMap, StepDefinition, StepDefinitions, Transition } from './definition.js';
 import type { FlowStateOf, StepMap, StepName } from './protocol.js';
@@ -57,14 +58,35 @@ function render<M extends StateMap, K extends FlowStep>(
   return flow;
 }
 
-/** Starts a flow and stores it; the returned state carries its secret id. */
-export async function startFlow<M extends StateMap>(app: AppContext, definition: FlowDefinition<M>, body: unknown = {}, session?: SessionRecord): Promise<RenderedFlow> {
+/**
+ * Starts a flow and stores it; the returned state carries its secret id.
+ * With `limit` (flows started per client), a client over it is refused before
+ * any work; a start counts against it in the transaction that stores the
+ * flow, so a start commits once; a start refused by its first step (a dead
+ * link) counts too, so nobody probes links without limit.
+ */
+export async function startFlow<M extends StateMap>(
+  app: AppContext,
+  definition: FlowDefinition<M>,
+  { body = {}, session, limit }: { body?: unknown; session?: SessionRecord | undefined; limit?: { key: string; rule: RateLimitRule } } = {},
+): Promise<RenderedFlow> {
   const input = definition.start ? parseInput(definition.start, body) : {};
   const now = app.now();
+  if (limit) await assertUnderLimit(app.db, limit, now);
   const id = randomToken(FLOW_ID_BYTES);
-  const { step, state } = await definition.initial(app, input, session);
+  const { step, state } = await definition.initial(app, input, session).catch(async (error: unknown) => {
+    if (limit) await consumeRateLimit(app.db, limit.key, limit.rule, now);
+    throw error;
+  });
   const expiresAt = now + app.config.flowTtlMinutes * 60_000;
-  await insertFlow(app.db, { id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: session?.userId ?? null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt });
+  const flow = { id_hash: sha256(id), kind: definition.kind, step, state: JSON.stringify(state), user_id: session?.userId ?? null, attempts: 0, version: 0, created_at: now, expires_at: expiresAt };
+  await inTransaction(app.db, async (trx) => {
+    if (limit) {
+      const hit = await consumeRateLimit(trx, limit.key, limit.rule, now);
+      if (hit.limited) throw rateLimited(hit, now);
+    }
+    await insertFlow(trx, flow);
+  });
   return render(app, definition, { id, step, state, expiresAt });
 }
 
@@ -137,30 +159,45 @@ async function act<M extends StateMap, K extends FlowStep>(
       await definition.guard?.(context, state);
       return await actionDefinition.run({ app: context, state, request, now }, parsed.data);
     } catch (error) {
-      if (error instanceof ApiError && error.status < 500) return again(error.body, error.status, error.retryAfter);
+      // A refusal, or the hash gate's `busy`: the same step again, with the error (and when to retry).
+      if (error instanceof ApiError && (error.status < 500 || error.code === 'busy')) return again(error.body, error.status, error.retryAfter);
       throw error;
     }
   };
   const refused = (result: Transition<M> | ActionOutcome): result is ActionOutcome => 'flow' in result;
 
-  if (actionDefinition.atomic) {
-    // The session JWT is signed inside the transaction: its keys must not be read from there.
-    await app.keys.ready();
-    const afterCommit: ((app: AppContext) => Promise<void>)[] = [];
-    const outcome = await app.db.transaction().execute(async (trx) => {
-      const result = await perform({ ...app, db: trx, afterCommit: (work) => void afterCommit.push(work) });
-      // A refusal keeps what the action wrote before it, as outside a transaction; an error undoes it all.
-      return refused(result) ? result : commitTransition(trx, result);
-    });
-    // Outside the transaction, before the answer: a notice's first delivery attempt is made
-    // (its mail is already queued durably), as for mail sent outside a transaction.
-    for (const work of afterCommit) await work(app).catch((error: unknown) => app.log.log('error', 'after-commit work failed', { error: String(error) }));
-    return outcome;
-  }
+  // Writes that belong with the outcome (failure counts, cleared limits) commit with the flow's move.
+  const writes: ((db: Db) => Promise<void>)[] = [];
+  const settled: (() => void)[] = [];
+  const transition = { write: (work: (db: Db) => Promise<void>) => void writes.push(work), settled: (work: () => void) => void settled.push(work) };
+  const flush = async (db: Db): Promise<void> => {
+    for (const work of writes.splice(0)) await work(db);
+  };
+  try {
+    if (actionDefinition.atomic) {
+      // The session JWT is signed inside the transaction: its keys must not be read from there.
+      await app.keys.ready();
+      const afterCommit: ((app: AppContext) => Promise<void>)[] = [];
+      const outcome = await app.db.transaction().execute(async (trx) => {
+        const result = await perform({ ...app, db: trx, transition, afterCommit: (work) => void afterCommit.push(work) });
+        // A refusal keeps what the action wrote before it, as outside a transaction; an error undoes it all.
+        if (!refused(result)) return commitTransition(trx, result);
+        await flush(trx);
+        return result;
+      });
+      // Outside the transaction, before the answer: a notice's first delivery attempt is made
+      // (its mail is already queued durably), as for mail sent outside a transaction.
+      for (const work of afterCommit) await work(app).catch((error: unknown) => app.log.log('error', 'after-commit work failed', { error: String(error) }));
+      return outcome;
+    }
 
-  const result = await perform(app);
-  if (refused(result)) return result;
-  return app.db.transaction().execute((trx) => commitTransition(trx, result));
+    const result = await perform({ ...app, transition });
+    if (!refused(result)) return await app.db.transaction().execute((trx) => commitTransition(trx, result));
+    if (writes.length > 0) await app.db.transaction().execute(flush);
+    return result;
+  } finally {
+    for (const work of settled) work();
+  }
 
   /**
    * Writes the transition only if the flow's version has not moved since it
@@ -169,6 +206,7 @@ async function act<M extends StateMap, K extends FlowStep>(
    * in the same transaction.
    */
   async function commitTransition(trx: Transaction<Database>, transition: Transition<M>): Promise<ActionOutcome> {
+    await flush(trx);
     if (transition.step !== row.step && !definition.map[row.step]?.includes(transition.step)) unmapped(app, definition, row.step, transition.step);
     if (transition.failed) {
       // A failure changes nothing but the count: increment it atomically and

@@ -5,7 +5,6 @@ import { ApiError } from '../errors.js';
 import { runAction, startFlow, type RenderedFlow } from '../flows/engine.js';
 import { flowDefinitions as FLOWS } from '../flows/login/flows.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
-import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { readJson } from './body.js';
 import { DEVICE_COOKIE, presentedToken, requireSession, SESSION_COOKIE } from '../security/session-auth.js';
 
@@ -23,21 +22,14 @@ export function flowRoutes(app: AppContext): Hono {
     const definition = FLOWS.get(c.req.param('kind'));
     if (!definition) throw new ApiError('unknown_flow_kind');
     const body = await readJson(c, app.config.bodyLimitBytes);
-    const now = app.now();
-    const hit = await consumeRateLimit(
-      app.db,
-      `flow:ip:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`,
-      { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 },
-      now,
-    );
-    if (hit.limited) throw rateLimited(hit, now);
+    const flowsPerIp = { key: `flow:ip:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`, rule: { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 } };
     // The account page's flows run in the caller's session: from the start body's
     // `token` (a host that keeps the token), else the bearer header or cookie.
     const token = definition.authenticated && body && typeof body === 'object' && typeof (body as { token?: unknown }).token === 'string'
       ? (body as { token: string }).token
       : undefined;
     const session = definition.authenticated ? await requireSession(app, c, token) : undefined;
-    return c.json(await startFlow(app, definition, body, session), 201);
+    return c.json(await startFlow(app, definition, { body, session, limit: flowsPerIp }), 201);
   });
 
   /**

@@ -152,6 +152,7 @@ interface Payload {
  * `sign-in-remembered`, `session-alive`, `totp-code`, `register-passkey`.
  */
 export function loginFlowApiPlugin() {
+  let releaseHashes = (): void => {};
   const apis = new Map<ApiName, Api>();
   let counter = 0;
   const userId = async (api: Api, email: string) => (await api.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
@@ -265,6 +266,17 @@ export function loginFlowApiPlugin() {
           })
           .execute();
         return { organizationId, domain, issuer };
+      }
+      if (command === 'hold-hashes') {
+        // Every slot of the real hash gate busy and its queue full, until `release-hashes`.
+        const { slots, queue } = context.hashing;
+        const held = new Promise<void>((resolve) => (releaseHashes = resolve));
+        for (let i = 0; i < slots + queue; i++) void context.hashing.run(() => held);
+        return context.hashing.load;
+      }
+      if (command === 'release-hashes') {
+        releaseHashes();
+        return true;
       }
       if (command === 'session-alive' && payload?.token) return (await findSession(db, context.config, payload.token, now)) !== undefined;
       if (command === 'remember-device' && payload?.email) {

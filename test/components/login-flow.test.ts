@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../components/index.js';
 import type { LoginFlow, LoginFlowErrorEvent, LoginFlowSuccessEvent } from '../../components/index.js';
 import { apiUrl, createSession, createUser, fill, totpCode, untilStep } from './helpers.js';
@@ -53,6 +53,28 @@ describe('<login-flow> against the real API', () => {
     flow.querySelector<HTMLButtonElement>('lf-second-factor-step button[type=submit]')!.click();
     const { session } = await success;
     expect(session.amr).to.deep.equal(['pwd', 'otp', 'mfa']);
+  });
+
+  it('says the service is busy when every password hash slot is taken, and goes on once it is not', async () => {
+    const user = await createUser();
+    const flow = await mount();
+    await submitEmail(flow, user.email);
+    expect(await executeServerCommand<{ running: number; waiting: number }, Record<string, never>>('hold-hashes', {})).to.have.property('running').above(0);
+    try {
+      const refused = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+      await submitPassword(flow, user.password);
+      expect((await refused).code).to.equal('busy');
+      await flow.updateComplete;
+      const banner = flow.querySelector('.lf-banner')!.textContent!;
+      expect(banner).to.contain('Many people are signing in right now.');
+      expect(banner).to.match(/\d+ seconds?/);
+      expect(flow.querySelector('lf-password-step')).to.exist;
+    } finally {
+      await executeServerCommand<boolean, Record<string, never>>('release-hashes', {});
+    }
+    const success = oneEvent(flow, 'lf-success') as Promise<LoginFlowSuccessEvent>;
+    await submitPassword(flow, user.password);
+    expect((await success).session.amr).to.deep.equal(['pwd']);
   });
 
   it('announces a wrong authenticator code and keeps the step', async () => {

@@ -18,6 +18,7 @@ import type { Logger } from '../../server/log.js';
 import { openStore, type Db } from '../../server/store/index.js';
 import { createUser, type UserSummary } from '../../server/users.js';
 import { createDatabase } from '../support/postgres.js';
+import { countWrites, type WriteCounter } from '../support/write-counter.js';
 
 /** A fixed start, so two servers started in one test answer with identical timestamps. */
 export const START = Date.UTC(2031, 0, 15, 9, 0, 0);
@@ -63,7 +64,7 @@ export function socketEnv(address: string): { incoming: { socket: { remoteAddres
  * Starts a fresh server: new temp directory, new SQLite file, new app, clock at
  * `START`. Registers its own clean-up on the test, so each test owns its state.
  */
-export async function startServer(t: TestContext, env: Environment = {}, { log }: { log?: Logger } = {}): Promise<TestServer> {
+export async function startServer(t: TestContext, env: Environment = {}, { log, writes }: { log?: Logger; /** Counts the store's committed writes. */ writes?: WriteCounter } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lf-'));
   // 2FA optional and passkeys off unless a test says otherwise: each suite tests its own factor.
   // With TEST_DATABASE_URL (test/support/with-postgres.ts), each test gets its own PostgreSQL database.
@@ -78,7 +79,7 @@ export async function startServer(t: TestContext, env: Environment = {}, { log }
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const db = await openStore({ dataDir: dir, databaseUrl: config.databaseUrl });
+  const db = await openStore({ dataDir: dir, databaseUrl: config.databaseUrl }, writes ? { wrap: (dialect) => countWrites(dialect, writes).dialect } : {});
   const clock: Clock = {
     now: START,
     advance(ms) {

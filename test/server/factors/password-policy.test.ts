@@ -285,6 +285,34 @@ describe('signing in does not apply the new-password policy', () => {
     assert.deepEqual(await answer(`${PASSWORD}\u0000tail`), wrong);
   });
 
+  /** PHC strings made by the `argon2` package (0.45), the library before @node-rs/argon2: stored hashes of existing people. */
+  const MADE_BY_ARGON2_045 = {
+    current: ['Correct-Horse-42-Battery', '$argon2id$v=19$m=19456,p=1,t=2$CuwrkLeCJw7eaVqQDCIM+Q$qxNBJuwgvPhaA0WtMjJ4ZhEvOGr/cxU0PwRYES63xBA'],
+    unicode: ['Ünïcode-pässwörd-1', '$argon2id$v=19$m=19456,p=1,t=2$jVISChvM1SRgjABKjAKRzg$fSRma2DyPBkYJQTze80xaYPC/hoEv3HEBH2ZsCHfoL4'],
+    weaker: ['Old-Weaker-Params-7', '$argon2id$v=19$m=4096,p=1,t=3$K3KaqJtgrpTfkGSwhe/OxA$jkny2/w+tv37c7dQ/qy0OfRbbterd+VAC7I1zLgrj0A'],
+    argon2i: ['Argon2i-Legacy-9', '$argon2i$v=19$m=19456,p=1,t=2$CkHSnbgAK1n08C0el5f0WQ$xnwVMJxFjH7ziDfujTiWW3n/L+yO4JHjJRN0fMy0/Es'],
+  } as const;
+
+  it('verifies hashes made by the previous argon2 library, and only with their own password', async () => {
+    for (const [password, hash] of Object.values(MADE_BY_ARGON2_045)) {
+      assert.equal(await verifyPassword({ hash, password }), true, password);
+      assert.equal(await verifyPassword({ hash, password: `${password}x` }), false, password);
+    }
+  });
+
+  it("signs people in with the previous library's hashes, and replaces weaker ones with today's parameters", async (t) => {
+    for (const [name, [password, hash]] of Object.entries(MADE_BY_ARGON2_045)) {
+      const server = await startServer(t, { SESSION_COOKIE: 'false' });
+      const user = await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, now: server.clock.now });
+      await server.db.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();
+      assert.equal((await signInForGrant(server, EMAIL, password)).user.email, EMAIL, name);
+      const stored = (await server.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()).password_hash!;
+      if (name === 'weaker' || name === 'argon2i') assert.match(stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/, name);
+      else assert.equal(stored, hash, `${name}: a hash at today's parameters is kept`);
+      assert.equal(await verifyPassword({ hash: stored, password }), true, name);
+    }
+  });
+
   it('signs in with a password set before control characters were refused', async (t) => {
     const server = await startServer(t, { SESSION_COOKIE: 'false' });
     const user = await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, now: server.clock.now });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { FlowState } from '../../../server/flows/protocol.js';
 import {
   EMAIL,
+  errorCodeOf,
   MINUTE,
   PASSWORD,
   WRONG_PASSWORD,
@@ -72,6 +73,18 @@ describe('rate limit: per account, across flows', () => {
     assert.equal((await signIn(server, EMAIL, PASSWORD)).status, 200);
     for (let i = 0; i < 3; i++) await assertError(await signIn(server, EMAIL, WRONG_PASSWORD), 'invalid_credentials');
     await assertError(await signIn(server, EMAIL, WRONG_PASSWORD), 'rate_limited');
+  });
+
+  it('lets no more than ACCOUNT_MAX_FAILURES guesses through when they arrive all at once, from many flows', async (t) => {
+    const server = await startServer(t, { ACCOUNT_MAX_FAILURES: '3' });
+    await addUser(server);
+    const flows = await Promise.all(Array.from({ length: 12 }, () => reachPassword(server)));
+    // All posted before any is answered: each is checked while the others are still in flight.
+    const codes = await Promise.all(flows.map(async (id) => errorCodeOf(await act(server, id, 'password', { password: WRONG_PASSWORD }))));
+    assert.equal(codes.filter((code) => code === 'invalid_credentials').length, 3, codes.join());
+    assert.equal(codes.filter((code) => code === 'rate_limited').length, 9, codes.join());
+    // The three failures were written: the right password is refused for the rest of the window.
+    await assertError(await signIn(server, EMAIL, PASSWORD), 'rate_limited');
   });
 
   it('limits only the attacked account', async (t) => {

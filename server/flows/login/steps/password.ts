@@ -9,7 +9,7 @@ import { checkPassword } from '../../../factors/password-check.js';
 import { maskEmail } from '../../../log.js';
 import { rateLimitKey } from '../../../security/client-ip.js';
 import { issueLinkToken } from '../../../security/link-tokens.js';
-import { consumeRateLimit, rateLimited } from '../../../security/rate-limit.js';
+import { consumeRateLimit, rateLimited, withAction } from '../../../security/rate-limit.js';
 import { sha256 } from '../../../security/random.js';
 import { offerPasskey, passkeyRefusal } from '../ceremony.js';
 import { assertionInput, nothing } from '../inputs.js';
@@ -59,7 +59,7 @@ export const password: LoginStepDefinition<'password'> = {
         const checked = await checkPassword(app, { email: state.email, password, ip: request.ip, now });
         if (checked.refusal === 'account_disabled') throw new ApiError('account_disabled');
         if (checked.refusal) {
-          await audit(app, { event: 'login.failure', userId: checked.userId, ip: request.ip, detail: { method: 'password', email: maskEmail(state.email) } });
+          await withAction(app, (db) => audit(app, { event: 'login.failure', userId: checked.userId, ip: request.ip, detail: { method: 'password', email: maskEmail(state.email) } }, db));
           return { step: 'password', state, failed: true, error: { code: 'invalid_credentials', field: 'password' } };
         }
         const { user } = checked;

@@ -49,7 +49,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           await recordFailure(context, 'sms');
           return { step: 'second-factor', state, failed: true, error: codeRefusal(result) };
         }
-        await factorSucceeded(app, spent);
+        factorSucceeded(spent);
         await smsUsed(app.db, state.userId, now);
         const { smsCode: _used, ...rest } = state;
         // RFC 8176 §2: `sms`, confirmation by text message.
@@ -81,7 +81,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           await recordFailure(context, 'totp');
           return { step: 'second-factor', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
         }
-        await factorSucceeded(app, spent);
+        factorSucceeded(spent);
         // The first factor as it was: a password, or a passkey that did not verify the person.
         return finish({ ...context, state: { ...state, remember: remember === true } }, [firstFactorOf(state), 'otp', 'mfa']);
       },
@@ -98,7 +98,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           await recordFailure(context, 'recovery_code');
           return { step: 'second-factor', state, failed: true, error: { code: 'invalid_recovery_code', field: 'code' } };
         }
-        await factorSucceeded(app, spent);
+        factorSucceeded(spent);
         // The code stands in for a lost phone: remembered devices go now, the
         // old authenticators when set-up completes (never before, so an
         // abandoned set-up cannot leave the account without a second factor).

@@ -40,7 +40,7 @@ export const smsSetup: LoginStepDefinition<'sms-setup'> = {
           // issued, and a locked flow would never show it. A wrong code here proves nothing about anyone else.
           return { step: 'sms-setup', state, error: codeRefusal(result) };
         }
-        await factorSucceeded(app, spent);
+        factorSucceeded(spent);
         await phoneAdded(app, { userId, phone: unseal(app.secretKey, pending.sealedPhone, `flow-sms:${userId}`), now });
         return afterSetup({ ...context, state: { ...rest, userId } });
       },

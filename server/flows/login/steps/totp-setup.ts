@@ -35,7 +35,7 @@ export const totpSetup: LoginStepDefinition<'totp-setup'> = {
         const step = matchTotp({ secret, code: normalizeCode(code), now });
         const confirmed = step !== null && (await confirmTotpEnrolment(app.db, { credentialId: setup.credentialId, userId: state.userId, step, now }));
         if (!confirmed) return { step: 'totp-setup', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
-        await factorSucceeded(app, spent);
+        factorSucceeded(spent);
         return enrolled(context, setup.credentialId, ['otp', 'mfa']);
       },
     }),

@@ -23,7 +23,7 @@ export const verifyEmail: LoginStepDefinition<'verify-email'> = {
           await recordFailure(context, 'email_code');
           return { step: 'verify-email', state, failed: true, error: codeRefusal(result) };
         }
-        await factorSucceeded(app, spent);
+        factorSucceeded(spent);
         await markEmailVerified(app, userId, now);
         await audit(app, { event: 'email.verified', userId, ip: request.ip });
         const { emailCode: _used, ...rest } = state;
