@@ -48,7 +48,7 @@ import { freePort } from '../test/e2e/helpers.js';
 import { freeLoopbackPort, startPostgres, type PostgresCluster } from '../test/support/postgres.js';
 import { TOTP_PERIOD_SECONDS } from '../server/factors/totp.js';
 import { createStore, fillerFactory, signInAccounts, type StoreKind } from './fill.js';
-import { cpuSeconds } from './cpu.js';
+import { childProcesses, commandLine, cpuSeconds, mainThreadCpuSeconds } from './cpu.js';
 import { completeLogins, STEPS, type LoadResult } from './logins.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -95,16 +95,46 @@ interface Row {
 }
 const rows: Row[] = [];
 
-function child(args: string[], env: Record<string, string>): Promise<ChildProcess> {
+/** Spawns node with `args`; resolves once it prints `listening`, with the output up to then. */
+function child(args: string[], env: Record<string, string>): Promise<{ proc: ChildProcess; output: string }> {
   // The bench chooses each server's store: an inherited DATABASE_URL must not override it.
   const { DATABASE_URL: _inherited, ...inherited } = process.env;
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (chunk: Buffer) => {
-      if (/listening/.test(chunk.toString())) resolve(proc);
+      output += chunk.toString();
+      if (/listening/.test(output)) resolve({ proc, output });
     });
     proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
   });
+}
+
+/**
+ * The process that runs the server: the pid its `listening` log line names
+ * (it logs process.pid), checked to be `spawned` or below it; without that line
+ * (LOG_LEVEL above info), `spawned` or the single `serve` process under it, should
+ * a wrapper ever start the server as a child.
+ */
+function serverPid(spawned: number, output: string): number {
+  const logged = /"msg":"listening"[^\n]*?"pid":(\d+)/.exec(output);
+  if (logged) {
+    const pid = Number(logged[1]);
+    let at = pid;
+    for (let hops = 0; at !== spawned && hops < 16; hops++) {
+      const parent = /^\S+ \(.*\) \S (\d+)/s.exec(readFileSync(`/proc/${at}/stat`, 'utf8'));
+      if (!parent) break;
+      at = Number(parent[1]);
+    }
+    if (at !== spawned) throw new Error(`the server logged pid ${pid}, which is not the spawned process ${spawned} nor under it`);
+    return pid;
+  }
+  let pid = spawned;
+  for (;;) {
+    const servers = childProcesses(pid).filter((c) => / serve\b/.test(commandLine(c) ?? ''));
+    if (servers.length !== 1) return pid;
+    pid = servers[0]!;
+  }
 }
 
 async function stop(proc: ChildProcess): Promise<void> {
@@ -211,7 +241,7 @@ async function main(): Promise<void> {
 
   // 2. Non-hashing action against a bare Hono handler.
   const barePort = await freePort();
-  const bare = await child(['--import', 'tsx', 'bench/servers/bare.ts', String(barePort)], {});
+  const { proc: bare } = await child(['--import', 'tsx', 'bench/servers/bare.ts', String(barePort)], {});
   const baseline = await rps(`http://localhost:${barePort}/json`, '{}');
   await stop(bare);
 
@@ -235,7 +265,7 @@ async function main(): Promise<void> {
   const db = await openStore({ dataDir, databaseUrl: undefined });
   for (const email of emails) await createUser(db, loadConfig(env), { email, password: PASSWORD, now: Date.now() });
   await db.destroy();
-  const api = await child(['bin/login-flow.js', 'serve'], env);
+  const { proc: api } = await child(['bin/login-flow.js', 'serve'], env);
   // What `login-flow serve` really sends for the widget, by what the browser accepts.
   // node:http, not fetch: fetch decodes the body, and this counts the bytes as sent.
   const wire = (encoding: string) =>
@@ -326,7 +356,7 @@ async function loadRuns(raw: RawHash): Promise<string[]> {
           // The machine's hash rate drifts by a fifth within minutes here: compare each run with its own, measured just before.
           const rawHere = await rawHash();
           const port = await freeLoopbackPort();
-          const api = await child(['bin/login-flow.js', 'serve'], {
+          const { proc: api, output } = await child(['bin/login-flow.js', 'serve'], {
             ...store.env,
             NODE_ENV: 'test',
             HOST: '127.0.0.1',
@@ -339,14 +369,16 @@ async function loadRuns(raw: RawHash): Promise<string[]> {
             MFA_REQUIRED_FROM: 'never',
             ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
           });
-          // CPU of the server, of PostgreSQL (the postmaster and its backends) and of this process, over the run.
+          // CPU of the server (its process tree, and the main thread of the node process that serves), of PostgreSQL (the postmaster and its backends) and of this process, over the run.
+          const server = { tree: api.pid!, node: serverPid(api.pid!, output) };
+          console.log(`bench: ${kind}, ${count(users)} users: server pid ${server.node} (${commandLine(server.node) ?? 'no /proc'}), main thread read from /proc/${server.node}/task/${server.node}/stat`);
           const postmaster = kind === 'postgres' ? Number(readFileSync(join(cluster!.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
-          const before = sampleCpu(api.pid!, postmaster);
+          const before = sampleCpu(server, postmaster);
           let result: LoadResult;
           let cpu: Cpu;
           try {
             result = await completeLogins({ port, accounts: pool.accounts, lanes: LANES, password: PASSWORD, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
-            cpu = cpuSince(before, api.pid!, postmaster);
+            cpu = cpuSince(before, server, postmaster);
           } finally {
             await stop(api);
           }
@@ -370,9 +402,16 @@ async function loadRuns(raw: RawHash): Promise<string[]> {
   ];
 }
 
-/** CPU seconds used so far: the server's and PostgreSQL's process trees (from /proc), and this process. */
+/** The server's process tree (the spawned process) and the node process in it that serves (its pid is its main thread's id). */
+interface ServerProcess {
+  tree: number;
+  node: number;
+}
+
+/** CPU seconds used so far: the server's process tree and main thread, PostgreSQL's process tree (from /proc), and this process. */
 interface CpuSample {
   server: number | undefined;
+  mainThread: number | undefined;
   store: number | undefined;
   bench: NodeJS.CpuUsage;
 }
@@ -380,19 +419,31 @@ interface CpuSample {
 /** CPU seconds used over a run; undefined where /proc is not there to tell. */
 interface Cpu {
   server: number | undefined;
+  /** The server's main thread alone: the event loop, where everything but the hashing (and V8's helpers) runs. */
+  mainThread: number | undefined;
   store: number | undefined;
   bench: number;
 }
 
-function sampleCpu(server: number, postmaster: number | undefined): CpuSample {
-  return { server: cpuSeconds(server), store: postmaster === undefined ? undefined : cpuSeconds(postmaster), bench: process.cpuUsage() };
+function sampleCpu(server: ServerProcess, postmaster: number | undefined): CpuSample {
+  return {
+    server: cpuSeconds(server.tree),
+    mainThread: mainThreadCpuSeconds(server.node),
+    store: postmaster === undefined ? undefined : cpuSeconds(postmaster),
+    bench: process.cpuUsage(),
+  };
 }
 
-function cpuSince(before: CpuSample, server: number, postmaster: number | undefined): Cpu {
+function cpuSince(before: CpuSample, server: ServerProcess, postmaster: number | undefined): Cpu {
   const now = sampleCpu(server, postmaster);
   const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a - b);
   const bench = process.cpuUsage(before.bench);
-  return { server: diff(now.server, before.server), store: diff(now.store, before.store), bench: (bench.user + bench.system) / 1e6 };
+  return {
+    server: diff(now.server, before.server),
+    mainThread: diff(now.mainThread, before.mainThread),
+    store: diff(now.store, before.store),
+    bench: (bench.user + bench.system) / 1e6,
+  };
 }
 
 /** The rows of one load run: the budget row, then its details. */
@@ -428,7 +479,7 @@ function loadRows(kind: StoreKind, users: number, result: LoadResult, raw: RawHa
   const store = perLogin(cpu.store);
   rows.push({
     name: '  CPU per login',
-    value: `server ${ms(server)}${kind === 'postgres' ? `, PostgreSQL ${ms(store)}` : ''}, bench client ${ms(perLogin(cpu.bench))}; one raw hash ${ms(raw.cpuMs)} of CPU`,
+    value: `server ${ms(server)} (main thread ${ms(perLogin(cpu.mainThread))})${kind === 'postgres' ? `, PostgreSQL ${ms(store)}` : ''}, bench client ${ms(perLogin(cpu.bench))}; one raw hash ${ms(raw.cpuMs)} of CPU`,
     budget: 'measured',
     ok: true,
     detail: true,
