@@ -50,6 +50,7 @@ import { TOTP_PERIOD_SECONDS } from '../server/factors/totp.js';
 import { createStore, fillerFactory, signInAccounts, type StoreKind } from './fill.js';
 import { childProcesses, commandLine, cpuSeconds, mainThreadCpuSeconds } from './cpu.js';
 import { completeLogins, STEPS, type LoadResult } from './logins.js';
+import { countLoginWrites, type WriteCount } from './writes.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -312,12 +313,31 @@ async function main(): Promise<void> {
     ok: share >= 0.9 && logins.failures === 0,
   });
 
-  // 4. Complete logins with an authenticator code, under load, by store and size.
-  const notes = USER_COUNTS.length > 0 && STORES.length > 0 ? await loadRuns(raw) : [];
+  let cluster: PostgresCluster | undefined;
+  let notes: string[] = [];
+  const writeCounts: WriteCount[] = [];
+  try {
+    if (STORES.includes('postgres')) cluster = await startPostgres();
+    // 4. Store writes per complete login, in process, on each store.
+    for (const kind of STORES) {
+      try {
+        const counted = await countLoginWrites(kind, PASSWORD, cluster);
+        writeCounts.push(counted);
+        writeRows(counted);
+      } catch (error) {
+        rows.push({ name: `store writes per complete login, ${kind}`, value: `not measured: ${error instanceof Error ? error.message : String(error)}`, budget: `<= ${MAX_WRITES_PER_LOGIN}`, ok: false });
+      }
+    }
+    // 5. Complete logins with an authenticator code, under load, by store and size.
+    if (USER_COUNTS.length > 0) notes = await loadRuns(raw, cluster);
+  } finally {
+    cluster?.stop();
+  }
 
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\nlogin-flow bench (${SECONDS} s per measurement, ${CONNECTIONS} connections, node ${process.version})\n`);
   for (const row of rows) console.log(`${row.detail ? '    ' : row.ok ? 'PASS' : 'MISS'}  ${row.name.padEnd(width)}  ${row.value}   [${row.budget}]`);
+  for (const counted of writeCounts) printWrites(counted);
   if (notes.length > 0) console.log(`\n${notes.map((n) => `* ${n}`).join('\n')}`);
   if (rows.some((r) => !r.ok)) process.exitCode = 1;
 }
@@ -325,12 +345,39 @@ async function main(): Promise<void> {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** DESIGN.md: a complete login (email, password, authenticator code) makes at most this many store writes. */
+const MAX_WRITES_PER_LOGIN = 4;
+
+/** Part 4's row for one store: the most writes any counted login made, against the budget. */
+function writeRows({ kind, logins, perLogin }: WriteCount): void {
+  const total = perLogin.reduce((sum, n) => sum + n, 0);
+  const most = Math.max(...perLogin);
+  rows.push({
+    name: `store writes per complete login, ${kind}`,
+    value: `${(total / logins).toFixed(1)} (${total} in ${logins} logins: ${perLogin.join(', ')}; in process, after one uncounted warm-up login)`,
+    budget: `<= ${MAX_WRITES_PER_LOGIN}`,
+    ok: most <= MAX_WRITES_PER_LOGIN,
+  });
+}
+
+/** The writes of the last counted login, one statement a line: a transaction's statements under its number. */
+function printWrites({ kind, logins, perLogin, logs }: WriteCount): void {
+  const last = logs[logs.length - 1] ?? [];
+  console.log(`\nStore writes of one complete login on ${kind} (login ${logins} of ${logins}): ${perLogin[perLogin.length - 1]}`);
+  last.forEach((write, i) => {
+    const statements = write.split('; ');
+    const number = `${i + 1}.`.padEnd(4);
+    console.log(`    ${number}${statements[0]}${statements.length > 1 ? `   (transaction of ${statements.length} statements)` : ''}`);
+    for (const statement of statements.slice(1)) console.log(`        ${statement}`);
+  });
+}
+
 /**
- * Part 4: for each store and size, a fresh store filled with the sign-in
+ * Part 5: for each store and size, a fresh store filled with the sign-in
  * accounts and filler users, a server on it, and BENCH_LANES concurrent
  * complete logins. Adds the rows; returns the notes printed under the table.
  */
-async function loadRuns(raw: RawHash): Promise<string[]> {
+async function loadRuns(raw: RawHash, cluster: PostgresCluster | undefined): Promise<string[]> {
   const smallest = Math.min(...USER_COUNTS);
   const accountCount = Math.min(SIGN_IN_ACCOUNTS, smallest);
   // Each code signs in once per 30 s step (RFC 6238 §5.2): enough authenticators that codes never run short.
@@ -342,59 +389,53 @@ async function loadRuns(raw: RawHash): Promise<string[]> {
   console.log(`bench: ${count(accountCount)} sign-in accounts with ${authenticators} authenticators each, made by createUser in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const filler = await fillerFactory(secretKey, { user: pool.users[0]!, credential: pool.credentials[0]! }, Math.max(...USER_COUNTS) - accountCount);
 
-  let cluster: PostgresCluster | undefined;
-  try {
-    if (STORES.includes('postgres')) cluster = await startPostgres();
-    for (const kind of STORES) {
-      for (const users of USER_COUNTS) {
-        const store = await createStore(kind, cluster);
+  for (const kind of STORES) {
+    for (const users of USER_COUNTS) {
+      const store = await createStore(kind, cluster);
+      try {
+        const fillers = users - accountCount;
+        const fillSeconds = await store.fill({ users: pool.users, credentials: pool.credentials, fillers, filler });
+        const credentials = pool.credentials.length + fillers;
+        console.log(`bench: ${kind}, ${count(users)} users: filled ${count(users)} users and ${count(credentials)} credentials in ${fillSeconds.toFixed(1)} s`);
+        // The machine's hash rate drifts by a fifth within minutes here: compare each run with its own, measured just before.
+        const rawHere = await rawHash();
+        const port = await freeLoopbackPort();
+        const { proc: api, output } = await child(['bin/login-flow.js', 'serve'], {
+          ...store.env,
+          NODE_ENV: 'test',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          SECRET_KEY: secretKey.toString('hex'),
+          // Load comes from one address: lift the per-IP limits so they measure nothing here.
+          IP_MAX_FLOWS: '1000000000',
+          IP_MAX_FAILURES: '1000000000',
+          // Optional 2FA: every sign-in account has a factor, so the second-factor step comes anyway.
+          MFA_REQUIRED_FROM: 'never',
+          ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+        });
+        // CPU of the server (its process tree, and the main thread of the node process that serves), of PostgreSQL (the postmaster and its backends) and of this process, over the run.
+        const server = { tree: api.pid!, node: serverPid(api.pid!, output) };
+        console.log(`bench: ${kind}, ${count(users)} users: server pid ${server.node} (${commandLine(server.node) ?? 'no /proc'}), main thread read from /proc/${server.node}/task/${server.node}/stat`);
+        const postmaster = kind === 'postgres' ? Number(readFileSync(join(cluster!.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
+        const before = sampleCpu(server, postmaster);
+        let result: LoadResult;
+        let cpu: Cpu;
         try {
-          const fillers = users - accountCount;
-          const fillSeconds = await store.fill({ users: pool.users, credentials: pool.credentials, fillers, filler });
-          const credentials = pool.credentials.length + fillers;
-          console.log(`bench: ${kind}, ${count(users)} users: filled ${count(users)} users and ${count(credentials)} credentials in ${fillSeconds.toFixed(1)} s`);
-          // The machine's hash rate drifts by a fifth within minutes here: compare each run with its own, measured just before.
-          const rawHere = await rawHash();
-          const port = await freeLoopbackPort();
-          const { proc: api, output } = await child(['bin/login-flow.js', 'serve'], {
-            ...store.env,
-            NODE_ENV: 'test',
-            HOST: '127.0.0.1',
-            PORT: String(port),
-            SECRET_KEY: secretKey.toString('hex'),
-            // Load comes from one address: lift the per-IP limits so they measure nothing here.
-            IP_MAX_FLOWS: '1000000000',
-            IP_MAX_FAILURES: '1000000000',
-            // Optional 2FA: every sign-in account has a factor, so the second-factor step comes anyway.
-            MFA_REQUIRED_FROM: 'never',
-            ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
-          });
-          // CPU of the server (its process tree, and the main thread of the node process that serves), of PostgreSQL (the postmaster and its backends) and of this process, over the run.
-          const server = { tree: api.pid!, node: serverPid(api.pid!, output) };
-          console.log(`bench: ${kind}, ${count(users)} users: server pid ${server.node} (${commandLine(server.node) ?? 'no /proc'}), main thread read from /proc/${server.node}/task/${server.node}/stat`);
-          const postmaster = kind === 'postgres' ? Number(readFileSync(join(cluster!.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
-          const before = sampleCpu(server, postmaster);
-          let result: LoadResult;
-          let cpu: Cpu;
-          try {
-            result = await completeLogins({ port, accounts: pool.accounts, lanes: LANES, password: PASSWORD, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
-            cpu = cpuSince(before, server, postmaster);
-          } finally {
-            await stop(api);
-          }
-          loadRows(kind, users, result, rawHere, { fillSeconds, credentials, cpu });
-          console.log(`bench: ${kind}, ${count(users)} users: ${result.perSecond.toFixed(1)} logins/s`);
+          result = await completeLogins({ port, accounts: pool.accounts, lanes: LANES, password: PASSWORD, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
+          cpu = cpuSince(before, server, postmaster);
         } finally {
-          await store.drop();
+          await stop(api);
         }
+        loadRows(kind, users, result, rawHere, { fillSeconds, credentials, cpu });
+        console.log(`bench: ${kind}, ${count(users)} users: ${result.perSecond.toFixed(1)} logins/s`);
+      } finally {
+        await store.drop();
       }
     }
-  } finally {
-    cluster?.stop();
   }
   const perLane = accountCount % LANES === 0 ? `${accountCount / LANES}` : `${Math.floor(accountCount / LANES)}-${Math.ceil(accountCount / LANES)}`;
   return [
-    `Part 4: ${LANES} concurrent flows on 127.0.0.1, each login: start, email, password, authenticator code (TOTP); measured for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up and once every lane has finished a login.`,
+    `Part 5: ${LANES} concurrent flows on 127.0.0.1, each login: start, email, password, authenticator code (TOTP); measured for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up and once every lane has finished a login.`,
     `The same ${count(accountCount)} accounts sign in at every size (createUser; ${perLane} a lane, never in two flows at once), each with ${authenticators} confirmed authenticators: ` +
       `${count(accountCount * authenticators)} codes per 30 s step, ${CODE_HEADROOM}x what the raw hash rate could spend. Each code is sent once: a lane uses an authenticator at most once per time step (bench/logins.ts).`,
     'Filler users never sign in: they share one dummy argon2id hash, and each has one confirmed TOTP credential with a shared dummy sealed secret; inserted in key order (bench/fill.ts).',
