@@ -30,7 +30,7 @@ import type { StoreKind } from './fill.js';
 
 /** Complete logins counted per store. */
 export const LOGINS = 3;
-/** The apart of two logins on the app's clock: ten TOTP steps, far outside the drift window. */
+/** Time between two logins on the app's clock: ten TOTP steps (5 min), far outside the drift window. */
 const LOGIN_SPACING_MS = 10 * TOTP_PERIOD_SECONDS * 1000;
 /** A write may land after the answer (a notice's delivery): a login is over once no write came for this long. */
 const QUIET_MS = 100;
