@@ -12,6 +12,11 @@
  * lane waits for the next step (counted, and reported as lane waits). A code that another
  * authenticator of the same account would also accept in the server's drift
  * window is never sent: the server would claim that other authenticator's step.
+ *
+ * Answers other than the expected ones are counted by action, status and
+ * error code (`password: 503 busy, with Retry-After`); a 503 or 429 that says
+ * Retry-After pauses its lane that long before its next login, as a person
+ * shown the widget's "try again in N seconds" would.
  */
 import { Agent, request } from 'node:http';
 import { Secret, TOTP } from 'otpauth';
@@ -38,6 +43,9 @@ export interface LoadResult {
   unexpected: Map<string, number>;
   /** 429 answers: a rate limit doing its job (none expected with the limits lifted). */
   rateLimited: number;
+  /** Times a lane paused for a Retry-After (503 busy, 429), and the seconds it paused. */
+  backoffs: number;
+  backoffSeconds: number;
   /** Times a lane found every authenticator of its accounts spent in the current step, and the seconds it waited. */
   waits: number;
   waitSeconds: number;
@@ -101,6 +109,10 @@ class AccountState {
 interface Answer {
   status: number;
   body: { id?: string; step?: string; data?: { methods?: string[] }; error?: { code?: string } };
+  /** Seconds of the Retry-After header, when there is one. */
+  retryAfter?: number;
+  /** The body was not JSON (a proxy's or the runtime's error page). */
+  notJson?: boolean;
 }
 
 function post(agent: Agent, port: number, path: string, body: unknown, flowId?: string): Promise<Answer> {
@@ -120,10 +132,14 @@ function post(agent: Agent, port: number, path: string, body: unknown, flowId?: 
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const header = res.headers['retry-after'];
+          const retryAfter = header === undefined || !Number.isFinite(Number(header)) ? undefined : Number(header);
+          const answer = { status, ...(retryAfter === undefined ? {} : { retryAfter }) };
           try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer['body'] });
-          } catch (error) {
-            reject(error);
+            resolve({ ...answer, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer['body'] });
+          } catch {
+            resolve({ ...answer, body: {}, notJson: true });
           }
         });
       },
@@ -165,31 +181,46 @@ export async function completeLogins(
   let rateLimited = 0;
   let waits = 0;
   let waited = 0;
+  let backoffs = 0;
+  let backedOff = 0;
 
   const note = (key: string): void => void unexpected.set(key, (unexpected.get(key) ?? 0) + 1);
   /** The answer when it has the expected status and step; otherwise counts it and returns undefined. */
-  const expect = (answer: Answer, status: number, step: string, action: string): Answer | undefined => {
+  const expect = (answer: Answer, status: number, step: string, action: string, refused: { retryAfter?: number }): Answer | undefined => {
     if (answer.status === status && answer.body.step === step) return answer;
+    if (answer.retryAfter !== undefined && (answer.status === 503 || answer.status === 429)) refused.retryAfter = answer.retryAfter;
     if (answer.status === 429) rateLimited += 1;
-    else note(`${action}: ${answer.status} ${answer.body.error?.code ?? `step ${answer.body.step}`}`);
+    else {
+      const what = answer.notJson ? 'not JSON' : (answer.body.error?.code ?? `step ${answer.body.step}`);
+      // Shedding load (503 busy) should say when to come back.
+      const retry = answer.status === 503 ? (answer.retryAfter === undefined ? ', without Retry-After' : ', with Retry-After') : '';
+      note(`${action}: ${answer.status} ${what}${retry}`);
+    }
     return undefined;
   };
 
-  async function login(account: AccountState): Promise<void> {
+  /** One complete login; resolves to the Retry-After seconds of an answer that refused it, if one said so. */
+  async function login(account: AccountState): Promise<number | undefined> {
+    const refused: { retryAfter?: number } = {};
+    await loginSteps(account, refused);
+    return refused.retryAfter;
+  }
+
+  async function loginSteps(account: AccountState, refused: { retryAfter?: number }): Promise<void> {
     const times = [performance.now()];
-    const started = expect(await post(agent, port, '/api/flows/login', {}), 201, 'email', 'start');
+    const started = expect(await post(agent, port, '/api/flows/login', {}), 201, 'email', 'start', refused);
     const id = started?.body.id;
     if (!id) return;
     times.push(performance.now());
-    if (!expect(await post(agent, port, '/api/flows/-/email', { email: account.email }, id), 200, 'password', 'email')) return;
+    if (!expect(await post(agent, port, '/api/flows/-/email', { email: account.email }, id), 200, 'password', 'email', refused)) return;
     times.push(performance.now());
-    const second = expect(await post(agent, port, '/api/flows/-/password', { password }, id), 200, 'second-factor', 'password');
+    const second = expect(await post(agent, port, '/api/flows/-/password', { password }, id), 200, 'second-factor', 'password', refused);
     if (!second) return;
     if (!second.body.data?.methods?.includes('totp')) return note('password: totp not offered');
     times.push(performance.now());
     const code = account.spend(stepNow());
     if (!code) return note('bench: no authenticator code free of clashes');
-    if (!expect(await post(agent, port, '/api/flows/-/totp', { code }, id), 200, 'done', 'totp')) return;
+    if (!expect(await post(agent, port, '/api/flows/-/totp', { code }, id), 200, 'done', 'totp', refused)) return;
     times.push(performance.now());
     completed.push({ done: times[4]!, times });
   }
@@ -210,13 +241,20 @@ export async function completeLogins(
       }
       const account = own[(turn + at) % own.length]!;
       turn = (turn + at + 1) % own.length;
+      let pause: number | undefined;
       try {
-        await login(account);
+        pause = await login(account);
       } catch (error) {
         note(`network: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (first && ++warmedLanes === lanes) windowStart = Math.max(warmupEnd, performance.now());
       first = false;
+      if (pause !== undefined) {
+        const ms = Math.max(0, Math.min(pause * 1000, windowEnd() - performance.now()));
+        backoffs += 1;
+        backedOff += ms;
+        await sleep(ms);
+      }
     }
   }
 
@@ -234,6 +272,8 @@ export async function completeLogins(
     steps: Object.fromEntries(STEPS.map((s) => [s, percentiles(steps[s])])) as Record<Step, Percentiles>,
     unexpected,
     rateLimited,
+    backoffs,
+    backoffSeconds: backedOff / 1000,
     waits,
     waitSeconds: waited / 1000,
   };
