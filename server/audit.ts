@@ -1,6 +1,7 @@
 import type { AppContext } from './context.js';
 import type { LogFields } from './log.js';
 import type { Db } from './store/index.js';
+import { prepare } from './store/prepared.js';
 
 /**
  * Security events kept in the store for support and review (OWASP ASVS 5.0
@@ -46,16 +47,17 @@ export interface AuditEntry {
 }
 
 /** Records an event. The audit trail must not be lost silently, so a failed write fails the caller. */
+const insert = prepare<{ id: string; at: number; event: AuditEvent; userId: string | null; actor: AuditActor; ip: string | null; detail: string }, never>((db, p) =>
+  db.insertInto('audit_events').values({ id: p.id, at: p.at, event: p.event, user_id: p.userId, actor: p.actor, ip: p.ip, detail: p.detail }),
+);
+
 export async function audit(
   app: Pick<AppContext, 'db' | 'log' | 'now'>,
   { event, userId = null, actor = 'user', ip = null, detail = {} }: { event: AuditEvent; userId?: string | null; actor?: AuditActor; ip?: string | null; detail?: AuditEntry['detail'] },
   db: Db = app.db,
 ): Promise<void> {
   const at = app.now();
-  await db
-    .insertInto('audit_events')
-    .values({ id: crypto.randomUUID(), at, event, user_id: userId, actor, ip, detail: JSON.stringify(detail) })
-    .execute();
+  await insert(db, { id: crypto.randomUUID(), at, event, userId, actor, ip, detail: JSON.stringify(detail) });
   app.log.log(event === 'login.failure' ? 'info' : 'warn', 'audit', { event, userId, actor, ip, ...(detail as LogFields) });
 }
 

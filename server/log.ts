@@ -8,11 +8,30 @@ export interface Logger {
   log(level: LogLevel, message: string, fields?: LogFields): void;
 }
 
-/** Structured JSON logs, one object a line, to a writer (stdout by default). */
-export function createLogger(
-  level: LogLevel | 'silent',
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): Logger {
+/**
+ * Lines for stdout, written together once per turn of the event loop: a busy
+ * server logs every request, and one write per line would be a system call
+ * per line on the request's path (stdout to a pipe or file is synchronous).
+ * Whatever is left is written as the process exits.
+ */
+function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const text = `${pending.join('\n')}\n`;
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
+let stdout: ((line: string) => void) | undefined;
+
+/** Structured JSON logs, one object a line, to a writer (stdout, batched, by default). */
+export function createLogger(level: LogLevel | 'silent', write: (line: string) => void = (stdout ??= batchedStdout())): Logger {
   return {
     log(messageLevel, message, fields = {}) {
       if (RANK[messageLevel] < RANK[level]) return;

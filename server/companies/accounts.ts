@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { hasSecondFactor } from '../factors/methods.js';
 import type { Db } from '../store/index.js';
+import { prepare } from '../store/prepared.js';
 
 /** One of a person's accounts at a company: the membership's id, and the company. */
 export interface CompanyAccount {
@@ -57,14 +58,18 @@ interface AccountRow extends CompanyAccount {
   mfaRequiredFrom: string | null;
 }
 
-/** Every account of a person, last used first (never used last, then by name). */
-async function accountsOf(db: Db, userId: string): Promise<AccountRow[]> {
-  const rows = await db
+/** Read at the end of every sign-in. */
+const membershipsOf = prepare<{ userId: string }, { id: string; organization_id: string; last_used_at: number | string | null; name: string; mfa_required_from: string | null }>((db, p) =>
+  db
     .selectFrom('memberships')
     .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
     .select(['memberships.id', 'memberships.organization_id', 'memberships.last_used_at', 'organizations.name', 'organizations.mfa_required_from'])
-    .where('memberships.user_id', '=', userId)
-    .execute();
+    .where('memberships.user_id', '=', p.userId),
+);
+
+/** Every account of a person, last used first (never used last, then by name). */
+async function accountsOf(db: Db, userId: string): Promise<AccountRow[]> {
+  const { rows } = await membershipsOf(db, { userId });
   return rows
     .sort((a, b) => Number(b.last_used_at ?? -1) - Number(a.last_used_at ?? -1) || a.name.localeCompare(b.name))
     .map((r) => ({ id: r.id, organizationId: r.organization_id, name: r.name, mfaRequiredFrom: r.mfa_required_from }));

@@ -4,6 +4,7 @@ import type { CompanyErrorCode } from '../errors.js';
 import { isLoopbackHostname } from '../security/hosts.js';
 import { safeEqual, sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
+import { prepare } from '../store/prepared.js';
 
 /** The identity provider a single sign-on session came through. */
 export interface SessionProvider {
@@ -107,9 +108,12 @@ function checkEndpoints(metadata: oidc.ServerMetadata, allowHttp: boolean): void
 /** The company whose provider signs in this address (its domain is the company's), if any. */
 export async function connectionForEmail(app: AppContext, email: string): Promise<SsoConnection | undefined> {
   const domain = email.slice(email.lastIndexOf('@') + 1);
-  const row = await app.db.selectFrom('sso_domains').select('organization_id').where('domain', '=', domain).executeTakeFirst();
+  const row = (await companyOfDomain(app.db, { domain })).rows[0];
   return row ? connectionOf(app, row.organization_id) : undefined;
 }
+
+/** Asked at every sign-in's email step. */
+const companyOfDomain = prepare<{ domain: string }, { organization_id: string }>((db, p) => db.selectFrom('sso_domains').select('organization_id').where('domain', '=', p.domain));
 
 /** A company's provider, if it has one. */
 export async function connectionOf(app: AppContext, organizationId: string): Promise<SsoConnection | undefined> {

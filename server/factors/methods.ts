@@ -2,6 +2,7 @@
 import type { AppContext } from '../context.js';
 import type { Db } from '../store/index.js';
 import { hasUnusedRecoveryCode } from './recovery.js';
+import { prepare } from '../store/prepared.js';
 
 /** A way to pass the second factor, in the order the sign-in offers them. */
 export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
@@ -12,8 +13,11 @@ export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
  * provider, or the dev outbox), and an unused recovery or support code. A
  * passkey first: after set-up, signing in takes one tap or a fingerprint.
  */
+/** The types of a person's confirmed credentials: asked at every sign-in's second factor. */
+const confirmedTypes = prepare<{ userId: string }, { type: string }>((db, p) => db.selectFrom('credentials').select('type').where('user_id', '=', p.userId).where('confirmed_at', 'is not', null));
+
 export async function secondFactorMethods(app: AppContext, userId: string): Promise<SecondFactorMethod[]> {
-  const rows = await app.db.selectFrom('credentials').select('type').where('user_id', '=', userId).where('confirmed_at', 'is not', null).execute();
+  const { rows } = await confirmedTypes(app.db, { userId });
   const types = new Set(rows.map((r) => r.type));
   const methods: SecondFactorMethod[] = [];
   if (app.config.passkeys && types.has('passkey')) methods.push('passkey');

@@ -4,6 +4,9 @@ import { sha256 } from '../security/random.js';
 import { beginAttempt, withAction } from '../security/rate-limit.js';
 import { hashPassword, needsRehash, verifyPassword } from './password.js';
 import { setPasswordHash } from '../store/users.js';
+import { prepare } from '../store/prepared.js';
+import type { Database } from '../store/index.js';
+import type { Selectable } from 'kysely';
 
 /** The person whose password was right. */
 export interface PasswordHolder {
@@ -23,6 +26,10 @@ export type PasswordCheck =
   | { user: PasswordHolder; refusal?: undefined }
   | { refusal: 'invalid_credentials'; userId: string | null }
   | { refusal: 'account_disabled'; userId: string };
+
+const byEmail = prepare<{ email: string }, Pick<Selectable<Database['users']>, 'id' | 'email' | 'name' | 'password_hash' | 'status' | 'email_verified_at'>>((db, p) =>
+  db.selectFrom('users').select(['id', 'email', 'name', 'password_hash', 'status', 'email_verified_at']).where('email', '=', p.email),
+);
 
 /**
  * Checks a person's password against the limits every password check shares
@@ -62,11 +69,7 @@ export async function checkPassword(
     now,
   );
   try {
-    const user = await app.db
-      .selectFrom('users')
-      .select(['id', 'email', 'name', 'password_hash', 'status', 'email_verified_at'])
-      .where('email', '=', email)
-      .executeTakeFirst();
+    const user = (await byEmail(app.db, { email })).rows[0];
     let valid: boolean;
     try {
       valid = await app.hashing.run(() => verifyPassword({ hash: user?.password_hash ?? null, password }));

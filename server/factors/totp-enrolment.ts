@@ -6,6 +6,8 @@ import type { AppContext } from '../context.js';
 import { seal, unseal } from '../security/secrets.js';
 import type { Db } from '../store/index.js';
 import { claimTotpStep, createTotpSecret, matchTotp } from './totp.js';
+import { prepare } from '../store/prepared.js';
+import { sql } from 'kysely';
 
 /** Starts set-up: a pending credential whose secret is sealed in the store. Any earlier pending one goes. */
 export async function beginTotpEnrolment(app: AppContext, userId: string, now: number): Promise<{ credentialId: string; secret: string }> {
@@ -43,15 +45,13 @@ async function dropPendingCredentials(db: Db, userId: string): Promise<void> {
   await db.deleteFrom('credentials').where('user_id', '=', userId).where('confirmed_at', 'is', null).execute();
 }
 
+const authenticatorsOf = prepare<{ userId: string }, { id: string; secret: string | null }>((db, p) =>
+  db.selectFrom('credentials').select(['id', 'secret']).where('user_id', '=', p.userId).where('type', '=', sql.lit('totp')).where('confirmed_at', 'is not', null),
+);
+
 /** Checks a code against every confirmed authenticator of the person; a time step is accepted once (RFC 6238 §5.2). */
 export async function verifyUserTotp(app: AppContext, userId: string, code: string, now: number): Promise<boolean> {
-  const credentials = await app.db
-    .selectFrom('credentials')
-    .select(['id', 'secret'])
-    .where('user_id', '=', userId)
-    .where('type', '=', 'totp')
-    .where('confirmed_at', 'is not', null)
-    .execute();
+  const { rows: credentials } = await authenticatorsOf(app.db, { userId });
   for (const credential of credentials) {
     if (credential.secret === null) continue;
     const secret = unseal(app.secretKey, credential.secret, `totp:${credential.id}`);

@@ -1,6 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import type { Db } from '../store/index.js';
+import { prepare } from '../store/prepared.js';
 
 /** A QR code drawn by the server: an SVG path over a square of `size` modules (quiet zone included). */
 export interface QrCode {
@@ -53,14 +54,17 @@ export function normalizeCode(code: string): string {
  * same OTP"). One conditional update: of two concurrent uses, exactly one wins.
  */
 export async function claimTotpStep(db: Db, { credentialId, step, now }: { credentialId: string; step: number; now: number }): Promise<boolean> {
-  const result = await db
-    .updateTable('credentials')
-    .set({ last_step: step, last_used_at: now })
-    .where('id', '=', credentialId)
-    .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const result = await claim(db, { credentialId, step, now });
+  return Number(result.numAffectedRows) === 1;
 }
+
+const claim = prepare<{ credentialId: string; step: number; now: number }, never>((db, p) =>
+  db
+    .updateTable('credentials')
+    .set({ last_step: p.step, last_used_at: p.now })
+    .where('id', '=', p.credentialId)
+    .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', p.step)])),
+);
 
 /**
  * The QR code of an otpauth:// URI as one SVG path, drawn here so the widget

@@ -5,7 +5,7 @@ import { randomToken, sha256 } from '../security/random.js';
 import type { SessionRecord } from '../security/sessions.js';
 import { inTransaction, type Database, type Db } from '../store/index.js';
 import { assertUnderLimit, consumeRateLimit, rateLimited, type RateLimitRule } from '../security/rate-limit.js';
-import { consumeFlow, countFlowFailure, deleteFlow, insertFlow, moveFlow } from '../store/flows.js';
+import { consumeFlow, countFlowFailure, deleteFlow, findFlow, insertFlow, moveFlow } from '../store/flows.js';
 import type { ActionDefinition, ActionOutcome, FlowDefinition, FlowStep, RenderedFlow, RequestFacts, StateMap, StepDefinition, StepDefinitions, Transition } from './definition.js';
 import type { FlowStateOf, StepMap, StepName } from './protocol.js';
 
@@ -103,7 +103,7 @@ export async function runAction<M extends StateMap>(
 ): Promise<ActionOutcome> {
   const now = app.now();
   const idHash = sha256(id);
-  const row = await app.db.selectFrom('flows').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  const row = await findFlow(app.db, idHash);
   if (!row) throw new ApiError('flow_not_found');
   if (Number(row.expires_at) <= now) {
     await deleteFlow(app.db, idHash);

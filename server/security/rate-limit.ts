@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { Db } from '../store/index.js';
+import { prepare } from '../store/prepared.js';
 import { ApiError } from '../errors.js';
 
 export interface RateLimitRule {
@@ -22,21 +23,24 @@ export interface RateLimitHit {
  * double-reset (no read-then-write).
  */
 export async function consumeRateLimit(db: Db, key: string, rule: RateLimitRule, now: number): Promise<RateLimitHit> {
-  const resetAt = now + rule.windowMs;
-  const row = await db
-    .insertInto('rate_limits')
-    .values({ key, count: 1, reset_at: resetAt })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({
-        count: sql<number>`case when rate_limits.reset_at <= ${now} then 1 else rate_limits.count + 1 end`,
-        reset_at: sql<number>`case when rate_limits.reset_at <= ${now} then ${resetAt} else rate_limits.reset_at end`,
-      }),
-    )
-    .returning(['count', 'reset_at'])
-    .executeTakeFirstOrThrow();
+  const { rows } = await consume(db, { key, now, resetAt: now + rule.windowMs });
+  const row = rows[0]!;
   const count = Number(row.count);
   return { count, resetAt: Number(row.reset_at), limited: count > rule.limit };
 }
+
+const consume = prepare<{ key: string; now: number; resetAt: number }, { count: number; reset_at: number }>((db, p) =>
+  db
+    .insertInto('rate_limits')
+    .values({ key: p.key, count: sql.lit(1), reset_at: p.resetAt })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        count: sql<number>`case when rate_limits.reset_at <= ${p.now} then 1 else rate_limits.count + 1 end`,
+        reset_at: sql<number>`case when rate_limits.reset_at <= ${p.now} then ${p.resetAt} else rate_limits.reset_at end`,
+      }),
+    )
+    .returning(['count', 'reset_at']),
+);
 
 /** Throws `rate_limited` when `key` has used its limit already; reads, never writes. */
 export async function assertUnderLimit(db: Db, { key, rule }: { key: string; rule: RateLimitRule }, now: number): Promise<void> {
@@ -52,6 +56,11 @@ export async function withAction(app: Pick<AppContext, 'db' | 'transition'>, wor
   if (app.transition) app.transition.write(work);
   else await work(app.db);
 }
+
+/** The counts of two keys: what every guess reads (a password's account and client, a factor's two counts). */
+const twoCounts = prepare<{ first: string; second: string }, { key: string; count: number; reset_at: number }>((db, p) =>
+  db.selectFrom('rate_limits').select(['key', 'count', 'reset_at']).where('key', 'in', [p.first, p.second]),
+);
 
 /** A limit on failures under one key: `rule.limit` failures per window. */
 export interface FailureLimit {
@@ -94,7 +103,7 @@ export interface Attempt {
  */
 export async function beginAttempt(app: Pick<AppContext, 'db' | 'transition' | 'pendingAttempts'>, limits: FailureLimit[], now: number): Promise<Attempt> {
   const keys = limits.map((limit) => limit.key);
-  const rows = await app.db.selectFrom('rate_limits').select(['key', 'count', 'reset_at']).where('key', 'in', keys).execute();
+  const rows = keys.length === 2 ? (await twoCounts(app.db, { first: keys[0]!, second: keys[1]! })).rows : await app.db.selectFrom('rate_limits').select(['key', 'count', 'reset_at']).where('key', 'in', keys).execute();
   const stored = new Map(rows.filter((row) => Number(row.reset_at) > now).map((row) => [row.key, { count: Number(row.count), resetAt: Number(row.reset_at) }]));
   for (const { key, rule, refusal } of limits) {
     const failures = (stored.get(key)?.count ?? 0) + (app.pendingAttempts.get(key) ?? 0);

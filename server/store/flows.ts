@@ -3,12 +3,36 @@
  * failure, finish) and those that end a person's parked flows when their
  * credentials or account change.
  */
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from './index.js';
+import { prepare } from './prepared.js';
 import type { Database } from './schema.js';
 
-export async function insertFlow(db: Db, row: Insertable<Database['flows']>): Promise<void> {
-  await db.insertInto('flows').values(row).execute();
+type FlowRow = Insertable<Database['flows']> & Selectable<Database['flows']>;
+
+const insert = prepare<FlowRow, never>((db, p) =>
+  db.insertInto('flows').values({
+    id_hash: p.id_hash,
+    kind: p.kind,
+    step: p.step,
+    state: p.state,
+    user_id: p.user_id,
+    attempts: p.attempts,
+    version: p.version,
+    created_at: p.created_at,
+    expires_at: p.expires_at,
+  }),
+);
+
+export async function insertFlow(db: Db, row: FlowRow): Promise<void> {
+  await insert(db, row);
+}
+
+const byIdHash = prepare<{ idHash: string }, Selectable<Database['flows']>>((db, p) => db.selectFrom('flows').selectAll().where('id_hash', '=', p.idHash));
+
+/** The flow with this id hash, if there is one (a read; the engine's, on every action). */
+export async function findFlow(db: Db, idHash: string): Promise<Selectable<Database['flows']> | undefined> {
+  return (await byIdHash(db, { idHash })).rows[0];
 }
 
 /** An expired flow goes when it is next asked for. */
@@ -17,25 +41,28 @@ export async function deleteFlow(db: Db, idHash: string): Promise<void> {
 }
 
 /** A failed attempt: only the count moves, atomically; the version stays, so a concurrent success still commits. */
+const countFailure = prepare<{ idHash: string }, never>((db, p) => db.updateTable('flows').set({ attempts: sql<number>`attempts + 1` }).where('id_hash', '=', p.idHash));
+
 export async function countFlowFailure(db: Db, idHash: string): Promise<void> {
-  await db.updateTable('flows').set({ attempts: sql<number>`attempts + 1` }).where('id_hash', '=', idHash).execute();
+  await countFailure(db, { idHash });
 }
+
+const move = prepare<{ idHash: string; version: number; next: number; step: string; state: string; userId: string | null }, never>((db, p) =>
+  db.updateTable('flows').set({ step: p.step, state: p.state, user_id: p.userId, version: p.next }).where('id_hash', '=', p.idHash).where('version', '=', p.version),
+);
 
 /** Moves the flow on, only from the version read; false when another request moved it first. */
 export async function moveFlow(db: Db, { idHash, version, step, state, userId }: { idHash: string; version: number; step: string; state: string; userId: string | null }): Promise<boolean> {
-  const result = await db
-    .updateTable('flows')
-    .set({ step, state, user_id: userId, version: version + 1 })
-    .where('id_hash', '=', idHash)
-    .where('version', '=', version)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const result = await move(db, { idHash, version, next: version + 1, step, state, userId });
+  return Number(result.numAffectedRows) === 1;
 }
+
+const consume = prepare<{ idHash: string; version: number }, never>((db, p) => db.deleteFrom('flows').where('id_hash', '=', p.idHash).where('version', '=', p.version));
 
 /** Ends the flow as it completes, only at the version read; false when another request moved it first. */
 export async function consumeFlow(db: Db, { idHash, version }: { idHash: string; version: number }): Promise<boolean> {
-  const result = await db.deleteFrom('flows').where('id_hash', '=', idHash).where('version', '=', version).executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+  const result = await consume(db, { idHash, version });
+  return Number(result.numAffectedRows) === 1;
 }
 
 /**

@@ -11,6 +11,11 @@ import { createSession, liveSessionById, newSessionId, renewSession, revokeSessi
 import type { CompanyAccount } from '../protocol.js';
 import type { Amr, Context, Move, Person } from './state.js';
 import { markAccountUsed } from '../../companies/members.js';
+import { prepare } from '../../store/prepared.js';
+
+const personById = prepare<{ userId: string }, { id: string; email: string; name: string; status: string }>((db, p) =>
+  db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', p.userId),
+);
 
 /** Completes the flow: the session (and a remembered-device token) are issued as the flow is consumed. */
 export async function finish({ app, state, request, now }: Context<Person>, amr: Amr): Promise<Move> {
@@ -21,7 +26,7 @@ export async function finish({ app, state, request, now }: Context<Person>, amr:
     return { step: 'set-password', state: { ...state, amr, linkTokenHash: state.linkTokenHash }, userId: state.userId };
   }
   if (state.sessionId) return resumeSession({ app, state, request, now }, state.sessionId, amr);
-  const user = await app.db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', state.userId).executeTakeFirst();
+  const user = (await personById(app.db, { userId: state.userId })).rows[0];
   // Disabled or deleted while the flow was open: no session.
   if (!user || user.status !== 'active') throw new ApiError('account_disabled');
   let account: CompanyAccount | undefined;

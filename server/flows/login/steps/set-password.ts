@@ -27,7 +27,7 @@ export const setPassword: LoginStepDefinition<'set-password'> = {
         const broken = await checkNewPassword(app.db, app.config, { password, email: state.email, userId });
         // A refused password is the person's draft, not a guess: it does not count as a failed attempt.
         if (broken.length > 0) return { step: 'set-password', state, error: { code: 'password_policy', field: 'password', details: { rules: broken } } };
-        const passwordHash = await hashPassword(password);
+        const passwordHash = await app.hashing.run(() => hashPassword(password));
         // The link is spent and the password set in one transaction: the spend is a conditional
         // update (a second tab or a replay gets nothing), and an account no longer in the state
         // the link was made for (disabled meanwhile) leaves the link as it was.
@@ -40,10 +40,13 @@ export const setPassword: LoginStepDefinition<'set-password'> = {
             : await setUserStatus(trx, userId, { status: 'active', from: 'invited', passwordHash, now });
           if (!moved) throw refusal;
           // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
-          if (reset) await passwordChanged(trx, { userId, passwordHash, endSessions: true, now });
+          if (reset) {
+            await passwordChanged(trx, { userId, passwordHash, endSessions: true, now });
+            // The old password's failures are forgotten with it.
+            await clearRateLimit(trx, `pwd:acct:${sha256(state.email)}`);
+          }
         });
         if (reset) {
-          await clearRateLimit(app.db, `pwd:acct:${sha256(state.email)}`);
           await audit(app, { event: 'password.reset', userId, ip: request.ip });
           await notifyUser(app, userId, { kind: 'password-changed' });
           const next = { ...context, state: { ...state, passwordSet: true } };
