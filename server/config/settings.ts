@@ -65,7 +65,7 @@ export const SETTINGS = {
   // ten per window slows online guessing far more and rarely bothers a person.
   accountMaxFailures: { env: 'ACCOUNT_MAX_FAILURES', schema: z.coerce.number().int().min(1).max(100).default(10), help: 'password attempts per account per window' },
   ipMaxFailures: { env: 'IP_MAX_FAILURES', schema: z.coerce.number().int().min(1).default(100), help: 'password attempts per client IP per window' },
-  ipMaxFlows: { env: 'IP_MAX_FLOWS', schema: z.coerce.number().int().min(1).default(300), help: 'flows started per client IP per window' },
+  ipMaxFlows: { env: 'IP_MAX_FLOWS', schema: z.coerce.number().int().min(1).default(300), help: 'flows stored per client IP per window (a sign-in is stored at its first action; opening it stores nothing)' },
   rateWindowMinutes: { env: 'RATE_WINDOW_MINUTES', schema: z.coerce.number().int().min(1).max(24 * 60).default(15), help: 'the rate-limit window' },
   // One hash per core keeps every core busy under load; more would only queue on the thread pool.
   hashSlots: {

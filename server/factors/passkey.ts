@@ -12,6 +12,7 @@ import {
 } from '@simplewebauthn/server';
 import type { Config } from '../config.js';
 import type { Db } from '../store/index.js';
+import { drawBytes } from '../security/random.js';
 import { setWebauthnHandle } from '../store/users.js';
 
 /** WebAuthn Level 3 §13.4.3: challenges of at least 16 random bytes; 32 leaves a margin. */
@@ -41,7 +42,7 @@ export interface Passkey {
 }
 
 function challenge(): string {
-  return randomBytes(CHALLENGE_BYTES).toString('base64url');
+  return drawBytes(CHALLENGE_BYTES).toString('base64url');
 }
 
 /** The user's WebAuthn user handle: 32 random bytes, assigned at the first passkey (§14.6.1: not the email). */

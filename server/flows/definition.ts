@@ -113,6 +113,12 @@ export interface FlowDefinition<M extends StateMap> {
   start?: z.ZodType<Record<string, unknown>>;
   /** The flow runs inside a session (the account page): it starts only with one, which `initial` receives. */
   authenticated?: boolean;
+  /**
+   * The start stores nothing: its first step's state travels sealed in the
+   * flow id until the first action stores the flow. For a flow that starts
+   * from nothing (the sign-in), so a page view costs the store no write.
+   */
+  sealedStart?: boolean;
   initial(app: AppContext, input: Record<string, unknown>, session?: SessionRecord): Promise<Opening<M>>;
   /** Checked before every action; throws to refuse it (an account-page flow whose session has ended). */
   guard?(app: AppContext, state: M[FlowStep]): Promise<void>;

@@ -5,7 +5,9 @@ import { randomToken, sha256 } from '../security/random.js';
 import type { SessionRecord } from '../security/sessions.js';
 import { inTransaction, type Database, type Db } from '../store/index.js';
 import { assertUnderLimit, consumeRateLimit, rateLimited, type RateLimitRule } from '../security/rate-limit.js';
-import { consumeFlow, countFlowFailure, deleteFlow, findFlow, insertFlow, moveFlow } from '../store/flows.js';
+import { consumeFlow, countFlowFailure, deleteFlow, endSealedFlow, ENDED_STEP, findFlow, insertFlow, moveFlow, storeSealedFlow } from '../store/flows.js';
+import { rateLimitKey } from '../security/client-ip.js';
+import { seal, unseal } from '../security/secrets.js';
 import type { ActionDefinition, ActionOutcome, FlowDefinition, FlowStep, RenderedFlow, RequestFacts, StateMap, StepDefinition, StepDefinitions, Transition } from './definition.js';
 import type { FlowStateOf, StepMap, StepName } from './protocol.js';
 
@@ -72,6 +74,7 @@ export async function startFlow<M extends StateMap>(
 ): Promise<RenderedFlow> {
   const input = definition.start ? parseInput(definition.start, body) : {};
   const now = app.now();
+  if (definition.sealedStart) return startSealed(app, definition, input, now);
   if (limit) await assertUnderLimit(app.db, limit, now);
   const id = randomToken(FLOW_ID_BYTES);
   const { step, state } = await definition.initial(app, input, session).catch(async (error: unknown) => {
@@ -90,6 +93,46 @@ export async function startFlow<M extends StateMap>(
   return render(app, definition, { id, step, state, expiresAt });
 }
 
+/** Marks the id of a flow whose start is sealed in it (ids of stored starts are plain base64url). */
+const SEALED_PREFIX = 's.';
+/** What the seal is bound to: a value sealed for anything else does not open as a start. */
+const SEALED_CONTEXT = 'flow-start';
+
+interface SealedStart {
+  /** 128 random bits: the id is the flow's only credential, and the rest of the seal is not secret to its holder. */
+  nonce: string;
+  kind: string;
+  step: string;
+  state: string;
+  expiresAt: number;
+}
+
+/**
+ * A start that stores nothing: the first step's state is sealed (AES-256-GCM
+ * under the server's secret key, secrets.ts) into the flow id, and the first
+ * action stores the flow. Opening the sign-in page costs no write, and a
+ * flood of starts fills no table.
+ */
+async function startSealed<M extends StateMap>(app: AppContext, definition: FlowDefinition<M>, input: Record<string, unknown>, now: number): Promise<RenderedFlow> {
+  const { step, state } = await definition.initial(app, input);
+  const expiresAt = now + app.config.flowTtlMinutes * 60_000;
+  const sealed: SealedStart = { nonce: randomToken(16), kind: definition.kind, step, state: JSON.stringify(state), expiresAt };
+  const id = `${SEALED_PREFIX}${seal(app.secretKey, JSON.stringify(sealed), SEALED_CONTEXT)}`;
+  return render(app, definition, { id, step, state, expiresAt });
+}
+
+/** The flow a sealed id started, not stored yet; undefined for any other id, or one that does not open. */
+function openSealed(app: AppContext, id: string): (StoredFlow<FlowStep> & { kind: string }) | undefined {
+  if (!id.startsWith(SEALED_PREFIX)) return undefined;
+  let start: SealedStart;
+  try {
+    start = JSON.parse(unseal(app.secretKey, id.slice(SEALED_PREFIX.length), SEALED_CONTEXT)) as SealedStart;
+  } catch {
+    return undefined;
+  }
+  return { kind: start.kind, step: start.step as FlowStep, state: start.state, user_id: null, attempts: 0, version: 0, expires_at: start.expiresAt, stored: false };
+}
+
 /**
  * Performs one action on a stored flow: loads it, checks the action is
  * allowed at its step, validates the input, runs the action and writes the
@@ -103,16 +146,17 @@ export async function runAction<M extends StateMap>(
 ): Promise<ActionOutcome> {
   const now = app.now();
   const idHash = sha256(id);
-  const row = await findFlow(app.db, idHash);
+  const found = await findFlow(app.db, idHash);
+  const row = found ? { ...found, stored: true } : openSealed(app, id);
   if (!row) throw new ApiError('flow_not_found');
   if (Number(row.expires_at) <= now) {
-    await deleteFlow(app.db, idHash);
+    if (row.stored) await deleteFlow(app.db, idHash);
     throw new ApiError('flow_expired');
   }
   const definition = definitions.get(row.kind);
   if (!definition || !isStep(definition, row.step)) throw new ApiError('flow_not_found');
   if (row.attempts >= app.config.flowMaxAttempts) throw new ApiError('too_many_attempts');
-  return act(app, definition, { id, idHash, row: { ...row, step: row.step }, actionName, body, request, now });
+  return act(app, definition, { id, idHash, row: { ...row, kind: definition.kind, step: row.step }, actionName, body, request, now });
 }
 
 /** A move the flow map does not list: the map or the step is wrong. */
@@ -123,11 +167,15 @@ function unmapped<M extends StateMap>(app: AppContext, definition: FlowDefinitio
 }
 
 interface StoredFlow<K extends FlowStep> {
+  kind: string;
   step: K;
   state: string;
   user_id: string | null;
+  attempts: number;
   version: number;
   expires_at: number | string;
+  /** False for a flow whose start is still only sealed in its id: its first action stores it. */
+  stored: boolean;
 }
 
 /** One action at step `K` of a loaded flow. */
@@ -212,23 +260,47 @@ async function act<M extends StateMap, K extends FlowStep>(
       // A failure changes nothing but the count: increment it atomically and
       // leave the version alone, so a concurrent request that succeeds on this
       // flow still commits (two racing posts yield one session, never none).
-      await countFlowFailure(trx, idHash);
+      if (row.stored) await countFlowFailure(trx, idHash);
+      else await storeSealed(trx, { step: row.step, state: row.state, userId: null, attempts: 1, version: 0 });
       return { status: statusOf(transition.error?.code ?? 'invalid_request'), flow: render(app, definition, { id, step: row.step, state, expiresAt, error: transition.error }) };
     }
     if (transition.step === 'done') {
-      if (!(await consumeFlow(trx, { idHash, version: row.version }))) throw new ApiError('flow_conflict');
+      const ended = !row.stored
+        ? await storeSealed(trx, { step: ENDED_STEP, state: '{}', userId: null, attempts: 0, version: 1 })
+        : id.startsWith(SEALED_PREFIX)
+          ? await endSealedFlow(trx, { idHash, version: row.version })
+          : await consumeFlow(trx, { idHash, version: row.version });
+      if (!ended) throw new ApiError('flow_conflict');
       const issued = await transition.finalize(trx);
       return { status: 200, flow: { id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt }, issued };
     }
-    const moved = await moveFlow(trx, {
-      idHash,
-      version: row.version,
-      step: transition.step,
-      state: JSON.stringify(transition.state),
-      userId: transition.userId === undefined ? row.user_id : transition.userId,
-    });
+    const next = { step: transition.step, state: JSON.stringify(transition.state), userId: transition.userId === undefined ? row.user_id : transition.userId };
+    const moved = row.stored ? await moveFlow(trx, { idHash, version: row.version, ...next }) : await storeSealed(trx, { ...next, attempts: 0, version: 1 });
     if (!moved) throw new ApiError('flow_conflict');
     const status = transition.error ? statusOf(transition.error.code) : 200;
     return { status, flow: render(app, definition, { id, step: transition.step, state: transition.state, expiresAt, error: transition.error }) };
   }
+
+  /**
+   * Stores a flow that started sealed, at its first action that changes it:
+   * it counts against the client's limit on flows (IP_MAX_FLOWS) in the same
+   * transaction, and of two first actions racing, one stores it and the
+   * other gets `flow_conflict`.
+   */
+  async function storeSealed(trx: Transaction<Database>, fields: { step: string; state: string; userId: string | null; attempts: number; version: number }): Promise<boolean> {
+    const hit = await consumeRateLimit(trx, `flow:ip:${rateLimitKey(request.ip)}`, { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 }, now);
+    if (hit.limited) throw rateLimited(hit, now);
+    return storeSealedFlow(trx, {
+      id_hash: idHash,
+      kind: definition.kind,
+      step: fields.step,
+      state: fields.state,
+      user_id: fields.userId,
+      attempts: fields.attempts,
+      version: fields.version,
+      created_at: now,
+      expires_at: expiresAt,
+    });
+  }
+
 }

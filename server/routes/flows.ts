@@ -11,8 +11,12 @@ import { DEVICE_COOKIE, presentedToken, requireSession, SESSION_COOKIE } from '.
 /** The path segment that says "the flow id is in the X-Flow-Id header". */
 const FLOW_IN_HEADER = '-';
 
-/** Flow ids are base64url; anything else is not worth a database round trip. */
-const FLOW_ID = /^[A-Za-z0-9_-]{22,64}$/;
+/**
+ * Flow ids are base64url, or (a sign-in whose start is sealed in its id)
+ * `s.` and a sealed value: base64url parts joined by dots. Anything else is
+ * not worth a database round trip.
+ */
+const FLOW_ID = /^(?:[A-Za-z0-9_-]{22,64}|s\.v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{40,4096}\.[A-Za-z0-9_-]{22})$/;
 
 /** `POST /api/flows/{kind}` starts a flow; `POST /api/flows/{id}/{action}` moves it on. */
 export function flowRoutes(app: AppContext): Hono {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { drawBytes } from './random.js';
 
 /** AES-256-GCM (NIST SP 800-38D) with a random 96-bit nonce per message, as §8.2.2 recommends. */
 const NONCE_BYTES = 12;
@@ -12,7 +13,7 @@ const VERSION = 'v1';
  * copied into another row or purpose does not open.
  */
 export function seal(key: Buffer, plaintext: string, context: string): string {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = drawBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(context));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -28,6 +28,28 @@ export async function insertFlow(db: Db, row: FlowRow): Promise<void> {
   await insert(db, row);
 }
 
+const insertOnce = prepare<FlowRow, never>((db, p) =>
+  db
+    .insertInto('flows')
+    .values({
+      id_hash: p.id_hash,
+      kind: p.kind,
+      step: p.step,
+      state: p.state,
+      user_id: p.user_id,
+      attempts: p.attempts,
+      version: p.version,
+      created_at: p.created_at,
+      expires_at: p.expires_at,
+    })
+    .onConflict((oc) => oc.column('id_hash').doNothing()),
+);
+
+/** Stores a flow whose start was sealed in its id, at its first action; false when another request stored it first. */
+export async function storeSealedFlow(db: Db, row: FlowRow): Promise<boolean> {
+  return Number((await insertOnce(db, row)).numAffectedRows) === 1;
+}
+
 const byIdHash = prepare<{ idHash: string }, Selectable<Database['flows']>>((db, p) => db.selectFrom('flows').selectAll().where('id_hash', '=', p.idHash));
 
 /** The flow with this id hash, if there is one (a read; the engine's, on every action). */
@@ -65,13 +87,36 @@ export async function consumeFlow(db: Db, { idHash, version }: { idHash: string;
   return Number(result.numAffectedRows) === 1;
 }
 
+/** What is left of a flow that started sealed once it has ended: its id opens nothing until it would have expired. */
+export const ENDED_STEP = 'ended';
+
+const end = prepare<{ idHash: string; version: number; next: number }, never>((db, p) =>
+  db
+    .updateTable('flows')
+    .set({ step: sql.lit(ENDED_STEP), state: sql.lit('{}'), user_id: sql<null>`null`, version: p.next })
+    .where('id_hash', '=', p.idHash)
+    .where('version', '=', p.version),
+);
+
+/**
+ * Ends a flow that started sealed, only at the version read (false when
+ * another request moved it first). The row stays, marked ended, until it
+ * expires: its id still carries the sealed start, which must not open a
+ * second flow (a passkey assertion or anything else replayed into it).
+ */
+export async function endSealedFlow(db: Db, { idHash, version }: { idHash: string; version: number }): Promise<boolean> {
+  return Number((await end(db, { idHash, version, next: version + 1 })).numAffectedRows) === 1;
+}
+
 /**
  * Ends a person's flows: all of them (`{}`: an account disabled), those of
  * one kind (`{ kind: 'login' }`: sign-ins parked past a factor that changed),
- * or all but one kind (`{ except: 'reset' }`: the reset setting the password stays).
+ * or all but one kind (`{ except: 'reset' }`: the reset setting the password
+ * stays). Each is left marked ended until it expires, so an id that carries
+ * its sealed start cannot open it again.
  */
 export async function endUserFlows(db: Db, userId: string, { kind, except }: { kind?: string; except?: string } = {}): Promise<void> {
-  let query = db.deleteFrom('flows').where('user_id', '=', userId);
+  let query = db.updateTable('flows').set({ step: ENDED_STEP, state: '{}', user_id: null, version: sql<number>`version + 1` }).where('user_id', '=', userId);
   if (kind) query = query.where('kind', '=', kind);
   if (except) query = query.where('kind', '!=', except);
   await query.execute();

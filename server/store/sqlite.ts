@@ -42,11 +42,18 @@ export function sqliteDialect(dataDir: string): SqliteDialect {
  * Kysely prepares every query afresh; compiling the SQL each time costs more
  * than running it. Reuse prepared statements by their SQL text.
  */
+/** What `rollback` runs when SQLite has already ended the transaction: nothing. */
+const NOTHING_TO_ROLL_BACK = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) } as unknown as SQLite.Statement;
+
 function withStatementCache(database: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => void database.close(),
     prepare(sql: string) {
+      // SQLite ends a transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR,
+      // SQLITE_NOMEM): a ROLLBACK after that would fail with its own error and hide the
+      // real one, which says the store is unavailable. Nothing is left to roll back.
+      if (sql === 'rollback' && !database.inTransaction) return NOTHING_TO_ROLL_BACK;
       let statement = cache.get(sql);
       if (!statement) {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);

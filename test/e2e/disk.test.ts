@@ -78,9 +78,12 @@ describe('a full disk under a running API (SQLite)', { skip: mountable ? false :
     assert.equal((await api(server.url, 'GET', '/api/health')).status, 200);
     const filler = fill(disk);
     try {
+      // Opening the sign-in writes nothing; its first action is the first write, and it is refused.
       const start = await api(server.url, 'POST', '/api/flows/login');
-      assert.equal(start.status, 503, JSON.stringify(start.body));
-      assert.equal(errorCode(start), 'store_unavailable');
+      assert.equal(start.status, 201, JSON.stringify(start.body));
+      const email = await api(server.url, 'POST', `/api/flows/${(start.body as { id: string }).id}/email`, { body: { email: 'fay@example.com' } });
+      assert.equal(email.status, 503, JSON.stringify(email.body));
+      assert.equal(errorCode(email), 'store_unavailable');
       const health = await api(server.url, 'GET', '/api/health');
       assert.equal(health.status, 503);
       assert.equal(errorCode(health), 'store_unavailable');

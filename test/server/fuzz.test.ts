@@ -265,7 +265,10 @@ async function prepare(server: TestServer): Promise<Fixture> {
   const flows: FlowRef[] = [];
   const email = await startLogin(server);
   flows.push({ at: 'email', id: email.id });
-  flows.push({ at: 'email (expired)', id: await cloneFlow(server, email.id, { expires_at: now - 1 }) });
+  // A start sealed a flow lifetime and a minute ago: expired before anything was stored.
+  server.clock.advance(-(server.config.flowTtlMinutes + 1) * 60_000);
+  flows.push({ at: 'email (expired)', id: (await startLogin(server)).id });
+  server.clock.advance((server.config.flowTtlMinutes + 1) * 60_000);
   flows.push({ at: 'password', id: await reachPassword(server, ALICE) });
   flows.push({ at: 'password (unknown address)', id: await reachPassword(server, 'nobody@example.com') });
   flows.push({ at: 'password (invited)', id: await reachPassword(server, DAVE) }, { at: 'password (disabled)', id: await reachPassword(server, HANK) });

@@ -47,6 +47,7 @@ const setupSteps = { 'totp-setup': totpSetup, 'passkey-setup': passkeySetup, 'sm
 export const loginFlow: LoginFlow = {
   kind: 'login',
   map: LOGIN_MAP,
+  sealedStart: true,
   initial: async (app) => ({ step: 'email', state: await offerPasskey(app, {}) }),
   steps: {
     email, password, sso, 'reset-sent': resetSent, 'verify-email': verifyEmail, 'second-factor': secondFactor, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps,

@@ -210,27 +210,38 @@ describe('rate limit: trusted proxies and X-Forwarded-For', () => {
   });
 });
 
-describe('rate limit: starting flows', () => {
-  const start = (server: TestServer, peer = '203.0.113.5') => server.post('/api/flows/login', undefined, { peer });
+describe('rate limit: flows per client', () => {
+  /** A sign-in started and taken to its first action, from `peer`: the flow is stored there. */
+  const begin = async (server: TestServer, peer = '203.0.113.5') => {
+    const flow = await bodyOf<FlowState>(await server.post('/api/flows/login', undefined, { peer }));
+    return act(server, flow.id, 'email', { email: EMAIL }, { peer });
+  };
 
-  it('refuses more than IP_MAX_FLOWS flow starts from one client with rate_limited', async (t) => {
+  it('refuses more than IP_MAX_FLOWS sign-ins from one client with rate_limited, counted when each is stored', async (t) => {
     const server = await startServer(t, { IP_MAX_FLOWS: '3' });
-    for (let i = 0; i < 3; i++) assert.equal((await start(server)).status, 201);
-    const response = await start(server);
+    for (let i = 0; i < 3; i++) assert.equal((await begin(server)).status, 200);
+    const response = await begin(server);
     await assertError(response.clone(), 'rate_limited');
     assert.ok(Number(response.headers.get('retry-after')) > 0);
+    assert.equal((await server.db.selectFrom('flows').selectAll().execute()).length, 3);
   });
 
-  it('lets another client start flows meanwhile', async (t) => {
+  it('lets a client open the sign-in page any number of times: a start stores nothing', async (t) => {
     const server = await startServer(t, { IP_MAX_FLOWS: '3' });
-    for (let i = 0; i < 4; i++) await start(server);
-    assert.equal((await start(server, '203.0.113.6')).status, 201);
+    for (let i = 0; i < 10; i++) assert.equal((await server.post('/api/flows/login', undefined, { peer: '203.0.113.5' })).status, 201);
+    assert.deepEqual(await server.db.selectFrom('flows').selectAll().execute(), []);
   });
 
-  it('lets the client start flows again after the window', async (t) => {
+  it('lets another client sign in meanwhile', async (t) => {
+    const server = await startServer(t, { IP_MAX_FLOWS: '3' });
+    for (let i = 0; i < 4; i++) await begin(server);
+    assert.equal((await begin(server, '203.0.113.6')).status, 200);
+  });
+
+  it('lets the client sign in again after the window', async (t) => {
     const server = await startServer(t, { IP_MAX_FLOWS: '3', RATE_WINDOW_MINUTES: '15' });
-    for (let i = 0; i < 4; i++) await start(server);
+    for (let i = 0; i < 4; i++) await begin(server);
     server.clock.advance(15 * MINUTE);
-    assert.equal((await start(server)).status, 201);
+    assert.equal((await begin(server)).status, 200);
   });
 });

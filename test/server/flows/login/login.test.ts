@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { FlowState } from '../../../../server/flows/protocol.js';
+import { seal } from '../../../../server/security/secrets.js';
 import {
   EMAIL,
   PASSWORD,
@@ -30,7 +31,7 @@ async function verifyJwt(server: TestServer, jwt: string) {
 }
 
 describe('login flow: starting', () => {
-  it('starts at the email step with a long base64url id', async (t) => {
+  it('starts at the email step with an id that seals the start, and stores nothing until the first action', async (t) => {
     const server = await startServer(t);
     const response = await server.post('/api/flows/login');
     assert.equal(response.status, 201);
@@ -38,8 +39,41 @@ describe('login flow: starting', () => {
     assert.equal(flow.kind, 'login');
     assert.equal(flow.step, 'email');
     assert.deepEqual(flow.actions, ['email']);
-    assert.match(flow.id, /^[A-Za-z0-9_-]{32,}$/);
+    // `s.` and an AES-256-GCM seal (version, nonce, ciphertext, tag), all base64url.
+    assert.match(flow.id, /^s\.v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{40,}\.[A-Za-z0-9_-]{22}$/);
     assert.equal(flow.error, undefined);
+    assert.deepEqual(await server.db.selectFrom('flows').selectAll().execute(), []);
+  });
+
+  it('refuses a sealed id that was changed, or sealed for something else', async (t) => {
+    const server = await startServer(t);
+    await addUser(server);
+    const flow = await startLogin(server);
+    const [prefix, version, nonce, body, tag] = flow.id.split('.');
+    const flipped = `${body!.slice(0, 10)}${body![10] === 'A' ? 'B' : 'A'}${body!.slice(11)}`;
+    await assertError(await act(server, [prefix, version, nonce, flipped, tag].join('.'), 'email', { email: EMAIL }), 'flow_not_found');
+    // A value sealed with the same key for another purpose (an authenticator secret) opens nothing here.
+    const other = `s.${seal(server.context.secretKey, '{"kind":"login","step":"password","state":"{}","expiresAt":99999999999999}', 'totp:x')}`;
+    await assertError(await act(server, other, 'password', { password: PASSWORD }), 'flow_not_found');
+    assert.equal((await act(server, flow.id, 'email', { email: EMAIL })).status, 200);
+  });
+
+  it('stores a sealed start once: of two first actions at once, one moves it and the other gets flow_conflict', async (t) => {
+    const server = await startServer(t);
+    const flow = await startLogin(server);
+    const answers = await Promise.all([0, 1].map(() => act(server, flow.id, 'email', { email: EMAIL })));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 409]);
+    assert.equal((await server.db.selectFrom('flows').selectAll().execute()).length, 1);
+  });
+
+  it('does not open a finished sign-in again from its sealed id', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false' });
+    await addUser(server);
+    const flow = await startLogin(server);
+    await act(server, flow.id, 'email', { email: EMAIL });
+    assert.equal((await bodyOf<FlowState>(await act(server, flow.id, 'password', { password: PASSWORD }))).step, 'done');
+    await assertError(await act(server, flow.id, 'email', { email: EMAIL }), 'flow_not_found');
+    await assertError(await act(server, flow.id, 'password', { password: PASSWORD }), 'flow_not_found');
   });
 
   it('gives every flow a different id', async (t) => {
@@ -58,6 +92,7 @@ describe('login flow: starting', () => {
   it('keeps only the hash of the flow id in the database', async (t) => {
     const server = await startServer(t);
     const flow = await startLogin(server);
+    await act(server, flow.id, 'email', { email: EMAIL });
     const rows = await server.db.selectFrom('flows').selectAll().execute();
     assert.equal(rows.length, 1);
     assert.ok(!JSON.stringify(rows).includes(flow.id));

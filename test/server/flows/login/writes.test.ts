@@ -46,7 +46,7 @@ async function writesOf(counter: WriteCounter, work: () => Promise<void>): Promi
 }
 
 describe('store writes per sign-in', () => {
-  it('a complete password + authenticator-code login commits at most 4 writes, one per request', async (t) => {
+  it('a complete password + authenticator-code login commits 3 writes: none at the start, one per action', async (t) => {
     const counter: WriteCounter = { writes: 0, log: [] };
     const server = await startServer(t, PROMPT, { writes: counter });
     const secret = await enrolled(server);
@@ -59,9 +59,11 @@ describe('store writes per sign-in', () => {
     ];
     const all = perRequest.flat();
     assert.ok(all.length <= 4, `${all.length} writes:\n${all.join('\n')}`);
-    for (const [index, writes] of perRequest.entries()) assert.equal(writes.length, 1, `request ${index + 1}: ${writes.join(' | ')}`);
+    // The start is sealed in the flow id and stores nothing; each action after it commits once.
+    assert.deepEqual(perRequest.map((writes) => writes.length), [0, 1, 1, 1], perRequest.map((writes) => writes.join(' | ')).join('\n'));
+    assert.match(perRequest[1]![0]!, /insert into "rate_limits".*insert into "flows"/s);
     // The last commit holds the whole end of the sign-in: the flow consumed, the session and the audit row.
-    assert.match(perRequest[3]![0]!, /delete from "flows".*insert into "sessions".*insert into "audit_events"/s);
+    assert.match(perRequest[3]![0]!, /update "flows".*insert into "sessions".*insert into "audit_events"/s);
   });
 
   it('a wrong password commits once: the failure counts, the audit row and the flow failure together', async (t) => {
