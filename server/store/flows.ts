@@ -10,19 +10,12 @@ import type { Database } from './schema.js';
 
 type FlowRow = Insertable<Database['flows']> & Selectable<Database['flows']>;
 
-const insert = prepare<FlowRow, never>((db, p) =>
-  db.insertInto('flows').values({
-    id_hash: p.id_hash,
-    kind: p.kind,
-    step: p.step,
-    state: p.state,
-    user_id: p.user_id,
-    attempts: p.attempts,
-    version: p.version,
-    created_at: p.created_at,
-    expires_at: p.expires_at,
-  }),
-);
+/** Every column of a new flow, from its placeholders (a spread would see none: they are made on demand). */
+function flowValues(p: FlowRow): FlowRow {
+  return { id_hash: p.id_hash, kind: p.kind, step: p.step, state: p.state, user_id: p.user_id, attempts: p.attempts, version: p.version, created_at: p.created_at, expires_at: p.expires_at };
+}
+
+const insert = prepare<FlowRow, never>((db, p) => db.insertInto('flows').values(flowValues(p)));
 
 export async function insertFlow(db: Db, row: FlowRow): Promise<void> {
   await insert(db, row);
@@ -31,17 +24,7 @@ export async function insertFlow(db: Db, row: FlowRow): Promise<void> {
 const insertOnce = prepare<FlowRow, never>((db, p) =>
   db
     .insertInto('flows')
-    .values({
-      id_hash: p.id_hash,
-      kind: p.kind,
-      step: p.step,
-      state: p.state,
-      user_id: p.user_id,
-      attempts: p.attempts,
-      version: p.version,
-      created_at: p.created_at,
-      expires_at: p.expires_at,
-    })
+    .values(flowValues(p))
     .onConflict((oc) => oc.column('id_hash').doNothing()),
 );
 
