@@ -154,7 +154,8 @@ export async function runAction<M extends StateMap>(
     throw new ApiError('flow_expired');
   }
   const definition = definitions.get(row.kind);
-  if (!definition || !isStep(definition, row.step)) throw new ApiError('flow_not_found');
+  // Only a kind that starts sealed is ever opened from a seal, whatever the seal says.
+  if (!definition || !isStep(definition, row.step) || (!row.stored && !definition.sealedStart)) throw new ApiError('flow_not_found');
   if (row.attempts >= app.config.flowMaxAttempts) throw new ApiError('too_many_attempts');
   return act(app, definition, { id, idHash, row: { ...row, kind: definition.kind, step: row.step }, actionName, body, request, now });
 }

@@ -55,6 +55,9 @@ describe('login flow: starting', () => {
     // A value sealed with the same key for another purpose (an authenticator secret) opens nothing here.
     const other = `s.${seal(server.context.secretKey, '{"kind":"login","step":"password","state":"{}","expiresAt":99999999999999}', 'totp:x')}`;
     await assertError(await act(server, other, 'password', { password: PASSWORD }), 'flow_not_found');
+    // Only a kind that starts sealed opens from a seal: not a reset at its last step, even sealed with the right key.
+    const reset = `s.${seal(server.context.secretKey, JSON.stringify({ nonce: 'x'.repeat(22), kind: 'reset', step: 'set-password', state: '{}', expiresAt: server.clock.now + 60_000 }), 'flow-start')}`;
+    await assertError(await act(server, reset, 'password', { password: PASSWORD }), 'flow_not_found');
     assert.equal((await act(server, flow.id, 'email', { email: EMAIL })).status, 200);
   });
 
