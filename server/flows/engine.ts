@@ -61,8 +61,9 @@ function render<M extends StateMap, K extends FlowStep>(
 }
 
 /**
- * Starts a flow and stores it; the returned state carries its secret id.
- * With `limit` (flows started per client), a client over it is refused before
+ * Starts a flow; the returned state carries its secret id. A kind that starts
+ * sealed (the sign-in) stores nothing yet (`startSealed`); any other is stored
+ * now. With `limit` (flows stored per client), a client over it is refused before
  * any work; a start counts against it in the transaction that stores the
  * flow, so a start commits once; a start refused by its first step (a dead
  * link) counts too, so nobody probes links without limit.
@@ -122,7 +123,7 @@ async function startSealed<M extends StateMap>(app: AppContext, definition: Flow
 }
 
 /** The flow a sealed id started, not stored yet; undefined for any other id, or one that does not open. */
-function openSealed(app: AppContext, id: string): (StoredFlow<FlowStep> & { kind: string }) | undefined {
+function openSealed(app: AppContext, id: string): StoredFlow<FlowStep> | undefined {
   if (!id.startsWith(SEALED_PREFIX)) return undefined;
   let start: SealedStart;
   try {
