@@ -23,7 +23,7 @@ export function rateWindow(app: AppContext): number {
   return app.config.rateWindowMinutes * 60_000;
 }
 
-/** A second-factor guess in progress: `succeeded()` when it was right, else it counts as a failure. */
+/** A second-factor guess in progress: `succeeded()` when it was right (its failure counts are cleared), else it counts as a failure. */
 export type SpentAttempt = Attempt;
 
 /**
@@ -44,10 +44,6 @@ export async function spendFactorAttempt(app: AppContext, userId: string, now: n
   );
 }
 
-/** The guess was right: the account's second-factor failure counts are cleared. */
-export function factorSucceeded(spent: SpentAttempt): void {
-  spent.succeeded();
-}
 
 /** Spends one send of `key` against the hourly limit, before sending. */
 export async function spendSend(app: AppContext, key: string, now: number): Promise<void> {

@@ -2,7 +2,7 @@
 import { audit } from '../../../audit.js';
 import { notifyUser } from '../../../delivery/mail.js';
 import { ApiError } from '../../../errors.js';
-import { factorSucceeded, spendFactorAttempt } from '../../../factors/attempts.js';
+import { spendFactorAttempt } from '../../../factors/attempts.js';
 import { verifyPasskeyAssertion } from '../../../factors/passkey.js';
 import { useRecoveryCode } from '../../../factors/recovery.js';
 import { checkTextedCode, confirmedPhone, smsUsed, textCode } from '../../../factors/sms.js';
@@ -49,7 +49,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           await recordFailure(context, 'sms');
           return { step: 'second-factor', state, failed: true, error: codeRefusal(result) };
         }
-        factorSucceeded(spent);
+        spent.succeeded();
         await smsUsed(app.db, state.userId, now);
         const { smsCode: _used, ...rest } = state;
         // RFC 8176 §2: `sms`, confirmation by text message.
@@ -81,7 +81,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           await recordFailure(context, 'totp');
           return { step: 'second-factor', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
         }
-        factorSucceeded(spent);
+        spent.succeeded();
         // The first factor as it was: a password, or a passkey that did not verify the person.
         return finish({ ...context, state: { ...state, remember: remember === true } }, [firstFactorOf(state), 'otp', 'mfa']);
       },
@@ -98,7 +98,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           await recordFailure(context, 'recovery_code');
           return { step: 'second-factor', state, failed: true, error: { code: 'invalid_recovery_code', field: 'code' } };
         }
-        factorSucceeded(spent);
+        spent.succeeded();
         // The code stands in for a lost phone: remembered devices go now, the
         // old authenticators when set-up completes (never before, so an
         // abandoned set-up cannot leave the account without a second factor).

@@ -1,6 +1,6 @@
 /* `sms-setup`: a phone number as a backup second factor, confirmed with a texted code. */
 import { z } from 'zod';
-import { factorSucceeded, spendFactorAttempt } from '../../../factors/attempts.js';
+import { spendFactorAttempt } from '../../../factors/attempts.js';
 import { phoneAdded } from '../../../factors/enrolment.js';
 import { ONE_TIME_CODE_LENGTH } from '../../../factors/one-time-code.js';
 import { checkTextedCode, maskPhone, parsePhone, textCode } from '../../../factors/sms.js';
@@ -40,7 +40,7 @@ export const smsSetup: LoginStepDefinition<'sms-setup'> = {
           // issued, and a locked flow would never show it. A wrong code here proves nothing about anyone else.
           return { step: 'sms-setup', state, error: codeRefusal(result) };
         }
-        factorSucceeded(spent);
+        spent.succeeded();
         await phoneAdded(app, { userId, phone: unseal(app.secretKey, pending.sealedPhone, `flow-sms:${userId}`), now });
         return afterSetup({ ...context, state: { ...rest, userId } });
       },

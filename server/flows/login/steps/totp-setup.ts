@@ -1,5 +1,5 @@
 /* `totp-setup`: scan the QR code (or type the key) into an authenticator app, and confirm with a code. */
-import { factorSucceeded, spendFactorAttempt } from '../../../factors/attempts.js';
+import { spendFactorAttempt } from '../../../factors/attempts.js';
 import { matchTotp, normalizeCode, totpQr, totpUri } from '../../../factors/totp.js';
 import { cancelTotpEnrolment, confirmTotpEnrolment } from '../../../factors/totp-enrolment.js';
 import { unseal } from '../../../security/secrets.js';
@@ -35,7 +35,7 @@ export const totpSetup: LoginStepDefinition<'totp-setup'> = {
         const step = matchTotp({ secret, code: normalizeCode(code), now });
         const confirmed = step !== null && (await confirmTotpEnrolment(app.db, { credentialId: setup.credentialId, userId: state.userId, step, now }));
         if (!confirmed) return { step: 'totp-setup', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
-        factorSucceeded(spent);
+        spent.succeeded();
         return enrolled(context, setup.credentialId, ['otp', 'mfa']);
       },
     }),

@@ -1,7 +1,7 @@
 /* `verify-email`: the 6-digit code mailed to the address. */
 import { audit } from '../../../audit.js';
 import { mfaPolicy } from '../../../companies/accounts.js';
-import { factorSucceeded, spendFactorAttempt } from '../../../factors/attempts.js';
+import { spendFactorAttempt } from '../../../factors/attempts.js';
 import { checkEmailCode, markEmailVerified } from '../../../factors/email-code.js';
 import { ONE_TIME_CODE_LENGTH } from '../../../factors/one-time-code.js';
 import { nothing, setupCodeInput } from '../inputs.js';
@@ -23,7 +23,7 @@ export const verifyEmail: LoginStepDefinition<'verify-email'> = {
           await recordFailure(context, 'email_code');
           return { step: 'verify-email', state, failed: true, error: codeRefusal(result) };
         }
-        factorSucceeded(spent);
+        spent.succeeded();
         await markEmailVerified(app, userId, now);
         await audit(app, { event: 'email.verified', userId, ip: request.ip });
         const { emailCode: _used, ...rest } = state;
