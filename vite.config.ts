@@ -101,8 +101,9 @@ export function templateWhitespacePlugin(): Plugin {
 /**
  * Vite wraps each dynamic `import()` in a helper that preloads the imported
  * chunk's own imports and CSS (about 0.7 KB gzip in the widget). The widget's
- * one lazy chunk (the company steps) imports only login-flow.js, which is
- * already running, and has no CSS: the plain import is all it needs.
+ * lazy chunks (the company steps, the 2FA set-up steps) import only
+ * login-flow.js, which is already running, and have no CSS: the plain import
+ * is all they need (test/e2e/embed.test.ts checks what they import).
  */
 export function noPreloadPlugin(): Plugin {
   const helper = '\0vite/preload-helper.js';

@@ -236,17 +236,26 @@ async function main(): Promise<void> {
   const widget = readFileSync(join(ROOT, 'dist/widget/login-flow.js'));
   const gzip = gzipSync(widget, { level: 9 }).length;
   rows.push({ name: 'widget, gzip', value: `${(gzip / 1024).toFixed(1)} KB (${(widget.length / 1024).toFixed(1)} KB raw)`, budget: '<= 20 KB', ok: gzip <= 20 * 1024 });
-  // The rarer steps (single sign-on, choosing a company) and their words: a chunk beside login-flow.js
-  // (company-steps-[hash].js) that the widget loads the first time a flow shows one of them.
-  const chunks = readdirSync(join(ROOT, 'dist/widget')).filter((name) => /^company-steps-.*\.js$/.test(name));
-  const lazy = chunks.map((name) => readFileSync(join(ROOT, 'dist/widget', name)));
-  const lazyGzip = lazy.reduce((sum, chunk) => sum + gzipSync(chunk, { level: 9 }).length, 0);
-  rows.push({
-    name: 'company steps, gzip (loaded on demand)',
-    value: `${(lazyGzip / 1024).toFixed(1)} KB (${(lazy.reduce((sum, chunk) => sum + chunk.length, 0) / 1024).toFixed(1)} KB raw, ${chunks.length} file)`,
-    budget: '<= 4 KB',
-    ok: chunks.length === 1 && lazyGzip <= 4 * 1024,
-  });
+  // Rare steps come in chunks beside login-flow.js, each loaded the first time a flow shows one of its
+  // steps: single sign-on and choosing a company (company-steps-[hash].js), and setting up two-step
+  // verification (setup-steps-[hash].js), which a person sees once or twice.
+  let lazyTotal = 0;
+  for (const [chunk, label, budgetKb] of [
+    ['company-steps', 'company steps', 4],
+    ['setup-steps', '2FA set-up steps', 6],
+  ] as const) {
+    const names = readdirSync(join(ROOT, 'dist/widget')).filter((name) => new RegExp(`^${chunk}-.*\\.js$`).test(name));
+    const files = names.map((name) => readFileSync(join(ROOT, 'dist/widget', name)));
+    const size = files.reduce((sum, file) => sum + gzipSync(file, { level: 9 }).length, 0);
+    lazyTotal += size;
+    rows.push({
+      name: `${label}, gzip (loaded on demand)`,
+      value: `${(size / 1024).toFixed(1)} KB (${(files.reduce((sum, file) => sum + file.length, 0) / 1024).toFixed(1)} KB raw, ${names.length} file)`,
+      budget: `<= ${budgetKb} KB`,
+      ok: names.length === 1 && size <= budgetKb * 1024,
+    });
+  }
+  rows.push({ name: 'widget and its chunks together, gzip', value: `${((gzip + lazyTotal) / 1024).toFixed(1)} KB`, budget: '(reported)', ok: true });
   // The account page on top: account-security.js imports login-flow.js (measured above), so this is what it adds.
   const account = readFileSync(join(ROOT, 'dist/widget/account-security.js'));
   const accountGzip = gzipSync(account, { level: 9 }).length;

@@ -12,7 +12,15 @@ export type FlowResult = { flow: FlowState; retryAfter?: number } | { error: Cli
  * cookies are blocked; not in the URL, so the secret stays out of logs.
  */
 export class FlowClient {
-  constructor(private readonly base: string) {}
+  /**
+   * `language`: the language the person picked, sent as `Content-Language` (a
+   * CORS-safelisted header: no preflight of its own) so the server keeps it
+   * on their record for the mails it sends them.
+   */
+  constructor(
+    private readonly base: string,
+    public language = '',
+  ) {}
 
   /** Starts a flow; `activate` and `reset` send `{ token }`, the token of the link that opened them. */
   start(kind: FlowKind, body: Record<string, unknown> = {}): Promise<FlowResult> {
@@ -25,20 +33,37 @@ export class FlowClient {
 
   private async post(path: string, body: Record<string, unknown>, flowId?: string): Promise<FlowResult> {
     let response: Response;
+    const url = new URL(path, this.base || document.baseURI);
     try {
-      response = await fetch(new URL(path, this.base || document.baseURI), {
+      response = await fetch(url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(flowId ? { 'X-Flow-Id': flowId } : {}) },
+        headers: { 'Content-Type': 'application/json', ...(flowId ? { 'X-Flow-Id': flowId } : {}), ...(this.language ? { 'Content-Language': this.language } : {}) },
         body: JSON.stringify(body),
         // Lets a same-site API set its HttpOnly session cookie.
         credentials: 'include',
       });
     } catch {
-      return { error: { code: 'network_error' } };
+      return { error: { code: await refusedOrUnreachable(url) } };
     }
     const retryAfter = Number(response.headers.get('retry-after')) || undefined;
     const json = (await response.json().catch(() => undefined)) as Partial<FlowState> & { error?: ClientError } | undefined;
     if (json && typeof json.step === 'string') return { flow: json as FlowState, ...(retryAfter ? { retryAfter } : {}) };
     return { error: json?.error ?? { code: response.status >= 500 ? 'internal_error' : 'invalid_request' }, ...(retryAfter ? { retryAfter } : {}) };
+  }
+}
+
+/**
+ * Why a request to another origin got no answer the page may read: the API
+ * answers a plain `no-cors` request for its health route (an opaque answer
+ * still proves it is up), so what it refused was this page's origin
+ * (`ALLOWED_ORIGINS`); if that fails too, the network or the server is down.
+ */
+async function refusedOrUnreachable(url: URL): Promise<'origin_not_allowed' | 'network_error'> {
+  if (url.origin === location.origin) return 'network_error';
+  try {
+    await fetch(new URL('/api/health', url), { mode: 'no-cors' });
+    return 'origin_not_allowed';
+  } catch {
+    return 'network_error';
   }
 }

@@ -24,6 +24,14 @@ export class LoginFlowSuccessEvent extends Event {
   }
 }
 
+/** Fired when the person picks a language with the switch (`language-switch`); `locale` is its code, e.g. `nl`. */
+export class LoginFlowLanguageChangeEvent extends Event {
+  static readonly type = 'lf-language-change';
+  constructor(readonly locale: string) {
+    super(LoginFlowLanguageChangeEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 /**
  * Why a passkey ceremony in this browser failed: the person cancelled it or it
  * timed out (or the device holds no matching passkey: browsers report all three
@@ -74,6 +82,7 @@ declare global {
     'lf-step-change': LoginFlowStepChangeEvent;
     'lf-success': LoginFlowSuccessEvent;
     'lf-error': LoginFlowErrorEvent;
+    'lf-language-change': LoginFlowLanguageChangeEvent;
     'lf-intent': StepIntentEvent;
   }
 }

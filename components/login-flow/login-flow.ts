@@ -2,21 +2,17 @@ import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { FlowKind, FlowState, PasskeyRequest, StepName } from '../../server/flows/protocol.js';
 import { FlowClient, type ClientError, type FlowResult } from '../lib/api.js';
 import { forgetDeviceToken, readDeviceToken, storeDeviceToken } from '../lib/devices.js';
-import { LoginFlowErrorEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
-import { resolveLocale, translator, type Translate } from '../lib/i18n.js';
+import { LoginFlowErrorEvent, LoginFlowLanguageChangeEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
+import { CATALOGUES, resolveLocale, translator, type Locale, type Translate } from '../lib/i18n.js';
 import { errorMessage, isPasskeyError } from '../lib/step.js';
 import { PasskeyController } from '../lib/webauthn.js';
 import '../steps/done/done-step.js';
 import '../steps/email/email-step.js';
 import '../steps/mfa-prompt/mfa-prompt-step.js';
-import '../steps/passkey-setup/passkey-setup-step.js';
 import '../steps/password/password-step.js';
-import '../steps/recovery-code/recovery-code-step.js';
 import '../steps/reset-sent/reset-sent-step.js';
 import '../steps/second-factor/second-factor-step.js';
 import '../steps/set-password/set-password-step.js';
-import '../steps/sms-setup/sms-setup-step.js';
-import '../steps/totp-setup/totp-setup-step.js';
 import '../steps/verify-email/verify-email-step.js';
 import { loginFlowSheet } from './styles.js';
 
@@ -29,25 +25,42 @@ const RESTART_CODES = new Set(['flow_not_found', 'flow_expired', 'too_many_attem
 /** An emailed link that cannot open its flow: the element says so in full, not in a banner. */
 const LINK_CODES = new Set(['invitation_invalid', 'reset_link_invalid']);
 
-/**
- * Single sign-on and choosing a company: rare steps, whose elements and words
- * come in their own chunk (company-steps.ts), loaded the first time a flow
- * shows one or the page comes back from a company's provider. login-flow.js
- * (20 KB gzip) has no room for them.
+/*
+ * Rare steps come in chunks of their own beside login-flow.js, each with its
+ * elements and words, loaded the first time a flow shows one of its steps:
+ * single sign-on and choosing a company (company-steps.ts, also loaded when
+ * the page comes back from a company's provider), and setting up two-step
+ * verification (setup-steps.ts), which a person sees once or twice.
  */
-const COMPANY_STEPS = ['sso', 'choose-account'];
 let companyChunk: Promise<typeof import('../steps/company-steps.js')> | undefined;
 const companySteps = () => (companyChunk ??= import('../steps/company-steps.js'));
+let setupChunk: Promise<unknown> | undefined;
+const setupSteps = () => (setupChunk ??= import('../steps/setup-steps.js'));
+const CHUNKS: { [S in StepName]?: () => Promise<unknown> } = {
+  sso: companySteps,
+  'choose-account': companySteps,
+  'method-choice': setupSteps,
+  'totp-setup': setupSteps,
+  'passkey-setup': setupSteps,
+  'sms-setup': setupSteps,
+  'recovery-code': setupSteps,
+};
 
 /** The result, once the elements and words it needs are in; a chunk that cannot load is a network error. */
 function loaded(result: FlowResult): Promise<FlowResult> {
-  return 'flow' in result && COMPANY_STEPS.includes(result.flow.step)
-    ? companySteps().then(
+  const chunk = 'flow' in result && CHUNKS[result.flow.step];
+  return chunk
+    ? chunk().then(
         () => result,
         () => ({ error: { code: 'network_error' } }),
       )
     : Promise.resolve(result);
 }
+
+/** The widget's languages, each named in itself ("Nederlands") by the browser. */
+const LOCALES = Object.keys(CATALOGUES) as Locale[];
+/** Where a language chosen with the switch is kept, for the next visit. */
+const CHOSEN = 'lf-lang';
 
 interface StepContext {
   t: Translate;
@@ -81,14 +94,16 @@ const STEPS: StepRenderers = {
     html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-second-factor-step>`,
   'mfa-prompt': (flow, { t, busy, error }) =>
     html`<lf-mfa-prompt-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-mfa-prompt-step>`,
+  'method-choice': (flow, { t, busy, error }) =>
+    html`<lf-method-choice-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy}></lf-method-choice-step>`,
   'totp-setup': (flow, { t, busy, error }) =>
     html`<lf-totp-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy}></lf-totp-setup-step>`,
   'passkey-setup': (flow, { t, busy, waiting, error }) =>
     html`<lf-passkey-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-passkey-setup-step>`,
+  // Set-up and company steps: <login-flow> shows them once their chunk is in (see `loaded`).
   'recovery-code': (flow, { t, busy, error }) =>
     html`<lf-recovery-code-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-recovery-code-step>`,
   done: (flow, { t }) => html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>`,
-  // Company steps: <login-flow> shows them once their chunk is in (see `loaded`).
   sso: (flow, { t, busy, api }) => html`<lf-sso-step .data=${flow.data} .actions=${flow.actions} .flowId=${flow.id} .api=${api} .t=${t} ?busy=${busy}></lf-sso-step>`,
   'choose-account': (flow, { t, busy }) => html`<lf-choose-account-step .data=${flow.data} .t=${t} ?busy=${busy}></lf-choose-account-step>`,
 };
@@ -108,6 +123,7 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
  * @event lf-step-change - A new step is shown (`step`, `previous`).
  * @event lf-success - The person is signed in (`session`: user, JWT, expiry).
  * @event lf-error - An action failed (`code`, `step`).
+ * @event lf-language-change - The person chose a language with the switch (`locale`).
  *
  * @cssprop --lf-color-primary - Buttons and links.
  * @cssprop --lf-color-on-primary - Text on buttons.
@@ -135,7 +151,20 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
  */
 export class LoginFlow extends LitElement {
   // Declared statically, not with decorators: see StepElement.
-  static override properties = { api: {}, flow: {}, token: {}, lang: {}, autofocus: { type: Boolean }, state: { state: true }, busy: { state: true }, banner: { state: true }, waiting: { state: true }, passkeyError: { state: true } };
+  static override properties = {
+    api: {},
+    flow: {},
+    token: {},
+    lang: {},
+    languageSwitch: { type: Boolean, attribute: 'language-switch' },
+    autofocus: { type: Boolean },
+    state: { state: true },
+    busy: { state: true },
+    banner: { state: true },
+    waiting: { state: true },
+    passkeyError: { state: true },
+    chosen: { state: true },
+  };
 
   /** Origin (or base URL) of the login-flow API. Defaults to the page's own origin. */
   api = '';
@@ -155,8 +184,16 @@ export class LoginFlow extends LitElement {
    * counts, and the fragment is never read.
    */
   token = '';
-  /** Language of the widget (`en`, `nl`); defaults to the nearest `lang` attribute on the page, then the browser's. */
+  /**
+   * Language of the widget (`en`, `nl`); defaults to the nearest `lang`
+   * attribute on the page, then the browser's. A flow opened from an emailed
+   * link speaks the language of the person's invitation instead, and a
+   * language the person picks with the switch wins over all. The element
+   * keeps its `lang` attribute set to the language it shows (WCAG 2.2 SC 3.1.2).
+   */
   override lang = '';
+  /** Show a language switch at the top of the card, listing the built-in languages. */
+  languageSwitch = false;
   /** Move focus into the widget when it first shows, for pages whose only job is signing in. */
   override autofocus = false;
 
@@ -178,6 +215,10 @@ export class LoginFlow extends LitElement {
   /** The email whose remembered-device token went with the last password, until the answer is in. */
   private deviceSentFor: string | undefined;
   private moveFocus = false;
+  /** The language the person picked with the switch, kept for their next visit. */
+  private chosen = readChosen();
+  /** The `lang` attribute this element wrote itself (its language as shown), not a host's choice. */
+  private shown = '';
 
   protected override createRenderRoot(): this {
     const root = this.getRootNode() as Document | ShadowRoot;
@@ -212,21 +253,13 @@ export class LoginFlow extends LitElement {
     }
   }
 
-  protected override updated(): void {
-    const flow = this.state;
-    if (flow?.step === 'email' && flow.data.passkey && this.autofillFor !== flow && this.isConnected) {
-      this.autofillFor = flow;
-      void this.autofill(flow, flow.data.passkey);
-    }
-  }
-
   /**
    * Abandons the current flow and starts a new one; or, for a `login` element
    * whose page the browser came back to from a company's provider, finishes
    * the flow that went there (see lib/sso.ts).
    */
   async restart(): Promise<void> {
-    this.client = new FlowClient(this.api);
+    this.client = new FlowClient(this.api, this.chosen);
     this.busy = true;
     // A provider's answer (`state`) in the query: the chunk tells whether it is for a flow of this element.
     const back = this.flow === 'login' && location.search.includes('state=') ? await companySteps().then((chunk) => chunk.takeSsoReturn(this.api), () => undefined) : undefined;
@@ -246,37 +279,76 @@ export class LoginFlow extends LitElement {
       : Promise.resolve({ error: { code: kind === 'activate' ? 'invitation_invalid' : 'reset_link_invalid' } });
   }
 
-  private get locale() {
-    const tag = this.lang || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || navigator.language;
-    return resolveLocale(tag);
+  /** The language shown: the person's pick, their invitation's, the element's, the page's, the browser's. */
+  private get locale(): Locale {
+    const own = this.lang === this.shown ? '' : this.lang;
+    return resolveLocale(this.chosen || this.state?.locale || own || this.parentElement?.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || navigator.language);
   }
 
   protected override render() {
-    const t = translator(this.locale);
+    const locale = this.locale;
+    const t = translator(locale);
     const banner = this.banner;
     const bannerView = banner
       ? html`<p class="lf-banner" role="alert">
           ${errorMessage(t, banner.error)}
-          ${banner.retryAfter ? t('retry_after', { seconds: banner.retryAfter }) : nothing}
+          ${banner.retryAfter ? t('retry_after', { when: new Intl.RelativeTimeFormat(locale).format(...waitFor(banner.retryAfter)) }) : nothing}
           ${banner.restarted ? t('restarted') : nothing}
         </p>`
       : nothing;
+    const languages = this.languageSwitch
+      ? html`<select class="lf-lang" aria-label=${t('label_language')} @change=${this.handleLanguage}>
+          ${LOCALES.map((code) => html`<option value=${code} lang=${code} ?selected=${code === locale}>${new Intl.DisplayNames(code, { type: 'language' }).of(code)}</option>`)}
+        </select>`
+      : nothing;
     const flow = this.state;
     if (!flow) {
-      return banner && LINK_CODES.has(banner.error.code)
-        ? html`<div class="lf-form">
-            <h2 class="lf-title">${t('title_link_invalid')}</h2>
-            ${bannerView}
-            <button class="lf-button" type="button" @click=${this.handleLogin}>${t('action_sign_in')}</button>
-          </div>`
-        : html`${bannerView}<p class="lf-loading" aria-busy="true">${t('busy')}</p>`;
+      return html`${languages}${
+        banner && LINK_CODES.has(banner.error.code)
+          ? html`<div class="lf-form">
+              <h2 class="lf-title">${t('title_link_invalid')}</h2>
+              ${bannerView}
+              <button class="lf-button" type="button" @click=${this.handleLogin}>${t('action_sign_in')}</button>
+            </div>`
+          : banner && !banner.restarted
+            ? // Nothing to show but the error (the API unreachable, or this page not allowed): no endless spinner.
+              html`${bannerView}<button class="lf-button" type="button" @click=${this.restart}>${t('action_try_again')}</button>`
+            : html`${bannerView}<p class="lf-loading" aria-busy="true">${t('busy')}</p>`
+      }`;
     }
     const render = STEPS[flow.step] as (flow: FlowState, context: StepContext) => TemplateResult;
     const { busy, waiting } = this;
     // The wrapper names the step for focusStep() and for host styles (`[data-step='totp-setup']`).
-    return html`${bannerView}<div class="lf-step" data-step=${flow.step}>
+    return html`${languages}${bannerView}<div class="lf-step" data-step=${flow.step}>
         ${render(flow, { t, busy: busy || waiting, waiting, error: this.passkeyError ?? stepError(flow.error), email: this.lastEmail, api: this.api })}
       </div>`;
+  }
+
+  protected override updated(): void {
+    const flow = this.state;
+    if (flow?.step === 'email' && flow.data.passkey && this.autofillFor !== flow && this.isConnected) {
+      this.autofillFor = flow;
+      void this.autofill(flow, flow.data.passkey);
+    }
+    // The language shown, on the element itself, so assistive technology reads it in that language.
+    const locale = this.locale;
+    if (this.getAttribute('lang') !== locale) {
+      this.shown = locale;
+      this.setAttribute('lang', locale);
+    }
+  }
+
+  /** The person picked a language: shown at once, sent with every request (the server keeps it for their mails), kept for the next visit. */
+  private handleLanguage(event: Event): void {
+    const locale = resolveLocale((event.target as HTMLSelectElement).value);
+    this.chosen = locale;
+    this.client.language = locale;
+    try {
+      localStorage.setItem(CHOSEN, locale);
+    } catch {
+      // Storage blocked (a sandboxed frame): the choice lasts for this page.
+    }
+    this.dispatchEvent(new LoginFlowLanguageChangeEvent(locale));
   }
 
   /** From a link that no longer works, to the sign-in. */
@@ -396,6 +468,20 @@ export class LoginFlow extends LitElement {
     await step?.updateComplete;
     const target = (field && this.querySelector<HTMLElement>('[aria-invalid="true"]')) || this.querySelector<HTMLElement>('[data-autofocus]');
     target?.focus();
+  }
+}
+
+/** A wait as the largest whole unit that fits, rounded up: 3076 seconds is "in 52 minutes". */
+function waitFor(seconds: number): [number, Intl.RelativeTimeFormatUnit] {
+  return seconds < 60 ? [seconds, 'second'] : seconds < 5400 ? [Math.ceil(seconds / 60), 'minute'] : [Math.ceil(seconds / 3600), 'hour'];
+}
+
+/** The language the person picked with the switch on an earlier visit, if storage allows. */
+function readChosen(): string {
+  try {
+    return localStorage.getItem(CHOSEN) ?? '';
+  } catch {
+    return '';
   }
 }
 

@@ -219,6 +219,27 @@ export const loginFlowCss = css`
     margin: 0;
     color: var(--lf-color-muted, #475467);
   }
+  /* A method to choose: its name, and under it what it means. */
+  :where(login-flow) :where(.lf-choice) {
+    flex-direction: column;
+    align-items: flex-start;
+    text-align: start;
+  }
+  :where(login-flow) :where(.lf-choice > span) {
+    color: var(--lf-color-muted, #475467);
+    font-weight: 400;
+  }
+  /* The language switch, top right of the card. */
+  :where(login-flow) :where(.lf-lang) {
+    display: block;
+    margin: 0 0 0.5rem auto;
+    min-height: 2.75rem;
+    border: 1px solid var(--lf-color-border-strong, #98a2b3);
+    border-radius: var(--lf-radius, 0.5rem);
+    background: var(--lf-color-input, #ffffff);
+    color: inherit;
+    font: inherit;
+  }
 `;
 
 let sheet: CSSStyleSheet | undefined;

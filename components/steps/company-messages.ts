@@ -11,7 +11,6 @@ interface CompanyCatalogue extends Record<`error_${CompanyErrorCode}`, string> {
   title_sso: string;
   intro_sso: string;
   action_sso: string;
-  action_retry: string;
   action_other_email: string;
   title_choose_account: string;
   intro_choose_account: string;
@@ -22,20 +21,19 @@ export type CompanyMessageKey = keyof CompanyCatalogue;
 export type CompanyTranslate = Translate<CompanyMessageKey>;
 
 const en: CompanyCatalogue = {
-  title_sso: 'Log in with your company',
-  intro_sso: '{email} logs in through {provider}.',
+  title_sso: 'Sign in with your company',
+  intro_sso: '{email} signs in through {provider}.',
   action_sso: 'Continue with {provider}',
-  action_retry: 'Try again',
   action_other_email: 'Use another email address',
   title_choose_account: 'Choose a company',
   intro_choose_account: 'Your email address has an account at several companies. Which one do you want to work in?',
-  error_sso_failed: 'Logging in at your company could not be verified. Please try again.',
-  error_sso_cancelled: 'Logging in at your company was cancelled.',
-  error_sso_unavailable: "Your company's login service could not be reached. Please try again shortly.",
-  error_sso_email_mismatch: 'You logged in at your company with another email address than the one you entered here.',
-  error_sso_email_unverified: "Your company's login service did not confirm your email address, so it cannot log you in here.",
+  error_sso_failed: 'Signing in at your company could not be verified. Please try again.',
+  error_sso_cancelled: 'Signing in at your company was cancelled.',
+  error_sso_unavailable: "Your company's sign-in service could not be reached. Please try again shortly.",
+  error_sso_email_mismatch: 'You signed in at your company with another email address than the one you entered here.',
+  error_sso_email_unverified: "Your company's sign-in service did not confirm your email address, so it cannot sign you in here.",
   error_sso_no_account: "There is no account for this email address yet. Ask your company's administrator for access.",
-  error_sso_required: 'Your company lets you log in through its own login service only.',
+  error_sso_required: 'Your company lets you sign in through its own sign-in service only.',
   error_account_not_available: 'This company account is not available to you. Choose another one.',
 };
 
@@ -43,18 +41,17 @@ const nl: CompanyCatalogue = {
   title_sso: 'Inloggen via je bedrijf',
   intro_sso: '{email} logt in via {provider}.',
   action_sso: 'Doorgaan met {provider}',
-  action_retry: 'Opnieuw proberen',
   action_other_email: 'Ander e-mailadres gebruiken',
   title_choose_account: 'Kies een bedrijf',
-  intro_choose_account: 'Je e-mailadres heeft een account bij meerdere bedrijven. In welk wil je werken?',
+  intro_choose_account: 'Met je e-mailadres heb je een account bij meerdere bedrijven. Voor welk bedrijf wil je werken?',
   error_sso_failed: 'Het inloggen bij je bedrijf kon niet worden gecontroleerd. Probeer het opnieuw.',
   error_sso_cancelled: 'Het inloggen bij je bedrijf is geannuleerd.',
   error_sso_unavailable: 'De inlogdienst van je bedrijf is niet bereikbaar. Probeer het zo opnieuw.',
-  error_sso_email_mismatch: 'Je hebt bij je bedrijf ingelogd met een ander e-mailadres dan je hier invulde.',
-  error_sso_email_unverified: 'De inlogdienst van je bedrijf heeft je e-mailadres niet bevestigd, dus je kunt hiermee hier niet inloggen.',
+  error_sso_email_mismatch: 'Je bent bij je bedrijf ingelogd met een ander e-mailadres dan je hier hebt ingevuld.',
+  error_sso_email_unverified: 'De inlogdienst van je bedrijf heeft je e-mailadres niet bevestigd. Daarom kun je er hier niet mee inloggen.',
   error_sso_no_account: 'Er is nog geen account voor dit e-mailadres. Vraag de beheerder van je bedrijf om toegang.',
-  error_sso_required: 'Je bedrijf laat je alleen via zijn eigen inlogdienst inloggen.',
-  error_account_not_available: 'Dit bedrijfsaccount is niet voor jou beschikbaar. Kies een ander.',
+  error_sso_required: 'Bij je bedrijf log je alleen in via de eigen inlogdienst van het bedrijf.',
+  error_account_not_available: 'Dit bedrijfsaccount is niet voor jou beschikbaar. Kies een ander bedrijf.',
 };
 
 export const COMPANY_MESSAGES: Record<Locale, CompanyCatalogue> = { en, nl };

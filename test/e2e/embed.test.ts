@@ -87,7 +87,7 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     await security.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await security.getByRole('heading', { name: "Confirm it's you" }).waitFor();
     await security.locator('login-flow').getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await security.locator('login-flow').getByRole('button', { name: 'Log in' }).click();
+    await security.locator('login-flow').getByRole('button', { name: 'Sign in' }).click();
     await security.getByText(/Signed out of \d+ other sessions?\./).waitFor();
     await switchCompany(page, 'Bakkerij de Vries', 'Noordzee Logistics');
 
@@ -110,10 +110,15 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     assert.equal(revalidated.status, 304);
 
     const text = await entry.text();
-    const chunk = /company-steps-[\w-]+\.js/.exec(text)?.[0];
-    assert.ok(chunk, 'the widget names its chunk');
-    const lazy = await fetch(`${api.url}/${chunk}`, { headers: { origin: hostUrl } });
-    assert.equal(lazy.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    for (const name of ['company-steps', 'setup-steps']) {
+      const chunk = new RegExp(`${name}-[\\w-]+\\.js`).exec(text)?.[0];
+      assert.ok(chunk, `the widget names its ${name} chunk`);
+      const lazy = await fetch(`${api.url}/${chunk}`, { headers: { origin: hostUrl } });
+      assert.equal(lazy.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      // A chunk imports only the running widget: nothing to preload (vite.config.ts, noPreloadPlugin).
+      const imports = [...(await lazy.text()).matchAll(/\bfrom\s*["'`]([^"'`]+)["'`]|\bimport\s*\(\s*["'`]([^"'`]+)/g)].map((m) => m[1] ?? m[2]);
+      assert.deepEqual([...new Set(imports)], ['./login-flow.js'], `${name} imports`);
+    }
 
     const account = await fetch(`${api.url}/account-security.js`, { headers: { origin: 'https://elsewhere.example' } });
     assert.equal(account.status, 200);

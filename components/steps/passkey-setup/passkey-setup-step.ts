@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
+import { StepElement, errorMessage, uniqueId } from '../../lib/step.js';
+import type { SetupTranslate } from '../setup-messages.js';
 
 /** The longest passkey name the server keeps. */
 const NAME_MAX = 64;
@@ -12,8 +13,10 @@ const NAME_MAX = 64;
  * covers the ceremony too.
  * @event lf-intent - `register` with `{ name }` (trimmed; the suggested name when
  * left empty) and the `passkey` flag: `<login-flow>` runs the registration with
- * `data.options` and sends `{ response, name }`. `use-totp` to set up an
- * authenticator app instead; `cancel` to skip set-up, offered only when `actions` has it.
+ * `data.options` and sends `{ response, name }`. `back` to choose another
+ * method, offered only when `actions` has it.
+ *
+ * Loaded on demand with the other set-up steps (setup-steps.ts).
  */
 export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data'], StepMap['passkey-setup']['actions']> {
   static override properties = { waiting: { type: Boolean } };
@@ -25,8 +28,9 @@ export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data
     required: true,
     reason: 'enable',
   };
-  /** What the server accepts now: `use-totp` and `cancel` each add their link. */
-  override actions: StepMap['passkey-setup']['actions'][] = ['register', 'use-totp'];
+  declare t: SetupTranslate;
+  /** What the server accepts now: `back` adds its link. */
+  override actions: StepMap['passkey-setup']['actions'][] = ['register', 'back'];
   /** True while the ceremony runs: the button says the browser waits for the passkey. */
   waiting = false;
 
@@ -56,14 +60,14 @@ export class PasskeySetupStep extends StepElement<StepMap['passkey-setup']['data
             aria-describedby=${onName ? ids.error : nothing}
           />
         </div>
-        ${fieldError(t, error, ids.error)}
+        ${error
+          ? // A cancelled registration says no passkey was made (not that none is on the device, as at sign-in).
+            html`<p id=${ids.error} class="lf-error" role="alert">${error.code === 'passkey_cancelled' ? t('passkey_setup_cancelled') : errorMessage(t, error)}</p>`
+          : nothing}
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'} aria-describedby=${error && !onName ? ids.error : nothing}>
           ${this.waiting ? t('passkey_waiting') : busy ? t('busy') : t('action_create_passkey')}
         </button>
-        ${actions.includes('use-totp')
-          ? html`<button class="lf-link" type="button" @click=${() => this.intent('use-totp')}>${t('action_use_totp_instead')}</button>`
-          : nothing}
-        ${actions.includes('cancel') ? html`<button class="lf-link" type="button" @click=${() => this.intent('cancel')}>${t('action_cancel')}</button>` : nothing}
+        ${actions.includes('back') ? html`<button class="lf-link" type="button" @click=${() => this.intent('back')}>${t('action_back')}</button>` : nothing}
       </form>
     `;
   }

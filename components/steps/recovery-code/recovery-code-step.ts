@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { CopyController } from '../../lib/copy.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
+import type { SetupTranslate } from '../setup-messages.js';
 
 /** The name the downloaded recovery code is saved under. */
 const DOWNLOAD_NAME = 'login-flow-recovery-code.txt';
@@ -12,6 +13,7 @@ const DOWNLOAD_NAME = 'login-flow-recovery-code.txt';
  * @event lf-intent - `confirm` with `{ saved: true }`, only once the person ticked "I have saved my recovery code".
  */
 export class RecoveryCodeStep extends StepElement<StepMap['recovery-code']['data']> {
+  declare t: SetupTranslate;
   /** The step's data from the server: the recovery code. */
   override data: StepMap['recovery-code']['data'] = { code: '' };
 

@@ -1,19 +1,24 @@
 import { html, nothing } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
+import type { SetupTranslate } from '../setup-messages.js';
 
 /**
- * @summary An optional backup phone number: enter it, then confirm it with
- * the code texted to it (`data.sentTo`, the masked number, once one was), or
- * skip. `error`: `invalid_phone` on the phone, `invalid_code` or `code_expired`
- * on the code.
+ * @summary A mobile number for text-message codes, as a person's method or
+ * as a backup: enter it, then confirm it with the code texted to it
+ * (`data.sentTo`, the masked number, once one was). `error`: `invalid_phone`
+ * on the phone, `invalid_code` or `code_expired` on the code.
+ *
+ * Loaded on demand with the other set-up steps (setup-steps.ts).
+ *
  * @event lf-intent - `phone` with `{ phone }` and `code` with `{ code }` (spaces
- * and dashes removed); `change-number` to enter another number; `skip`
- * to go on without one, offered only when `actions` lists it.
+ * and dashes removed); `change-number` to enter another number; `back` to
+ * choose another method, offered only when `actions` lists it.
  */
 export class SmsSetupStep extends StepElement<StepMap['sms-setup']['data'], StepMap['sms-setup']['actions']> {
-  /** Without `skip` (SMS as the only way in) the number is not optional. */
-  override actions: StepMap['sms-setup']['actions'][] = ['phone', 'code', 'skip', 'change-number'];
+  declare t: SetupTranslate;
+  /** Without `back` (the account page's own panel) there is no other method to choose here. */
+  override actions: StepMap['sms-setup']['actions'][] = ['phone', 'code', 'back', 'change-number'];
   private readonly ids = { title: uniqueId('title'), phone: uniqueId('phone'), code: uniqueId('code'), error: uniqueId('code-error') };
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
@@ -53,7 +58,7 @@ export class SmsSetupStep extends StepElement<StepMap['sms-setup']['data'], Step
                 ${fieldError(t, error, ids.error)}
               </div>
               <button class="lf-button" type="submit" aria-disabled=${disabled}>${busy ? t('busy') : t('action_text_code')}</button>`}
-        ${this.actions.includes('skip') ? html`<button class="lf-link" type="button" @click=${() => this.intent('skip')}>${t('action_skip')}</button>` : nothing}
+        ${this.actions.includes('back') ? html`<button class="lf-link" type="button" @click=${() => this.intent('back')}>${t('action_back')}</button>` : nothing}
       </form>
     `;
   }

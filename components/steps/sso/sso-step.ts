@@ -58,7 +58,7 @@ export class SsoStep extends StepElement<StepMap['sso']['data'], StepMap['sso'][
         <p class="lf-intro">${t('intro_sso', data)}</p>
         ${data.url
           ? html`<button class="lf-button" type="button" aria-disabled=${disabled} @click=${this.handleContinue}>${t('action_sso', data)}</button>`
-          : html`<button class="lf-button" type="button" aria-disabled=${disabled} @click=${() => this.intent('retry')}>${busy ? t('busy') : t('action_retry')}</button>`}
+          : html`<button class="lf-button" type="button" aria-disabled=${disabled} @click=${() => this.intent('retry')}>${busy ? t('busy') : t('action_try_again')}</button>`}
         ${this.localError ? html`<p class="lf-error" role="alert">${t('error_sso_unavailable')}</p>` : ''}
         ${this.actions.includes('back')
           ? html`<button class="lf-link" type="button" @click=${() => this.intent('back')}>${t('action_other_email')}</button>`

@@ -2,13 +2,17 @@ import { html, nothing } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { CopyController } from '../../lib/copy.js';
 import { StepElement, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
+import type { SetupTranslate } from '../setup-messages.js';
 
 /**
- * @summary Authenticator-app set-up: scan the QR code (or type the key), then
- * prove it worked with the first code.
- * @event lf-intent - `totp` with `{ code }` (spaces and dashes removed); `cancel`
- * to skip set-up, offered only when it is not required; `use-passkey` to set up
- * a passkey instead, offered when `actions` has it.
+ * @summary Authenticator-app set-up: scan the QR code, open the `otpauth://`
+ * link in an app on this same phone, or type the key; then prove it worked
+ * with the first code.
+ *
+ * Loaded on demand with the other set-up steps (setup-steps.ts).
+ *
+ * @event lf-intent - `totp` with `{ code }` (spaces and dashes removed); `back`
+ * to choose another method, offered only when `actions` has it.
  */
 export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], StepMap['totp-setup']['actions']> {
   /** The step's data from the server: the QR code, the key, the entry's issuer and account, and whether set-up may be skipped. */
@@ -21,6 +25,7 @@ export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], St
     required: true,
     reason: 'enable',
   };
+  declare t: SetupTranslate;
 
   private readonly clipboard = new CopyController(this);
   private readonly ids = { title: uniqueId('totp-setup-title'), code: uniqueId('code'), error: uniqueId('code-error') };
@@ -47,6 +52,7 @@ export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], St
         <svg class="lf-qr" viewBox="0 0 ${qr.size} ${qr.size}" role="img" aria-label=${t('label_qr')}>
           <path d=${qr.path} fill="currentColor" />
         </svg>
+        <a class="lf-button-secondary" href=${data.uri}>${t('action_open_app')}</a>
         <p class="lf-identity">
           ${t('totp_account')}
           <span class="lf-identity-email">${data.issuer ? `${data.issuer} (${data.account})` : data.account}</span>
@@ -77,10 +83,7 @@ export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], St
           ${fieldError(t, error, ids.error)}
         </div>
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy ? t('busy') : t('action_continue')}</button>
-        ${this.actions.includes('use-passkey')
-          ? html`<button class="lf-link" type="button" @click=${() => this.intent('use-passkey')}>${t('action_use_passkey_instead')}</button>`
-          : nothing}
-        ${this.actions.includes('cancel') ? html`<button class="lf-link" type="button" @click=${() => this.intent('cancel')}>${t('action_cancel')}</button>` : nothing}
+        ${this.actions.includes('back') ? html`<button class="lf-link" type="button" @click=${() => this.intent('back')}>${t('action_back')}</button>` : nothing}
       </form>
     `;
   }
