@@ -14,7 +14,7 @@ describe('<lf-email-step>', () => {
     expect(input.autocomplete).to.equal('username');
     expect(input.labels?.[0]?.textContent).to.equal('Email address');
     expect(step.querySelector('form')).to.exist;
-    expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Next');
+    expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Continue');
   });
 
   it('sends one email intent with what was typed', async () => {
@@ -63,7 +63,7 @@ describe('<lf-email-step>', () => {
   it('speaks Dutch when given the Dutch catalogue', async () => {
     const step = await fixture<EmailStep>(html`<lf-email-step .t=${translator('nl')}></lf-email-step>`);
     expect(step.querySelector('label')!.textContent).to.equal('E-mailadres');
-    expect(step.querySelector('button')!.textContent!.trim()).to.equal('Volgende');
+    expect(step.querySelector('button')!.textContent!.trim()).to.equal('Doorgaan');
   });
 
   it('gives two instances distinct ids so labels never point at the wrong input', async () => {

@@ -13,6 +13,9 @@ describe('<lf-mfa-prompt-step>', () => {
     const step = await fixture<MfaPromptStep>(html`<lf-mfa-prompt-step .data=${{ requiredFrom: null }}></lf-mfa-prompt-step>`);
     expect(step.shadowRoot).to.equal(null);
     expect(step.querySelector('h2')!.textContent).to.equal('Add an extra layer of security');
+    expect(step.querySelector('.lf-intro')!.textContent).to.equal(
+      "With two-step verification you sign in with your password and a second step: a code or your phone's Face ID or fingerprint. A stolen password alone is then not enough.",
+    );
     const [enable, later] = [...step.querySelectorAll('button')];
     expect(enable!.textContent!.trim()).to.equal('Enable');
     expect(enable!.className).to.equal('lf-button');
@@ -68,6 +71,9 @@ describe('<lf-mfa-prompt-step>', () => {
   it('speaks Dutch, dates included, when given the Dutch catalogue', async () => {
     const step = await fixture<MfaPromptStep>(html`<lf-mfa-prompt-step .data=${{ requiredFrom: '2026-07-01' }} .t=${translator('nl')}></lf-mfa-prompt-step>`);
     expect(step.querySelector('h2')!.textContent).to.equal('Voeg een extra beveiligingslaag toe');
+    expect(step.querySelector('.lf-intro')!.textContent).to.equal(
+      'Met tweestapsverificatie log je in met je wachtwoord én een tweede stap: een code, of Face ID of je vingerafdruk op je telefoon. Aan een gestolen wachtwoord alleen heeft niemand dan genoeg.',
+    );
     expect(step.textContent).to.contain('Vanaf 1 juli 2026 is tweestapsverificatie verplicht.');
     expect(button(step, 'Inschakelen')).to.exist;
     expect(button(step, 'Herinner me later')).to.exist;

@@ -1,5 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import '../../components/steps/passkey-setup/passkey-setup-step.js';
+// The set-up chunk: registers the element and adds the set-up words to the catalogues.
+import '../../components/steps/setup-steps.js';
 import type { PasskeySetupStep } from '../../components/steps/passkey-setup/passkey-setup-step.js';
 import type { StepIntentEvent } from '../../components/lib/events.js';
 import { translator } from '../../components/lib/i18n.js';
@@ -12,7 +13,7 @@ type Actions = StepMap['passkey-setup']['actions'][];
 
 const data: Data = { options: creationOptions(), suggestedName: 'Chrome on Linux', required: true, reason: 'enable' };
 
-function mount(overrides: Partial<Data> = {}, { actions = ['register', 'use-totp'] as Actions, busy = false, waiting = false } = {}): Promise<PasskeySetupStep> {
+function mount(overrides: Partial<Data> = {}, { actions = ['register'] as Actions, busy = false, waiting = false } = {}): Promise<PasskeySetupStep> {
   return fixture<PasskeySetupStep>(
     html`<lf-passkey-setup-step .data=${{ ...data, ...overrides }} .actions=${actions} ?busy=${busy} ?waiting=${waiting}></lf-passkey-setup-step>`,
   );
@@ -41,7 +42,7 @@ describe('<lf-passkey-setup-step>', () => {
     expect(title.hasAttribute('data-autofocus')).to.equal(true);
     expect(step.querySelector('form')!.getAttribute('aria-labelledby')).to.equal(title.id);
     expect(step.textContent).to.contain(
-      "A passkey confirms it's you with your face, fingerprint or screen lock on this device, or with a security key.",
+      "A passkey confirms it's you with Face ID, your fingerprint or the screen lock of this device, or with a security key.",
     );
   });
 
@@ -81,26 +82,28 @@ describe('<lf-passkey-setup-step>', () => {
     expect((await fired).action).to.equal('register');
   });
 
-  it('offers the authenticator app instead', async () => {
-    const step = await mount();
+  it('offers no way back unless the server accepts back', async () => {
+    const step = await mount({ required: true, reason: 'required' });
+    expect(button(step, 'Back')).to.equal(undefined);
+    expect(button(step, 'Cancel')).to.equal(undefined);
+  });
+
+  it('goes back to choose another method when the server accepts back', async () => {
+    const step = await mount({ required: false }, { actions: ['register', 'back'] });
+    const back = button(step, 'Back')!;
+    expect(back.className).to.equal('lf-link');
+    expect(back.type).to.equal('button');
     const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
-    button(step, 'Use an authenticator app instead')!.click();
+    back.click();
     const intent = await fired;
-    expect(intent.action).to.equal('use-totp');
+    expect(intent.action).to.equal('back');
     expect(intent.passkey).to.equal(false);
     expect(intent.body).to.deep.equal({});
   });
 
-  it('offers no way out unless the server accepts cancel', async () => {
-    const step = await mount({ required: true, reason: 'required' });
-    expect(button(step, 'Cancel')).to.equal(undefined);
-  });
-
-  it('can be cancelled when the server accepts it', async () => {
-    const step = await mount({ required: false }, { actions: ['register', 'use-totp', 'cancel'] });
-    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
-    button(step, 'Cancel')!.click();
-    expect((await fired).action).to.equal('cancel');
+  it('offers back by default, as in the login flow', async () => {
+    const step = await fixture<PasskeySetupStep>(html`<lf-passkey-setup-step .data=${data}></lf-passkey-setup-step>`);
+    expect(button(step, 'Back')).to.exist;
   });
 
   it('explains that set-up is required for the account', async () => {
@@ -110,7 +113,7 @@ describe('<lf-passkey-setup-step>', () => {
 
   it('explains that the recovery code is spent and set-up must be done again', async () => {
     const step = await mount({ reason: 'recovered' });
-    expect(step.textContent).to.contain('You logged in with your recovery code, which now no longer works. Set up two-step verification again.');
+    expect(step.textContent).to.contain('You signed in with your recovery code, which no longer works now. Set up two-step verification again.');
   });
 
   it('gives no reason when the person chose to set it up', async () => {
@@ -119,13 +122,12 @@ describe('<lf-passkey-setup-step>', () => {
   });
 
   it('says it waits for the passkey while the ceremony runs, and ignores clicks', async () => {
-    const step = await mount({}, { busy: true, waiting: true, actions: ['register', 'use-totp', 'cancel'] });
+    const step = await mount({}, { busy: true, waiting: true, actions: ['register', 'back'] });
     let intents = 0;
     step.addEventListener('lf-intent', () => (intents += 1));
     const submit = step.querySelector<HTMLButtonElement>('button[type=submit]')!;
     submit.click();
-    button(step, 'Use an authenticator app instead')!.click();
-    button(step, 'Cancel')!.click();
+    button(step, 'Back')!.click();
     expect(intents).to.equal(0);
     expect(submit.textContent!.trim()).to.equal('Waiting for your passkey…');
     expect(submit.getAttribute('aria-disabled')).to.equal('true');
@@ -147,13 +149,26 @@ describe('<lf-passkey-setup-step>', () => {
     expect(nameInput(step).getAttribute('aria-invalid')).to.equal('false');
   });
 
-  it('announces a cancelled ceremony and keeps the other way open', async () => {
-    const step = await mount();
+  it('says no passkey was created when the ceremony was cancelled, and keeps both ways open', async () => {
+    const step = await mount({}, { actions: ['register', 'back'] });
     step.error = { code: 'passkey_cancelled', field: 'passkey' };
     await step.updateComplete;
-    expect(step.querySelector('[role=alert]')!.textContent).to.contain('cancelled or timed out');
-    expect(button(step, 'Use an authenticator app instead')).to.exist;
+    const alert = step.querySelector('[role=alert]')!;
+    // The set-up wording: not sign-in's "or there is no passkey on this device".
+    expect(alert.textContent).to.equal('No passkey was created: the request was cancelled or timed out. Try again, or go back and choose another method.');
+    expect(step.querySelector('button[type=submit]')!.getAttribute('aria-describedby')).to.equal(alert.id);
+    expect(nameInput(step).getAttribute('aria-invalid')).to.equal('false');
+    expect(button(step, 'Back')).to.exist;
     expect(button(step, 'Create passkey')).to.exist;
+  });
+
+  it('says in Dutch that no passkey was created when the ceremony was cancelled', async () => {
+    const step = await fixture<PasskeySetupStep>(html`<lf-passkey-setup-step .data=${data} .actions=${['register', 'back']} .t=${translator('nl')}></lf-passkey-setup-step>`);
+    step.error = { code: 'passkey_cancelled', field: 'passkey' };
+    await step.updateComplete;
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal(
+      'Er is geen passkey aangemaakt: het verzoek is geannuleerd of verlopen. Probeer het opnieuw, of ga terug en kies een andere methode.',
+    );
   });
 
   it('marks the name field when the server rejects the name', async () => {
@@ -169,15 +184,16 @@ describe('<lf-passkey-setup-step>', () => {
 
   it('speaks Dutch when given the Dutch catalogue', async () => {
     const step = await fixture<PasskeySetupStep>(
-      html`<lf-passkey-setup-step .data=${{ ...data, reason: 'required' }} .actions=${['register', 'use-totp', 'cancel']} .t=${translator('nl')}></lf-passkey-setup-step>`,
+      html`<lf-passkey-setup-step .data=${{ ...data, reason: 'required' }} .actions=${['register', 'back']} .t=${translator('nl')}></lf-passkey-setup-step>`,
     );
     expect(step.querySelector('h2')!.textContent).to.equal('Stel een passkey in');
     expect(nameInput(step).labels?.[0]?.textContent).to.equal('Naam voor deze passkey');
-    expect(step.textContent).to.contain('Met een passkey bevestig je dat jij het bent met je gezicht, vingerafdruk of schermvergrendeling op dit apparaat');
+    expect(step.textContent).to.contain(
+      'Met een passkey bevestig je dat jij het bent met Face ID, je vingerafdruk of de schermvergrendeling van dit apparaat, of met een beveiligingssleutel.',
+    );
     expect(step.textContent).to.contain('Tweestapsverificatie is verplicht voor dit account.');
     expect(button(step, 'Passkey aanmaken')).to.exist;
-    expect(button(step, 'Gebruik liever een authenticator-app')).to.exist;
-    expect(button(step, 'Annuleren')).to.exist;
+    expect(button(step, 'Terug')).to.exist;
     step.waiting = step.busy = true;
     await step.updateComplete;
     expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Wachten op je passkey…');

@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys, sendMouse } from '@web/test-runner-commands';
-import '../../components/steps/recovery-code/recovery-code-step.js';
+// The set-up chunk: registers the element and adds the set-up words to the catalogues.
+import '../../components/steps/setup-steps.js';
 import type { RecoveryCodeStep } from '../../components/steps/recovery-code/recovery-code-step.js';
 import type { StepIntentEvent } from '../../components/lib/events.js';
 import { translator } from '../../components/lib/i18n.js';

@@ -42,7 +42,7 @@ describe('<lf-second-factor-step>', () => {
     const input = step.querySelector<HTMLInputElement>('input[name=code]')!;
     expect(input.autocomplete).to.equal('one-time-code');
     expect(input.inputMode).to.equal('numeric');
-    expect(input.labels?.[0]?.textContent).to.equal('Authentication code');
+    expect(input.labels?.[0]?.textContent).to.equal('Verification code');
     expect(input.hasAttribute('data-autofocus')).to.equal(true);
     expect(step.querySelector('input[name=recovery-code]')).to.equal(null);
     expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Verify');
@@ -214,7 +214,7 @@ describe('<lf-second-factor-step>', () => {
     const step = await fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${both} .t=${translator('nl')}></lf-second-factor-step>`);
     expect(step.querySelector<HTMLInputElement>('input[name=code]')!.labels?.[0]?.textContent).to.equal('Verificatiecode');
     expect(step.querySelector<HTMLInputElement>('input[name=remember]')!.labels?.[0]?.textContent).to.equal('Onthoud dit apparaat 30 dagen');
-    expect(button(step, 'Gebruik een herstelcode')).to.exist;
+    expect(button(step, 'Herstelcode gebruiken')).to.exist;
     step.error = { code: 'invalid_code', field: 'code' };
     await step.updateComplete;
     expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code is onjuist of al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
@@ -230,10 +230,10 @@ describe('<lf-second-factor-step>', () => {
     it('offers the passkey as the primary choice when it is the server\'s first method', async () => {
       const step = await mount(passkeyFirst);
       const primary = passkeyButton(step);
-      expect(primary.textContent!.trim()).to.equal('Use your passkey (face ID or fingerprint)');
+      expect(primary.textContent!.trim()).to.equal('Use your passkey (Face ID or fingerprint)');
       expect(primary.hasAttribute('data-autofocus')).to.equal(true);
       expect(step.querySelector('.lf-intro')!.textContent).to.equal(
-        "Confirm it's you with your passkey: face, fingerprint, screen lock or security key.",
+        "Confirm it's you with your passkey: Face ID, fingerprint, screen lock or security key.",
       );
       expect(step.querySelector('input')).to.equal(null);
       expect(button(step, 'Use your authenticator app')).to.exist;
@@ -253,13 +253,13 @@ describe('<lf-second-factor-step>', () => {
     it('offers only the passkey when it is the only method', async () => {
       const step = await mount(passkeyOnly);
       expect(step.querySelectorAll('button').length).to.equal(1);
-      expect(passkeyButton(step).textContent!.trim()).to.equal('Use your passkey (face ID or fingerprint)');
+      expect(passkeyButton(step).textContent!.trim()).to.equal('Use your passkey (Face ID or fingerprint)');
     });
 
     it('offers the passkey as an alternative when the server lists it later, and switches to it', async () => {
       const step = await mount(passkeyLater);
       expect(step.querySelector('input[name=code]')).to.exist;
-      button(step, 'Use your passkey (face ID or fingerprint)').click();
+      button(step, 'Use your passkey (Face ID or fingerprint)').click();
       await step.updateComplete;
       expect(step.querySelector('input[name=code]')).to.equal(null);
       expect(document.activeElement).to.equal(passkeyButton(step));
@@ -291,7 +291,7 @@ describe('<lf-second-factor-step>', () => {
       expect((await submit(step)).body).to.deep.equal({ code: '123456', remember: false });
     });
 
-    it('announces a face or fingerprint the server did not accept', async () => {
+    it('announces a Face ID or fingerprint the server did not accept', async () => {
       const step = await mount(passkeyFirst);
       step.error = { code: 'passkey_user_verification' };
       await step.updateComplete;
@@ -310,14 +310,14 @@ describe('<lf-second-factor-step>', () => {
 
     it('speaks Dutch when given the Dutch catalogue', async () => {
       const step = await fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${passkeyFirst} .t=${translator('nl')}></lf-second-factor-step>`);
-      expect(passkeyButton(step).textContent!.trim()).to.equal('Gebruik je passkey (gezichtsherkenning of vingerafdruk)');
-      expect(step.querySelector('.lf-intro')!.textContent).to.contain('Bevestig dat jij het bent met je passkey');
-      expect(button(step, 'Gebruik je authenticator-app')).to.exist;
-      expect(button(step, 'Gebruik een herstelcode')).to.exist;
+      expect(passkeyButton(step).textContent!.trim()).to.equal('Passkey gebruiken (Face ID of vingerafdruk)');
+      expect(step.querySelector('.lf-intro')!.textContent).to.contain('Bevestig met je passkey dat jij het bent');
+      expect(button(step, 'Authenticator-app gebruiken')).to.exist;
+      expect(button(step, 'Herstelcode gebruiken')).to.exist;
       step.error = { code: 'passkey_user_verification' };
       await step.updateComplete;
       expect(step.querySelector('[role=alert]')!.textContent).to.equal(
-        'Je passkey heeft niet bevestigd dat jij het bent (gezicht, vingerafdruk of pincode). Probeer het opnieuw.',
+        'Je passkey heeft niet bevestigd dat jij het bent (Face ID, vingerafdruk of pincode). Probeer het opnieuw.',
       );
     });
   });
@@ -347,7 +347,7 @@ describe('<lf-second-factor-step>', () => {
       const code = step.querySelector<HTMLInputElement>('input[name=code]')!;
       expect(code.autocomplete).to.equal('one-time-code');
       expect(code.inputMode).to.equal('numeric');
-      expect(code.labels?.[0]?.textContent).to.equal('Authentication code');
+      expect(code.labels?.[0]?.textContent).to.equal('Verification code');
       step.querySelector<HTMLInputElement>('input[name=remember]')!.click();
       fill(code, '123 456');
       const intent = await submit(step);
@@ -395,7 +395,7 @@ describe('<lf-second-factor-step>', () => {
 
     it('speaks Dutch when given the Dutch catalogue', async () => {
       const step = await fixture<SecondFactorStep>(html`<lf-second-factor-step .data=${smsLater} .t=${translator('nl')}></lf-second-factor-step>`);
-      button(step, 'Ontvang een code per sms').click();
+      button(step, 'Code per sms ontvangen').click();
       await step.updateComplete;
       expect(button(step, `Stuur een code per sms naar ${phone}`)).to.exist;
       step.data = { ...smsLater, smsSent: true };

@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import '../../components/steps/sms-setup/sms-setup-step.js';
+// The set-up chunk: registers the element and adds the set-up words to the catalogues.
+import '../../components/steps/setup-steps.js';
 import type { SmsSetupStep } from '../../components/steps/sms-setup/sms-setup-step.js';
 import type { StepIntentEvent } from '../../components/lib/events.js';
 import { translator } from '../../components/lib/i18n.js';
@@ -8,11 +9,21 @@ import type { StepMap } from '../../server/flows/protocol.js';
 import { fill } from './helpers.js';
 
 type Data = StepMap['sms-setup']['data'];
+type Actions = StepMap['sms-setup']['actions'][];
 const askNumber: Data = { defaultCountry: 'NL', codeLength: 6 };
 const askCode: Data = { ...askNumber, sentTo: '+31 •• ••• ••78' };
 
-function mount(data: Data, lang: 'en' | 'nl' = 'en'): Promise<SmsSetupStep> {
-  return fixture<SmsSetupStep>(html`<lf-sms-setup-step .data=${data} .t=${translator(lang)}></lf-sms-setup-step>`);
+/** The login flow's actions: `back` to choose another method. */
+const WITH_BACK: Actions = ['phone', 'code', 'back', 'change-number'];
+/** The account page's own panel: no other method to choose here. */
+const WITHOUT_BACK: Actions = ['phone', 'code', 'change-number'];
+
+function mount(data: Data, lang: 'en' | 'nl' = 'en', actions: Actions = WITH_BACK, busy = false): Promise<SmsSetupStep> {
+  return fixture<SmsSetupStep>(html`<lf-sms-setup-step .data=${data} .actions=${actions} .t=${translator(lang)} ?busy=${busy}></lf-sms-setup-step>`);
+}
+
+function maybeButton(step: SmsSetupStep, text: string): HTMLButtonElement | undefined {
+  return [...step.querySelectorAll('button')].find((b) => b.textContent!.trim() === text);
 }
 
 function button(step: SmsSetupStep, text: string): HTMLButtonElement {
@@ -31,8 +42,8 @@ describe('<lf-sms-setup-step>', () => {
   describe('asking for a number', () => {
     it('explains the option and asks for a mobile number in a labelled tel field', async () => {
       const step = await mount(askNumber);
-      expect(step.querySelector('h2')!.textContent).to.equal('Add a backup phone number');
-      expect(step.querySelector('.lf-intro')!.textContent).to.equal('Add a mobile number as a backup way to log in. Optional.');
+      expect(step.querySelector('h2')!.textContent).to.equal('Add your mobile number');
+      expect(step.querySelector('.lf-intro')!.textContent).to.equal('We text a verification code to this number when you sign in with it.');
       const phone = step.querySelector<HTMLInputElement>('input[name=phone]')!;
       expect(phone.type).to.equal('tel');
       expect(phone.autocomplete).to.equal('tel');
@@ -59,11 +70,22 @@ describe('<lf-sms-setup-step>', () => {
       expect((await intent).body).to.deep.equal({ phone: '+31612345678' });
     });
 
-    it('goes on without a number', async () => {
+    it('goes back to choose another method when the server accepts back', async () => {
       const step = await mount(askNumber);
-      const intent = await intentOf(step, () => button(step, 'Skip').click());
-      expect(intent.action).to.equal('skip');
+      const back = button(step, 'Back');
+      expect(back.className).to.equal('lf-link');
+      expect(back.type).to.equal('button');
+      const intent = await intentOf(step, () => back.click());
+      expect(intent.action).to.equal('back');
       expect(intent.body).to.deep.equal({});
+      expect(intent.passkey).to.equal(false);
+    });
+
+    it('offers no way back unless the server accepts back (the account page\'s own panel)', async () => {
+      const step = await mount(askNumber, 'en', WITHOUT_BACK);
+      expect(maybeButton(step, 'Back')).to.equal(undefined);
+      expect(maybeButton(step, 'Skip')).to.equal(undefined);
+      expect(maybeButton(step, 'Skip for now')).to.equal(undefined);
     });
 
     it('asks for a number before sending none', async () => {
@@ -73,7 +95,7 @@ describe('<lf-sms-setup-step>', () => {
       button(step, 'Text me a code').click();
       await step.updateComplete;
       expect(intents).to.equal(0);
-      expect(step.querySelector('[role=alert]')!.textContent).to.equal('Enter a valid mobile number.');
+      expect(step.querySelector('[role=alert]')!.textContent).to.equal('Enter a valid mobile number, like +31 6 12345678.');
     });
 
     it('announces a number the server refused on the phone field, and keeps it to correct', async () => {
@@ -83,7 +105,7 @@ describe('<lf-sms-setup-step>', () => {
       step.error = { code: 'invalid_phone', field: 'phone' };
       await step.updateComplete;
       const alert = step.querySelector('[role=alert]')!;
-      expect(alert.textContent).to.equal('Enter a valid mobile number.');
+      expect(alert.textContent).to.equal('Enter a valid mobile number, like +31 6 12345678.');
       expect(phone.getAttribute('aria-invalid')).to.equal('true');
       expect(phone.getAttribute('aria-describedby')).to.equal(alert.id);
       expect(phone.value).to.equal('12');
@@ -97,7 +119,7 @@ describe('<lf-sms-setup-step>', () => {
       const code = step.querySelector<HTMLInputElement>('input[name=code]')!;
       expect(code.autocomplete).to.equal('one-time-code');
       expect(code.inputMode).to.equal('numeric');
-      expect(code.labels?.[0]?.textContent).to.equal('Authentication code');
+      expect(code.labels?.[0]?.textContent).to.equal('Verification code');
       expect(step.querySelector('input[name=phone]')).to.equal(null);
     });
 
@@ -109,10 +131,16 @@ describe('<lf-sms-setup-step>', () => {
       expect(intent.body).to.deep.equal({ code: '123456' });
     });
 
-    it('offers another number, or none', async () => {
+    it('offers another number, or another method', async () => {
       const step = await mount(askCode);
       expect((await intentOf(step, () => button(step, 'Use another number').click())).action).to.equal('change-number');
-      expect((await intentOf(step, () => button(step, 'Skip').click())).action).to.equal('skip');
+      expect((await intentOf(step, () => button(step, 'Back').click())).action).to.equal('back');
+    });
+
+    it('offers another number but no way back unless the server accepts back', async () => {
+      const step = await mount(askCode, 'en', WITHOUT_BACK);
+      expect(maybeButton(step, 'Back')).to.equal(undefined);
+      expect((await intentOf(step, () => button(step, 'Use another number').click())).action).to.equal('change-number');
     });
 
     it('asks for the code before sending an empty one', async () => {
@@ -143,15 +171,39 @@ describe('<lf-sms-setup-step>', () => {
     expect(step.querySelector('[role=alert]')).to.equal(null);
   });
 
+  it('ignores submits, another number and back while busy, and says it is working', async () => {
+    for (const data of [askNumber, askCode]) {
+      const step = await mount(data, 'en', WITH_BACK, true);
+      let intents = 0;
+      step.addEventListener('lf-intent', () => (intents += 1));
+      fill(step.querySelector('input[data-autofocus]')!, '0612345678');
+      const submit = step.querySelector<HTMLButtonElement>('button[type=submit]')!;
+      submit.click();
+      button(step, 'Back').click();
+      if (data.sentTo) button(step, 'Use another number').click();
+      expect(intents).to.equal(0);
+      expect(submit.getAttribute('aria-disabled')).to.equal('true');
+      expect(submit.textContent!.trim()).to.equal('Please wait…');
+      expect(step.querySelector('form')!.getAttribute('aria-busy')).to.equal('true');
+    }
+  });
+
   it('speaks Dutch when given the Dutch catalogue', async () => {
     const step = await mount(askNumber, 'nl');
-    expect(step.querySelector('h2')!.textContent).to.equal('Voeg een reservenummer toe');
+    expect(step.querySelector('h2')!.textContent).to.equal('Voeg je mobiele nummer toe');
+    expect(step.querySelector('.lf-intro')!.textContent).to.equal('We sturen een verificatiecode per sms naar dit nummer als je daarmee inlogt.');
     expect(step.querySelector<HTMLInputElement>('input[name=phone]')!.labels?.[0]?.textContent).to.equal('Mobiel nummer');
     button(step, 'Stuur me een code per sms');
-    button(step, 'Overslaan');
+    button(step, 'Terug');
+    button(step, 'Stuur me een code per sms').click();
+    await step.updateComplete;
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal('Vul een geldig mobiel nummer in, zoals 06 12345678.');
     step.data = askCode;
     await step.updateComplete;
     expect(step.querySelector('.lf-intro')!.textContent).to.equal('We hebben een code gestuurd naar +31 •• ••• ••78.');
+    expect(step.querySelector<HTMLInputElement>('input[name=code]')!.labels?.[0]?.textContent).to.equal('Verificatiecode');
+    button(step, 'Verifiëren');
     button(step, 'Ander nummer gebruiken');
+    button(step, 'Terug');
   });
 });

@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys, sendMouse } from '@web/test-runner-commands';
-import '../../components/steps/totp-setup/totp-setup-step.js';
+// The set-up chunk: registers the element and adds the set-up words to the catalogues.
+import '../../components/steps/setup-steps.js';
 import type { TotpSetupStep } from '../../components/steps/totp-setup/totp-setup-step.js';
 import type { StepIntentEvent } from '../../components/lib/events.js';
 import { translator } from '../../components/lib/i18n.js';
@@ -20,8 +21,8 @@ const data: Data = {
   reason: 'enable',
 };
 
-/** The actions of optional set-up in a login: the server offers `cancel` then. */
-const OPTIONAL: StepMap['totp-setup']['actions'][] = ['totp', 'cancel'];
+/** The actions when the person chose this method on method-choice: the server offers `back` to choose another. */
+const WITH_BACK: StepMap['totp-setup']['actions'][] = ['totp', 'back'];
 
 function mount(overrides: Partial<Data> = {}, busy = false, actions: StepMap['totp-setup']['actions'][] = ['totp']): Promise<TotpSetupStep> {
   return fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, ...overrides }} .actions=${actions} ?busy=${busy}></lf-totp-setup-step>`);
@@ -95,7 +96,7 @@ describe('<lf-totp-setup-step>', () => {
     const secret = step.querySelector('code.lf-secret')!;
     expect(secret.textContent).to.equal('JBSW Y3DP EHPK 3PXP');
     expect(secret.getAttribute('data-secret')).to.equal('JBSWY3DPEHPK3PXP');
-    expect(step.textContent).to.contain("Can't scan it? Enter this key manually:");
+    expect(step.textContent).to.contain("Can't scan it? Enter this key in the app:");
   });
 
   it('groups a key whose length is not a multiple of four without a trailing space', async () => {
@@ -113,7 +114,7 @@ describe('<lf-totp-setup-step>', () => {
     const items = [...step.querySelectorAll('ol li')].map((li) => li.textContent);
     expect(items).to.deep.equal([
       'Open your authenticator app: Google, Microsoft, Visma or any other.',
-      'Add an account and scan this QR code.',
+      'Add an account: scan this QR code, or on this phone, open it in the app.',
       'Enter the 6-digit code the app shows.',
     ]);
   });
@@ -135,7 +136,7 @@ describe('<lf-totp-setup-step>', () => {
     const input = step.querySelector<HTMLInputElement>('input[name=code]')!;
     expect(input.autocomplete).to.equal('one-time-code');
     expect(input.inputMode).to.equal('numeric');
-    expect(input.labels?.[0]?.textContent).to.equal('Authentication code');
+    expect(input.labels?.[0]?.textContent).to.equal('Verification code');
   });
 
   it('sends a pasted "123 456" as the totp code 123456', async () => {
@@ -148,17 +149,47 @@ describe('<lf-totp-setup-step>', () => {
     expect(intent.body).to.deep.equal({ code: '123456' });
   });
 
-  it('offers no way out unless the server accepts cancel (required set-up, or adding a factor from the account page)', async () => {
+  it('offers no way back unless the server accepts back (one method only, or adding a factor from the account page)', async () => {
     const step = await mount({ required: true, reason: 'required' });
+    expect(button(step, 'Back')).to.equal(undefined);
     expect(button(step, 'Cancel')).to.equal(undefined);
   });
 
-  it('can be cancelled when set-up is optional', async () => {
-    const step = await mount({ required: false }, false, OPTIONAL);
+  it('goes back to choose another method when the server accepts back', async () => {
+    const step = await mount({ required: false }, false, WITH_BACK);
+    const back = button(step, 'Back')!;
+    expect(back.className).to.equal('lf-link');
+    expect(back.type).to.equal('button');
     const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
-    button(step, 'Cancel')!.click();
+    back.click();
     const intent = await fired;
-    expect(intent.action).to.equal('cancel');
+    expect(intent.action).to.equal('back');
+    expect(intent.body).to.deep.equal({});
+    expect(intent.passkey).to.equal(false);
+  });
+
+  it('opens the otpauth:// entry in an authenticator app on this same phone', async () => {
+    const step = await mount();
+    const links = [...step.querySelectorAll('a')];
+    expect(links.length).to.equal(1);
+    const open = links[0]!;
+    expect(open.getAttribute('href')).to.equal(data.uri);
+    expect(open.href.startsWith('otpauth://')).to.equal(true);
+    expect(open.textContent!.trim()).to.equal('Open in authenticator app');
+    expect(open.hasAttribute('download')).to.equal(false);
+    expect(open.hasAttribute('target')).to.equal(false);
+  });
+
+  it('sends no intent when the open-in-app link is followed', async () => {
+    const step = await mount();
+    let intents = 0;
+    step.addEventListener('lf-intent', () => (intents += 1));
+    const open = step.querySelector('a')!;
+    // Follow it in spirit only: cancelling the click keeps the test page where it is.
+    open.addEventListener('click', (event) => event.preventDefault(), { once: true });
+    open.click();
+    await step.updateComplete;
+    expect(intents).to.equal(0);
   });
 
   it('explains that set-up is required for the account', async () => {
@@ -168,7 +199,7 @@ describe('<lf-totp-setup-step>', () => {
 
   it('explains that the recovery code is spent and set-up must be done again', async () => {
     const step = await mount({ reason: 'recovered' });
-    expect(step.textContent).to.contain('You logged in with your recovery code, which now no longer works. Set up two-step verification again.');
+    expect(step.textContent).to.contain('You signed in with your recovery code, which no longer works now. Set up two-step verification again.');
   });
 
   it('gives no reason when the person chose to enable it', async () => {
@@ -203,50 +234,46 @@ describe('<lf-totp-setup-step>', () => {
     expect(step.querySelector('[role=alert]')!.textContent).to.equal('The code is incorrect or has already been used. Wait for a new code and try again.');
   });
 
-  it('ignores submits and cancel while busy and says it is working', async () => {
-    const step = await mount({ required: false }, true, OPTIONAL);
+  it('ignores submits and back while busy and says it is working', async () => {
+    const step = await mount({ required: false }, true, WITH_BACK);
     let intents = 0;
     step.addEventListener('lf-intent', () => (intents += 1));
     fill(step.querySelector('input[name=code]')!, '123456');
     const submit = step.querySelector<HTMLButtonElement>('button[type=submit]')!;
     submit.click();
-    button(step, 'Cancel')!.click();
+    button(step, 'Back')!.click();
     expect(intents).to.equal(0);
     expect(submit.getAttribute('aria-disabled')).to.equal('true');
     expect(submit.textContent!.trim()).to.equal('Please wait…');
   });
 
   it('speaks Dutch when given the Dutch catalogue', async () => {
-    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, required: false, reason: 'recovered' }} .actions=${OPTIONAL} .t=${translator('nl')}></lf-totp-setup-step>`);
+    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, required: false, reason: 'recovered' }} .actions=${WITH_BACK} .t=${translator('nl')}></lf-totp-setup-step>`);
     expect(step.querySelector('h2')!.textContent).to.equal('Stel je authenticator-app in');
     expect(step.querySelector('svg')!.getAttribute('aria-label')).to.equal('QR-code voor je authenticator-app');
     expect(step.querySelector<HTMLInputElement>('input[name=code]')!.labels?.[0]?.textContent).to.equal('Verificatiecode');
-    expect(step.textContent).to.contain('Lukt scannen niet? Vul deze sleutel handmatig in:');
-    expect(step.textContent).to.contain('Je hebt ingelogd met je herstelcode');
+    expect([...step.querySelectorAll('ol li')].map((li) => li.textContent)).to.deep.equal([
+      'Open je authenticator-app: Google, Microsoft, Visma of een andere.',
+      'Voeg een account toe: scan deze QR-code, of open hem op deze telefoon in de app.',
+      'Vul de 6-cijferige code in die de app toont.',
+    ]);
+    expect(step.textContent).to.contain('Lukt scannen niet? Vul deze sleutel in de app in:');
+    expect(step.textContent).to.contain('Je bent ingelogd met je herstelcode. Die werkt nu niet meer: stel tweestapsverificatie opnieuw in.');
+    expect(step.querySelector('.lf-identity')!.textContent!.replace(/\s+/g, ' ').trim()).to.equal('In je app: login-flow (ada@example.com)');
+    const open = step.querySelector('a')!;
+    expect(open.textContent!.trim()).to.equal('Openen in authenticator-app');
+    expect(open.getAttribute('href')).to.equal(data.uri);
     expect(button(step, 'Sleutel kopiëren')).to.exist;
-    expect(button(step, 'Volgende')).to.exist;
-    expect(button(step, 'Annuleren')).to.exist;
+    expect(button(step, 'Doorgaan')).to.exist;
+    expect(button(step, 'Terug')).to.exist;
+    step.error = { code: 'invalid_code', field: 'code' };
+    await step.updateComplete;
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code is onjuist of al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
   });
 
-  it('offers no passkey unless the server accepts use-passkey', async () => {
-    const step = await mount({ required: false });
-    expect(button(step, 'Use a passkey instead (face ID, fingerprint)')).to.equal(undefined);
-  });
-
-  it('offers a passkey instead when the server accepts use-passkey', async () => {
-    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${data} .actions=${['totp', 'use-passkey']}></lf-totp-setup-step>`);
-    const link = button(step, 'Use a passkey instead (face ID, fingerprint)')!;
-    expect(link.className).to.equal('lf-link');
-    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
-    link.click();
-    const intent = await fired;
-    expect(intent.action).to.equal('use-passkey');
-    expect(intent.body).to.deep.equal({});
-    expect(intent.passkey).to.equal(false);
-  });
-
-  it('offers the passkey in Dutch', async () => {
-    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${data} .actions=${['totp', 'use-passkey']} .t=${translator('nl')}></lf-totp-setup-step>`);
-    expect(button(step, 'Gebruik liever een passkey (gezichtsherkenning, vingerafdruk)')).to.exist;
+  it('explains in Dutch that set-up is required for the account', async () => {
+    const step = await fixture<TotpSetupStep>(html`<lf-totp-setup-step .data=${{ ...data, reason: 'required' }} .actions=${['totp']} .t=${translator('nl')}></lf-totp-setup-step>`);
+    expect(step.textContent).to.contain('Tweestapsverificatie is verplicht voor dit account.');
+    expect(button(step, 'Terug')).to.equal(undefined);
   });
 });

@@ -24,7 +24,7 @@ describe('<lf-verify-email-step>', () => {
     expect(step.querySelector('.lf-intro')!.textContent).to.equal('We sent a 6-digit code to ada@example.com.');
     expect(code(step).autocomplete).to.equal('one-time-code');
     expect(code(step).inputMode).to.equal('numeric');
-    expect(code(step).labels?.[0]?.textContent).to.equal('Authentication code');
+    expect(code(step).labels?.[0]?.textContent).to.equal('Verification code');
     expect(code(step).hasAttribute('data-autofocus')).to.equal(true);
     expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Verify');
   });

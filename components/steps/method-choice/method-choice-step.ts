@@ -33,8 +33,9 @@ export class MethodChoiceStep extends StepElement<StepMap['method-choice']['data
 
   protected override render() {
     const { t, busy, ids, data, actions } = this;
-    // WebAuthn missing (an old or embedded browser): no passkey to make here.
-    const methods = data.methods.filter((method) => method !== 'passkey' || 'PublicKeyCredential' in window);
+    // WebAuthn missing (an old or embedded browser): no passkey to make here. A method this widget
+    // does not know yet (a newer server) is left out rather than drawn without words.
+    const methods = data.methods.filter((method) => method in LABELS && (method !== 'passkey' || 'PublicKeyCredential' in window));
     const reason = data.backup ? '' : data.reason === 'recovered' ? t('totp_reason_recovered') : data.reason === 'required' ? t('totp_reason_required') : '';
     const date = data.backup ? '' : formatDay(data.requiredFrom, t.locale);
     return html`
