@@ -120,6 +120,14 @@ document.querySelector('#sign-out')!.addEventListener('click', async () => {
   await widget.restart();
 });
 
+// The person picked a language on the card: the rest of the page follows.
+widget.addEventListener('lf-language-change', (event) => {
+  const select = document.querySelector<HTMLSelectElement>('#theme [name=lang]')!;
+  select.value = event.locale;
+  applyTheme();
+  logEvent(`lf-language-change: ${event.locale}`);
+});
+
 // Theme playground: each control sets one custom property on the widget.
 const theme = document.querySelector<HTMLFormElement>('#theme')!;
 const themeCss = document.querySelector<HTMLElement>('#theme-css')!;

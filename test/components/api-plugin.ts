@@ -149,7 +149,7 @@ interface Payload {
  * `create-user` (a fresh user per test, with accounts at `companies` if asked),
  * `create-session` (in an `account`, through a `provider` if asked),
  * `create-sso-company` (a company with its own provider and email domain), `remember-device`,
- * `sign-in-remembered`, `session-alive`, `totp-code`, `register-passkey`.
+ * `sign-in-remembered`, `session-alive`, `totp-code`, `register-passkey`, `user-locale`.
  */
 export function loginFlowApiPlugin() {
   let releaseHashes = (): void => {};
@@ -289,6 +289,9 @@ export function loginFlowApiPlugin() {
         if (!device) throw new Error('the device was not remembered');
         await signInOverHttp(api, { ...person, device });
         return true;
+      }
+      if (command === 'user-locale' && payload?.email) {
+        return (await db.selectFrom('users').select('locale').where('email', '=', payload.email).executeTakeFirstOrThrow()).locale;
       }
       if (command === 'totp-code' && payload?.secret) {
         return new TOTP({ secret: Secret.fromBase32(payload.secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();

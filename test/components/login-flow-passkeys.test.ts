@@ -23,6 +23,11 @@ function button(flow: LoginFlow, text: string): HTMLButtonElement {
   return found;
 }
 
+/** A method's button at the method choice: its name, then what it means. */
+function methodButton(flow: LoginFlow, name: string): HTMLButtonElement | undefined {
+  return [...flow.querySelectorAll<HTMLButtonElement>('.lf-choice')].find((b) => b.querySelector('b')!.textContent === name);
+}
+
 function errors(flow: LoginFlow): string[] {
   const codes: string[] = [];
   flow.addEventListener('lf-error', (event) => codes.push(event.code));
@@ -194,12 +199,12 @@ describe('<login-flow> with passkeys, against the real API', () => {
       await flow.updateComplete;
       await step.updateComplete;
       expect(step.querySelector('[role=alert]')!.textContent).to.contain('Het verzoek om je passkey is geannuleerd of verlopen');
-      expect(button(flow, 'Gebruik je authenticator-app')).to.exist;
+      expect(button(flow, 'Authenticator-app gebruiken')).to.exist;
     });
   });
 
   describe('at 2FA set-up', () => {
-    it('registers a passkey instead of the authenticator app, then shows the recovery code', async () => {
+    it('registers a passkey chosen at the method choice, skips the backup, then shows the recovery code', async () => {
       const user = await createUser({ prompt: true });
       const flow = await mount();
       await toPassword(flow, user.email);
@@ -207,17 +212,22 @@ describe('<login-flow> with passkeys, against the real API', () => {
       flow.querySelector<HTMLButtonElement>('lf-password-step button[type=submit]')!.click();
       await untilStep(flow, 'mfa-prompt');
       button(flow, 'Enable').click();
-      await untilStep(flow, 'totp-setup');
-      button(flow, 'Use a passkey instead (face ID, fingerprint)').click();
+      await untilStep(flow, 'method-choice');
+      methodButton(flow, 'Face ID, fingerprint or screen lock')!.click();
       await untilStep(flow, 'passkey-setup');
       fill(flow.querySelector('input[name=passkey-name]')!, 'Work laptop');
       button(flow, 'Create passkey').click();
+      await untilStep(flow, 'method-choice');
+      expect(flow.querySelector('h2')!.textContent).to.equal('Add a backup method');
+      // The passkey is set: it is not offered again as the backup.
+      expect(methodButton(flow, 'Face ID, fingerprint or screen lock')).to.equal(undefined);
+      button(flow, 'Skip for now').click();
       await untilStep(flow, 'recovery-code');
       const [stored] = await authenticator.credentials();
       expect(stored).to.include({ rpId: 'localhost', isResidentCredential: true });
     });
 
-    it('goes back to the authenticator app', async () => {
+    it('goes back from passkey set-up to the choice of method', async () => {
       const user = await createUser({ prompt: true });
       const flow = await mount();
       await toPassword(flow, user.email);
@@ -225,10 +235,12 @@ describe('<login-flow> with passkeys, against the real API', () => {
       flow.querySelector<HTMLButtonElement>('lf-password-step button[type=submit]')!.click();
       await untilStep(flow, 'mfa-prompt');
       button(flow, 'Enable').click();
-      await untilStep(flow, 'totp-setup');
-      button(flow, 'Use a passkey instead (face ID, fingerprint)').click();
+      await untilStep(flow, 'method-choice');
+      methodButton(flow, 'Face ID, fingerprint or screen lock')!.click();
       await untilStep(flow, 'passkey-setup');
-      button(flow, 'Use an authenticator app instead').click();
+      button(flow, 'Back').click();
+      await untilStep(flow, 'method-choice');
+      methodButton(flow, 'Authenticator app')!.click();
       await untilStep(flow, 'totp-setup');
     });
   });

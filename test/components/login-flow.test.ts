@@ -164,6 +164,65 @@ describe('<login-flow> against the real API', () => {
     expect(flow.querySelector('label')!.textContent).to.equal('E-mailadres');
   });
 
+  it('keeps its lang attribute on the language it shows, when the host sets it as a property too', async () => {
+    const flow = await mount();
+    expect(flow.getAttribute('lang')).to.equal('en');
+    // React 19, Vue and the demo set `lang` as a property: the element still says which language it speaks.
+    flow.lang = 'nl';
+    await flow.updateComplete;
+    await flow.updateComplete;
+    expect(flow.getAttribute('lang')).to.equal('nl');
+    expect(flow.querySelector('h2')!.textContent).to.equal('Inloggen');
+    flow.lang = 'en';
+    await flow.updateComplete;
+    await flow.updateComplete;
+    expect(flow.getAttribute('lang')).to.equal('en');
+    expect(flow.querySelector('h2')!.textContent).to.equal('Sign in');
+  });
+
+  it('offers a language switch that changes the language at once, tells the host, and has the server keep it for mails', async () => {
+    const user = await createUser();
+    const api = await apiUrl();
+    const flow = await fixture<LoginFlow>(html`<login-flow api=${api} language-switch></login-flow>`);
+    try {
+      await untilStep(flow, 'email');
+      const select = flow.querySelector<HTMLSelectElement>('select.lf-lang')!;
+      expect(select.getAttribute('aria-label')).to.equal('Language');
+      expect([...select.options].map((option) => [option.value, option.textContent!.trim(), option.lang])).to.deep.equal([
+        ['en', 'English', 'en'],
+        ['nl', 'Nederlands', 'nl'],
+      ]);
+      const changed = oneEvent(flow, 'lf-language-change') as Promise<Event & { locale: string }>;
+      select.value = 'nl';
+      select.dispatchEvent(new Event('change'));
+      expect((await changed).locale).to.equal('nl');
+      await flow.updateComplete;
+      expect(flow.getAttribute('lang')).to.equal('nl');
+      expect(flow.querySelector('h2')!.textContent).to.equal('Inloggen');
+      expect(flow.querySelector<HTMLSelectElement>('select.lf-lang')!.getAttribute('aria-label')).to.equal('Taal');
+      await submitEmail(flow, user.email);
+      const success = oneEvent(flow, 'lf-success');
+      await submitPassword(flow, user.password);
+      await success;
+      expect(await executeServerCommand('user-locale', { email: user.email })).to.equal('nl');
+    } finally {
+      localStorage.removeItem('lf-lang');
+    }
+  });
+
+  it('says when to try again in minutes once the wait is a minute or more', async () => {
+    const flow = await mount();
+    // The banner's wait line, as a rate limit of 3076 seconds would show it.
+    (flow as unknown as { banner: unknown }).banner = { error: { code: 'rate_limited' }, retryAfter: 3076 };
+    await flow.updateComplete;
+    expect(flow.querySelector('[role=alert]')!.textContent).to.contain('Try again in 52 minutes.');
+    flow.lang = 'nl';
+    (flow as unknown as { banner: unknown }).banner = { error: { code: 'rate_limited' }, retryAfter: 1 };
+    await flow.updateComplete;
+    await flow.updateComplete;
+    expect(flow.querySelector('[role=alert]')!.textContent).to.contain('Probeer het over 1 seconde opnieuw.');
+  });
+
   it('tells the person when the server cannot be reached', async () => {
     const flow = await fixture<LoginFlow>(html`<login-flow api="http://localhost:9"></login-flow>`);
     const failed = (await oneEvent(flow, 'lf-error')) as LoginFlowErrorEvent;
@@ -248,9 +307,9 @@ describe('<login-flow> against the real API', () => {
       await flow.updateComplete;
       expect(flow.querySelector('h2')!.textContent).to.equal('This link no longer works');
       expect(flow.querySelector('[role=alert]')!.textContent).to.contain(
-        'Ask your employer for a new invitation, or log in if you already activated your account.',
+        'Ask your employer for a new invitation, or sign in if you already activated your account.',
       );
-      const login = [...flow.querySelectorAll('button')].find((b) => b.textContent === 'Log in')!;
+      const login = [...flow.querySelectorAll('button')].find((b) => b.textContent === 'Sign in')!;
       login.click();
       await untilStep(flow, 'email');
       expect(flow.flow).to.equal('login');
@@ -347,7 +406,7 @@ describe('<login-flow> inside a signed-in page (reauth, enroll-*)', () => {
       expect(location.hash).to.equal('#token=an-emailed-link-token');
       // Signed in already: neither another address nor a reset link is offered.
       const names = [...flow.querySelectorAll('button')].map((b) => b.textContent!.trim());
-      expect(names).to.include('Log in');
+      expect(names).to.include('Sign in');
       expect(names).not.to.include('Change');
       expect(names).not.to.include('Forgot your password?');
     } finally {

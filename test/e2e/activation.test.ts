@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
-import { launchBrowser, startServer, type ServerProcess } from './helpers.js';
+import { chooseMethod, launchBrowser, startServer, type ServerProcess } from './helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const EMAIL = 'new.employee@example.com';
@@ -133,10 +133,10 @@ describe('a new employee activates their account from the invitation mail (seed 
     // A password the policy refuses, then one it accepts.
     const field = page.getByLabel('New password', { exact: true });
     await field.fill('password');
-    await page.getByRole('button', { name: /Create password|Save password|Continue|Next/ }).first().click();
+    await page.getByRole('button', { name: /Create password|Save password|Continue/ }).first().click();
     await page.getByRole('alert').first().waitFor();
     await field.fill(PASSWORD);
-    await page.getByRole('button', { name: /Create password|Save password|Continue|Next/ }).first().click();
+    await page.getByRole('button', { name: /Create password|Save password|Continue/ }).first().click();
 
     // The address is confirmed with the code from the next mail.
     await page.getByLabel(/code/i).first().waitFor();
@@ -146,15 +146,19 @@ describe('a new employee activates their account from the invitation mail (seed 
     await page.getByLabel(/code/i).first().fill(code);
     await page.getByRole('button', { name: 'Verify' }).click();
 
-    // 2FA set-up with an independent authenticator app.
+    // 2FA set-up: the seeds' choice of method, then an independent authenticator app.
+    await page.getByRole('heading', { name: "How do you want to verify it's you?" }).waitFor();
+    await chooseMethod(page, 'Authenticator app');
     const secret = page.locator('[data-secret]');
     await secret.waitFor();
     key = (await secret.getAttribute('data-secret'))!;
     setupAt = Date.now();
-    await page.getByLabel('Authentication code').fill(oathtool(key, setupAt));
-    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Verification code').fill(oathtool(key, setupAt));
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
 
-    // The optional backup phone: the code arrives by text (the dev outbox stands in for the SMS provider).
+    // The backup method the widget offers next: a phone, whose code arrives by text (the dev outbox stands in for the SMS provider).
+    await page.getByRole('heading', { name: 'Add a backup method' }).waitFor();
+    await chooseMethod(page, 'Text message (SMS)');
     await page.getByLabel('Mobile number').fill('06 12345678');
     await page.getByRole('button', { name: 'Text me a code' }).click();
     await page.getByText('+31 •• ••• ••78').waitFor();
@@ -165,7 +169,7 @@ describe('a new employee activates their account from the invitation mail (seed 
     const shown = page.locator('.lf-recovery-code');
     await shown.waitFor();
     await page.getByLabel('I have saved my recovery code').check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
     await page.locator('#signed-in').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#who-email').textContent(), EMAIL);
     assert.match((await page.locator('#who-amr').textContent()) ?? '', /otp/);
@@ -190,7 +194,7 @@ describe('a new employee activates their account from the invitation mail (seed 
     const page = await context.newPage();
     await page.goto(server.url);
     await page.getByLabel('Email address', { exact: true }).fill(EMAIL);
-    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
     await page.getByRole('button', { name: 'Forgot your password?' }).click();
     await page.getByText(`If an account exists for ${EMAIL}`).waitFor();
 
@@ -200,11 +204,11 @@ describe('a new employee activates their account from the invitation mail (seed 
     assert.equal(new URL(link).pathname, '/reset-password');
     await page.goto(link);
     // The mailbox alone does not get past 2FA: the authenticator code comes first.
-    await page.getByLabel('Authentication code').fill(freshCode(key, setupAt));
+    await page.getByLabel('Verification code').fill(freshCode(key, setupAt));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: /Create password|Save password|Continue|Next/ }).first().click();
+    await page.getByRole('button', { name: /Create password|Save password|Continue/ }).first().click();
     await page.locator('#signed-in').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#who-email').textContent(), EMAIL);
     await mailbox.next(EMAIL, /password was changed/i);

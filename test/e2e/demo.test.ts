@@ -15,9 +15,9 @@ after(async () => {
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel('Email address', { exact: true }).fill(email);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /**
@@ -183,14 +183,14 @@ describe('a restart in the middle of a sign-in', () => {
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.getByLabel('Email address', { exact: true }).fill('demo@example.com');
-    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
     await page.getByLabel('Password', { exact: true }).waitFor();
 
     await server.stop('SIGKILL');
     server = await startServer({ DEMO_PASSWORD: password }, { port, dataDir: server.dataDir });
 
     await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await remindLater(page);
     await page.locator('#signed-in').waitFor({ state: 'visible' });
     await page.close();

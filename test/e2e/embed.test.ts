@@ -98,6 +98,38 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     await page.close();
   });
 
+  it('tells a host page the API does not list that it is not allowed, rather than blaming the network', async () => {
+    // A page that bundles the widget itself (from npm, say) on an origin missing from
+    // ALLOWED_ORIGINS: its script runs, and the API refuses the widget's preflight.
+    const otherPort = await freePort();
+    const widget = join(import.meta.dirname, '../../dist/widget');
+    const other = createServer((request, response) => {
+      if (request.url?.endsWith('.js')) {
+        response.setHeader('content-type', 'text/javascript');
+        response.end(readFileSync(join(widget, request.url.slice(1))));
+        return;
+      }
+      response.setHeader('content-type', 'text/html');
+      response.end(`<!doctype html><html lang="en"><head><title>Unlisted</title></head><body>
+<script type="module" src="/login-flow.js"></script><login-flow api="${api.url}"></login-flow></body></html>`);
+    });
+    await new Promise<void>((resolve) => other.listen(otherPort, '127.0.0.1', resolve));
+    const page = await browser.newPage();
+    try {
+      await page.addInitScript(() => document.addEventListener('lf-error', (event) => ((window as unknown as { lfError: string }).lfError = (event as Event & { code: string }).code)));
+      await page.goto(`http://127.0.0.1:${otherPort}`);
+      await page.waitForFunction(() => (window as unknown as { lfError?: string }).lfError);
+      assert.equal(await page.evaluate(() => (window as unknown as { lfError: string }).lfError), 'origin_not_allowed');
+      await page.getByRole('alert').getByText('This page is not allowed to sign you in.').waitFor();
+      // No spinner that never ends: a way to try again instead.
+      await page.getByRole('button', { name: 'Try again' }).waitFor();
+      assert.equal(await page.locator('.lf-loading').count(), 0);
+    } finally {
+      await page.close();
+      other.close();
+    }
+  });
+
   it('serves the scripts cross-origin to the listed host only, entry files revalidated and chunks cached for good', async () => {
     const entry = await fetch(`${api.url}/login-flow.js`, { headers: { origin: hostUrl, 'accept-encoding': 'gzip' } });
     assert.equal(entry.status, 200);

@@ -54,18 +54,32 @@ async function step(base: string, flowId: string, action: string, body: unknown,
   return response.body;
 }
 
+/** From the 2FA prompt to authenticator set-up: enable, then choose the app. */
+async function startTotpSetup(base: string, id: string): Promise<string> {
+  await step(base, id, 'enable', {}, 'method-choice');
+  const setup = await step(base, id, 'choose', { method: 'totp' }, 'totp-setup');
+  if (setup.step !== 'totp-setup') throw new Error('unreachable');
+  return setup.data.secret;
+}
+
+/** Confirms set-up with a code; the backup method offered next (when one is left) is skipped. */
+async function confirmTotpSetup(base: string, id: string, secret: string): Promise<FlowState> {
+  const confirmed = (await act(base, id, 'totp', { code: totp(secret).generate() })).body;
+  const next = confirmed.step === 'method-choice' ? (await act(base, id, 'skip', {})).body : confirmed;
+  assert.equal(next.step, 'recovery-code', JSON.stringify(next));
+  return next;
+}
+
 /**
  * Signs in through the 2FA prompt and sets up the authenticator app
- * (prompt → enable → totp-setup → recovery code → done). Returns the secret
- * and the session; the code that confirmed set-up spent its time step.
+ * (prompt → enable → method choice → totp-setup → recovery code → done).
+ * Returns the secret and the session; the code that confirmed set-up spent its time step.
  */
 async function enrollTotp(base: string, email: string): Promise<{ secret: string; token: string }> {
   const id = await reachPassword(base, email);
   await step(base, id, 'password', { password: PASSWORD }, 'mfa-prompt');
-  const setup = await step(base, id, 'enable', {}, 'totp-setup');
-  if (setup.step !== 'totp-setup') throw new Error('unreachable');
-  const secret = setup.data.secret;
-  await step(base, id, 'totp', { code: totp(secret).generate() }, 'recovery-code');
+  const secret = await startTotpSetup(base, id);
+  await confirmTotpSetup(base, id, secret);
   const done = await step(base, id, 'confirm', { saved: true }, 'done');
   return { secret, token: sessionToken(done) };
 }
@@ -441,11 +455,8 @@ describe('PostgreSQL failing under load: a restart, a freeze, a lock held past t
     // Set up the app and keep the recovery code shown once.
     const setupFlow = await reachPassword(server.url, email);
     await step(server.url, setupFlow, 'password', { password: PASSWORD }, 'mfa-prompt');
-    const enable = await act(server.url, setupFlow, 'enable', {});
-    assert.equal(enable.body.step, 'totp-setup');
-    if (enable.body.step !== 'totp-setup') return;
-    const secret = enable.body.data.secret;
-    const shown = await step(server.url, setupFlow, 'totp', { code: totp(secret).generate() }, 'recovery-code');
+    const secret = await startTotpSetup(server.url, setupFlow);
+    const shown = await confirmTotpSetup(server.url, setupFlow, secret);
     if (shown.step !== 'recovery-code') return;
     const recoveryCode = shown.data.code;
     await step(server.url, setupFlow, 'confirm', { saved: true }, 'done');
@@ -494,6 +505,6 @@ describe('PostgreSQL failing under load: a restart, a freeze, a lock held past t
     const refused = await act(server.url, wrong, 'totp', { code: wrongCode });
     assert.equal(refused.body.error?.code, 'invalid_code');
     const recovered = await act(server.url, recovery, 'recovery-code', { code: recoveryCode });
-    assert.equal(recovered.body.step, 'totp-setup', JSON.stringify(recovered.body));
+    assert.equal(recovered.body.step, 'method-choice', JSON.stringify(recovered.body));
   });
 });

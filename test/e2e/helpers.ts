@@ -80,12 +80,17 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** At "How do you want to verify it's you?": the method whose name the button starts with. */
+export async function chooseMethod(page: Page, name: 'Authenticator app' | 'Face ID, fingerprint or screen lock' | 'Text message (SMS)'): Promise<void> {
+  await page.getByRole('button', { name: new RegExp(`^${name.replace(/[()]/g, '\\$&')}`) }).click();
+}
+
 /**
- * After 2FA set-up the demo offers a backup phone number (SMS is on in
- * development); these journeys are about other factors, so they skip it.
+ * After the first method the widget offers a second one as a backup ("Tip: set
+ * up two methods"); these journeys are about one method, so they skip it.
  */
-export async function skipBackupPhone(page: Page): Promise<void> {
-  const skip = page.getByRole('button', { name: 'Skip' });
+export async function skipBackupMethod(page: Page): Promise<void> {
+  const skip = page.getByRole('button', { name: 'Skip for now' });
   const recovery = page.locator('.lf-recovery-code');
   await skip.or(recovery).first().waitFor();
   if (await skip.isVisible()) await skip.click();
@@ -185,9 +190,9 @@ export async function switchCompany(page: Page, from: string, to: string): Promi
  */
 export async function signInChoosingCompany(page: Page, email: string, password: string, company: string): Promise<void> {
   await page.getByLabel('Email address', { exact: true }).fill(email);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   const remind = page.getByRole('button', { name: 'Remind me later' });
   const choose = page.getByRole('heading', { name: 'Choose a company' });
   await remind.or(choose).first().waitFor();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { launchBrowser, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
+import { chooseMethod, launchBrowser, skipBackupMethod, startServer, type ServerProcess } from './helpers.js';
 
 const PASSWORD = 'Correct-Horse-42-Battery';
 const EMAIL = 'demo@example.com';
@@ -18,9 +18,9 @@ async function withAuthenticator(page: Page): Promise<{ cdp: CDPSession; authent
 
 async function signInWithPassword(page: Page): Promise<void> {
   await page.getByLabel('Email address', { exact: true }).fill(EMAIL);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 describe('passkeys in the demo, with Chromium as the authenticator', () => {
@@ -45,12 +45,12 @@ describe('passkeys in the demo, with Chromium as the authenticator', () => {
 
     await signInWithPassword(page);
     await page.getByRole('button', { name: 'Enable' }).click();
-    await page.getByRole('button', { name: /passkey instead/i }).click();
+    await chooseMethod(page, 'Face ID, fingerprint or screen lock');
     await page.getByLabel('Name for this passkey').fill('Test laptop');
     await page.getByRole('button', { name: 'Create passkey' }).click();
-    await skipBackupPhone(page);
+    await skipBackupMethod(page);
     await page.getByLabel('I have saved my recovery code').check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
     await page.locator('#signed-in').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#who-amr').textContent(), 'pwd, hwk, mfa');
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, oathtool, skipBackupPhone, startServer, type ServerProcess } from './helpers.js';
+import { chooseMethod, launchBrowser, oathtool, skipBackupMethod, startServer, type ServerProcess } from './helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PASSWORD = 'Correct-Horse-42-Battery';
@@ -11,9 +11,9 @@ const EMAIL = 'demo@example.com';
 async function signInWithPassword(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await page.getByLabel('Email address', { exact: true }).fill(EMAIL);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 async function signOut(page: Page): Promise<void> {
@@ -21,8 +21,9 @@ async function signOut(page: Page): Promise<void> {
   await page.getByLabel('Email address', { exact: true }).waitFor();
 }
 
-/** On the set-up step: read the manual key from the screen, confirm with oathtool, save the recovery code. */
+/** At the method choice: the authenticator app; read the manual key from the screen, confirm with oathtool, save the recovery code. */
 async function completeSetup(page: Page, codeOffset = 0): Promise<{ key: string; recoveryCode: string; code: string }> {
+  await chooseMethod(page, 'Authenticator app');
   const secret = page.locator('[data-secret]');
   await secret.waitFor();
   const key = (await secret.getAttribute('data-secret'))!;
@@ -30,16 +31,16 @@ async function completeSetup(page: Page, codeOffset = 0): Promise<{ key: string;
   assert.equal((await secret.textContent())!.replace(/\s/g, ''), key, 'the key on screen is the key');
   assert.equal(await page.locator('svg path').first().count(), 1, 'a QR code is drawn');
   const code = oathtool(key, codeOffset);
-  await page.getByLabel('Authentication code').fill(code);
-  await page.getByRole('button', { name: 'Next' }).click();
-  await skipBackupPhone(page);
+  await page.getByLabel('Verification code').fill(code);
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await skipBackupMethod(page);
   const shown = page.locator('.lf-recovery-code');
   await shown.waitFor();
   const recoveryCode = (await shown.textContent())!.trim();
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.getByRole('alert').waitFor();
   await page.getByLabel('I have saved my recovery code').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.locator('#signed-in').waitFor({ state: 'visible' });
   return { key, recoveryCode, code };
 }
@@ -70,7 +71,7 @@ describe('two-step verification in the demo, with oathtool as the authenticator 
 
     // Next login asks for the code; the code that confirmed set-up is refused (its step is spent).
     await signInWithPassword(page, server.url);
-    const codeField = page.getByLabel('Authentication code');
+    const codeField = page.getByLabel('Verification code');
     await codeField.fill(setupCode);
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('alert').filter({ hasText: 'incorrect or has already been used' }).waitFor();
@@ -94,7 +95,7 @@ describe('two-step verification in the demo, with oathtool as the authenticator 
     await second.getByRole('button', { name: 'Use a recovery code' }).click();
     await second.getByLabel('Recovery code').fill(recoveryCode);
     await second.getByRole('button', { name: 'Verify' }).click();
-    await second.getByText('You logged in with your recovery code').waitFor();
+    await second.getByText('You signed in with your recovery code').waitFor();
     const mail = (await (await fetch(`${server.url}/dev/outbox.json`)).json()) as { to: string; subject: string }[];
     assert.equal(mail[0]?.to, EMAIL);
     assert.match(mail[0]!.subject, /recovery code was used/);

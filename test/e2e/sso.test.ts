@@ -46,21 +46,21 @@ describe('companies in the demo', () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(server.url);
     await page.getByLabel('Email address', { exact: true }).fill('sam@acme.example');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('heading', { name: 'Log in with your company' }).waitFor();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in with your company' }).waitFor();
 
     // Cancelled at the provider: back in the widget, which says so and offers the provider again.
     await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
     await page.waitForURL(`${provider.issuer}/**`);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByText('Logging in at your company was cancelled.').waitFor();
+    await page.getByText('Signing in at your company was cancelled.').waitFor();
     assert.equal(new URL(page.url()).search, '', 'the provider\'s answer leaves the address bar');
 
     // Another address at the provider than the one typed here.
     await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
     await page.getByLabel('Email').fill('eve@elsewhere.example');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('You logged in at your company with another email address').waitFor();
+    await page.getByText('You signed in at your company with another email address').waitFor();
 
     await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
     await page.getByLabel('Email').fill('sam@acme.example');
@@ -83,7 +83,7 @@ describe('companies in the demo', () => {
       const page = await (await browser.newContext()).newPage();
       await page.goto(server.url);
       await page.getByLabel('Email address', { exact: true }).fill('sam@acme.example');
-      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('button', { name: 'Continue', exact: true }).click();
       await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
       await page.getByLabel('Email').fill('sam@acme.example');
       await page.getByRole('button', { name: 'Sign in' }).click();
