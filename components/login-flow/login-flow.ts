@@ -217,8 +217,10 @@ export class LoginFlow extends LitElement {
   private moveFocus = false;
   /** The language the person picked with the switch, kept for their next visit. */
   private chosen = readChosen();
-  /** The `lang` attribute this element wrote itself (its language as shown), not a host's choice. */
-  private shown = '';
+  /** The language the host gave the element (`lang`), apart from the `lang` attribute it writes itself. */
+  private hostLang = '';
+  /** The element is writing its `lang` attribute: the change that comes back is not the host's. */
+  private reflecting = false;
 
   protected override createRenderRoot(): this {
     const root = this.getRootNode() as Document | ShadowRoot;
@@ -244,6 +246,10 @@ export class LoginFlow extends LitElement {
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('lang')) {
+      if (this.reflecting) this.reflecting = false;
+      else this.hostLang = this.lang;
+    }
     // The first flow starts on connection; a later change of API or flow kind starts afresh.
     if (this.hasUpdated && (changed.has('api') || changed.has('flow') || changed.has('token'))) void this.restart();
     if (changed.has('state')) {
@@ -281,8 +287,7 @@ export class LoginFlow extends LitElement {
 
   /** The language shown: the person's pick, their invitation's, the element's, the page's, the browser's. */
   private get locale(): Locale {
-    const own = this.lang === this.shown ? '' : this.lang;
-    return resolveLocale(this.chosen || this.state?.locale || own || this.parentElement?.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || navigator.language);
+    return resolveLocale(this.chosen || this.state?.locale || this.hostLang || this.parentElement?.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || navigator.language);
   }
 
   protected override render() {
@@ -333,7 +338,7 @@ export class LoginFlow extends LitElement {
     // The language shown, on the element itself, so assistive technology reads it in that language.
     const locale = this.locale;
     if (this.getAttribute('lang') !== locale) {
-      this.shown = locale;
+      this.reflecting = true;
       this.setAttribute('lang', locale);
     }
   }
