@@ -66,9 +66,13 @@ export const loginFlowCss = css`
     display: flex;
     gap: 0.5rem;
   }
+  :where(login-flow) :where(.lf-password) {
+    display: flex;
+    position: relative;
+  }
   :where(login-flow) :where(.lf-input) {
     flex: 1;
-    min-width: 0;
+    width: 100%;
     min-height: var(--lf-control-height, 2.75rem);
     padding: 0.5rem 0.75rem;
     border: 1px solid var(--lf-color-border-strong, #98a2b3);
@@ -76,6 +80,9 @@ export const loginFlowCss = css`
     background: var(--lf-color-input, #ffffff);
     color: inherit;
     font: inherit;
+  }
+  :where(login-flow) :where(.lf-password > .lf-input) {
+    padding-inline-end: var(--lf-control-height, 2.75rem);
   }
   :where(login-flow) :where(.lf-input[aria-invalid='true']) {
     border-color: var(--lf-color-error, #b42318);
@@ -114,7 +121,7 @@ export const loginFlowCss = css`
     opacity: 0.7;
     cursor: progress;
   }
-  :where(login-flow) :where(.lf-link, .lf-reveal) {
+  :where(login-flow) :where(.lf-link) {
     padding: 0.25rem;
     border: 0;
     background: none;
@@ -123,9 +130,30 @@ export const loginFlowCss = css`
     text-decoration: underline;
     cursor: pointer;
   }
+  /* The eye: the input's right end, a 44 px square at the default control height (WCAG 2.5.8). */
   :where(login-flow) :where(.lf-reveal) {
-    font-size: 0.875em;
-    white-space: nowrap;
+    display: grid;
+    place-items: center;
+    position: absolute;
+    inset-block: 0;
+    inset-inline-end: 0;
+    width: var(--lf-control-height, 2.75rem);
+    padding: 0;
+    border: 0;
+    border-radius: var(--lf-radius, 0.5rem);
+    background: none;
+    color: var(--lf-color-muted, #475467);
+    cursor: pointer;
+  }
+  :where(login-flow) :where(.lf-reveal):focus-visible {
+    outline-offset: -5px;
+  }
+  :where(login-flow) :where(.lf-reveal svg) {
+    width: 1.25rem;
+    fill: none;
+    stroke: currentColor;
+    stroke-width: 2;
+    stroke-linecap: round;
   }
   :where(login-flow) :where(.lf-steps) {
     display: flex;

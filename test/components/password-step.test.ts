@@ -67,11 +67,13 @@ describe('<lf-password-step>', () => {
     await step.updateComplete;
     expect(input.type).to.equal('text');
     expect(toggle.getAttribute('aria-pressed')).to.equal('true');
-    expect(toggle.textContent!.trim()).to.equal('Hide password');
+    expect(toggle.getAttribute('aria-label')).to.equal('Hide password');
     toggle.click();
     await step.updateComplete;
     expect(input.type).to.equal('password');
+    expect(toggle.getAttribute('aria-label')).to.equal('Show password');
   });
+
 
   it('clears the field and announces a wrong password', async () => {
     const step = await fixture<PasswordStep>(html`<lf-password-step .data=${data}></lf-password-step>`);
