@@ -9,11 +9,17 @@ const css = String.raw;
  * The widget's styles. The form controls live in the light DOM (so browsers
  * and password managers see them), so every selector sits inside `:where()`:
  * zero specificity, and any host rule wins. Theme through the custom properties.
+ *
+ * The card is as wide as its container up to `--lf-max-width`, the same on
+ * every step, and everything in it may shrink (`min-width: 0`) and wrap, down
+ * to a 320 px screen (WCAG 2.2 SC 1.4.10 Reflow). Long words (an email
+ * address) break where they must; codes break between their groups.
  */
 export const loginFlowCss = css`
   :where(login-flow) {
     display: block;
     box-sizing: border-box;
+    width: 100%;
     max-width: var(--lf-max-width, 26rem);
     padding: var(--lf-padding, 1.5rem);
     border: 1px solid var(--lf-color-border, #d0d5dd);
@@ -23,9 +29,11 @@ export const loginFlowCss = css`
     font-family: var(--lf-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     font-size: var(--lf-font-size, 1rem);
     line-height: 1.5;
+    overflow-wrap: break-word;
   }
   :where(login-flow) :where(*, *::before, *::after) {
     box-sizing: inherit;
+    min-width: 0;
   }
   :where(login-flow) :where(.lf-form) {
     display: flex;
@@ -178,13 +186,15 @@ export const loginFlowCss = css`
     gap: 0.5rem;
     align-items: center;
   }
+  /* Codes wrap between their groups (spaces, hyphens), never inside one. */
   :where(login-flow) :where(.lf-secret, .lf-recovery-code) {
     font-family: var(--lf-font-mono, ui-monospace, 'SF Mono', Menlo, Consolas, monospace);
-    overflow-wrap: anywhere;
+    overflow-wrap: normal;
     user-select: all;
   }
+  /* Beside its copy button when there is room for four groups a line, else above it. */
   :where(login-flow) :where(.lf-secret) {
-    flex: 1;
+    flex: 1 1 10rem;
     font-size: 0.9375em;
     letter-spacing: 0.05em;
   }
