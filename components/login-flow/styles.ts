@@ -163,6 +163,28 @@ export const loginFlowCss = css`
     stroke-width: 2;
     stroke-linecap: round;
   }
+  /* The pressed button while its request runs: a ring that turns (and stands still for reduced motion). */
+  :where(login-flow) :where([data-busy])::after {
+    content: '';
+    display: inline-block;
+    width: 1em;
+    height: 1em;
+    margin-inline: 0.5em;
+    vertical-align: -0.15em;
+    border: 2px solid;
+    border-inline-end-color: transparent;
+    border-radius: 50%;
+  }
+  @media (prefers-reduced-motion: no-preference) {
+    :where(login-flow) :where([data-busy])::after {
+      animation: lf-spin 0.8s linear infinite;
+    }
+  }
+  @keyframes lf-spin {
+    to {
+      transform: rotate(1turn);
+    }
+  }
   :where(login-flow) :where(.lf-steps) {
     display: flex;
     flex-direction: column;
