@@ -179,6 +179,7 @@ export class LoginFlow extends LitElement {
   private deviceSentFor: string | undefined;
   private moveFocus = false;
 
+  // The sheet comes with this script: until it runs, a host keeps the card's place with `login-flow:not(:defined){display:block;min-height:17rem}` (styles.ts).
   protected override createRenderRoot(): this {
     const root = this.getRootNode() as Document | ShadowRoot;
     const sheet = loginFlowSheet();

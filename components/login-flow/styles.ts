@@ -14,6 +14,12 @@ const css = String.raw;
  * every step, and everything in it may shrink (`min-width: 0`) and wrap, down
  * to a 320 px screen (WCAG 2.2 SC 1.4.10 Reflow). Long words (an email
  * address) break where they must; codes break between their groups.
+ *
+ * While the first step loads, the card holds about the email step's height
+ * (`--lf-min-height`), so nothing below it moves when the step shows. These
+ * rules reach the page only once login-flow.js runs; until then a host keeps
+ * the place with one line of its own CSS:
+ * `login-flow:not(:defined){display:block;min-height:17rem}`.
  */
 export const loginFlowCss = css`
   :where(login-flow) {
@@ -163,8 +169,9 @@ export const loginFlowCss = css`
     stroke-width: 2;
     stroke-linecap: round;
   }
-  /* The pressed button while its request runs: a ring that turns (and stands still for reduced motion). */
-  :where(login-flow) :where([data-busy])::after {
+  /* The pressed button while its request runs, and the first load: a ring that turns (and stands still for reduced motion). */
+  :where(login-flow) :where([data-busy])::after,
+  :where(login-flow) :where(.lf-loading)::before {
     content: '';
     display: inline-block;
     width: 1em;
@@ -176,7 +183,8 @@ export const loginFlowCss = css`
     border-radius: 50%;
   }
   @media (prefers-reduced-motion: no-preference) {
-    :where(login-flow) :where([data-busy])::after {
+    :where(login-flow) :where([data-busy])::after,
+    :where(login-flow) :where(.lf-loading)::before {
       animation: lf-spin 0.8s linear infinite;
     }
   }
@@ -276,6 +284,10 @@ export const loginFlowCss = css`
     color: var(--lf-color-error, #b42318);
   }
   :where(login-flow) :where(.lf-loading) {
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    min-height: calc(var(--lf-min-height, 17rem) - 2 * var(--lf-padding, 1.5rem) - 2px);
     margin: 0;
     color: var(--lf-color-muted, #475467);
   }
