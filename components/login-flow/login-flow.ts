@@ -128,7 +128,8 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
  * @cssprop --lf-radius-card - Corner radius of the card.
  * @cssprop --lf-padding - Padding inside the card.
  * @cssprop --lf-gap - Space between parts of a step.
- * @cssprop --lf-max-width - Width of the card.
+ * @cssprop --lf-max-width - Width of the card, at most: it is as wide as its container up to this (default 26rem).
+ * @cssprop --lf-min-height - Height of the card while the first step loads (default 17rem, about the email step's).
  * @cssprop --lf-control-height - Height of inputs and buttons.
  * @cssprop --lf-font-mono - Font of the authenticator key and the recovery code.
  * @cssprop --lf-qr-size - Width of the QR code at authenticator set-up (default 12rem).
