@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { accountTranslator } from '../../components/account-security/i18n.js';
 import { launchBrowser, oathtool, runCli, startServer, type ServerProcess } from './helpers.js';
 
 const AXE = new URL('../../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
@@ -195,6 +196,24 @@ const STEPS: StepEntry[] = [
       await open(walk, '<account-security></account-security>');
       await walk.page.locator('account-security [data-section="password"] button').click();
       await walk.page.locator('account-security input[name="current"]').waitFor();
+    },
+  },
+  {
+    name: 'account (add a passkey)',
+    card: 'account-security',
+    reach: async ({ page, lang }) => {
+      await page.getByRole('button', { name: accountTranslator(lang)('action_add_passkey'), exact: true }).first().click();
+      await page.locator('account-security .lf-panel login-flow [data-step]').waitFor();
+    },
+  },
+  {
+    name: 'account (add a backup phone number)',
+    card: 'account-security',
+    reach: async ({ page, lang }) => {
+      const t = accountTranslator(lang);
+      await page.locator('account-security .lf-panel > .lf-button-secondary').click();
+      await page.getByRole('button', { name: t('action_add_sms'), exact: true }).click();
+      await page.locator('account-security .lf-panel login-flow [data-step]').waitFor();
     },
   },
   {
