@@ -34,6 +34,16 @@ export class StepElement<Data, Action extends string = string> extends LitElemen
 
   /** The step's own error, found before asking the server. */
   protected localError: ClientError | undefined;
+  /** The button last clicked (pressing Enter in a field clicks the submit button), and the one showing that a request runs. */
+  private pressed: HTMLButtonElement | null = null;
+  private marked: HTMLButtonElement | null = null;
+
+  constructor() {
+    super();
+    this.addEventListener('click', (event) => {
+      if (!this.busy) this.pressed = (event.target as Element).closest('button');
+    });
+  }
 
   protected override createRenderRoot(): this {
     return this;
@@ -41,6 +51,13 @@ export class StepElement<Data, Action extends string = string> extends LitElemen
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('error') || changed.has('data')) this.localError = undefined;
+    // The pressed button spins (styles.ts, `[data-busy]`) while its request runs; the others stay as they are.
+    if (changed.has('busy')) {
+      const button = (this.marked = this.busy ? this.pressed : this.marked);
+      button?.toggleAttribute('data-busy', this.busy);
+      if (this.busy) button?.setAttribute('aria-disabled', 'true');
+      else button?.removeAttribute('aria-disabled');
+    }
   }
 
   /** Sends the step's intent (see {@link StepIntentEvent}), unless a request runs. */

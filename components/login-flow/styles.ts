@@ -9,11 +9,23 @@ const css = String.raw;
  * The widget's styles. The form controls live in the light DOM (so browsers
  * and password managers see them), so every selector sits inside `:where()`:
  * zero specificity, and any host rule wins. Theme through the custom properties.
+ *
+ * The card is as wide as its container up to `--lf-max-width`, the same on
+ * every step, and everything in it may shrink (`min-width: 0`) and wrap, down
+ * to a 320 px screen (WCAG 2.2 SC 1.4.10 Reflow). Long words (an email
+ * address) break where they must; codes break between their groups.
+ *
+ * While the first step loads, the card holds about the email step's height
+ * (`--lf-min-height`), so nothing below it moves when the step shows. These
+ * rules reach the page only once login-flow.js runs; until then a host keeps
+ * the place with one line of its own CSS:
+ * `login-flow:not(:defined){display:block;min-height:17rem}`.
  */
 export const loginFlowCss = css`
   :where(login-flow) {
     display: block;
     box-sizing: border-box;
+    width: 100%;
     max-width: var(--lf-max-width, 26rem);
     padding: var(--lf-padding, 1.5rem);
     border: 1px solid var(--lf-color-border, #d0d5dd);
@@ -23,9 +35,11 @@ export const loginFlowCss = css`
     font-family: var(--lf-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     font-size: var(--lf-font-size, 1rem);
     line-height: 1.5;
+    overflow-wrap: break-word;
   }
   :where(login-flow) :where(*, *::before, *::after) {
     box-sizing: inherit;
+    min-width: 0;
   }
   :where(login-flow) :where(.lf-form) {
     display: flex;
@@ -66,9 +80,13 @@ export const loginFlowCss = css`
     display: flex;
     gap: 0.5rem;
   }
+  :where(login-flow) :where(.lf-password) {
+    display: flex;
+    position: relative;
+  }
   :where(login-flow) :where(.lf-input) {
     flex: 1;
-    min-width: 0;
+    width: 100%;
     min-height: var(--lf-control-height, 2.75rem);
     padding: 0.5rem 0.75rem;
     border: 1px solid var(--lf-color-border-strong, #98a2b3);
@@ -76,6 +94,9 @@ export const loginFlowCss = css`
     background: var(--lf-color-input, #ffffff);
     color: inherit;
     font: inherit;
+  }
+  :where(login-flow) :where(.lf-password > .lf-input) {
+    padding-inline-end: var(--lf-control-height, 2.75rem);
   }
   :where(login-flow) :where(.lf-input[aria-invalid='true']) {
     border-color: var(--lf-color-error, #b42318);
@@ -114,7 +135,7 @@ export const loginFlowCss = css`
     opacity: 0.7;
     cursor: progress;
   }
-  :where(login-flow) :where(.lf-link, .lf-reveal) {
+  :where(login-flow) :where(.lf-link) {
     padding: 0.25rem;
     border: 0;
     background: none;
@@ -123,9 +144,54 @@ export const loginFlowCss = css`
     text-decoration: underline;
     cursor: pointer;
   }
+  /* The eye: the input's right end, a 44 px square at the default control height (WCAG 2.5.8). */
   :where(login-flow) :where(.lf-reveal) {
-    font-size: 0.875em;
-    white-space: nowrap;
+    display: grid;
+    place-items: center;
+    position: absolute;
+    inset-block: 0;
+    inset-inline-end: 0;
+    width: var(--lf-control-height, 2.75rem);
+    padding: 0;
+    border: 0;
+    border-radius: var(--lf-radius, 0.5rem);
+    background: none;
+    color: var(--lf-color-muted, #475467);
+    cursor: pointer;
+  }
+  :where(login-flow) :where(.lf-reveal):focus-visible {
+    outline-offset: -5px;
+  }
+  :where(login-flow) :where(.lf-reveal svg) {
+    width: 1.25rem;
+    fill: none;
+    stroke: currentColor;
+    stroke-width: 2;
+    stroke-linecap: round;
+  }
+  /* The pressed button while its request runs, and the first load: a ring that turns (and stands still for reduced motion). */
+  :where(login-flow) :where([data-busy])::after,
+  :where(login-flow) :where(.lf-loading)::before {
+    content: '';
+    display: inline-block;
+    width: 1em;
+    height: 1em;
+    margin-inline: 0.5em;
+    vertical-align: -0.15em;
+    border: 2px solid;
+    border-inline-end-color: transparent;
+    border-radius: 50%;
+  }
+  @media (prefers-reduced-motion: no-preference) {
+    :where(login-flow) :where([data-busy])::after,
+    :where(login-flow) :where(.lf-loading)::before {
+      animation: lf-spin 0.8s linear infinite;
+    }
+  }
+  @keyframes lf-spin {
+    to {
+      transform: rotate(1turn);
+    }
   }
   :where(login-flow) :where(.lf-steps) {
     display: flex;
@@ -150,13 +216,15 @@ export const loginFlowCss = css`
     gap: 0.5rem;
     align-items: center;
   }
+  /* Codes wrap between their groups (spaces, hyphens), never inside one. */
   :where(login-flow) :where(.lf-secret, .lf-recovery-code) {
     font-family: var(--lf-font-mono, ui-monospace, 'SF Mono', Menlo, Consolas, monospace);
-    overflow-wrap: anywhere;
+    overflow-wrap: normal;
     user-select: all;
   }
+  /* Beside its copy button when there is room for four groups a line, else above it. */
   :where(login-flow) :where(.lf-secret) {
-    flex: 1;
+    flex: 1 1 10rem;
     font-size: 0.9375em;
     letter-spacing: 0.05em;
   }
@@ -216,6 +284,10 @@ export const loginFlowCss = css`
     color: var(--lf-color-error, #b42318);
   }
   :where(login-flow) :where(.lf-loading) {
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    min-height: calc(var(--lf-min-height, 17rem) - 2 * var(--lf-padding, 1.5rem) - 2px);
     margin: 0;
     color: var(--lf-color-muted, #475467);
   }

@@ -67,10 +67,28 @@ describe('<lf-password-step>', () => {
     await step.updateComplete;
     expect(input.type).to.equal('text');
     expect(toggle.getAttribute('aria-pressed')).to.equal('true');
-    expect(toggle.textContent!.trim()).to.equal('Hide password');
+    expect(toggle.getAttribute('aria-label')).to.equal('Hide password');
     toggle.click();
     await step.updateComplete;
     expect(input.type).to.equal('password');
+    expect(toggle.getAttribute('aria-label')).to.equal('Show password');
+  });
+
+  it('marks the pressed button busy while its request runs, and only that one', async () => {
+    const step = await fixture<PasswordStep>(html`<lf-password-step .data=${{ ...data, passkey: { options: requestOptions() } }}></lf-password-step>`);
+    step.querySelector<HTMLInputElement>('input[name=password]')!.value = 'secret';
+    const submit = step.querySelector<HTMLButtonElement>('button[type=submit]')!;
+    const passkey = step.querySelector<HTMLButtonElement>('.lf-button-secondary')!;
+    submit.click();
+    step.busy = true;
+    await step.updateComplete;
+    expect(submit.hasAttribute('data-busy')).to.equal(true);
+    expect(submit.getAttribute('aria-disabled')).to.equal('true');
+    expect(passkey.hasAttribute('data-busy')).to.equal(false);
+    step.busy = false;
+    await step.updateComplete;
+    expect(submit.hasAttribute('data-busy')).to.equal(false);
+    expect(submit.getAttribute('aria-disabled')).to.equal('false');
   });
 
   it('clears the field and announces a wrong password', async () => {

@@ -175,11 +175,11 @@ describe('<lf-set-password-step>', () => {
     await step.updateComplete;
     expect(input(step).type).to.equal('text');
     expect(toggle.getAttribute('aria-pressed')).to.equal('true');
-    expect(toggle.textContent!.trim()).to.equal('Hide password');
+    expect(toggle.getAttribute('aria-label')).to.equal('Hide password');
     toggle.click();
     await step.updateComplete;
     expect(input(step).type).to.equal('password');
-    expect(toggle.textContent!.trim()).to.equal('Show password');
+    expect(toggle.getAttribute('aria-label')).to.equal('Show password');
   });
 
   it('speaks Dutch when given the Dutch catalogue', async () => {

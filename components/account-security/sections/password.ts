@@ -1,7 +1,8 @@
-import { html, nothing, type TemplateResult } from 'lit';
+import { html, type TemplateResult } from 'lit';
 import type { ClientError } from '../../lib/api.js';
 import { ruleList } from '../../lib/password-rules.js';
-import { fieldError, uniqueId } from '../../lib/step.js';
+import { passwordField } from '../../lib/password-field.js';
+import { uniqueId } from '../../lib/step.js';
 import type { AccountOverview } from '../api.js';
 import { onEscape, type AccountPage } from './page.js';
 
@@ -39,44 +40,18 @@ export class PasswordSection {
     const typed = page.querySelector<HTMLInputElement>('input[name="password"]')?.value ?? '';
     return html`<form class="lf-form" novalidate aria-labelledby=${page.headingId('password')} aria-busy=${busy ? 'true' : 'false'} @submit=${this.submit} @keydown=${onEscape(this.close)}>
       <input name="username" type="email" autocomplete="username" .value=${overview.user.email} hidden readonly tabindex="-1" />
-      <div class="lf-field">
-        <label class="lf-label" for=${ids.current}>${t('label_current_password')}</label>
-        <input
-          class="lf-input"
-          id=${ids.current}
-          name="current"
-          type="password"
-          autocomplete="current-password"
-          autocapitalize="none"
-          spellcheck="false"
-          required
-          aria-invalid=${currentError ? 'true' : 'false'}
-          aria-describedby=${currentError ? ids.currentError : nothing}
-        />
-        ${fieldError(t, currentError, ids.currentError)}
-      </div>
-      <div class="lf-field">
-        <label class="lf-label" for=${ids.next}>${t('label_new_password')}</label>
-        <div class="lf-input-row">
-          <input
-            class="lf-input"
-            id=${ids.next}
-            name="password"
-            type=${this.reveal ? 'text' : 'password'}
-            autocomplete="new-password"
-            autocapitalize="none"
-            spellcheck="false"
-            required
-            aria-invalid=${nextError ? 'true' : 'false'}
-            aria-describedby=${nextError ? `${ids.nextError} ${ids.rules}` : ids.rules}
-            @input=${() => page.requestUpdate()}
-          />
-          <button class="lf-reveal" type="button" aria-controls=${ids.next} aria-pressed=${this.reveal ? 'true' : 'false'} @click=${this.toggleReveal}>
-            ${this.reveal ? t('action_hide_password') : t('action_show_password')}
-          </button>
-        </div>
-        ${fieldError(t, nextError, ids.nextError)}
-      </div>
+      ${passwordField(t, { id: ids.current, errorId: ids.currentError, label: t('label_current_password'), name: 'current', autocomplete: 'current-password', error: currentError })}
+      ${passwordField(t, {
+        id: ids.next,
+        errorId: ids.nextError,
+        label: t('label_new_password'),
+        autocomplete: 'new-password',
+        error: nextError,
+        describedBy: ids.rules,
+        reveal: this.reveal,
+        onReveal: this.toggleReveal,
+        onInput: () => page.requestUpdate(),
+      })}
       ${ruleList(t, overview.policy, typed, nextError, ids.rules)}
       <div class="lf-checkbox">
         <input id=${ids.signOut} name="signOutOthers" type="checkbox" />

@@ -1,5 +1,6 @@
 import { html, nothing } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
+import { passwordField } from '../../lib/password-field.js';
 import { StepElement, fieldError, isPasskeyError, uniqueId } from '../../lib/step.js';
 
 /**
@@ -42,28 +43,7 @@ export class PasswordStep extends StepElement<StepMap['password']['data'], StepM
             : nothing}
         </p>
         <input name="username" type="email" autocomplete="username" .value=${this.data.email} hidden readonly tabindex="-1" />
-        <div class="lf-field">
-          <label class="lf-label" for=${ids.input}>${t('label_password')}</label>
-          <div class="lf-input-row">
-            <input
-              class="lf-input"
-              id=${ids.input}
-              name="password"
-              type=${this.reveal ? 'text' : 'password'}
-              autocomplete="current-password"
-              autocapitalize="none"
-              spellcheck="false"
-              required
-              aria-invalid=${error ? 'true' : 'false'}
-              aria-describedby=${error ? ids.error : nothing}
-              data-autofocus
-            />
-            <button class="lf-reveal" type="button" aria-controls=${ids.input} aria-pressed=${this.reveal ? 'true' : 'false'} @click=${this.handleReveal}>
-              ${this.reveal ? t('action_hide_password') : t('action_show_password')}
-            </button>
-          </div>
-          ${fieldError(t, error, ids.error)}
-        </div>
+        ${passwordField(t, { id: ids.input, errorId: ids.error, label: t('label_password'), autocomplete: 'current-password', error, reveal: this.reveal, onReveal: this.handleReveal, autofocus: true })}
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy && !waiting ? t('busy') : t('action_sign_in')}</button>
         ${this.actions.includes('forgot') ? html`<button class="lf-link" type="button" @click=${() => this.intent('forgot')}>${t('action_forgot')}</button>` : nothing}
         ${this.data.passkey
@@ -82,9 +62,9 @@ export class PasswordStep extends StepElement<StepMap['password']['data'], StepM
     `;
   }
 
-  private handleReveal(): void {
+  private readonly handleReveal = (): void => {
     this.reveal = !this.reveal;
-  }
+  };
 
   private handlePasskey(): void {
     this.intent('passkey', {}, true);

@@ -1,7 +1,8 @@
-import { html, nothing } from 'lit';
+import { html } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
 import { ruleList } from '../../lib/password-rules.js';
-import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
+import { passwordField } from '../../lib/password-field.js';
+import { StepElement, uniqueId } from '../../lib/step.js';
 
 /**
  * @summary A new password, at activation or from a reset link (`data`: the
@@ -25,38 +26,27 @@ export class SetPasswordStep extends StepElement<StepMap['set-password']['data']
       <form class="lf-form" novalidate aria-labelledby=${ids.title} aria-busy=${busy ? 'true' : 'false'} @submit=${this.handleSubmit}>
         <h2 class="lf-title" id=${ids.title}>${t(`title_set_password_${data.purpose}`)}</h2>
         <input name="username" type="email" autocomplete="username" .value=${data.email} hidden readonly tabindex="-1" />
-        <div class="lf-field">
-          <label class="lf-label" for=${ids.input}>${t('label_new_password')}</label>
-          <div class="lf-input-row">
-            <input
-              class="lf-input"
-              id=${ids.input}
-              name="password"
-              type=${this.reveal ? 'text' : 'password'}
-              autocomplete="new-password"
-              autocapitalize="none"
-              spellcheck="false"
-              required
-              aria-invalid=${error ? 'true' : 'false'}
-              aria-describedby=${error ? `${ids.error} ${ids.rules}` : ids.rules}
-              @input=${() => this.requestUpdate()}
-              data-autofocus
-            />
-            <button class="lf-reveal" type="button" aria-controls=${ids.input} aria-pressed=${this.reveal ? 'true' : 'false'} @click=${this.handleReveal}>
-              ${this.reveal ? t('action_hide_password') : t('action_show_password')}
-            </button>
-          </div>
-          ${fieldError(t, error, ids.error)}
-        </div>
+        ${passwordField(t, {
+          id: ids.input,
+          errorId: ids.error,
+          label: t('label_new_password'),
+          autocomplete: 'new-password',
+          error,
+          describedBy: ids.rules,
+          reveal: this.reveal,
+          onReveal: this.handleReveal,
+          onInput: () => this.requestUpdate(),
+          autofocus: true,
+        })}
         ${ruleList(t, policy, this.querySelector<HTMLInputElement>('input[name="password"]')?.value ?? '', this.error, ids.rules)}
         <button class="lf-button" type="submit" aria-disabled=${busy ? 'true' : 'false'}>${busy ? t('busy') : t('action_proceed')}</button>
       </form>
     `;
   }
 
-  private handleReveal(): void {
+  private readonly handleReveal = (): void => {
     this.reveal = !this.reveal;
-  }
+  };
 
   private handleSubmit(event: SubmitEvent): void {
     event.preventDefault();
