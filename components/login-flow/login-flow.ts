@@ -145,7 +145,7 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
  * @cssprop --lf-padding - Padding inside the card.
  * @cssprop --lf-gap - Space between parts of a step.
  * @cssprop --lf-max-width - Width of the card, at most: it is as wide as its container up to this (default 26rem).
- * @cssprop --lf-min-height - Height of the card while the first step loads (default 17rem, about the email step's).
+ * @cssprop --lf-min-height - The card's least height, also while the first step loads (default 19rem, the email step's at its tallest).
  * @cssprop --lf-control-height - Height of inputs and buttons.
  * @cssprop --lf-font-mono - Font of the authenticator key and the recovery code.
  * @cssprop --lf-qr-size - Width of the QR code at authenticator set-up (default 12rem).
@@ -223,7 +223,7 @@ export class LoginFlow extends LitElement {
   /** The element is writing its `lang` attribute: the change that comes back is not the host's. */
   private reflecting = false;
 
-  // The sheet comes with this script: until it runs, a host keeps the card's place with `login-flow:not(:defined){display:block;min-height:17rem}` (styles.ts).
+  // The sheet comes with this script: until it runs, a host keeps the card's place with `login-flow:not(:defined){display:block;min-height:19rem}` (styles.ts).
   protected override createRenderRoot(): this {
     const root = this.getRootNode() as Document | ShadowRoot;
     const sheet = loginFlowSheet();

@@ -15,11 +15,12 @@ const css = String.raw;
  * to a 320 px screen (WCAG 2.2 SC 1.4.10 Reflow). Long words (an email
  * address) break where they must; codes break between their groups.
  *
- * While the first step loads, the card holds about the email step's height
- * (`--lf-min-height`), so nothing below it moves when the step shows. These
- * rules reach the page only once login-flow.js runs; until then a host keeps
- * the place with one line of its own CSS:
- * `login-flow:not(:defined){display:block;min-height:17rem}`.
+ * The card is never lower than `--lf-min-height` (19rem: the email step's
+ * height at 320 px in Dutch, its tallest), so from the loading state to the
+ * email step nothing below it moves (a test measures a layout shift of 0).
+ * These rules reach the page only once login-flow.js runs; until then a host
+ * keeps the place with one line of its own CSS:
+ * `login-flow:not(:defined){display:block;min-height:19rem}`.
  */
 export const loginFlowCss = css`
   :where(login-flow) {
@@ -27,6 +28,7 @@ export const loginFlowCss = css`
     box-sizing: border-box;
     width: 100%;
     max-width: var(--lf-max-width, 26rem);
+    min-height: var(--lf-min-height, 19rem);
     padding: var(--lf-padding, 1.5rem);
     border: 1px solid var(--lf-color-border, #d0d5dd);
     border-radius: var(--lf-radius-card, calc(var(--lf-radius, 0.5rem) * 1.5));
@@ -287,7 +289,7 @@ export const loginFlowCss = css`
     display: flex;
     align-items: center;
     justify-content: center;
-    min-height: calc(var(--lf-min-height, 17rem) - 2 * var(--lf-padding, 1.5rem) - 2px);
+    min-height: calc(var(--lf-min-height, 19rem) - 2 * var(--lf-padding, 1.5rem) - 2px);
     margin: 0;
     color: var(--lf-color-muted, #475467);
   }

@@ -351,3 +351,54 @@ describe('the card on a phone and a desktop, every step, English and Dutch', () 
     });
   }
 });
+
+/**
+ * The host's one line of CSS keeps the card's place until the script runs,
+ * and the card's least height (`--lf-min-height`) holds the email step: from
+ * a blank page to the first step, nothing below the card moves. Cumulative
+ * layout shift is read from the browser's own `layout-shift` entries.
+ */
+describe('no layout shift while the widget loads', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  before(async () => {
+    browser = await launchBrowser();
+    server = await startServer({});
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  for (const lang of ['en', 'nl'] as const) {
+    it(`shifts nothing from loading to the email step, at 320, 390 and 1280 px (${lang})`, async () => {
+      const shifts: string[] = [];
+      for (const width of WIDTHS) {
+        const context = await browser.newContext({ viewport: { width, height: 900 } });
+        const page = await context.newPage();
+        try {
+          await page.addInitScript(() => {
+            const seen = ((window as unknown as { shifts: number[] }).shifts = []);
+            new PerformanceObserver((list) => {
+              for (const entry of list.getEntries()) seen.push((entry as PerformanceEntry & { value: number }).value);
+            }).observe({ type: 'layout-shift', buffered: true });
+          });
+          const body = hostPage(lang, '<login-flow></login-flow><p id="below">Below the card</p>').replace(
+            '</style>',
+            'login-flow:not(:defined){display:block;min-height:19rem}</style>',
+          );
+          await page.route((url) => url.pathname === '/cls-host', (route) => route.fulfill({ contentType: 'text/html', body }));
+          await page.goto(`${server.url}/cls-host`);
+          await step(page, 'email').locator('input[name="username"]').waitFor();
+          // Two frames: a shift is reported after the frame that made it.
+          await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+          const total = await page.evaluate(() => (window as unknown as { shifts: number[] }).shifts.reduce((sum, value) => sum + value, 0));
+          if (total > 0) shifts.push(`${lang} ${width}px: cumulative layout shift ${total}`);
+        } finally {
+          await context.close();
+        }
+      }
+      assert.deepEqual(shifts, []);
+    });
+  }
+});
