@@ -1,4 +1,5 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
+import type { PasswordRule } from '../../server/flows/protocol.js';
 import type { ClientError } from './api.js';
 import { StepIntentEvent } from './events.js';
 import { translator, type MessageKey, type Translate } from './i18n.js';
@@ -74,9 +75,24 @@ export function uniqueId(name: string): string {
   return `lf-${name}-${counter}`;
 }
 
-/** The message for an error code, in the widget's language. */
+/**
+ * The message for an error code, in the widget's language. A refused password
+ * names the rules it breaks (`details.rules`), so "not a common password",
+ * which only the server checks, is said in the error itself.
+ */
 export function errorMessage(t: Translate, error: ClientError): string {
-  return t(`error_${error.code}` as MessageKey);
+  const text = t(`error_${error.code}` as MessageKey);
+  const rules = error.code === 'password_policy' ? ((error.details?.rules as PasswordRule[] | undefined) ?? []) : [];
+  // The length rules need the policy's numbers, which the checklist beside the field shows.
+  const names = rules.map((rule) => t(`rule_${rule}`)).filter((name) => !name.includes('{'));
+  return names.length ? `${text.replace(/\.$/, ':')} ${names.join('; ')}.` : text;
+}
+
+/** "Try again in 52 minutes.": a wait in seconds as the largest whole unit that fits, rounded up, in the reader's language. */
+export function retryAfter(t: Translate, seconds: number): string {
+  const [count, unit]: [number, Intl.RelativeTimeFormatUnit] =
+    seconds < 60 ? [seconds, 'second'] : seconds < 5400 ? [Math.ceil(seconds / 60), 'minute'] : [Math.ceil(seconds / 3600), 'hour'];
+  return t('retry_after', { when: new Intl.RelativeTimeFormat(t.locale).format(count, unit) });
 }
 
 /** A failed passkey ceremony or passkey check: shown by the passkey control, not by a text field. */

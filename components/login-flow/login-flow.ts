@@ -4,7 +4,7 @@ import { FlowClient, type ClientError, type FlowResult } from '../lib/api.js';
 import { forgetDeviceToken, readDeviceToken, storeDeviceToken } from '../lib/devices.js';
 import { LoginFlowErrorEvent, LoginFlowLanguageChangeEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
 import { CATALOGUES, resolveLocale, translator, type Locale, type Translate } from '../lib/i18n.js';
-import { errorMessage, isPasskeyError } from '../lib/step.js';
+import { errorMessage, isPasskeyError, retryAfter } from '../lib/step.js';
 import { PasskeyController } from '../lib/webauthn.js';
 import '../steps/done/done-step.js';
 import '../steps/email/email-step.js';
@@ -299,7 +299,7 @@ export class LoginFlow extends LitElement {
     const bannerView = banner
       ? html`<p class="lf-banner" role="alert">
           ${errorMessage(t, banner.error)}
-          ${banner.retryAfter ? t('retry_after', { when: new Intl.RelativeTimeFormat(locale).format(...waitFor(banner.retryAfter)) }) : nothing}
+          ${banner.retryAfter ? retryAfter(t, banner.retryAfter) : nothing}
           ${banner.restarted ? t('restarted') : nothing}
         </p>`
       : nothing;
@@ -476,11 +476,6 @@ export class LoginFlow extends LitElement {
     const target = (field && this.querySelector<HTMLElement>('[aria-invalid="true"]')) || this.querySelector<HTMLElement>('[data-autofocus]');
     target?.focus();
   }
-}
-
-/** A wait as the largest whole unit that fits, rounded up: 3076 seconds is "in 52 minutes". */
-function waitFor(seconds: number): [number, Intl.RelativeTimeFormatUnit] {
-  return seconds < 60 ? [seconds, 'second'] : seconds < 5400 ? [Math.ceil(seconds / 60), 'minute'] : [Math.ceil(seconds / 3600), 'hour'];
 }
 
 /** The language the person picked with the switch on an earlier visit, if storage allows. */

@@ -143,7 +143,7 @@ describe('<lf-password-step>', () => {
       expect(intents).to.equal(0);
       expect(button.textContent!.trim()).to.equal('Waiting for your passkey…');
       expect(button.getAttribute('aria-disabled')).to.equal('true');
-      expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Log in');
+      expect(step.querySelector('button[type=submit]')!.textContent!.trim()).to.equal('Sign in');
     });
 
     it('announces a failed passkey by its button and leaves the typed password alone', async () => {

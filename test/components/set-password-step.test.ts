@@ -69,7 +69,7 @@ describe('<lf-set-password-step>', () => {
       'An upper-case letter',
       'A lower-case letter',
       'No < or >',
-      'Not a common password',
+      'Not a common password (like password123 or welkom01)',
       'Not easy to guess (no repeats, sequences or keyboard patterns)',
       'Does not contain your email address',
       'Does not contain your name or the name of your company or this service',
@@ -111,16 +111,17 @@ describe('<lf-set-password-step>', () => {
   it('leaves the server-only rules unknown until the server refuses a password for them', async () => {
     const step = await mount();
     await type(step, 'Password-1234567');
-    expect(rules(step).not_common).to.deep.equal({ met: null, text: 'Not a common password' });
+    expect(rules(step).not_common).to.deep.equal({ met: null, text: 'Not a common password (like password123 or welkom01)' });
     expect(rules(step).not_guessable).to.deep.equal({ met: null, text: 'Not easy to guess (no repeats, sequences or keyboard patterns)' });
     expect(rules(step).not_email).to.deep.equal({ met: null, text: 'Does not contain your email address' });
     expect(rules(step).not_context).to.deep.equal({ met: null, text: 'Does not contain your name or the name of your company or this service' });
     step.error = { code: 'password_policy', field: 'password', details: { rules: ['not_common'] } };
     await step.updateComplete;
-    expect(rules(step).not_common).to.deep.equal({ met: 'false', text: 'Not a common password: not met' });
+    expect(rules(step).not_common).to.deep.equal({ met: 'false', text: 'Not a common password (like password123 or welkom01): not met' });
     expect(rules(step).not_email!.met).to.equal(null);
     const alert = step.querySelector('[role=alert]')!;
-    expect(alert.textContent).to.equal('This password does not meet the requirements.');
+    // The rule only the server checks is named in the error itself.
+    expect(alert.textContent).to.equal('This password does not meet the requirements: Not a common password (like password123 or welkom01).');
     expect(input(step).getAttribute('aria-invalid')).to.equal('true');
     expect(input(step).getAttribute('aria-describedby')!.split(' ')).to.include(alert.id);
   });

@@ -378,7 +378,8 @@ describe('no layout shift while the widget loads', () => {
         const page = await context.newPage();
         try {
           await page.addInitScript(() => {
-            const seen = ((window as unknown as { shifts: number[] }).shifts = []);
+            const seen: number[] = [];
+            (window as unknown as { shifts: number[] }).shifts = seen;
             new PerformanceObserver((list) => {
               for (const entry of list.getEntries()) seen.push((entry as PerformanceEntry & { value: number }).value);
             }).observe({ type: 'layout-shift', buffered: true });
