@@ -30,8 +30,10 @@ async function enrolled(server: TestServer): Promise<string> {
   const start = await startLogin(server);
   await step(await act(server, start.id, 'email', { email: EMAIL }), 'password');
   await step(await act(server, start.id, 'password', { password: PASSWORD }), 'mfa-prompt');
-  const setup = await step(await act(server, start.id, 'enable', {}), 'totp-setup');
+  await step(await act(server, start.id, 'enable', {}), 'method-choice');
+  const setup = await step(await act(server, start.id, 'choose', { method: 'totp' }), 'totp-setup');
   if (setup.step !== 'totp-setup') throw new Error('unreachable');
+  // No backup method to offer (passkeys and texts are off here): straight on to the recovery code.
   await step(await act(server, start.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) }), 'recovery-code');
   await step(await act(server, start.id, 'confirm', { saved: true }), 'done');
   server.clock.advance(TOTP_PERIOD_SECONDS * 1000);
