@@ -259,6 +259,12 @@ interface FlowStateBase {
   expiresAt: number;
   /** Set when the last action failed; the step is the one to show again. */
   error?: ErrorBody;
+  /**
+   * The language of the person's record, on flows opened from an emailed link
+   * (activation, reset), so the page speaks the invitation's language; the
+   * widget uses it unless the person chose another.
+   */
+  locale?: 'en' | 'nl';
 }
 
 /** The state of a flow at step `K`: the screen to show, with what, and what may be posted next. */

@@ -17,6 +17,7 @@ import { liveSession } from './finish.js';
 import { linkToken, sessionStart } from './inputs.js';
 import { LOGIN_MAP } from './map.js';
 import { secondFactorStep, smsAvailable, startSetup } from './next.js';
+import { resolveLocale } from '../../delivery/mail.js';
 import { ssoStep } from './sso.js';
 import type { Authenticated, LoginStates } from './state.js';
 import { chooseAccount } from './steps/choose-account.js';
@@ -62,9 +63,10 @@ async function openLink(app: AppContext, { token, purpose }: { token: string; pu
   const refusal = purpose === 'invitation' ? 'invitation_invalid' : 'reset_link_invalid';
   const link = await findLinkToken(app.db, { token, purpose, now });
   if (!link) throw new ApiError(refusal);
-  const user = await app.db.selectFrom('users').select(['id', 'email', 'status']).where('id', '=', link.userId).executeTakeFirst();
+  const user = await app.db.selectFrom('users').select(['id', 'email', 'status', 'locale']).where('id', '=', link.userId).executeTakeFirst();
   if (!user || user.status !== (purpose === 'invitation' ? 'invited' : 'active')) throw new ApiError(refusal);
-  return { userId: user.id, email: user.email, linkTokenHash: link.tokenHash };
+  // The language the link's mail was written in: the page opened from it speaks it too.
+  return { userId: user.id, email: user.email, linkTokenHash: link.tokenHash, locale: resolveLocale(user.locale, app.config.defaultLocale) };
 }
 
 /**
@@ -77,6 +79,7 @@ export const activationFlow: LoginFlow = {
   kind: 'activate',
   map: LOGIN_MAP,
   start: linkToken,
+  locale: (state) => state.locale,
   async initial(app, input) {
     const opened = await openLink(app, { token: String(input.token), purpose: 'invitation' });
     return { step: 'set-password', state: { purpose: 'activate', ...opened } };
@@ -93,6 +96,7 @@ export const resetFlow: LoginFlow = {
   kind: 'reset',
   map: LOGIN_MAP,
   start: linkToken,
+  locale: (state) => state.locale,
   async initial(app, input) {
     const opened = await openLink(app, { token: String(input.token), purpose: 'password-reset' });
     const state: Authenticated & { linkTokenHash: string } = { purpose: 'reset', ...opened, amr: ['pwd'] };

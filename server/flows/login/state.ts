@@ -34,6 +34,8 @@ interface FlowFacts {
   linkTokenHash?: string;
   /** Reset: the new password is set, the flow may complete. */
   passwordSet?: boolean;
+  /** Activation and reset: the language of the person's record (the emailed link's), told to the widget. */
+  locale?: 'en' | 'nl';
 }
 
 /** A passkey sign-in ceremony this step offers; replaced after every attempt, so its challenge is single use. */

@@ -68,6 +68,28 @@ describe('store writes per sign-in', () => {
     assert.match(perRequest[3]![0]!, /update "flows".*insert into "sessions".*insert into "audit_events"/s);
   });
 
+  for (const [stored, sent, what] of [['nl', 'nl', 'the language already on record'], [null, 'nl-NL', 'a new language']] as const) {
+    it(`a login that sends ${what} (Content-Language) still commits once per action`, async (t) => {
+      const counter: WriteCounter = { writes: 0, log: [] };
+      const server = await startServer(t, PROMPT, { writes: counter });
+      const secret = await enrolled(server);
+      await server.db.updateTable('users').set({ locale: stored }).execute();
+      const headers = { 'content-language': sent };
+      let id = '';
+      const perRequest = [
+        await writesOf(counter, async () => void (id = (await startLogin(server)).id)),
+        await writesOf(counter, async () => void (await step(await act(server, id, 'email', { email: EMAIL }, { headers }), 'password'))),
+        await writesOf(counter, async () => void (await step(await act(server, id, 'password', { password: PASSWORD }, { headers }), 'second-factor'))),
+        await writesOf(counter, async () => void (await step(await act(server, id, 'totp', { code: codeAt(secret, server.clock.now) }, { headers }), 'done'))),
+      ];
+      assert.deepEqual(perRequest.map((writes) => writes.length), [0, 1, 1, 1], perRequest.map((writes) => writes.join(' | ')).join('\n'));
+      // A new language joins the commit that ends the sign-in; the same one writes nothing.
+      assert.equal(/update "users"/.test(perRequest[3]![0]!), stored === null);
+      const user = await server.db.selectFrom('users').select('locale').executeTakeFirstOrThrow();
+      assert.equal(user.locale, 'nl');
+    });
+  }
+
   it('a wrong password commits once: the failure counts, the audit row and the flow failure together', async (t) => {
     const counter: WriteCounter = { writes: 0, log: [] };
     const server = await startServer(t, {}, { writes: counter });
