@@ -197,6 +197,14 @@ export const SETTINGS = {
     schema: z.string().regex(/^[A-Z]{2}$/, 'expected a country code such as NL').default('NL'),
     help: 'the country (ISO 3166-1 alpha-2) of phone numbers typed without a +country code',
   },
+  // NIST SP 800-63B-4 §3.1.3.3: an out-of-band code sent over the phone network
+  // (PSTN, SMS) is a restricted authenticator. The seeds offer SMS as a method of
+  // its own, so the default allows it; an operator may keep it to a backup.
+  smsFirstMethod: {
+    env: 'SMS_FIRST_METHOD',
+    schema: bool.default(true),
+    help: 'offer SMS as a person\'s only second factor, not just as a backup; NIST SP 800-63B-4 §3.1.3.3 treats SMS (PSTN) as a restricted authenticator',
+  },
   adminApiKey: {
     env: 'ADMIN_API_KEY',
     schema: z.string().min(32, 'expected at least 32 characters (openssl rand -base64 32)').optional(),

@@ -91,6 +91,6 @@ export function httpSmsSender(
 /** The text of an SMS code: short (one GSM-7 segment), in the person's language. */
 export function smsCodeText({ locale, appName, code, minutes }: { locale: Locale; appName: string; code: string; minutes: number }): string {
   return locale === 'nl'
-    ? `${code} is je ${appName}-code. Geldig voor ${minutes} min. Deel deze code met niemand.`
-    : `${code} is your ${appName} code. Valid for ${minutes} min. Do not share it with anyone.`;
+    ? `${code} is je verificatiecode voor ${appName}. ${minutes} min. geldig. Deel deze code met niemand.`
+    : `${code} is your ${appName} verification code. Valid for ${minutes} min. Do not share it with anyone.`;
 }

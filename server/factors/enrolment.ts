@@ -9,14 +9,14 @@ import { hasRecoveryCode, issueRecoveryCode } from './recovery.js';
 import { saveConfirmedPhone } from './sms.js';
 
 /**
- * An authenticator app or a passkey was added. After a recovery code
+ * An authenticator app, a passkey or (as the first method) a phone number was added. After a recovery code
  * (`replaceOthers`) the new factor replaces the lost ones; a new recovery
  * code replaces the old one unless the person keeps theirs (the account page
  * adds a factor beside others). Returns the new recovery code, to be shown once.
  */
 export async function factorAdded(
   app: AppContext,
-  { userId, credentialId, factor, replaceOthers, keepRecoveryCode, now }: { userId: string; credentialId: string; factor: 'totp' | 'passkey'; replaceOthers: boolean; keepRecoveryCode: boolean; now: number },
+  { userId, credentialId, factor, replaceOthers, keepRecoveryCode, now }: { userId: string; credentialId: string; factor: 'totp' | 'passkey' | 'sms'; replaceOthers: boolean; keepRecoveryCode: boolean; now: number },
 ): Promise<string | undefined> {
   if (replaceOthers) await app.db.deleteFrom('credentials').where('user_id', '=', userId).where('id', '!=', credentialId).execute();
   const keep = keepRecoveryCode && (await hasRecoveryCode(app.db, userId));

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { AppContext } from '../context.js';
 import { resolveLocale } from '../delivery/mail.js';
 import { SmsDeliveryError, smsCodeText } from '../delivery/sms.js';
@@ -13,7 +13,9 @@ import { checkCode, generateCode, ONE_TIME_CODE_MINUTES, pendingCode, type Pendi
  * A phone number as typed ("06 12345678", "+31 6 1234 5678") in E.164
  * (ITU-T E.164: "+", country code, at most 15 digits), or null when it is not
  * a valid number. Parsed with libphonenumber-js's metadata, so national
- * formats of `defaultCountry` work.
+ * formats of `defaultCountry` work. The full (`max`) metadata: with the
+ * smaller sets `isValid()` checks only a number's length, and "12345" passes
+ * for the Netherlands; the full set holds each region's number patterns.
  */
 export function parsePhone(input: string, defaultCountry: string): string | null {
   const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry as CountryCode);

@@ -19,6 +19,8 @@ export interface RequestFacts {
   deviceToken?: string | undefined;
   /** The session token the request carried (cookie or bearer), when it carried one: a new sign-in ends that session. */
   sessionToken?: string | undefined;
+  /** The language the person chose in the widget (`Content-Language`), when it is one we speak: a sign-in remembers it. */
+  locale?: 'en' | 'nl' | undefined;
 }
 
 export interface ActionContext<S> {
@@ -120,6 +122,8 @@ export interface FlowDefinition<M extends StateMap> {
    */
   sealedStart?: boolean;
   initial(app: AppContext, input: Record<string, unknown>, session?: SessionRecord): Promise<Opening<M>>;
+  /** The language the flow's answers tell the widget (FlowState's `locale`), when the flow knows the person's. */
+  locale?(state: M[FlowStep]): 'en' | 'nl' | undefined;
   /** Checked before every action; throws to refuse it (an account-page flow whose session has ended). */
   guard?(app: AppContext, state: M[FlowStep]): Promise<void>;
   steps: StepDefinitions<M>;

@@ -42,6 +42,12 @@ function stepOf<M extends StateMap, K extends FlowStep>(definition: FlowDefiniti
   return found;
 }
 
+/** The flow's `locale` field, where its kind tells one (flows opened from an emailed link). */
+function localeOf<M extends StateMap>(definition: FlowDefinition<M>, state: M[FlowStep]): { locale?: 'en' | 'nl' } {
+  const locale = definition.locale?.(state);
+  return locale ? { locale } : {};
+}
+
 function render<M extends StateMap, K extends FlowStep>(
   app: AppContext,
   definition: FlowDefinition<M>,
@@ -56,6 +62,7 @@ function render<M extends StateMap, K extends FlowStep>(
     actions: availableActions(app, stepDefinition, state),
     expiresAt,
     ...(error ? { error } : {}),
+    ...localeOf(definition, state),
   };
   return flow;
 }
@@ -274,7 +281,7 @@ async function act<M extends StateMap, K extends FlowStep>(
           : await consumeFlow(trx, { idHash, version: row.version });
       if (!ended) throw new ApiError('flow_conflict');
       const issued = await transition.finalize(trx);
-      return { status: 200, flow: { id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt }, issued };
+      return { status: 200, flow: { id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt, ...localeOf(definition, state) }, issued };
     }
     const next = { step: transition.step, state: JSON.stringify(transition.state), userId: transition.userId === undefined ? row.user_id : transition.userId };
     const moved = row.stored ? await moveFlow(trx, { idHash, version: row.version, ...next }) : await storeSealed(trx, { ...next, attempts: 0, version: 1 });

@@ -115,6 +115,9 @@ export interface SessionGrant {
 /** Why 2FA set-up is shown: the person chose it, policy requires it, or a recovery code was just used. */
 export type SetupReason = 'enable' | 'required' | 'recovered';
 
+/** A second factor the person may set up: a passkey (face ID, fingerprint, security key), an authenticator app, or a phone for texted codes. */
+export type SetupMethod = 'totp' | 'passkey' | 'sms';
+
 /** Each step's name, the data it renders and the actions it accepts. */
 export interface StepMap {
   /**
@@ -165,15 +168,19 @@ export interface StepMap {
    */
   'verify-email': { data: { email: string; codeLength: number }; actions: 'code' | 'resend' };
   /**
-   * A phone number as a backup second factor, optional after set-up. Body of
-   * `phone`: `{ phone }` (international or national format; `defaultCountry`
-   * is assumed for national numbers); the server texts a code and the step
-   * shows `sentTo` (masked). Then `code` `{ code }` confirms the number.
-   * `skip` goes on without one; `change-number` forgets the number entered.
+   * A phone number for texted codes: the method chosen at `method-choice`
+   * (the first one, or the backup), or the account page's backup number.
+   * Body of `phone`: `{ phone }` (international or national format;
+   * `defaultCountry` is assumed for national numbers; a number that is not a
+   * possible number of its region is refused with `invalid_phone`); the
+   * server texts a code and the step shows `sentTo` (masked). Then `code`
+   * `{ code }` confirms the number. `change-number` forgets the number
+   * entered. `back` returns to `method-choice`, forgetting it too (not on the
+   * account page, which closes its own panel).
    */
   'sms-setup': {
     data: { defaultCountry: string; sentTo?: string; codeLength: number };
-    actions: 'phone' | 'code' | 'skip' | 'change-number';
+    actions: 'phone' | 'code' | 'change-number' | 'back';
   };
   /**
    * The second factor. Bodies: `totp` `{ code, remember? }`, `recovery-code`
@@ -189,29 +196,52 @@ export interface StepMap {
   /**
    * "Add an extra layer of security": enable 2FA now, or later. `requiredFrom`
    * is the ISO date (YYYY-MM-DD) from which 2FA is required, if one is set.
+   * `enable` goes to `method-choice`; `remind-later` signs in without 2FA
+   * (when it has become required meanwhile, it goes to `method-choice` too).
    */
   'mfa-prompt': { data: { requiredFrom: string | null }; actions: 'enable' | 'remind-later' };
   /**
+   * "How do you want to verify it's you?": the second factor to set up.
+   * `methods` are the choices, in the order to show them: `passkey` (when
+   * passkeys are on; hide it where the browser has no WebAuthn), `totp`,
+   * `sms` (when texts can be sent, and as a first method only where
+   * `SMS_FIRST_METHOD` allows it). Body of `choose`: `{ method }`, one of
+   * `methods`; anything else is refused with `invalid_request`. It leads to
+   * `passkey-setup`, `totp-setup` or `sms-setup`.
+   *
+   * `backup` is false for the first method (`reason` says why set-up is
+   * shown). Once that method is confirmed, the step comes again with
+   * `backup: true` and the methods the person does not have yet: a second
+   * way in for a lost phone; `skip` goes on without one (to the recovery
+   * code). `remind-later` is offered only where policy still allows putting
+   * 2FA off (`reason: 'enable'`, the first method): as at `mfa-prompt`, it
+   * signs in without 2FA. `requiredFrom` is as at `mfa-prompt`.
+   */
+  'method-choice': {
+    data: { methods: SetupMethod[]; backup: boolean; reason: SetupReason; requiredFrom: string | null };
+    actions: 'choose' | 'remind-later' | 'skip';
+  };
+  /**
    * Authenticator-app set-up. `secret` is the base32 key for manual entry
-   * (ungrouped); `uri` the otpauth:// URI the QR code encodes. `required` means
-   * set-up cannot be skipped (no `cancel`); `reason` says why it is shown.
-   * Body of `totp`: `{ code }`.
+   * (ungrouped); `uri` the otpauth:// URI the QR code encodes. `required`
+   * means 2FA cannot be put off; `reason` says why set-up is shown. Body of
+   * `totp`: `{ code }`. `back` returns to `method-choice` and discards the
+   * key shown (not on the account page, which closes its own panel).
    */
   'totp-setup': {
     data: { qr: QrCode; secret: string; uri: string; issuer: string; account: string; required: boolean; reason: SetupReason };
-    /** `use-passkey` (when passkeys are on) switches to `passkey-setup`. */
-    actions: 'totp' | 'cancel' | 'use-passkey';
+    actions: 'totp' | 'back';
   };
   /**
    * Registering a passkey (face ID, fingerprint, Windows Hello, security key)
-   * as the second factor, the choice beside the authenticator app. Run
-   * `navigator.credentials.create` with `options`, then post `register`
-   * `{ response, name }` (`name` as the person typed it, defaulting to
-   * `suggestedName`). `use-totp` goes back to the authenticator app.
+   * as a second factor. Run `navigator.credentials.create` with `options`,
+   * then post `register` `{ response, name }` (`name` as the person typed it,
+   * defaulting to `suggestedName`). `back` returns to `method-choice` and
+   * drops the ceremony (not on the account page, which closes its own panel).
    */
   'passkey-setup': {
     data: { options: PublicKeyCredentialCreationOptionsJSON; suggestedName: string; required: boolean; reason: SetupReason };
-    actions: 'register' | 'use-totp' | 'cancel';
+    actions: 'register' | 'back';
   };
   /** The one-time recovery code, shown once. Body of `confirm`: `{ saved: true }`. */
   'recovery-code': { data: { code: string }; actions: 'confirm' };
@@ -229,6 +259,12 @@ interface FlowStateBase {
   expiresAt: number;
   /** Set when the last action failed; the step is the one to show again. */
   error?: ErrorBody;
+  /**
+   * The language of the person's record, on flows opened from an emailed link
+   * (activation, reset), so the page speaks the invitation's language; the
+   * widget uses it unless the person chose another.
+   */
+  locale?: 'en' | 'nl';
 }
 
 /** The state of a flow at step `K`: the screen to show, with what, and what may be posted next. */

@@ -18,6 +18,15 @@ const FLOW_IN_HEADER = '-';
  */
 const FLOW_ID = /^(?:[A-Za-z0-9_-]{22,64}|s\.v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{40,4096}\.[A-Za-z0-9_-]{22})$/;
 
+/**
+ * The language a request's `Content-Language` names (RFC 9110 §8.5), by its
+ * primary subtag (`nl-BE` is `nl`), when it is one we speak; else none.
+ */
+export function requestLocale(header: string | undefined): 'en' | 'nl' | undefined {
+  const primary = header?.split(',')[0]?.trim().split('-')[0]?.toLowerCase();
+  return primary === 'en' || primary === 'nl' ? primary : undefined;
+}
+
 /** `POST /api/flows/{kind}` starts a flow; `POST /api/flows/{id}/{action}` moves it on. */
 export function flowRoutes(app: AppContext): Hono {
   const routes = new Hono();
@@ -48,7 +57,13 @@ export function flowRoutes(app: AppContext): Hono {
       id,
       action: c.req.param('action'),
       body,
-      request: { ip: clientIp(c, app.config.trustedProxyList), userAgent: c.req.header('user-agent') ?? null, deviceToken: getCookie(c, DEVICE_COOKIE, 'host'), sessionToken: presentedToken(c) },
+      request: {
+        ip: clientIp(c, app.config.trustedProxyList),
+        userAgent: c.req.header('user-agent') ?? null,
+        deviceToken: getCookie(c, DEVICE_COOKIE, 'host'),
+        sessionToken: presentedToken(c),
+        locale: requestLocale(c.req.header('content-language')),
+      },
     });
     if (outcome.retryAfter !== undefined) c.header('Retry-After', String(outcome.retryAfter));
     let flow: RenderedFlow = outcome.flow;

@@ -1,7 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 
 const ALLOW_METHODS = 'GET, POST, PATCH, DELETE';
-const ALLOW_HEADERS = 'Content-Type, Authorization, X-Flow-Id';
+/**
+ * `Content-Language` (the language the person chose in the widget) is
+ * CORS-safelisted (Fetch Standard §4.1) only while its value is short and plain;
+ * listed here, any value passes the preflight.
+ */
+const ALLOW_HEADERS = 'Content-Type, Content-Language, Authorization, X-Flow-Id';
 const EXPOSE_HEADERS = 'Retry-After, X-Request-Id';
 /** Browsers cap this (Chromium at 2 hours); ten minutes keeps a changed allowlist quick to take effect. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

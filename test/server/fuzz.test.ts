@@ -91,9 +91,9 @@ const SECURITY_TABLES = ['users', 'credentials', 'sessions', 'recovery_codes', '
 const MOVING_COLUMNS: Record<string, string[]> = { sessions: ['last_seen_at'] };
 
 /** Every action name any step has. */
-const ACTIONS = ['email', 'passkey', 'password', 'back', 'forgot', 'send-sms', 'sms', 'totp', 'recovery-code', 'enable', 'remind-later', 'use-passkey', 'cancel', 'register', 'use-totp', 'code', 'resend', 'phone', 'skip', 'change-number', 'confirm'];
+const ACTIONS = ['email', 'passkey', 'password', 'back', 'forgot', 'send-sms', 'sms', 'totp', 'recovery-code', 'enable', 'remind-later', 'choose', 'register', 'code', 'resend', 'phone', 'skip', 'change-number', 'confirm'];
 /** Every body field any route reads, and a few it never should. */
-const FIELDS = ['email', 'password', 'device', 'code', 'remember', 'saved', 'phone', 'token', 'name', 'locale', 'response', 'current', 'signOutOthers',
+const FIELDS = ['email', 'password', 'device', 'method', 'code', 'remember', 'saved', 'phone', 'token', 'name', 'locale', 'response', 'current', 'signOutOthers',
   'slug', 'mfaRequiredFrom', 'role', 'issuer', 'clientId', 'clientSecret', 'domains'];
 /** Fields the routes take as optional. */
 const OPTIONAL_FIELDS = ['device', 'remember', 'name', 'locale', 'signOutOthers', 'slug', 'mfaRequiredFrom', 'role', 'clientSecret'];
@@ -109,6 +109,7 @@ const ACTION_FIELDS: Record<string, string[]> = {
   confirm: ['saved'],
   passkey: ['response', 'remember'],
   register: ['response', 'name'],
+  choose: ['method'],
 };
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
@@ -289,14 +290,16 @@ async function prepare(server: TestServer): Promise<Fixture> {
   flows.push({ at: 'mfa-prompt', id: prompt });
   const bobSetup = await reachPassword(server, BOB);
   await advance(server, bobSetup, 'password', { password: PASSWORD }, 'mfa-prompt');
-  const totpSetup = await advance(server, bobSetup, 'enable', {}, 'totp-setup');
+  await advance(server, bobSetup, 'enable', {}, 'method-choice');
+  flows.push({ at: 'method-choice', id: await cloneFlow(server, bobSetup) });
+  const totpSetup = await advance(server, bobSetup, 'choose', { method: 'totp' }, 'totp-setup');
   const setupSecret = (totpSetup.data as { secret: string }).secret;
   flows.push({ at: 'totp-setup', id: bobSetup });
 
   const erin = await reachPassword(server, ERIN);
   await advance(server, erin, 'password', { password: PASSWORD }, 'mfa-prompt');
-  await advance(server, erin, 'enable', {}, 'totp-setup');
-  await advance(server, erin, 'use-passkey', {}, 'passkey-setup');
+  await advance(server, erin, 'enable', {}, 'method-choice');
+  await advance(server, erin, 'choose', { method: 'passkey' }, 'passkey-setup');
   flows.push({ at: 'passkey-setup', id: erin });
 
   const carol = await reachPassword(server, CAROL);
@@ -306,13 +309,16 @@ async function prepare(server: TestServer): Promise<Fixture> {
 
   const gina = await reachPassword(server, GINA);
   await advance(server, gina, 'password', { password: PASSWORD }, 'mfa-prompt');
-  const ginaSetup = await advance(server, gina, 'enable', {}, 'totp-setup');
-  await advance(server, gina, 'totp', { code: totpCode((ginaSetup.data as { secret: string }).secret, now) }, 'sms-setup');
-  const ginaSent = await cloneFlow(server, gina);
-  await advance(server, ginaSent, 'phone', { phone: '+31687654321' }, 'sms-setup');
+  await advance(server, gina, 'enable', {}, 'method-choice');
+  const ginaSetup = await advance(server, gina, 'choose', { method: 'totp' }, 'totp-setup');
+  await advance(server, gina, 'totp', { code: totpCode((ginaSetup.data as { secret: string }).secret, now) }, 'method-choice');
+  const ginaBackup = await cloneFlow(server, gina);
   const ginaRecovery = await cloneFlow(server, gina);
   await advance(server, ginaRecovery, 'skip', {}, 'recovery-code');
-  flows.push({ at: 'sms-setup', id: gina }, { at: 'sms-setup (code sent)', id: ginaSent }, { at: 'recovery-code', id: ginaRecovery });
+  await advance(server, gina, 'choose', { method: 'sms' }, 'sms-setup');
+  const ginaSent = await cloneFlow(server, gina);
+  await advance(server, ginaSent, 'phone', { phone: '+31687654321' }, 'sms-setup');
+  flows.push({ at: 'method-choice (backup)', id: ginaBackup }, { at: 'sms-setup', id: gina }, { at: 'sms-setup (code sent)', id: ginaSent }, { at: 'recovery-code', id: ginaRecovery });
 
   const activate = await flowOf(await server.post('/api/flows/activate', { token: inviteToken }));
   assert.equal(activate.step, 'set-password');
@@ -348,7 +354,7 @@ async function prepare(server: TestServer): Promise<Fixture> {
       ALICE, BOB, CAROL, DAVE, HANK, 'nobody@example.com', ` ${ALICE.toUpperCase()} `, PASSWORD, WRONG_PASSWORD,
       // The next time step: one step of drift is accepted, and this one is not spent yet.
       totpCode(totpSecret, now + 30_000), totpCode(setupSecret, now), smsCode, emailCode, recoveryCode,
-      inviteToken, ...resetTokens, sessionToken, device.token, deviceId, passkeyId, PHONE, '0612345678', ADMIN_KEY,
+      inviteToken, ...resetTokens, sessionToken, device.token, deviceId, passkeyId, PHONE, '0612345678', ADMIN_KEY, 'totp', 'passkey', 'sms',
       ...flows.map((f) => f.id),
     ],
     assertion,
@@ -658,10 +664,11 @@ const STEP_ACTIONS: Record<string, string[]> = {
   'reset-sent': ['back'],
   'second-factor': ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms'],
   'mfa-prompt': ['enable', 'remind-later'],
-  'totp-setup': ['totp', 'cancel', 'use-passkey'],
-  'passkey-setup': ['register', 'use-totp', 'cancel'],
+  'method-choice': ['choose', 'remind-later', 'skip'],
+  'totp-setup': ['totp', 'back'],
+  'passkey-setup': ['register', 'back'],
   'verify-email': ['code', 'resend'],
-  'sms-setup': ['phone', 'code', 'skip', 'change-number'],
+  'sms-setup': ['phone', 'code', 'change-number', 'back'],
   'recovery-code': ['confirm'],
   'set-password': ['password'],
 };

@@ -139,6 +139,20 @@ export function act(server: TestServer, id: string, action: string, body?: unkno
   return server.post(`/api/flows/${id}/${action}`, body, options);
 }
 
+/** At `method-choice`, chooses a method; returns the set-up step it leads to. */
+export async function chooseMethod(server: TestServer, flow: FlowState, method: 'totp' | 'passkey' | 'sms' = 'totp'): Promise<FlowState> {
+  assert.equal(flow.step, 'method-choice', `expected step method-choice, got ${flow.step} (${JSON.stringify(flow.error)})`);
+  const next = await bodyOf<FlowState>(await act(server, flow.id, 'choose', { method }));
+  assert.equal(next.step, `${method}-setup`, JSON.stringify(next.error));
+  return next;
+}
+
+/** After the first method: skips the offer of a backup method when it comes; returns the step after it. */
+export async function skipBackup(server: TestServer, flow: FlowState): Promise<FlowState> {
+  if (flow.step !== 'method-choice' || !flow.data.backup) return flow;
+  return bodyOf<FlowState>(await act(server, flow.id, 'skip', {}));
+}
+
 /** Starts a login flow and enters an email; returns the flow id, now at the password step. */
 export async function reachPassword(server: TestServer, email = EMAIL, options: RequestOptions = {}): Promise<string> {
   const flow = await startLogin(server, options);

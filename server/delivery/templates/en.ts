@@ -2,11 +2,11 @@ import { assertWebLink, capitalise, dateOf, plural, validFor, type Language, typ
 
 /* The mail in English: one template per kind of message. nl.ts says the same in Dutch, block for block. */
 
-const FACTOR_NAMES = { totp: 'an authenticator app', passkey: 'a passkey', sms: 'a phone number for SMS codes' } as const;
+const FACTOR_NAMES = { totp: 'an authenticator app', passkey: 'a passkey', sms: 'a phone number for SMS verification codes' } as const;
 
 const IF_NOT_YOU = 'If this was not you, contact your employer or support at once and change your password.';
 
-const IF_NOT_ASKED = 'If you did not ask for this, ignore this mail.';
+const IF_NOT_ASKED = 'If you did not ask for this, you can ignore this email.';
 
 function template(message: MailMessage, app: string, email: string, now: number): Template {
   switch (message.kind) {
@@ -27,7 +27,7 @@ function template(message: MailMessage, app: string, email: string, now: number)
         subject: `Your ${app} verification code`,
         heading: 'Verify your email address',
         blocks: [
-          { type: 'p', text: 'Enter this code to confirm that this email address is yours:' },
+          { type: 'p', text: 'Enter this verification code to confirm that this email address is yours:' },
           { type: 'code', code: message.code },
           { type: 'p', text: `The code works for ${plural('en', message.minutes, 'minute')}.` },
           { type: 'p', text: IF_NOT_ASKED },
@@ -112,6 +112,6 @@ function template(message: MailMessage, app: string, email: string, now: number)
 
 export const en: Language = {
   template,
-  footer: (app: string, email: string) => `This mail was sent by ${app} to ${email}.`,
+  footer: (app: string, email: string) => `This email was sent by ${app} to ${email}.`,
   buttonFallback: 'If the button does not work, copy this address into your browser:',
 };

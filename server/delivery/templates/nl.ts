@@ -2,11 +2,11 @@ import { assertWebLink, dateOf, plural, validFor, type Language, type MailMessag
 
 /* The mail in Dutch. Same subjects, blocks and order as en.ts, so both parts of every mail match in either language. */
 
-const FACTOR_NAMES = { totp: 'een authenticator-app', passkey: 'een passkey', sms: 'een telefoonnummer voor sms-codes' } as const;
+const FACTOR_NAMES = { totp: 'een authenticator-app', passkey: 'een passkey', sms: 'een telefoonnummer voor verificatiecodes per sms' } as const;
 
-const IF_NOT_YOU = 'Was jij dit niet? Neem dan direct contact op met je werkgever of support en wijzig je wachtwoord.';
+const IF_NOT_YOU = 'Was jij dit niet? Neem dan meteen contact op met je werkgever of de helpdesk, en wijzig je wachtwoord.';
 
-const IF_NOT_ASKED = 'Heb je hier niet om gevraagd? Negeer deze mail dan.';
+const IF_NOT_ASKED = 'Heb je hier niet om gevraagd? Dan kun je deze e-mail negeren.';
 
 function template(message: MailMessage, app: string, email: string, now: number): Template {
   switch (message.kind) {
@@ -16,9 +16,9 @@ function template(message: MailMessage, app: string, email: string, now: number)
         heading: `Welkom bij ${app}`,
         blocks: [
           { type: 'p', text: `Je bent uitgenodigd voor ${app}. Je gebruikersnaam is ${email}.` },
-          { type: 'p', text: 'Activeer je account met de knop hieronder: je kiest een wachtwoord en stelt tweestapsverificatie in.' },
+          { type: 'p', text: 'Activeer je account via de knop hieronder. Je kiest dan een wachtwoord en stelt tweestapsverificatie in.' },
           { type: 'button', label: 'Account activeren', href: assertWebLink(message.link) },
-          { type: 'p', text: `De link werkt één keer, ${validFor('nl', message.expiresAt, now)} lang (tot ${dateOf('nl', message.expiresAt)}).` },
+          { type: 'p', text: `De link is één keer te gebruiken en blijft ${validFor('nl', message.expiresAt, now)} geldig (tot ${dateOf('nl', message.expiresAt)}).` },
           { type: 'p', text: 'Is de link verlopen? Vraag je werkgever om een nieuwe uitnodiging.' },
         ],
       };
@@ -27,9 +27,9 @@ function template(message: MailMessage, app: string, email: string, now: number)
         subject: `Je verificatiecode voor ${app}`,
         heading: 'Bevestig je e-mailadres',
         blocks: [
-          { type: 'p', text: 'Vul deze code in om te bevestigen dat dit e-mailadres van jou is:' },
+          { type: 'p', text: 'Vul deze verificatiecode in om te bevestigen dat dit e-mailadres van jou is:' },
           { type: 'code', code: message.code },
-          { type: 'p', text: `De code werkt ${plural('nl', message.minutes, 'minute')}.` },
+          { type: 'p', text: `De code is ${plural('nl', message.minutes, 'minute')} geldig.` },
           { type: 'p', text: IF_NOT_ASKED },
         ],
       };
@@ -38,10 +38,10 @@ function template(message: MailMessage, app: string, email: string, now: number)
         subject: `Nieuw wachtwoord voor ${app}`,
         heading: 'Kies een nieuw wachtwoord',
         blocks: [
-          { type: 'p', text: `Er is gevraagd om het wachtwoord van je ${app}-account (${email}) opnieuw in te stellen.` },
+          { type: 'p', text: `Iemand heeft gevraagd het wachtwoord van je ${app}-account (${email}) opnieuw in te stellen.` },
           { type: 'button', label: 'Nieuw wachtwoord kiezen', href: assertWebLink(message.link) },
-          { type: 'p', text: `De link werkt één keer, ${plural('nl', message.minutes, 'minute')} lang.` },
-          { type: 'p', text: `${IF_NOT_ASKED} Je wachtwoord blijft dan hetzelfde.` },
+          { type: 'p', text: `De link is één keer te gebruiken en blijft ${plural('nl', message.minutes, 'minute')} geldig.` },
+          { type: 'p', text: `${IF_NOT_ASKED} Je wachtwoord verandert dan niet.` },
         ],
       };
     case 'password-changed':
@@ -64,10 +64,10 @@ function template(message: MailMessage, app: string, email: string, now: number)
       };
     case 'factor-removed':
       return {
-        subject: `Er is ${FACTOR_NAMES[message.factor]} verwijderd van je ${app}-account`,
+        subject: `Er is ${FACTOR_NAMES[message.factor]} verwijderd uit je ${app}-account`,
         heading: 'Tweestapsverificatie gewijzigd',
         blocks: [
-          { type: 'p', text: `Er is ${FACTOR_NAMES[message.factor]} verwijderd van je ${app}-account (${email}).` },
+          { type: 'p', text: `Er is ${FACTOR_NAMES[message.factor]} verwijderd uit je ${app}-account (${email}).` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
@@ -76,16 +76,16 @@ function template(message: MailMessage, app: string, email: string, now: number)
         subject: `Je ${app}-herstelcode is gebruikt`,
         heading: 'Je herstelcode is gebruikt',
         blocks: [
-          { type: 'p', text: `Iemand is ingelogd op je ${app}-account (${email}) met je herstelcode. Tweestapsverificatie moet nu opnieuw worden ingesteld en je krijgt een nieuwe herstelcode.` },
+          { type: 'p', text: `Er is met je herstelcode ingelogd op je ${app}-account (${email}). Tweestapsverificatie moet nu opnieuw worden ingesteld; daarbij krijg je een nieuwe herstelcode.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
     case 'mfa-reset':
       return {
-        subject: `Tweestapsverificatie van je ${app}-account is gereset`,
+        subject: `Tweestapsverificatie voor je ${app}-account is gereset`,
         heading: 'Tweestapsverificatie is gereset',
         blocks: [
-          { type: 'p', text: `Support heeft de tweestapsverificatie van je ${app}-account (${email}) verwijderd. De volgende keer dat je inlogt, stel je die opnieuw in.` },
+          { type: 'p', text: `De helpdesk heeft de methoden voor tweestapsverificatie van je ${app}-account (${email}) verwijderd. Als je de volgende keer inlogt, stel je tweestapsverificatie opnieuw in.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
@@ -100,10 +100,10 @@ function template(message: MailMessage, app: string, email: string, now: number)
       };
     case 'mfa-disabled':
       return {
-        subject: `Tweestapsverificatie van je ${app}-account is uitgezet`,
+        subject: `Tweestapsverificatie voor je ${app}-account is uitgezet`,
         heading: 'Tweestapsverificatie is uitgezet',
         blocks: [
-          { type: 'p', text: `Tweestapsverificatie van je ${app}-account (${email}) is uitgezet: je authenticator-apps, telefoonnummer, passkeys en herstelcode zijn verwijderd. Bij het inloggen wordt niet meer om een tweede stap gevraagd.` },
+          { type: 'p', text: `Tweestapsverificatie voor je ${app}-account (${email}) is uitgezet: je authenticator-apps, telefoonnummer, passkeys en herstelcode zijn verwijderd. Bij het inloggen wordt niet meer om een tweede stap gevraagd.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
@@ -112,6 +112,6 @@ function template(message: MailMessage, app: string, email: string, now: number)
 
 export const nl: Language = {
   template,
-  footer: (app: string, email: string) => `Deze mail is door ${app} verstuurd naar ${email}.`,
-  buttonFallback: 'Werkt de knop niet? Kopieer dan dit adres naar je browser:',
+  footer: (app: string, email: string) => `Deze e-mail is door ${app} naar ${email} gestuurd.`,
+  buttonFallback: 'Werkt de knop niet? Kopieer dan dit adres en plak het in je browser:',
 };

@@ -12,9 +12,10 @@ import type { CompanyAccount } from '../protocol.js';
 import type { Amr, Context, Move, Person } from './state.js';
 import { markAccountUsed } from '../../companies/members.js';
 import { prepare } from '../../store/prepared.js';
+import { updateProfile } from '../../store/users.js';
 
-const personById = prepare<{ userId: string }, { id: string; email: string; name: string; status: string }>((db, p) =>
-  db.selectFrom('users').select(['id', 'email', 'name', 'status']).where('id', '=', p.userId),
+const personById = prepare<{ userId: string }, { id: string; email: string; name: string; status: string; locale: string | null }>((db, p) =>
+  db.selectFrom('users').select(['id', 'email', 'name', 'status', 'locale']).where('id', '=', p.userId),
 );
 
 /** Completes the flow: the session (and a remembered-device token) are issued as the flow is consumed. */
@@ -44,6 +45,10 @@ export async function finish({ app, state, request, now }: Context<Person>, amr:
   // the store's connection as briefly as it can. A flow conflict just discards
   // the token (its session never exists).
   const sessionId = newSessionId();
+  // The language the person chose in the widget is remembered for the mail that follows
+  // (a reset link, a notice), written with the flow's move, and only when it changed.
+  const locale = request.locale;
+  if (locale && locale !== user.locale) app.transition?.write((db) => updateProfile(db, user.id, { locale }, now));
   const jwt = await app.keys.sign({ sub: user.id, sid: sessionId, email: user.email, amr, authTime: Math.floor(now / 1000), org: account?.organizationId, idp: provider?.issuer });
   return {
     step: 'done',

@@ -17,10 +17,12 @@ import { liveSession } from './finish.js';
 import { linkToken, sessionStart } from './inputs.js';
 import { LOGIN_MAP } from './map.js';
 import { secondFactorStep, smsAvailable, startSetup } from './next.js';
+import { resolveLocale } from '../../delivery/mail.js';
 import { ssoStep } from './sso.js';
 import type { Authenticated, LoginStates } from './state.js';
 import { chooseAccount } from './steps/choose-account.js';
 import { email } from './steps/email.js';
+import { methodChoice } from './steps/method-choice.js';
 import { mfaPrompt } from './steps/mfa-prompt.js';
 import { passkeySetup } from './steps/passkey-setup.js';
 import { password } from './steps/password.js';
@@ -35,12 +37,13 @@ import { verifyEmail } from './steps/verify-email.js';
 
 type LoginFlow = FlowDefinition<LoginStates>;
 
-/** Authenticator set-up, a passkey as the other choice, a backup number and the new recovery code. */
-const setupSteps = { 'totp-setup': totpSetup, 'passkey-setup': passkeySetup, 'sms-setup': smsSetup, 'recovery-code': recoveryCode };
+/** The choice of method, its set-up (passkey, authenticator app or phone), the backup offer and the new recovery code. */
+const setupSteps = { 'method-choice': methodChoice, 'totp-setup': totpSetup, 'passkey-setup': passkeySetup, 'sms-setup': smsSetup, 'recovery-code': recoveryCode };
 
 /**
  * Sign in: `email` -> `password` -> (`second-factor` | `mfa-prompt` ->
- * `totp-setup` -> `recovery-code`) -> `done`. An unknown email walks the same
+ * `method-choice` -> `passkey-setup` | `totp-setup` | `sms-setup` ->
+ * (`method-choice` for a backup) -> `recovery-code`) -> `done`. An unknown email walks the same
  * path as a known one up to the password, with the same answers and the same
  * work, so the flow never tells whether an account exists.
  */
@@ -60,20 +63,23 @@ async function openLink(app: AppContext, { token, purpose }: { token: string; pu
   const refusal = purpose === 'invitation' ? 'invitation_invalid' : 'reset_link_invalid';
   const link = await findLinkToken(app.db, { token, purpose, now });
   if (!link) throw new ApiError(refusal);
-  const user = await app.db.selectFrom('users').select(['id', 'email', 'status']).where('id', '=', link.userId).executeTakeFirst();
+  const user = await app.db.selectFrom('users').select(['id', 'email', 'status', 'locale']).where('id', '=', link.userId).executeTakeFirst();
   if (!user || user.status !== (purpose === 'invitation' ? 'invited' : 'active')) throw new ApiError(refusal);
-  return { userId: user.id, email: user.email, linkTokenHash: link.tokenHash };
+  // The language the link's mail was written in: the page opened from it speaks it too.
+  return { userId: user.id, email: user.email, linkTokenHash: link.tokenHash, locale: resolveLocale(user.locale, app.config.defaultLocale) };
 }
 
 /**
  * Activation from the invitation mail (seed 002): `set-password` ->
- * `verify-email` -> 2FA set-up -> (`sms-setup`) -> `recovery-code` -> `done`.
+ * `verify-email` -> `method-choice` -> 2FA set-up -> (`method-choice` for a
+ * backup) -> `recovery-code` -> `done`.
  * The link may be opened again until the password is set; setting it spends the link.
  */
 export const activationFlow: LoginFlow = {
   kind: 'activate',
   map: LOGIN_MAP,
   start: linkToken,
+  locale: (state) => state.locale,
   async initial(app, input) {
     const opened = await openLink(app, { token: String(input.token), purpose: 'invitation' });
     return { step: 'set-password', state: { purpose: 'activate', ...opened } };
@@ -90,6 +96,7 @@ export const resetFlow: LoginFlow = {
   kind: 'reset',
   map: LOGIN_MAP,
   start: linkToken,
+  locale: (state) => state.locale,
   async initial(app, input) {
     const opened = await openLink(app, { token: String(input.token), purpose: 'password-reset' });
     const state: Authenticated & { linkTokenHash: string } = { purpose: 'reset', ...opened, amr: ['pwd'] };
@@ -149,9 +156,10 @@ export const reauthFlow: LoginFlow = {
 
 /**
  * Adds a second factor from the account page with the login's own set-up
- * steps: `totp-setup`, `passkey-setup` or `sms-setup` -> (`sms-setup` as a
- * backup) -> (`recovery-code` when it is the first factor) -> `done`. Needs a
- * recent (re-)authentication; an SMS number only backs up an app or a passkey.
+ * steps: `totp-setup`, `passkey-setup` or `sms-setup` -> (`recovery-code`
+ * when it is the first factor) -> `done`. No choice of method and no backup
+ * offer: the page lists the methods and adds each on its own. Needs a recent
+ * (re-)authentication; an SMS number only backs up an app or a passkey there.
  */
 function enrolmentFlow(kind: AccountEnrolment): LoginFlow {
   return {
@@ -169,12 +177,11 @@ function enrolmentFlow(kind: AccountEnrolment): LoginFlow {
       const now = app.now();
       if (kind === 'enroll-sms') {
         if (!smsAvailable(app) || !(await hasSecondFactorBesideSms(app.db, session.userId))) throw new ApiError('action_not_allowed');
-        return { step: 'sms-setup', state: { ...state, smsOnly: true } };
+        return { step: 'sms-setup', state };
       }
-      if (kind === 'enroll-passkey' && !app.config.passkeys) throw new ApiError('action_not_allowed');
-      const setup = await startSetup({ app, state, request: { ip: '', userAgent: null }, now }, 'enable');
-      if (kind === 'enroll-totp') return setup;
-      return { step: 'passkey-setup', state: { ...setup.state, ...(await offerPasskeyCreation(app, session.userId)) } };
+      if (kind === 'enroll-totp') return startSetup({ app, state, request: { ip: '', userAgent: null }, now }, { reason: 'enable' });
+      if (!app.config.passkeys) throw new ApiError('action_not_allowed');
+      return { step: 'passkey-setup', state: { ...state, setup: { reason: 'enable' }, ...(await offerPasskeyCreation(app, session.userId)) } };
     },
     steps: kind === 'enroll-sms' ? { 'sms-setup': smsSetup } : setupSteps,
   };

@@ -9,9 +9,9 @@ import type { FlowMap } from '../engine.js';
 /** How a flow ends: a session, a choice of company first, or, in a reset, the new password first. */
 const FINISH = ['done', 'choose-account', 'set-password'] as const;
 /** After the first factor: confirm the address, the second factor, the 2FA prompt or required set-up. */
-const AFTER_FIRST_FACTOR = ['verify-email', 'second-factor', 'mfa-prompt', 'totp-setup', ...FINISH] as const;
-/** After a factor is added: a backup number, the new recovery code. */
-const AFTER_SETUP = ['sms-setup', 'recovery-code', ...FINISH] as const;
+const AFTER_FIRST_FACTOR = ['verify-email', 'second-factor', 'mfa-prompt', 'method-choice', ...FINISH] as const;
+/** After a factor is added (or `back`): the choice of a backup method (or again of the method), the new recovery code. */
+const AFTER_SETUP = ['method-choice', 'recovery-code', ...FINISH] as const;
 
 export const LOGIN_MAP = {
   email: ['password', 'sso', ...AFTER_FIRST_FACTOR],
@@ -19,10 +19,11 @@ export const LOGIN_MAP = {
   sso: ['email', ...FINISH],
   'reset-sent': ['password'],
   'choose-account': ['done'],
-  'second-factor': ['totp-setup', ...FINISH],
-  'mfa-prompt': ['totp-setup', ...FINISH],
-  'totp-setup': ['passkey-setup', 'mfa-prompt', ...AFTER_SETUP],
-  'passkey-setup': ['totp-setup', 'mfa-prompt', ...AFTER_SETUP],
+  'second-factor': ['method-choice', ...FINISH],
+  'mfa-prompt': ['method-choice', ...FINISH],
+  'method-choice': ['totp-setup', 'passkey-setup', 'sms-setup', ...AFTER_SETUP],
+  'totp-setup': AFTER_SETUP,
+  'passkey-setup': AFTER_SETUP,
   'set-password': AFTER_FIRST_FACTOR,
   'verify-email': AFTER_FIRST_FACTOR,
   'sms-setup': AFTER_SETUP,

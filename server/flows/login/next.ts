@@ -1,8 +1,9 @@
 /*
  * What comes after: the decisions several steps share once a factor is
  * passed. After the password the address is confirmed, then the second
- * factor (or a remembered device), the 2FA prompt or required set-up; after
- * set-up, a backup number and the new recovery code; then the end.
+ * factor (or a remembered device), the 2FA prompt or required set-up (the
+ * choice of method first); after set-up, the offer of a backup method and
+ * the new recovery code; then the end.
  */
 import { audit } from '../../audit.js';
 import { mfaPolicy } from '../../companies/accounts.js';
@@ -16,10 +17,10 @@ import type { AppContext } from '../../context.js';
 import type { ErrorBody } from '../../errors.js';
 import { spendRememberedDevice } from '../../security/devices.js';
 import { seal } from '../../security/secrets.js';
-import type { SecondFactorMethod, SetupReason } from '../protocol.js';
+import type { SecondFactorMethod, SetupMethod } from '../protocol.js';
 import { offerPasskey } from './ceremony.js';
 import { finish } from './finish.js';
-import type { Amr, Authenticated, Context, Move, MoveTo, Person, SettingUp } from './state.js';
+import type { Amr, Authenticated, Context, Move, MoveTo, Person, SettingUp, SetupIntent } from './state.js';
 
 /** The factor that opened this sign-in: the password, or a passkey that did not verify the person. */
 export function firstFactorOf(state: { amr?: Amr }): 'pwd' | 'hwk' {
@@ -73,7 +74,7 @@ export async function afterVerified(context: Context<Authenticated>, deviceToken
     return secondFactorStep(app, state, methods);
   }
   const policy = await mfaPolicy(app, state.userId, now);
-  if (policy.requiredNow) return startSetup(context, 'required');
+  if (policy.requiredNow) return chooseMethod(context, { reason: 'required', requiredFrom: policy.requiredFrom });
   if (policy.requiredFrom === null) return finish(context, [firstFactor]);
   // "Remind me later" holds for a number of logins; each login spends one.
   if (await spendSnooze(app.db, state.userId)) return finish(context, [firstFactor]);
@@ -101,39 +102,78 @@ export async function secondFactorStep(app: AppContext, state: Authenticated, me
   return { step: 'second-factor', state: { ...offered, methods, ...(phone ? { maskedPhone: maskPhone(phone.phone) } : {}) } };
 }
 
-/** Starts authenticator set-up: a pending credential whose secret is sealed in the store and in the flow. */
-export async function startSetup({ app, state, now }: Context<Authenticated>, reason: SetupReason): Promise<MoveTo<'totp-setup'>> {
-  const { credentialId, secret } = await beginTotpEnrolment(app, state.userId, now);
-  const sealedSecret = seal(app.secretKey, secret, `flow-setup:${credentialId}`);
-  return { step: 'totp-setup', state: { ...state, setup: { credentialId, sealedSecret, reason } } };
+/**
+ * The methods `method-choice` offers, in the order it shows them: a passkey
+ * first (one tap after set-up), the authenticator app, a phone. As the backup,
+ * the ones the person does not have yet.
+ */
+export async function offeredMethods(app: AppContext, userId: string, backup: boolean): Promise<SetupMethod[]> {
+  const held = new Set<SecondFactorMethod>(backup ? await secondFactorMethods(app, userId) : []);
+  const methods: SetupMethod[] = [];
+  if (app.config.passkeys && !held.has('passkey')) methods.push('passkey');
+  if (!held.has('totp')) methods.push('totp');
+  // NIST SP 800-63B-4 §3.1.3.3: a code sent over the phone network (PSTN) is a
+  // restricted authenticator. As a backup it is always offered where texts can
+  // be sent; as the only second factor, where the operator allows it (SMS_FIRST_METHOD).
+  if (smsAvailable(app) && !held.has('sms') && (backup || app.config.smsFirstMethod)) methods.push('sms');
+  return methods;
 }
 
 /**
- * A second factor was just added: remembered devices end (a 2FA change), and a
- * new recovery code replaces the old one, shown at the next step; a backup
- * number is offered once, when none is set (seed 002, step 6).
+ * "How do you want to verify it's you?": the `method-choice` step, for the
+ * first method or its backup. A backup with nothing left to offer goes
+ * straight on to the recovery code.
  */
-export async function enrolled(context: Context<SettingUp>, credentialId: string, factors: Amr): Promise<Move> {
+export async function chooseMethod(context: Context<Authenticated>, setup: SetupIntent): Promise<Move> {
+  const methods = await offeredMethods(context.app, context.state.userId, setup.backup === true);
+  if (setup.backup && methods.length === 0) return afterSetup(context);
+  return { step: 'method-choice', state: { ...context.state, setup, methods } };
+}
+
+/** Starts authenticator set-up: a pending credential whose secret is sealed in the store and in the flow. */
+export async function startSetup({ app, state, now }: Context<Authenticated>, intent: SetupIntent): Promise<MoveTo<'totp-setup'>> {
+  const { credentialId, secret } = await beginTotpEnrolment(app, state.userId, now);
+  const sealedSecret = seal(app.secretKey, secret, `flow-setup:${credentialId}`);
+  return { step: 'totp-setup', state: { ...state, setup: { ...intent, credentialId, sealedSecret } } };
+}
+
+/** Which second factor an RFC 8176 method reference stands for, to the credential change rule. */
+function factorOf(amr: Amr): 'totp' | 'passkey' | 'sms' {
+  if (amr[0] === 'hwk') return 'passkey';
+  return amr[0] === 'sms' ? 'sms' : 'totp';
+}
+
+/**
+ * A second factor was just added: remembered devices end (a 2FA change), and
+ * a new recovery code replaces the old one, shown at the end. After the first
+ * method of a sign-in or activation, a backup method is offered once (seed
+ * 002, step 6); the backup keeps the recovery code just issued, so the code
+ * the person is shown is the one that works. The account page offers no
+ * backup here: it lists the methods and adds each on its own.
+ */
+export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown }>, credentialId: string, factors: Amr): Promise<Move> {
   const { app, state, now } = context;
+  const backup = state.setup.backup === true;
   const recoveryCode = await factorAdded(app, {
     userId: state.userId,
     credentialId,
-    factor: factors[0] === 'hwk' ? 'passkey' : 'totp',
+    factor: factorOf(factors),
     // After a recovery code, the new factor replaces the lost ones.
-    replaceOthers: state.recovered === true,
-    // The account page adds a factor beside others: the recovery code the person saved stays good.
-    keepRecoveryCode: state.purpose === 'enroll',
+    replaceOthers: state.recovered === true && !backup,
+    // The account page adds a factor beside others, and a backup joins the first method:
+    // the recovery code the person saved, or was just issued, stays good.
+    keepRecoveryCode: state.purpose === 'enroll' || backup,
     now,
   });
-  const { setup: _done, passkeyCreation: _ceremony, recovered: _recovered, ...rest } = state;
+  const { setup, passkeyCreation: _ceremony, recovered: _recovered, smsSetup: _number, ...rest } = state;
   const next: Authenticated = {
     ...rest,
-    amr: [firstFactorOf(state), ...factors],
+    // The sign-in was authenticated by the first method; a backup changes nothing in it.
+    amr: backup ? state.amr : [firstFactorOf(state), ...factors],
     ...(recoveryCode ? { sealedRecoveryCode: seal(app.secretKey, recoveryCode, `flow-recovery:${state.userId}`) } : {}),
   };
-  const offerSms = smsAvailable(app) && !(await confirmedPhone(app.db, app.secretKey, state.userId));
-  if (offerSms) return { step: 'sms-setup', state: next };
-  return afterSetup({ ...context, state: next });
+  if (backup || state.purpose === 'enroll') return afterSetup({ ...context, state: next });
+  return chooseMethod({ ...context, state: next }, { reason: setup.reason, backup: true, ...(setup.requiredFrom === undefined ? {} : { requiredFrom: setup.requiredFrom }) });
 }
 
 /** Set-up is over: the new recovery code to save, when there is one, else the end. */

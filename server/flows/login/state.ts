@@ -9,7 +9,7 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import type { PendingAuthorization } from '../../companies/oidc.js';
 import type { PendingCode } from '../../factors/one-time-code.js';
 import { action as defineAction, type ActionContext, type ActionDefinition, type StepDefinition, type Transition, type TransitionTo } from '../engine.js';
-import type { CompanyAccount, SecondFactorMethod, SetupReason } from '../protocol.js';
+import type { CompanyAccount, SecondFactorMethod, SetupMethod, SetupReason } from '../protocol.js';
 
 /** Why the flow runs: sign-in (unset), activation from an invitation, a password reset, or the account page. */
 export type Purpose = 'activate' | 'reset' | 'reauth' | 'enroll';
@@ -30,12 +30,12 @@ interface FlowFacts {
   sessionTokenHash?: string;
   /** Re-authentication: the session's second factor is recent enough not to ask it again. */
   mfaFresh?: boolean;
-  /** Enrolment of an SMS number on its own (a backup for an existing factor): no skipping it. */
-  smsOnly?: boolean;
   /** The emailed link that opened an activation or reset flow, by hash; spent when the new password is set. */
   linkTokenHash?: string;
   /** Reset: the new password is set, the flow may complete. */
   passwordSet?: boolean;
+  /** Activation and reset: the language of the person's record (the emailed link's), told to the widget. */
+  locale?: 'en' | 'nl';
 }
 
 /** A passkey sign-in ceremony this step offers; replaced after every attempt, so its challenge is single use. */
@@ -84,15 +84,29 @@ export interface Authenticated extends Person {
   amr: Amr;
 }
 
-/** Authenticator set-up in progress: the pending credential and its secret, sealed; and why set-up is shown. */
-export interface Setup {
-  credentialId: string;
-  sealedSecret: string;
+/**
+ * Why 2FA set-up is shown, and whether the method being set up is the backup
+ * beside the first; kept from `method-choice` through the set-up step it
+ * chose, so `back` returns to the same choice.
+ */
+export interface SetupIntent {
   reason: SetupReason;
+  /** The first method is confirmed; this one is its backup. */
+  backup?: boolean;
+  /** The date 2FA is required from, for this person, when the flow knows it. */
+  requiredFrom?: string | null;
 }
 
+/** Authenticator set-up in progress: the pending credential and its secret, sealed. */
+export interface Setup extends SetupIntent {
+  credentialId: string;
+  sealedSecret: string;
+}
+
+/** A second factor being chosen or set up. */
 export interface SettingUp extends Authenticated {
-  setup: Setup;
+  /** Flows parked before the method choice may still hold a pending authenticator here. */
+  setup: SetupIntent & { credentialId?: string };
   /** The passkey registration ceremony at `passkey-setup`; replaced after every attempt. */
   passkeyCreation?: PublicKeyCredentialCreationOptionsJSON;
 }
@@ -121,11 +135,17 @@ export interface LoginStates {
     smsCode?: PendingCode;
   };
   'mfa-prompt': Authenticated & { /** The date 2FA is required from, for this person. */ requiredFrom?: string | null };
-  'totp-setup': SettingUp;
+  'method-choice': Authenticated & { setup: SetupIntent; /** The methods offered, in order. */ methods: SetupMethod[] };
+  'totp-setup': Authenticated & { setup: Setup };
   'passkey-setup': SettingUp & { passkeyCreation: PublicKeyCredentialCreationOptionsJSON };
   'set-password': Person & { linkTokenHash: string };
   'verify-email': Authenticated & { /** The code mailed to confirm the address. */ emailCode: PendingCode };
-  'sms-setup': Authenticated & { /** The number (sealed) and the code texted to it. */ smsSetup?: { sealedPhone: string; code: PendingCode } };
+  'sms-setup': Authenticated & {
+    /** Why the number is set up (unset on the account page, where it is a backup). */
+    setup?: SetupIntent;
+    /** The number (sealed) and the code texted to it. */
+    smsSetup?: { sealedPhone: string; code: PendingCode };
+  };
   'recovery-code': Authenticated & { sealedRecoveryCode: string };
 }
 

@@ -153,7 +153,7 @@ describe('mail over SMTP', () => {
     const mail = await parse(inbox.received[0]);
     assert.equal(mail.subject, 'Activeer je Payroll-account');
     assert.match(mail.text!, /Je gebruikersnaam is nieuw@example\.com\./);
-    assert.match(mail.text!, /De link werkt één keer, 7 dagen lang \(tot 22 januari 2031 om 09:00 UTC\)\./);
+    assert.match(mail.text!, /De link is één keer te gebruiken en blijft 7 dagen geldig \(tot 22 januari 2031 om 09:00 UTC\)\./);
     assert.match(mail.text!, /Vraag je werkgever om een nieuwe uitnodiging\./);
     assert.ok(mail.text!.includes(`\n${LINK}\n`));
     assert.match(mail.html!, /<html lang="nl">/);
@@ -202,10 +202,10 @@ describe('the mail templates', () => {
     assert.match(en.html, /<p style="[^"]*monospace[^"]*font-size:32px[^"]*">493817<\/p>/);
     assert.match(en.text, /^ {4}493817$/m);
     assert.match(en.text, /The code works for 10 minutes\./);
-    assert.match(en.text, /If you did not ask for this, ignore this mail\./);
+    assert.match(en.text, /If you did not ask for this, you can ignore this email\./);
     const nl = renderMail({ kind: 'email-code', code: '493817', minutes: 1 }, { locale: 'nl', appName: 'Payroll', email: EMAIL });
-    assert.match(nl.text, /De code werkt 1 minuut\./);
-    assert.match(nl.text, /Heb je hier niet om gevraagd\? Negeer deze mail dan\./);
+    assert.match(nl.text, /De code is 1 minuut geldig\./);
+    assert.match(nl.text, /Heb je hier niet om gevraagd\? Dan kun je deze e-mail negeren\./);
   });
 
   it('tells the person what to do when a security notice was not them, in both languages', () => {
@@ -218,10 +218,10 @@ describe('the mail templates', () => {
     ];
     for (const message of messages) {
       assert.match(renderMail(message, { locale: 'en', appName: 'Payroll', email: EMAIL }).text, /If this was not you, contact your employer or support at once and change your password\./);
-      assert.match(renderMail(message, { locale: 'nl', appName: 'Payroll', email: EMAIL }).text, /Was jij dit niet\? Neem dan direct contact op met je werkgever of support en wijzig je wachtwoord\./);
+      assert.match(renderMail(message, { locale: 'nl', appName: 'Payroll', email: EMAIL }).text, /Was jij dit niet\? Neem dan meteen contact op met je werkgever of de helpdesk, en wijzig je wachtwoord\./);
     }
     assert.equal(renderMail({ kind: 'factor-added', factor: 'passkey' }, { locale: 'en', appName: 'Payroll', email: EMAIL }).subject, 'A passkey was added to your Payroll account');
-    assert.equal(renderMail({ kind: 'factor-removed', factor: 'sms' }, { locale: 'nl', appName: 'Payroll', email: EMAIL }).subject, 'Er is een telefoonnummer voor sms-codes verwijderd van je Payroll-account');
+    assert.equal(renderMail({ kind: 'factor-removed', factor: 'sms' }, { locale: 'nl', appName: 'Payroll', email: EMAIL }).subject, 'Er is een telefoonnummer voor verificatiecodes per sms verwijderd uit je Payroll-account');
   });
 });
 

@@ -170,10 +170,12 @@ describe('the SMS code text', () => {
   it('says the code, how long it works and not to share it, in one SMS segment', () => {
     const en = smsCodeText({ locale: 'en', appName: 'Payroll', code: '482910', minutes: 5 });
     const nl = smsCodeText({ locale: 'nl', appName: 'Payroll', code: '482910', minutes: 5 });
-    assert.equal(en, '482910 is your Payroll code. Valid for 5 min. Do not share it with anyone.');
-    assert.equal(nl, '482910 is je Payroll-code. Geldig voor 5 min. Deel deze code met niemand.');
+    assert.equal(en, '482910 is your Payroll verification code. Valid for 5 min. Do not share it with anyone.');
+    assert.equal(nl, '482910 is je verificatiecode voor Payroll. 5 min. geldig. Deel deze code met niemand.');
     // 160 GSM-7 characters fit one segment (3GPP TS 23.038); with a 64-character app name too.
-    const longest = smsCodeText({ locale: 'en', appName: 'A'.repeat(64), code: '482910', minutes: 10 });
-    assert.ok(longest.length <= 160, `${longest.length} characters`);
+    for (const locale of ['en', 'nl'] as const) {
+      const longest = smsCodeText({ locale, appName: 'A'.repeat(64), code: '482910', minutes: 10 });
+      assert.ok(longest.length <= 160, `${locale}: ${longest.length} characters`);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { FlowState, PasskeyRequest } from '../../../server/flows/protocol.js';
-import { act, addUser, bodyOf, EMAIL, PASSWORD, reachPassword, startLogin, startServer, type TestServer } from '../helpers.js';
+import { act, addUser, bodyOf, EMAIL, PASSWORD, reachPassword, skipBackup, startLogin, startServer, type TestServer } from '../helpers.js';
 import { SoftAuthenticator } from '../soft-authenticator.js';
 
 const ORIGIN = 'http://localhost:3000';
@@ -21,11 +21,12 @@ async function enrollPasskey(server: TestServer, email = EMAIL): Promise<{ authe
   const id = await reachPassword(server, email);
   const prompt = await flowOf(await act(server, id, 'password', { password: PASSWORD }));
   assert.equal(prompt.step, 'mfa-prompt');
-  const totp = await flowOf(await act(server, id, 'enable', {}));
-  assert.ok(totp.actions.includes('use-passkey' as never));
-  const setup = await flowOf(await act(server, id, 'use-passkey', {}));
+  const choice = await flowOf(await act(server, id, 'enable', {}));
+  if (choice.step !== 'method-choice') return assert.fail(choice.step);
+  assert.equal(choice.data.methods[0], 'passkey', 'a passkey first');
+  const setup = await flowOf(await act(server, id, 'choose', { method: 'passkey' }));
   if (setup.step !== 'passkey-setup') return assert.fail(setup.step);
-  const recovery = await flowOf(await act(server, id, 'register', { response: authenticator.create(setup.data.options), name: 'My phone' }));
+  const recovery = await skipBackup(server, await flowOf(await act(server, id, 'register', { response: authenticator.create(setup.data.options), name: 'My phone' })));
   assert.equal(recovery.step, 'recovery-code', JSON.stringify(recovery.error));
   const done = await flowOf(await act(server, id, 'confirm', { saved: true }));
   assert.equal(done.step, 'done');
@@ -53,7 +54,7 @@ describe('registering a passkey during 2FA set-up', () => {
     const id = await reachPassword(server);
     await act(server, id, 'password', { password: PASSWORD });
     await act(server, id, 'enable', {});
-    const setup = await flowOf(await act(server, id, 'use-passkey', {}));
+    const setup = await flowOf(await act(server, id, 'choose', { method: 'passkey' }));
     if (setup.step !== 'passkey-setup') return assert.fail(setup.step);
     const { options } = setup.data;
     assert.equal(options.rp.id, 'localhost');
@@ -62,7 +63,7 @@ describe('registering a passkey during 2FA set-up', () => {
     assert.equal(options.authenticatorSelection?.userVerification, 'required');
     assert.notEqual(Buffer.from(options.user.id, 'base64url').toString(), EMAIL, 'the user handle is not the email');
     assert.equal(options.timeout, 300_000);
-    assert.deepEqual(setup.actions.sort(), ['cancel', 'register', 'use-totp']);
+    assert.deepEqual(setup.actions.sort(), ['back', 'register']);
   });
 
   it('stores the passkey, then shows the recovery code, and signs in with both factors', async (t) => {
@@ -84,7 +85,7 @@ describe('registering a passkey during 2FA set-up', () => {
     const id = await reachPassword(server, 'bob@example.com');
     await act(server, id, 'password', { password: PASSWORD });
     await act(server, id, 'enable', {});
-    const setup = await flowOf(await act(server, id, 'use-passkey', {}));
+    const setup = await flowOf(await act(server, id, 'choose', { method: 'passkey' }));
     if (setup.step !== 'passkey-setup') return assert.fail(setup.step);
     // WebAuthn Level 3 §7.1 step 27: the same credential id as alice's passkey.
     const alice = [...authenticator.credentials.keys()][0]!;
@@ -102,7 +103,7 @@ describe('registering a passkey during 2FA set-up', () => {
     const id = await reachPassword(server);
     await act(server, id, 'password', { password: PASSWORD });
     await act(server, id, 'enable', {});
-    const setup = await flowOf(await act(server, id, 'use-passkey', {}));
+    const setup = await flowOf(await act(server, id, 'choose', { method: 'passkey' }));
     if (setup.step !== 'passkey-setup') return assert.fail(setup.step);
     const refused = await flowOf(await act(server, id, 'register', { response: new SoftAuthenticator(ORIGIN).create(setup.data.options, { userVerified: false }), name: 'x' }));
     assert.equal(refused.error?.code, 'passkey_user_verification');

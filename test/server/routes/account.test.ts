@@ -299,7 +299,7 @@ describe('removing a second factor', () => {
     const mail = await messagesTo(person.server, EMAIL);
     assert.equal((await call(person.server, 'DELETE', `/api/account/factors/${sms!.id}`, person.token)).status, 204);
     assert.equal((await overview(person)).mfa.sms, null);
-    await noticeAfter(person.server, mail, /phone number for SMS codes was removed/);
+    await noticeAfter(person.server, mail, /phone number for SMS verification codes was removed/);
   });
 
   it('turns 2FA off with the last factor when it is not required: the recovery code goes too', async (t) => {

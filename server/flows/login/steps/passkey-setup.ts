@@ -1,14 +1,15 @@
-/* `passkey-setup`: a passkey (face ID, fingerprint, Windows Hello, security key) as the second factor. */
+/* `passkey-setup`: a passkey (face ID, fingerprint, Windows Hello, security key) as a second factor. */
 import { registerPasskey } from '../../../factors/passkey.js';
 import { cancelTotpEnrolment } from '../../../factors/totp-enrolment.js';
 import { liveChallenge, offerPasskeyCreation, passkeyRefusal } from '../ceremony.js';
 import { nothing, registrationInput } from '../inputs.js';
-import { enrolled } from '../next.js';
+import { chooseMethod, enrolled } from '../next.js';
 import { action, type LoginStepDefinition } from '../state.js';
 
 export const passkeySetup: LoginStepDefinition<'passkey-setup'> = {
   view: (state) => ({ options: state.passkeyCreation, suggestedName: 'Passkey', required: state.setup.reason !== 'enable', reason: state.setup.reason }),
-  unavailable: (state) => (state.setup.reason === 'enable' && state.purpose !== 'enroll' ? [] : ['cancel']),
+  // The account page closes its own enrolment; `back` is the sign-in's way back to the choice of method.
+  unavailable: (state) => (state.purpose === 'enroll' ? ['back'] : []),
   actions: {
     register: action({
       atomic: true,
@@ -23,24 +24,19 @@ export const passkeySetup: LoginStepDefinition<'passkey-setup'> = {
           const refusal = passkeyRefusal(app, error);
           return { step: 'passkey-setup', state: { ...state, ...(await offerPasskeyCreation(app, state.userId)) }, error: refusal };
         }
-        // The passkey replaces the authenticator set-up that was offered.
-        await cancelTotpEnrolment(app.db, state.setup.credentialId);
+        // A flow parked before the choice of method held an authenticator set-up beside the passkey.
+        if (state.setup.credentialId) await cancelTotpEnrolment(app.db, state.setup.credentialId);
         return enrolled(context, added.id, ['hwk', 'mfa']);
       },
     }),
-    'use-totp': action({
+    back: action({
       input: nothing,
-      run: async ({ state }) => {
-        const { passkeyCreation: _ceremony, ...rest } = state;
-        return { step: 'totp-setup', state: rest };
-      },
-    }),
-    cancel: action({
-      input: nothing,
-      async run({ app, state }) {
-        await cancelTotpEnrolment(app.db, state.setup.credentialId);
-        const { setup: _cancelled, passkeyCreation: _ceremony, ...rest } = state;
-        return { step: 'mfa-prompt', state: rest };
+      async run(context) {
+        const { app, state } = context;
+        if (state.setup.credentialId) await cancelTotpEnrolment(app.db, state.setup.credentialId);
+        // The ceremony is dropped: its challenge never verifies.
+        const { setup: { credentialId: _pending, ...intent }, passkeyCreation: _ceremony, ceremonyIssuedAt: _issued, ...rest } = state;
+        return chooseMethod({ ...context, state: rest }, intent);
       },
     }),
   },

@@ -12,7 +12,7 @@ import { forgetDevices } from '../../../security/devices.js';
 import { liveChallenge, offerPasskey, passkeyRefusal } from '../ceremony.js';
 import { finish } from '../finish.js';
 import { assertionInput, codeInput, nothing } from '../inputs.js';
-import { codeRefusal, firstFactorOf, recordFailure, startSetup } from '../next.js';
+import { chooseMethod, codeRefusal, firstFactorOf, recordFailure } from '../next.js';
 import { action, type LoginStepDefinition } from '../state.js';
 
 export const secondFactor: LoginStepDefinition<'second-factor'> = {
@@ -105,7 +105,8 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         await forgetDevices(app.db, userId, now);
         await notifyUser(app, userId, { kind: 'recovery-code-used' });
         await audit(app, { event: 'recovery.used', userId, ip: context.request.ip, detail: { kind } });
-        return startSetup({ ...context, state: { ...state, remember: remember === true, recovered: true } }, 'recovered');
+        const { methods: _methods, maskedPhone: _phone, smsCode: _texted, ...rest } = state;
+        return chooseMethod({ ...context, state: { ...rest, remember: remember === true, recovered: true } }, { reason: 'recovered' });
       },
     }),
   },

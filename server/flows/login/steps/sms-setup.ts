@@ -1,12 +1,12 @@
-/* `sms-setup`: a phone number as a backup second factor, confirmed with a texted code. */
+/* `sms-setup`: a phone number for texted codes, confirmed with a texted code: the method chosen, its backup, or the account page's backup number. */
 import { z } from 'zod';
 import { spendFactorAttempt } from '../../../factors/attempts.js';
 import { phoneAdded } from '../../../factors/enrolment.js';
 import { ONE_TIME_CODE_LENGTH } from '../../../factors/one-time-code.js';
-import { checkTextedCode, maskPhone, parsePhone, textCode } from '../../../factors/sms.js';
+import { checkTextedCode, maskPhone, parsePhone, saveConfirmedPhone, textCode } from '../../../factors/sms.js';
 import { seal, unseal } from '../../../security/secrets.js';
 import { nothing, setupCodeInput } from '../inputs.js';
-import { afterSetup, codeRefusal } from '../next.js';
+import { afterSetup, chooseMethod, codeRefusal, enrolled } from '../next.js';
 import { action, type LoginStepDefinition } from '../state.js';
 
 export const smsSetup: LoginStepDefinition<'sms-setup'> = {
@@ -15,7 +15,8 @@ export const smsSetup: LoginStepDefinition<'sms-setup'> = {
     codeLength: ONE_TIME_CODE_LENGTH,
     ...(state.smsSetup ? { sentTo: maskPhone(unseal(app.secretKey, state.smsSetup.sealedPhone, `flow-sms:${state.userId}`)) } : {}),
   }),
-  unavailable: (state) => [...(state.smsSetup ? [] : (['code', 'change-number'] as const)), ...(state.smsOnly ? ['skip' as const] : [])],
+  // The account page closes its own enrolment; `back` is the sign-in's way back to the choice of method.
+  unavailable: (state) => [...(state.smsSetup ? [] : (['code', 'change-number'] as const)), ...(state.purpose === 'enroll' ? ['back' as const] : [])],
   actions: {
     phone: action({
       input: z.object({ phone: z.string().max(64) }).strict(),
@@ -36,13 +37,21 @@ export const smsSetup: LoginStepDefinition<'sms-setup'> = {
         const spent = await spendFactorAttempt(app, userId, now);
         const result = checkTextedCode(app, pending.code, { userId, input: code, now });
         if (result !== 'valid') {
-          // Counted against the account (above), not the flow: the recovery code is already
-          // issued, and a locked flow would never show it. A wrong code here proves nothing about anyone else.
+          // Counted against the account (above), not the flow: after a first method the recovery code is
+          // already issued, and a locked flow would never show it. A wrong code here proves nothing about anyone else.
           return { step: 'sms-setup', state, error: codeRefusal(result) };
         }
         spent.succeeded();
-        await phoneAdded(app, { userId, phone: unseal(app.secretKey, pending.sealedPhone, `flow-sms:${userId}`), now });
-        return afterSetup({ ...context, state: { ...rest, userId } });
+        const phone = unseal(app.secretKey, pending.sealedPhone, `flow-sms:${userId}`);
+        const { setup } = state;
+        if (setup && !setup.backup && state.purpose !== 'enroll') {
+          // The first method: the phone is the person's second factor (RFC 8176 §2: `sms`), with a recovery code and the backup offer.
+          const credentialId = await saveConfirmedPhone(app.db, app.secretKey, { userId, phone, now });
+          return enrolled({ ...context, state: { ...rest, userId, setup } }, credentialId, ['sms', 'mfa']);
+        }
+        await phoneAdded(app, { userId, phone, now });
+        const { setup: _done, ...after } = rest;
+        return afterSetup({ ...context, state: { ...after, userId } });
       },
     }),
     'change-number': action({
@@ -52,11 +61,12 @@ export const smsSetup: LoginStepDefinition<'sms-setup'> = {
         return { step: 'sms-setup', state: rest };
       },
     }),
-    skip: action({
+    back: action({
       input: nothing,
       run: (context) => {
-        const { smsSetup: _skipped, ...rest } = context.state;
-        return afterSetup({ ...context, state: rest });
+        const { smsSetup: _forgotten, setup, ...rest } = context.state;
+        // A flow parked at the backup number offered before the choice of method goes back to that choice.
+        return chooseMethod({ ...context, state: rest }, setup ?? { reason: 'enable', backup: true });
       },
     }),
   },

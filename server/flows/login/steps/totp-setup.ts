@@ -3,9 +3,8 @@ import { spendFactorAttempt } from '../../../factors/attempts.js';
 import { matchTotp, normalizeCode, totpQr, totpUri } from '../../../factors/totp.js';
 import { cancelTotpEnrolment, confirmTotpEnrolment } from '../../../factors/totp-enrolment.js';
 import { unseal } from '../../../security/secrets.js';
-import { offerPasskeyCreation } from '../ceremony.js';
 import { nothing, setupCodeInput } from '../inputs.js';
-import { enrolled } from '../next.js';
+import { chooseMethod, enrolled } from '../next.js';
 import { action, type LoginStepDefinition } from '../state.js';
 
 export const totpSetup: LoginStepDefinition<'totp-setup'> = {
@@ -17,13 +16,9 @@ export const totpSetup: LoginStepDefinition<'totp-setup'> = {
     const uri = totpUri({ secret, issuer, account });
     return { qr: totpQr(uri), secret, uri, issuer, account, required: setup.reason !== 'enable', reason: setup.reason };
   },
-  // The account page closes its own enrolment; `cancel` is the login's way back to the prompt.
-  unavailable: (state, app) => [...(state.setup.reason === 'enable' && state.purpose !== 'enroll' ? [] : ['cancel' as const]), ...(app.config.passkeys ? [] : ['use-passkey' as const])],
+  // The account page closes its own enrolment; `back` is the sign-in's way back to the choice of method.
+  unavailable: (state) => (state.purpose === 'enroll' ? ['back'] : []),
   actions: {
-    'use-passkey': action({
-      input: nothing,
-      run: async ({ app, state }) => ({ step: 'passkey-setup', state: { ...state, ...(await offerPasskeyCreation(app, state.userId)) } }),
-    }),
     totp: action({
       atomic: true,
       input: setupCodeInput,
@@ -39,12 +34,14 @@ export const totpSetup: LoginStepDefinition<'totp-setup'> = {
         return enrolled(context, setup.credentialId, ['otp', 'mfa']);
       },
     }),
-    cancel: action({
+    back: action({
       input: nothing,
-      async run({ app, state }) {
+      async run(context) {
+        const { app, state } = context;
+        // The key shown is discarded with its pending credential: choosing the app again shows a new one.
         await cancelTotpEnrolment(app.db, state.setup.credentialId);
-        const { setup: _cancelled, ...rest } = state;
-        return { step: 'mfa-prompt', state: rest };
+        const { setup: { credentialId: _pending, sealedSecret: _secret, ...intent }, ...rest } = state;
+        return chooseMethod({ ...context, state: rest }, intent);
       },
     }),
   },

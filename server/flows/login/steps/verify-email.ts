@@ -5,7 +5,7 @@ import { spendFactorAttempt } from '../../../factors/attempts.js';
 import { checkEmailCode, markEmailVerified } from '../../../factors/email-code.js';
 import { ONE_TIME_CODE_LENGTH } from '../../../factors/one-time-code.js';
 import { nothing, setupCodeInput } from '../inputs.js';
-import { afterVerified, codeRefusal, confirmAddress, recordFailure, startSetup } from '../next.js';
+import { afterVerified, chooseMethod, codeRefusal, confirmAddress, recordFailure } from '../next.js';
 import { action, type LoginStepDefinition } from '../state.js';
 
 export const verifyEmail: LoginStepDefinition<'verify-email'> = {
@@ -29,7 +29,10 @@ export const verifyEmail: LoginStepDefinition<'verify-email'> = {
         const { emailCode: _used, ...rest } = state;
         const next = { ...context, state: rest };
         // Activation goes straight on to 2FA set-up (seed 002, step 5); a sign-in goes on as usual.
-        if (state.purpose === 'activate') return startSetup(next, (await mfaPolicy(app, userId, now)).requiredNow ? 'required' : 'enable');
+        if (state.purpose === 'activate') {
+          const policy = await mfaPolicy(app, userId, now);
+          return chooseMethod(next, { reason: policy.requiredNow ? 'required' : 'enable', requiredFrom: policy.requiredFrom });
+        }
         return afterVerified(next, undefined);
       },
     }),

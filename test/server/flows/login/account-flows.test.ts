@@ -167,16 +167,14 @@ describe('adding a second factor from the account page', () => {
     await assertError(await start(server, 'enroll-totp'), 'unauthenticated');
   });
 
-  it('turns 2FA on with the authenticator app: set-up, the backup number offer, the recovery code, and the same session', async (t) => {
+  it('turns 2FA on with the authenticator app: set-up, the recovery code (no backup offer: the page lists the methods), and the same session', async (t) => {
     const { server, token, user } = await signedIn(t, { totp: false });
     const setup = await flowOf(await start(server, 'enroll-totp', token));
     assert.equal(setup.step, 'totp-setup');
     if (setup.step !== 'totp-setup') return;
-    assert.ok(!setup.actions.includes('cancel'), 'the account page closes its own enrolment');
-    const sms = await flowOf(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }));
-    assert.equal(sms.step, 'sms-setup');
-    assert.ok(sms.actions.includes('skip'));
-    const recovery = await flowOf(await act(server, sms.id, 'skip', {}));
+    assert.deepEqual(setup.actions, ['totp'], 'the account page closes its own enrolment: no back');
+    await assertError(await act(server, setup.id, 'back', {}), 'action_not_allowed');
+    const recovery = await flowOf(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }));
     assert.equal(recovery.step, 'recovery-code', 'the first factor comes with a recovery code');
     const done = await flowOf(await act(server, recovery.id, 'confirm', { saved: true }));
     assert.equal(grantOf(done).token, undefined, 'an enrolment is no authentication: the token stays');
@@ -201,7 +199,7 @@ describe('adding a second factor from the account page', () => {
     const { server, token } = await signedIn(t);
     const setup = await flowOf(await start(server, 'enroll-sms', token));
     assert.equal(setup.step, 'sms-setup');
-    assert.ok(!setup.actions.includes('skip'));
+    assert.deepEqual(setup.actions, ['phone'], 'no back: the page closes its own panel');
     const before = await messagesTo(server, PHONE, 'sms');
     const sent = await flowOf(await act(server, setup.id, 'phone', { phone: '06 12345678' }));
     assert.equal(sent.step, 'sms-setup');
@@ -213,6 +211,16 @@ describe('adding a second factor from the account page', () => {
 
     const { server: bare, token: bareToken } = await signedIn(t, { totp: false });
     await assertError(await start(bare, 'enroll-sms', bareToken), 'action_not_allowed');
+  });
+
+  it('refuses a backup number that is not possible for its region (12345 in the Netherlands), and takes a foreign one', async (t) => {
+    const { server, token } = await signedIn(t);
+    const setup = await flowOf(await start(server, 'enroll-sms', token));
+    await assertError(await act(server, setup.id, 'phone', { phone: '12345' }), 'invalid_phone');
+    const sent = await flowOf(await act(server, setup.id, 'phone', { phone: '+44 7911 123456' }));
+    assert.equal(sent.error, undefined);
+    const [text] = await messagesTo(server, '+447911123456', 'sms');
+    grantOf(await flowOf(await act(server, setup.id, 'code', { code: codeIn(text!) })));
   });
 
   it('stops at once when the session is revoked mid-way: no factor is added', async (t) => {
@@ -241,11 +249,9 @@ describe('passkeys on the account page', () => {
     const authenticator = new SoftAuthenticator('http://localhost:3000');
     const setup = await flowOf(await start(server, 'enroll-passkey', token));
     if (setup.step !== 'passkey-setup') return assert.fail(setup.step);
-    assert.ok(!setup.actions.includes('cancel'));
-    const registered = await flowOf(await act(server, setup.id, 'register', { response: authenticator.create(setup.data.options), name: 'Laptop' }));
-    // A backup number is offered (none yet); the person had no recovery code yet, so one comes.
-    assert.equal(registered.step, 'sms-setup');
-    const recovery = await flowOf(await act(server, registered.id, 'skip', {}));
+    assert.deepEqual(setup.actions, ['register']);
+    const recovery = await flowOf(await act(server, setup.id, 'register', { response: authenticator.create(setup.data.options), name: 'Laptop' }));
+    // The person had no recovery code yet, so one comes.
     assert.equal(recovery.step, 'recovery-code');
     grantOf(await flowOf(await act(server, recovery.id, 'confirm', { saved: true })));
 
@@ -339,7 +345,6 @@ describe('a re-authentication renews the session token (OWASP ASVS 5.0 V7.2.4)',
     const setup = await flowOf(await server.post('/api/flows/enroll-totp', {}, cookie(renewed)));
     if (setup.step !== 'totp-setup') return assert.fail(JSON.stringify(setup));
     await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }, cookie(renewed));
-    await act(server, setup.id, 'skip', {}, cookie(renewed));
     const enrolled = await act(server, setup.id, 'confirm', { saved: true }, cookie(renewed));
     grantOf(await flowOf(enrolled));
     assert.equal(setCookieFor(enrolled, SESSION_COOKIE_NAME), undefined);

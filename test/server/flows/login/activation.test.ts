@@ -7,7 +7,7 @@ import { confirmedPhone } from '../../../../server/factors/sms.js';
 import type { ErrorResponse, FlowState } from '../../../../server/flows/protocol.js';
 import { sha256 } from '../../../../server/security/random.js';
 import { disableUser, inviteUser } from '../../../../server/users.js';
-import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, signIn, START, startServer, type TestServer } from '../../helpers.js';
+import { act, addUser, assertError, bodyOf, chooseMethod, EMAIL, grantOf, MINUTE, PASSWORD, signIn, START, startServer, type TestServer } from '../../helpers.js';
 import { addTotp, auditOf, codeIn, flowOf, flowRow, invite, linkTokenIn, messagesTo, newMessages, onlyCodeMail, openLink, tokenOf, totpCode } from '../../inbox.js';
 
 const DAY = 24 * 60 * MINUTE;
@@ -31,12 +31,18 @@ describe('activation (smoke)', () => {
     assert.equal(weak.error?.code, 'password_policy');
     const verify = await flowOf(await act(server, set.id, 'password', { password: PASSWORD }));
     assert.equal(verify.step, 'verify-email', JSON.stringify(verify));
-    const setup = await flowOf(await act(server, set.id, 'code', { code: await mailedCode(server) }));
+    const choice = await flowOf(await act(server, set.id, 'code', { code: await mailedCode(server) }));
+    if (choice.step !== 'method-choice') return assert.fail(JSON.stringify(choice));
+    assert.deepEqual(choice.data, { methods: ['totp', 'sms'], backup: false, reason: 'required', requiredFrom: '2030-01-01' });
+    const setup = await chooseMethod(server, choice);
     if (setup.step !== 'totp-setup') return assert.fail(JSON.stringify(setup));
     assert.equal(setup.data.required, true);
     const totp = new TOTP({ secret: setup.data.secret });
-    const sms = await flowOf(await act(server, set.id, 'totp', { code: totp.generate({ timestamp: server.clock.now }) }));
-    assert.equal(sms.step, 'sms-setup', JSON.stringify(sms));
+    const backup = await flowOf(await act(server, set.id, 'totp', { code: totp.generate({ timestamp: server.clock.now }) }));
+    if (backup.step !== 'method-choice') return assert.fail(JSON.stringify(backup));
+    assert.deepEqual(backup.data.methods, ['sms'], 'the backup: what the person does not have yet');
+    assert.equal(backup.data.backup, true);
+    const sms = await chooseMethod(server, backup, 'sms');
     const sent = await flowOf(await act(server, set.id, 'phone', { phone: '06 12345678' }));
     if (sent.step !== 'sms-setup') return assert.fail(JSON.stringify(sent));
     assert.equal(sent.data.sentTo, '+31 •• ••• ••78');
@@ -64,7 +70,7 @@ async function atVerifyEmail(server: TestServer, email = NEW_EMAIL): Promise<{ i
 /** Runs activation up to the authenticator set-up and returns that step. */
 async function atTotpSetup(server: TestServer, email = NEW_EMAIL): Promise<FlowState & { step: 'totp-setup' }> {
   const { id, code } = await atVerifyEmail(server, email);
-  const setup = await flowOf(await act(server, id, 'code', { code }));
+  const setup = await chooseMethod(server, await flowOf(await act(server, id, 'code', { code })));
   if (setup.step !== 'totp-setup') return assert.fail(JSON.stringify(setup));
   return setup;
 }
@@ -72,9 +78,8 @@ async function atTotpSetup(server: TestServer, email = NEW_EMAIL): Promise<FlowS
 /** Runs activation up to the optional backup number (SMS must be on). */
 async function atSmsSetup(server: TestServer, email = NEW_EMAIL): Promise<FlowState> {
   const setup = await atTotpSetup(server, email);
-  const sms = await flowOf(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }));
-  assert.equal(sms.step, 'sms-setup', JSON.stringify(sms));
-  return sms;
+  const backup = await flowOf(await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }));
+  return chooseMethod(server, backup, 'sms');
 }
 
 describe('the invitation link', () => {
@@ -245,7 +250,7 @@ describe('the email code at activation', () => {
     const { id, code, userId } = await atVerifyEmail(server);
     const next = await act(server, id, 'code', { code: `${code.slice(0, 3)} ${code.slice(3)}` });
     assert.equal(next.status, 200);
-    assert.equal((await flowOf(next)).step, 'totp-setup');
+    assert.equal((await flowOf(next)).step, 'method-choice');
     const user = await server.db.selectFrom('users').select('email_verified_at').where('id', '=', userId).executeTakeFirstOrThrow();
     assert.equal(user.email_verified_at, server.clock.now);
   });
@@ -258,14 +263,14 @@ describe('the email code at activation', () => {
     const before = await messagesTo(server, NEW_EMAIL);
     assert.equal((await act(server, id, 'resend', {})).status, 200);
     const fresh = codeIn(onlyCodeMail(await newMessages(server, NEW_EMAIL, before)));
-    assert.equal((await flowOf(await act(server, id, 'code', { code: fresh }))).step, 'totp-setup');
+    assert.equal((await flowOf(await act(server, id, 'code', { code: fresh }))).step, 'method-choice');
   });
 
   it('works just before its 10 minutes are up', async (t) => {
     const server = await startServer(t);
     const { id, code } = await atVerifyEmail(server);
     server.clock.advance(10 * MINUTE - 1);
-    assert.equal((await flowOf(await act(server, id, 'code', { code }))).step, 'totp-setup');
+    assert.equal((await flowOf(await act(server, id, 'code', { code }))).step, 'method-choice');
   });
 
   it('is replaced by resend: the old code is refused, the new one confirms', async (t) => {
@@ -277,7 +282,7 @@ describe('the email code at activation', () => {
     assert.equal((await flowOf(resent)).step, 'verify-email');
     const fresh = codeIn(onlyCodeMail(await newMessages(server, NEW_EMAIL, before)));
     if (fresh !== old) await assertError(await act(server, id, 'code', { code: old }), 'invalid_code');
-    assert.equal((await flowOf(await act(server, id, 'code', { code: fresh }))).step, 'totp-setup');
+    assert.equal((await flowOf(await act(server, id, 'code', { code: fresh }))).step, 'method-choice');
   });
 
   it('keeps counting failures across resends: too_many_attempts after FLOW_MAX_ATTEMPTS, even for the right code', async (t) => {
@@ -362,10 +367,15 @@ describe('after activation', () => {
   for (const [when, from, reason, required] of reasons) {
     it(`sets up 2FA with reason ${reason} when MFA_REQUIRED_FROM ${when}`, async (t) => {
       const server = await startServer(t, { MFA_REQUIRED_FROM: from });
-      const setup = await atTotpSetup(server);
+      const { id, code } = await atVerifyEmail(server);
+      const choice = await flowOf(await act(server, id, 'code', { code }));
+      if (choice.step !== 'method-choice') return assert.fail(JSON.stringify(choice));
+      assert.equal(choice.data.reason, reason);
+      assert.equal(choice.actions.includes('remind-later'), !required, 'putting it off only while policy allows');
+      const setup = await chooseMethod(server, choice);
+      if (setup.step !== 'totp-setup') return assert.fail(setup.step);
       assert.equal(setup.data.reason, reason);
       assert.equal(setup.data.required, required);
-      assert.equal(setup.actions.includes('cancel'), !required);
     });
   }
 });
@@ -381,7 +391,7 @@ describe('the backup number at activation (sms-setup)', () => {
   it('refuses an invalid number with invalid_phone, and has no code to confirm before a number is sent', async (t) => {
     const server = await startServer(t, { SMS: 'outbox' });
     const sms = await atSmsSetup(server);
-    assert.deepEqual([...sms.actions].sort(), ['phone', 'skip']);
+    assert.deepEqual([...sms.actions].sort(), ['back', 'phone']);
     await assertError(await act(server, sms.id, 'code', { code: '123456' }), 'action_not_allowed');
     for (const phone of ['abc', '12', '+31 6 1234', '+999 1234567890']) {
       const refused = await act(server, sms.id, 'phone', { phone });
@@ -391,9 +401,14 @@ describe('the backup number at activation (sms-setup)', () => {
     assert.equal((await flowRow(server, sms.id))?.attempts, 0, 'a typo is not a failed attempt');
   });
 
-  it('skip goes on to the recovery code without a number', async (t) => {
+  it('back, then skip, goes on to the recovery code without a number', async (t) => {
     const server = await startServer(t, { SMS: 'outbox' });
     const sms = await atSmsSetup(server);
+    await act(server, sms.id, 'phone', { phone: '06 12345678' });
+    const back = await flowOf(await act(server, sms.id, 'back', {}));
+    if (back.step !== 'method-choice') return assert.fail(back.step);
+    assert.equal(back.data.backup, true);
+    assert.deepEqual(back.actions.sort(), ['choose', 'skip']);
     const next = await flowOf(await act(server, sms.id, 'skip', {}));
     assert.equal(next.step, 'recovery-code');
     const user = await server.db.selectFrom('users').select('id').where('email', '=', NEW_EMAIL).executeTakeFirstOrThrow();
@@ -409,6 +424,7 @@ describe('the backup number at activation (sms-setup)', () => {
     const wrong = texted === '000000' ? '111111' : '000000';
     for (let i = 0; i < server.config.flowMaxAttempts + 1; i++) await assertError(await act(server, sms.id, 'code', { code: wrong }), 'invalid_code');
     assert.equal((await flowRow(server, sms.id))?.attempts, 0);
+    await act(server, sms.id, 'back', {});
     const next = await flowOf(await act(server, sms.id, 'skip', {}));
     if (next.step !== 'recovery-code') return assert.fail(JSON.stringify(next));
     assert.match(next.data.code, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);

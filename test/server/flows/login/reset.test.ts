@@ -212,8 +212,9 @@ describe('the reset link', () => {
     const opened = await flowOf(await openLink(server, 'reset', await resetToken(server)));
     assert.equal(opened.step, 'set-password');
     const next = await flowOf(await act(server, opened.id, 'password', { password: NEW_PASSWORD }));
-    if (next.step !== 'totp-setup') return assert.fail(JSON.stringify(next));
-    assert.equal(next.data.required, true);
+    if (next.step !== 'method-choice') return assert.fail(JSON.stringify(next));
+    assert.equal(next.data.reason, 'required');
+    assert.deepEqual(next.actions, ['choose'], 'no putting it off');
     assert.equal((await server.db.selectFrom('sessions').select('id').execute()).length, 0, 'no session before set-up');
   });
 

@@ -6,7 +6,7 @@ import { matchTotp, TOTP_PERIOD_SECONDS } from '../../../../server/factors/totp.
 import type { FlowState } from '../../../../server/flows/protocol.js';
 import { unseal } from '../../../../server/security/secrets.js';
 import { resetMfa, setPassword } from '../../../../server/users.js';
-import { act, addUser, bodyOf, EMAIL, MINUTE, PASSWORD, reachPassword, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, startLogin, startServer, type TestServer } from '../../helpers.js';
+import { act, addUser, bodyOf, chooseMethod, EMAIL, MINUTE, PASSWORD, reachPassword, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, skipBackup, startLogin, startServer, type TestServer } from '../../helpers.js';
 
 /** 2FA required from a date after the test clock's start: people are prompted and may wait. */
 const PROMPT = { MFA_REQUIRED_FROM: '2040-01-01' };
@@ -32,10 +32,9 @@ async function afterPassword(server: TestServer, headers: Record<string, string>
 async function enroll(server: TestServer): Promise<{ secret: string; recoveryCode: string; done: FlowState }> {
   const prompt = await afterPassword(server);
   assert.equal(prompt.step, 'mfa-prompt');
-  const setup = await flowOf(await act(server, prompt.id, 'enable', {}));
-  assert.equal(setup.step, 'totp-setup');
+  const setup = await chooseMethod(server, await flowOf(await act(server, prompt.id, 'enable', {})));
   if (setup.step !== 'totp-setup') throw new Error('unreachable');
-  const recovery = await flowOf(await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) }));
+  const recovery = await skipBackup(server, await flowOf(await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) })));
   assert.equal(recovery.step, 'recovery-code');
   if (recovery.step !== 'recovery-code') throw new Error('unreachable');
   const done = await flowOf(await act(server, recovery.id, 'confirm', { saved: true }));
@@ -132,12 +131,17 @@ describe('the 2FA prompt before the required date', () => {
   it('makes set-up part of signing in from the required date on, with no way to skip it', async (t) => {
     const server = await startServer(t, REQUIRED);
     await addUser(server);
-    const setup = await afterPassword(server);
-    assert.equal(setup.step, 'totp-setup');
+    const choice = await afterPassword(server);
+    if (choice.step !== 'method-choice') return assert.fail(choice.step);
+    assert.equal(choice.data.reason, 'required');
+    assert.equal(choice.data.backup, false);
+    assert.deepEqual(choice.actions, ['choose'], 'no reminding later, no skipping');
+    assert.equal((await flowOf(await act(server, choice.id, 'remind-later', {}))).error?.code, 'action_not_allowed');
+    const setup = await chooseMethod(server, choice);
     if (setup.step !== 'totp-setup') return;
     assert.equal(setup.data.required, true);
     assert.equal(setup.data.reason, 'required');
-    assert.deepEqual(setup.actions, ['totp']);
+    assert.deepEqual(setup.actions.sort(), ['back', 'totp']);
     const cancel = await flowOf(await act(server, setup.id, 'cancel', {}));
     assert.equal(cancel.error?.code, 'action_not_allowed');
   });
@@ -149,7 +153,10 @@ describe('the 2FA prompt before the required date', () => {
     const prompt = await afterPassword(server);
     assert.equal(prompt.step, 'mfa-prompt');
     server.clock.advance(10 * MINUTE);
-    assert.equal((await flowOf(await act(server, prompt.id, 'remind-later', {}))).step, 'totp-setup');
+    const required = await flowOf(await act(server, prompt.id, 'remind-later', {}));
+    if (required.step !== 'method-choice') return assert.fail(required.step);
+    assert.equal(required.data.reason, 'required');
+    assert.ok(!required.actions.includes('remind-later'));
   });
 });
 
@@ -158,7 +165,7 @@ describe('setting up the authenticator app', () => {
     const server = await startServer(t, PROMPT);
     await addUser(server);
     const prompt = await afterPassword(server);
-    const setup = await flowOf(await act(server, prompt.id, 'enable', {}));
+    const setup = await chooseMethod(server, await flowOf(await act(server, prompt.id, 'enable', {})));
     assert.equal(setup.step, 'totp-setup');
     if (setup.step !== 'totp-setup') return;
     const { secret, uri, qr, issuer, account, required } = setup.data;
@@ -183,7 +190,7 @@ describe('setting up the authenticator app', () => {
     const server = await startServer(t, PROMPT);
     await addUser(server);
     const prompt = await afterPassword(server);
-    const setup = await flowOf(await act(server, prompt.id, 'enable', {}));
+    const setup = await chooseMethod(server, await flowOf(await act(server, prompt.id, 'enable', {})));
     if (setup.step !== 'totp-setup') return assert.fail(setup.step);
     const row = await server.db.selectFrom('credentials').selectAll().executeTakeFirstOrThrow();
     assert.ok(!row.secret!.includes(setup.data.secret));
@@ -198,12 +205,12 @@ describe('setting up the authenticator app', () => {
     const server = await startServer(t, PROMPT);
     await addUser(server);
     const prompt = await afterPassword(server);
-    const setup = await flowOf(await act(server, prompt.id, 'enable', {}));
+    const setup = await chooseMethod(server, await flowOf(await act(server, prompt.id, 'enable', {})));
     if (setup.step !== 'totp-setup') return assert.fail(setup.step);
     const wrong = await act(server, setup.id, 'totp', { code: '000000' });
     assert.equal(wrong.status, 401);
     assert.deepEqual((await flowOf(wrong)).error, { code: 'invalid_code', field: 'code' });
-    const recovery = await flowOf(await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) }));
+    const recovery = await skipBackup(server, await flowOf(await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) })));
     if (recovery.step !== 'recovery-code') return assert.fail(recovery.step);
     assert.match(recovery.data.code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     const stored = await server.db.selectFrom('recovery_codes').select('code_hash').executeTakeFirstOrThrow();
@@ -219,20 +226,26 @@ describe('setting up the authenticator app', () => {
     const server = await startServer(t, PROMPT);
     await addUser(server);
     const prompt = await afterPassword(server);
-    const setup = await flowOf(await act(server, prompt.id, 'enable', {}));
+    const setup = await chooseMethod(server, await flowOf(await act(server, prompt.id, 'enable', {})));
     if (setup.step !== 'totp-setup') return assert.fail(setup.step);
     const code = codeAt(setup.data.secret, server.clock.now);
-    const next = await flowOf(await act(server, setup.id, 'totp', { code: `${code.slice(0, 3)} ${code.slice(3)}` }));
+    const next = await skipBackup(server, await flowOf(await act(server, setup.id, 'totp', { code: `${code.slice(0, 3)} ${code.slice(3)}` })));
     assert.equal(next.step, 'recovery-code');
   });
 
-  it('goes back to the prompt on cancel and forgets the unconfirmed key', async (t) => {
+  it('goes back to the choice of method and forgets the unconfirmed key', async (t) => {
     const server = await startServer(t, PROMPT);
     await addUser(server);
     const prompt = await afterPassword(server);
-    const setup = await flowOf(await act(server, prompt.id, 'enable', {}));
-    assert.equal((await flowOf(await act(server, setup.id, 'cancel', {}))).step, 'mfa-prompt');
+    const setup = await chooseMethod(server, await flowOf(await act(server, prompt.id, 'enable', {})));
+    assert.equal((await server.db.selectFrom('credentials').selectAll().execute()).length, 1, 'the pending key');
+    const back = await flowOf(await act(server, setup.id, 'back', {}));
+    if (back.step !== 'method-choice') return assert.fail(back.step);
+    assert.equal(back.data.reason, 'enable');
     assert.equal((await server.db.selectFrom('credentials').selectAll().execute()).length, 0);
+    const again = await chooseMethod(server, back);
+    if (again.step !== 'totp-setup' || setup.step !== 'totp-setup') return assert.fail(again.step);
+    assert.notEqual(again.data.secret, setup.data.secret, 'a new key');
   });
 });
 
@@ -317,7 +330,7 @@ describe('signing in with the authenticator app', () => {
     // Support's reset lets the person in again with the backup code.
     const backup = await resetMfa(server.db, { email: EMAIL, now: server.clock.now });
     const after = await afterPassword(server);
-    assert.equal((await flowOf(await act(server, after.id, 'recovery-code', { code: backup }))).step, 'totp-setup');
+    assert.equal((await flowOf(await act(server, after.id, 'recovery-code', { code: backup }))).step, 'method-choice');
   });
 
   it('yields exactly one session for two concurrent posts of a right code', async (t) => {
@@ -335,17 +348,21 @@ describe('the recovery code', () => {
   it('signs in once, sends a notice, and makes the person set up 2FA again with a new code', async (t) => {
     const { server, recoveryCode } = await enrolledServer(t);
     const challenge = await afterPassword(server);
-    const setup = await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode.toLowerCase() }));
-    if (setup.step !== 'totp-setup') return assert.fail(`${setup.step} ${JSON.stringify(setup.error)}`);
+    const choice = await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode.toLowerCase() }));
+    if (choice.step !== 'method-choice') return assert.fail(`${choice.step} ${JSON.stringify(choice.error)}`);
+    assert.equal(choice.data.reason, 'recovered');
+    assert.deepEqual(choice.actions, ['choose'], 'no putting set-up off after a recovery code');
+    const setup = await chooseMethod(server, choice);
+    if (setup.step !== 'totp-setup') return assert.fail(setup.step);
     assert.equal(setup.data.reason, 'recovered');
     assert.equal(setup.data.required, true);
-    assert.deepEqual(setup.actions, ['totp']);
+    assert.deepEqual(setup.actions.sort(), ['back', 'totp']);
     // Set-up mailed "an authenticator app was added"; the recovery code mails its own notice.
     const mail = await server.db.selectFrom('outbox').selectAll().where('subject', 'like', '%recovery code%').execute();
     assert.equal(mail.length, 1);
     assert.equal(mail[0]!.recipient, EMAIL);
     assert.match(mail[0]!.subject, /recovery code was used/i);
-    const recovery = await flowOf(await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) }));
+    const recovery = await skipBackup(server, await flowOf(await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) })));
     if (recovery.step !== 'recovery-code') return assert.fail(recovery.step);
     assert.notEqual(recovery.data.code, recoveryCode);
     assert.equal((await flowOf(await act(server, recovery.id, 'confirm', { saved: true }))).step, 'done');
@@ -357,7 +374,7 @@ describe('the recovery code', () => {
   it('never leaves the account without a second factor when set-up after a recovery code is abandoned', async (t) => {
     const { server, secret, recoveryCode } = await enrolledServer(t);
     const challenge = await afterPassword(server);
-    assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode }))).step, 'totp-setup');
+    await chooseMethod(server, await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode })));
     // The person walks away from set-up: the old authenticator still guards the account.
     const next = await afterPassword(server);
     assert.equal(next.step, 'second-factor');
@@ -367,7 +384,7 @@ describe('the recovery code', () => {
   it('replaces the lost authenticator once set-up after a recovery code completes', async (t) => {
     const { server, secret, recoveryCode } = await enrolledServer(t);
     const challenge = await afterPassword(server);
-    const setup = await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode }));
+    const setup = await chooseMethod(server, await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode })));
     if (setup.step !== 'totp-setup') return assert.fail(setup.step);
     await act(server, setup.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) });
     const totps = await server.db.selectFrom('credentials').selectAll().where('type', '=', 'totp').execute();
@@ -382,7 +399,7 @@ describe('the recovery code', () => {
     const flows = await Promise.all(Array.from({ length: 20 }, () => afterPassword(server)));
     const results = await Promise.all(flows.map((f) => act(server, f.id, 'recovery-code', { code: recoveryCode })));
     const steps = await Promise.all(results.map(async (r) => (await flowOf(r)).step));
-    assert.equal(steps.filter((s) => s === 'totp-setup').length, 1, steps.join(','));
+    assert.equal(steps.filter((s) => s === 'method-choice').length, 1, steps.join(','));
     assert.equal(steps.filter((s) => s === 'second-factor').length, 19);
   });
 
@@ -390,7 +407,7 @@ describe('the recovery code', () => {
     const { server, recoveryCode } = await enrolledServer(t);
     const challenge = await afterPassword(server);
     assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: 'nope' }))).error?.code, 'invalid_recovery_code');
-    assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode }))).step, 'totp-setup');
+    assert.equal((await flowOf(await act(server, challenge.id, 'recovery-code', { code: recoveryCode }))).step, 'method-choice');
   });
 });
 
@@ -500,7 +517,7 @@ describe('support reset', () => {
     assert.deepEqual(challenge.data.methods, ['recovery_code'], 'only the backup code');
     assert.equal((await flowOf(await act(server, challenge.id, 'totp', { code: codeAt(secret, server.clock.now) }))).error?.code, 'action_not_allowed');
     const setup = await flowOf(await act(server, challenge.id, 'recovery-code', { code }));
-    assert.equal(setup.step, 'totp-setup');
+    assert.equal(setup.step, 'method-choice');
   });
 });
 

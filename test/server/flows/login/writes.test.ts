@@ -30,8 +30,10 @@ async function enrolled(server: TestServer): Promise<string> {
   const start = await startLogin(server);
   await step(await act(server, start.id, 'email', { email: EMAIL }), 'password');
   await step(await act(server, start.id, 'password', { password: PASSWORD }), 'mfa-prompt');
-  const setup = await step(await act(server, start.id, 'enable', {}), 'totp-setup');
+  await step(await act(server, start.id, 'enable', {}), 'method-choice');
+  const setup = await step(await act(server, start.id, 'choose', { method: 'totp' }), 'totp-setup');
   if (setup.step !== 'totp-setup') throw new Error('unreachable');
+  // No backup method to offer (passkeys and texts are off here): straight on to the recovery code.
   await step(await act(server, start.id, 'totp', { code: codeAt(setup.data.secret, server.clock.now) }), 'recovery-code');
   await step(await act(server, start.id, 'confirm', { saved: true }), 'done');
   server.clock.advance(TOTP_PERIOD_SECONDS * 1000);
@@ -65,6 +67,28 @@ describe('store writes per sign-in', () => {
     // The last commit holds the whole end of the sign-in: the flow consumed, the session and the audit row.
     assert.match(perRequest[3]![0]!, /update "flows".*insert into "sessions".*insert into "audit_events"/s);
   });
+
+  for (const [stored, sent, what] of [['nl', 'nl', 'the language already on record'], [null, 'nl-NL', 'a new language']] as const) {
+    it(`a login that sends ${what} (Content-Language) still commits once per action`, async (t) => {
+      const counter: WriteCounter = { writes: 0, log: [] };
+      const server = await startServer(t, PROMPT, { writes: counter });
+      const secret = await enrolled(server);
+      await server.db.updateTable('users').set({ locale: stored }).execute();
+      const headers = { 'content-language': sent };
+      let id = '';
+      const perRequest = [
+        await writesOf(counter, async () => void (id = (await startLogin(server)).id)),
+        await writesOf(counter, async () => void (await step(await act(server, id, 'email', { email: EMAIL }, { headers }), 'password'))),
+        await writesOf(counter, async () => void (await step(await act(server, id, 'password', { password: PASSWORD }, { headers }), 'second-factor'))),
+        await writesOf(counter, async () => void (await step(await act(server, id, 'totp', { code: codeAt(secret, server.clock.now) }, { headers }), 'done'))),
+      ];
+      assert.deepEqual(perRequest.map((writes) => writes.length), [0, 1, 1, 1], perRequest.map((writes) => writes.join(' | ')).join('\n'));
+      // A new language joins the commit that ends the sign-in; the same one writes nothing.
+      assert.equal(/update "users"/.test(perRequest[3]![0]!), stored === null);
+      const user = await server.db.selectFrom('users').select('locale').executeTakeFirstOrThrow();
+      assert.equal(user.locale, 'nl');
+    });
+  }
 
   it('a wrong password commits once: the failure counts, the audit row and the flow failure together', async (t) => {
     const counter: WriteCounter = { writes: 0, log: [] };
