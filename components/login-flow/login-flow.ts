@@ -220,8 +220,6 @@ export class LoginFlow extends LitElement {
   private chosen = readChosen();
   /** The language the host gave the element (`lang`), apart from the `lang` attribute it writes itself. */
   private hostLang = '';
-  /** The element is writing its `lang` attribute: the change that comes back is not the host's. */
-  private reflecting = false;
 
   // The sheet comes with this script: until it runs, a host keeps the card's place with `login-flow:not(:defined){display:block;min-height:19rem}` (styles.ts).
   protected override createRenderRoot(): this {
@@ -248,10 +246,8 @@ export class LoginFlow extends LitElement {
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('lang')) {
-      if (this.reflecting) this.reflecting = false;
-      else this.hostLang = this.lang;
-    }
+    // A `lang` the host set (the element's own writes below never reach this check).
+    if (changed.has('lang')) this.hostLang = this.lang;
     // The first flow starts on connection; a later change of API or flow kind starts afresh.
     if (this.hasUpdated && (changed.has('api') || changed.has('flow') || changed.has('token'))) void this.restart();
     if (changed.has('state')) {
@@ -259,6 +255,10 @@ export class LoginFlow extends LitElement {
       this.passkeys.cancel();
       this.passkeyError = undefined;
     }
+    // The language shown, on the element itself, so assistive technology reads it in that language.
+    // Written before rendering: the `lang` property it sets joins this update instead of scheduling another.
+    const locale = this.locale;
+    if (this.getAttribute('lang') !== locale) this.setAttribute('lang', locale);
   }
 
   /**
@@ -336,12 +336,6 @@ export class LoginFlow extends LitElement {
     if (flow?.step === 'email' && flow.data.passkey && this.autofillFor !== flow && this.isConnected) {
       this.autofillFor = flow;
       void this.autofill(flow, flow.data.passkey);
-    }
-    // The language shown, on the element itself, so assistive technology reads it in that language.
-    const locale = this.locale;
-    if (this.getAttribute('lang') !== locale) {
-      this.reflecting = true;
-      this.setAttribute('lang', locale);
     }
   }
 

@@ -77,7 +77,7 @@ describe('<login-flow>: single sign-on and company accounts, against the real AP
     await submitEmail(flow, `ada@${domain}`);
     await untilStep(flow, 'sso');
     expect(customElements.get('lf-sso-step')).to.exist;
-    expect(flow.querySelector('lf-sso-step .lf-intro')!.textContent).to.equal(`ada@${domain} logs in through Acme ID.`);
+    expect(flow.querySelector('lf-sso-step .lf-intro')!.textContent).to.equal(`ada@${domain} signs in through Acme ID.`);
     expect(flow.querySelector('.lf-loading')).to.equal(null);
   });
 
@@ -105,7 +105,7 @@ describe('<login-flow>: single sign-on and company accounts, against the real AP
     await afterQueuedScriptNavigations();
     expect((window as unknown as { lfHostile?: number }).lfHostile).to.equal(undefined);
     expect((await failed).code).to.equal('sso_unavailable');
-    expect(flow.querySelector('lf-sso-step [role=alert]')!.textContent).to.contain("Your company's login service could not be reached.");
+    expect(flow.querySelector('lf-sso-step [role=alert]')!.textContent).to.contain("Your company's sign-in service could not be reached.");
     expect(sessionStorage.getItem(KEY)).to.equal(null);
   });
 
@@ -116,7 +116,7 @@ describe('<login-flow>: single sign-on and company accounts, against the real AP
     await submitEmail(flow, `ada@${domain}`);
     expect((await failed).code).to.equal('sso_unavailable');
     await untilStep(flow, 'sso');
-    expect(flow.querySelector('.lf-banner')!.textContent).to.contain("Your company's login service could not be reached.");
+    expect(flow.querySelector('.lf-banner')!.textContent).to.contain("Your company's sign-in service could not be reached.");
     const retry = [...flow.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Try again')!;
     const again = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
     retry.click();
@@ -179,7 +179,7 @@ describe('<login-flow>: single sign-on and company accounts, against the real AP
     const failed = (await oneEvent(flow, 'lf-error')) as LoginFlowErrorEvent;
     expect(failed.code).to.equal('flow_not_found');
     await untilStep(flow, 'email');
-    expect(flow.querySelector('.lf-banner')!.textContent).to.contain('This login attempt has ended.');
+    expect(flow.querySelector('.lf-banner')!.textContent).to.contain('This sign-in has ended.');
     expect(flow.querySelector('.lf-banner')!.textContent).to.contain('Please start again.');
   });
 

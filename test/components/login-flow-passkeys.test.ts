@@ -159,7 +159,7 @@ describe('<login-flow> with passkeys, against the real API', () => {
       await toSecondFactor(flow, user);
       await authenticator.setPresence(true);
       const success = oneEvent(flow, 'lf-success') as Promise<LoginFlowSuccessEvent>;
-      button(flow, 'Use your passkey (face ID or fingerprint)').click();
+      button(flow, 'Use your passkey (Face ID or fingerprint)').click();
       expect((await success).session.amr).to.deep.equal(['pwd', 'hwk', 'mfa']);
     });
 
@@ -171,7 +171,7 @@ describe('<login-flow> with passkeys, against the real API', () => {
       await authenticator.setPresence(true);
       await authenticator.setUserVerified(false);
       const failed = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
-      button(flow, 'Use your passkey (face ID or fingerprint)').click();
+      button(flow, 'Use your passkey (Face ID or fingerprint)').click();
       expect((await failed).code).to.equal('passkey_cancelled');
       const step = flow.querySelector('lf-second-factor-step')!;
       await flow.updateComplete;
@@ -193,7 +193,7 @@ describe('<login-flow> with passkeys, against the real API', () => {
       await authenticator.setPresence(true);
       await authenticator.setUserVerified(false);
       const failed = oneEvent(flow, 'lf-error');
-      button(flow, 'Gebruik je passkey (gezichtsherkenning of vingerafdruk)').click();
+      button(flow, 'Passkey gebruiken (Face ID of vingerafdruk)').click();
       await failed;
       const step = flow.querySelector('lf-second-factor-step')!;
       await flow.updateComplete;

@@ -351,6 +351,16 @@ describe('<login-flow> against the real API', () => {
       expect(location.hash).to.equal('#token=from-the-fragment');
     });
 
+    it("speaks the invitation's language, not the page's, and says so in its lang attribute", async () => {
+      // The server sends the person's language with every step of a flow opened from a link.
+      stubFetch([{ status: 200, body: { ...setPassword('flow-nl'), locale: 'nl' } }]);
+      const flow = await fixture<LoginFlow>(html`<login-flow api="http://api.example.test" flow="activate" token="the-link" lang="en"></login-flow>`);
+      await untilStep(flow, 'set-password');
+      await flow.updateComplete;
+      expect(flow.querySelector('h2')!.textContent).to.equal('Maak je wachtwoord aan');
+      expect(flow.getAttribute('lang')).to.equal('nl');
+    });
+
     it('shows the invalid-link page without asking the server when there is no token at all', async () => {
       const requests = stubFetch([]);
       const flow = await fixture<LoginFlow>(html`<login-flow api="http://api.example.test" flow="activate"></login-flow>`);
@@ -374,7 +384,7 @@ describe('<login-flow> against the real API', () => {
       await untilStep(flow, 'set-password');
       expect(requests.map((r) => r.path)).to.deep.equal(['/api/flows/activate', '/api/flows/-/password', '/api/flows/activate']);
       expect(requests[2]!.body).to.deep.equal({ token: 'the-link' });
-      expect(flow.querySelector('.lf-banner')!.textContent).to.contain('This login attempt took too long and has expired.');
+      expect(flow.querySelector('.lf-banner')!.textContent).to.contain('This sign-in took too long and has expired.');
     });
   });
 });

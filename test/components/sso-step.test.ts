@@ -37,7 +37,7 @@ describe('<lf-sso-step>', () => {
     const title = step.querySelector('h2')!;
     expect(title.textContent).to.equal('Log in with your company');
     expect(title.hasAttribute('data-autofocus')).to.equal(true);
-    expect(step.querySelector('.lf-intro')!.textContent).to.equal('ada@acme.example logs in through Acme ID.');
+    expect(step.querySelector('.lf-intro')!.textContent).to.equal('ada@acme.example signs in through Acme ID.');
     const go = button(step, 'Continue with Acme ID')!;
     expect(go.className).to.equal('lf-button');
     expect(go.type).to.equal('button');
@@ -84,7 +84,7 @@ describe('<lf-sso-step>', () => {
       const { code, step: shown } = await failed;
       expect([code, shown]).to.deep.equal(['sso_unavailable', 'sso']);
       await step.updateComplete;
-      expect(step.querySelector('.lf-error[role=alert]')!.textContent).to.equal("Your company's login service could not be reached. Please try again shortly.");
+      expect(step.querySelector('.lf-error[role=alert]')!.textContent).to.equal("Your company's sign-in service could not be reached. Please try again shortly.");
     });
   }
 
