@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { accountTranslator } from '../../components/account-security/i18n.js';
+import { SETUP_MESSAGES } from '../../components/steps/setup-messages.js';
 import { launchBrowser, oathtool, runCli, startServer, type ServerProcess } from './helpers.js';
 
 const AXE = new URL('../../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
@@ -19,7 +20,7 @@ const WIDTHS = [320, 390, 1280];
 const PASSWORD = 'Correct-Horse-42-Battery';
 /** Screenshots of these steps, at every width, go to SHOTS (for a person to look at). */
 const SHOTS = '/tmp/shots-layout';
-const SHOT_STEPS = new Set(['password', 'set-password', 'totp-setup', 'account (password form open)']);
+const SHOT_STEPS = new Set(['password', 'set-password', 'method-choice', 'totp-setup', 'sms-setup (phone)', 'account (password form open)']);
 
 type Lang = 'en' | 'nl';
 
@@ -56,6 +57,11 @@ async function open(walk: Walk, element: string, hash = ''): Promise<void> {
   await page.route(host, (route) => route.fulfill({ contentType: 'text/html', body: hostPage(lang, element) }));
   // A new query each time: a fragment alone would not load the page again.
   await page.goto(`${server.url}/layout-host?${(opened += 1)}${hash}`);
+}
+
+/** At the method choice: the method whose name (a key of the set-up words) the button shows. */
+async function chooseMethod({ page, lang }: Walk, name: 'method_totp' | 'method_sms'): Promise<void> {
+  await page.locator('lf-method-choice-step .lf-choice', { has: page.locator('b', { hasText: SETUP_MESSAGES[lang][name] }) }).click();
 }
 
 /** The step the widget shows, once it shows it. */
@@ -128,22 +134,38 @@ const STEPS: StepEntry[] = [
     },
   },
   {
+    name: 'method-choice',
+    card: 'login-flow',
+    reach: async ({ page }) => {
+      await page.locator('lf-mfa-prompt-step .lf-button').click();
+      await step(page, 'method-choice').waitFor();
+    },
+  },
+  {
     name: 'totp-setup',
     card: 'login-flow',
     reach: async (walk) => {
-      await walk.page.locator('lf-mfa-prompt-step .lf-button').click();
+      await chooseMethod(walk, 'method_totp');
       const secret = step(walk.page, 'totp-setup').locator('[data-secret]');
       await secret.waitFor();
       walk.key = (await secret.getAttribute('data-secret'))!;
     },
   },
   {
-    name: 'sms-setup (phone)',
+    name: 'method-choice (backup)',
     card: 'login-flow',
     reach: async ({ page, key }) => {
       await page.locator('input[name="code"]').fill(oathtool(key!));
       await page.locator('login-flow button[type="submit"]').click();
-      await step(page, 'sms-setup').locator('input[name="phone"]').waitFor();
+      await step(page, 'method-choice').waitFor();
+    },
+  },
+  {
+    name: 'sms-setup (phone)',
+    card: 'login-flow',
+    reach: async (walk) => {
+      await chooseMethod(walk, 'method_sms');
+      await step(walk.page, 'sms-setup').locator('input[name="phone"]').waitFor();
     },
   },
   {
@@ -159,7 +181,10 @@ const STEPS: StepEntry[] = [
     name: 'recovery-code',
     card: 'login-flow',
     reach: async ({ page }) => {
+      // Back to the backup choice, and skip it.
       await page.locator('lf-sms-setup-step .lf-link').last().click();
+      await step(page, 'method-choice').waitFor();
+      await page.locator('lf-method-choice-step .lf-link').last().click();
       await step(page, 'recovery-code').waitFor();
     },
   },
