@@ -110,6 +110,10 @@ const switchStyles = css`
   :where(company-switch) {
     display: block;
   }
+  /* One company (or none): nothing to show, not even the card's border. */
+  :where(company-switch)[hidden] {
+    display: none;
+  }
   :where(company-switch) :where(.lf-company-form) {
     display: flex;
     flex-wrap: wrap;
