@@ -78,6 +78,10 @@ const pageStyles = css`
     padding: 0;
     border: 0;
   }
+  /* An embedded flow leaving a step that is not its panel's. Specific: the widget's own sheet may come later. */
+  :where(account-security) .lf-panel > [hidden] {
+    display: none;
+  }
   :where(account-security) :where(.lf-dialog) {
     max-width: min(28rem, calc(100vw - 2rem));
     padding: var(--lf-padding, 1.5rem);

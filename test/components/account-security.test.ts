@@ -3,6 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../components/account-security/index.js';
 import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
 import type { LoginFlow } from '../../components/index.js';
+import { virtualAuthenticator } from './passkeys.js';
 import { apiUrl, createSession, createSsoCompany, createUser, fill, rememberDevice, sessionAlive, signInRemembered, totpCode, untilStep, type ApiName, type TestUser } from './helpers.js';
 
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -76,7 +77,7 @@ describe('<account-security> against the real API', () => {
     const passkeys = section(page, 'passkeys');
     expect(passkeys.querySelectorAll('li')).to.have.length(2);
     expect(passkeys.textContent).to.contain('Synced');
-    expect(passkeys.textContent).to.contain('This device only');
+    expect(passkeys.textContent).to.contain('On one device only');
     const sessions = section(page, 'sessions');
     expect(sessions.textContent).to.contain('Chrome on macOS');
     expect(sessions.textContent).to.contain('Firefox on Windows');
@@ -205,19 +206,19 @@ describe('<account-security> against the real API', () => {
   it('cancels a re-authentication and returns to the page', async () => {
     const user = await createUser();
     const { page } = await mount(user, { stale: true });
-    button(page, 'Enable two-step verification').focus();
-    button(page, 'Enable two-step verification').click();
+    button(page, 'Turn on two-step verification').focus();
+    button(page, 'Turn on two-step verification').click();
     await waitUntil(() => page.querySelector('login-flow'));
     button(section(page, 'mfa'), 'Cancel').click();
     await page.updateComplete;
     expect(page.querySelector('login-flow')).to.equal(null);
-    expect(document.activeElement).to.equal(button(page, 'Enable two-step verification'));
+    expect(document.activeElement).to.equal(button(page, 'Turn on two-step verification'));
   });
 
   it('enables two-step verification after re-authenticating, with the login flow\'s own set-up steps', async () => {
     const user = await createUser();
     const { page } = await mount(user, { stale: true });
-    button(page, 'Enable two-step verification').click();
+    button(page, 'Turn on two-step verification').click();
     await waitUntil(() => page.querySelector('login-flow'));
     let flow = page.querySelector<LoginFlow>('login-flow')!;
     await untilStep(flow, 'password');
@@ -235,7 +236,47 @@ describe('<account-security> against the real API', () => {
     flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
     expect((await added).kind).to.equal('factor-added');
     await waitUntil(() => section(page, 'mfa').textContent!.includes('Two-step verification is on.'));
-    expect(status(page, 'mfa')).to.equal('Your new way to log in is ready.');
+    expect(status(page, 'mfa')).to.equal('Authenticator app added.');
+    expect(page.querySelector('login-flow')).to.equal(null);
+    button(page, 'Remove Authenticator app');
+  });
+
+  describe('adding a passkey', () => {
+    const authenticator = virtualAuthenticator();
+
+    it('ends at the passkey with a confirmation, and lists it', async () => {
+      const user = await createUser({ totp: true, recoveryCode: true });
+      const { page } = await mount(user);
+      expect(section(page, 'passkeys').textContent).to.contain('You have no passkeys yet.');
+      button(section(page, 'passkeys'), 'Add a passkey').click();
+      await waitUntil(() => page.querySelector('login-flow'), 'the set-up did not open');
+      const flow = page.querySelector<LoginFlow>('login-flow')!;
+      expect(section(page, 'passkeys').querySelector('h4')!.textContent).to.equal('Add a passkey');
+      await untilStep(flow, 'passkey-setup');
+      fill(flow.querySelector('input[name=passkey-name]')!, 'Work laptop');
+      const added = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+      [...flow.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Create passkey')!.click();
+      expect((await added).kind).to.equal('factor-added');
+      await page.updateComplete;
+      // The panel is gone; the method list is loaded anew and shows the passkey.
+      expect(page.querySelector('login-flow')).to.equal(null);
+      expect(status(page, 'passkeys')).to.equal('Passkey added.');
+      await waitUntil(() => section(page, 'passkeys').querySelector('.lf-item-name')?.textContent === 'Work laptop', 'the passkey was not listed');
+      expect(section(page, 'mfa').textContent).to.contain('1 set up');
+      expect((await authenticator.credentials()).length).to.equal(1);
+    });
+
+    it('says so in Dutch', async () => {
+      const user = await createUser({ totp: true, recoveryCode: true });
+      const { page } = await mount(user, { lang: 'nl' });
+      button(section(page, 'passkeys'), 'Passkey toevoegen').click();
+      await waitUntil(() => page.querySelector('login-flow'));
+      const flow = page.querySelector<LoginFlow>('login-flow')!;
+      await untilStep(flow, 'passkey-setup');
+      flow.querySelector<HTMLButtonElement>('lf-passkey-setup-step button.lf-button')!.click();
+      await waitUntil(() => status(page, 'passkeys') === 'Passkey toegevoegd.', 'no confirmation');
+      await waitUntil(() => section(page, 'passkeys').querySelectorAll('li').length === 1);
+    });
   });
 
   it('removes the authenticator app after a confirmation', async () => {
@@ -321,7 +362,7 @@ describe('<account-security> against the real API', () => {
     const devices = section(page, 'devices');
     expect(devices.querySelectorAll('li').length).to.equal(1);
     expect(devices.textContent).to.contain('Safari on iOS');
-    expect(devices.textContent).to.contain('Last used this minute');
+    expect(devices.textContent).to.contain('Last used just now');
     expect(devices.textContent).not.to.contain('Never used');
   });
 
@@ -382,6 +423,8 @@ describe('<account-security> against the real API', () => {
     const month = new Intl.DateTimeFormat('nl', { dateStyle: 'medium' }).format(Date.now());
     expect(section(page, 'mfa').textContent).to.contain(`Toegevoegd op ${month}`);
     expect(section(page, 'sessions').textContent).to.contain('Chrome op macOS');
+    expect(section(page, 'sessions').textContent).to.contain('Laatst actief: zojuist');
+    expect(section(page, 'sessions').textContent).not.to.contain('binnen een minuut');
   });
 
   it('renders a name and a user agent full of markup as text', async () => {

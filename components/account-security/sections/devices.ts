@@ -27,6 +27,6 @@ export function renderDevices(page: AccountPage): TemplateResult {
       })}
     </ul>
     <div class="lf-actions">
-      ${button(page, 'devices', t('action_forget_all'), () => page.change('devices', 'devices', () => page.client.forgetDevices(), () => page.done('devices', 'device-forgotten', t('forgotten'))))}
+      ${button(page, 'devices', t('action_forget_all'), () => page.change('devices', 'devices', () => page.client.forgetDevices(), () => page.done('devices', 'device-forgotten', t('forgotten_all'))))}
     </div>`;
 }
