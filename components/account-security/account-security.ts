@@ -54,6 +54,7 @@ interface Message {
  * @event account-security-error - Loading or a change failed (`code`, `section`).
  *
  * @cssprop --lf-account-max-width - Width of the page (default 44rem).
+ * @cssprop --lf-color-danger - Buttons that take something away: remove, turn off, sign out, forget (default #b42318).
  * @cssprop --lf-color-primary - and every other `--lf-*` property of `<login-flow>`.
  */
 export class AccountSecurity extends LitElement implements AccountPage {
@@ -196,7 +197,7 @@ export class AccountSecurity extends LitElement implements AccountPage {
           <h3 class="lf-subtitle" id=${this.ids.dialog}>${t('title_confirm')}</h3>
           <p class="lf-intro" id=${`${this.ids.dialog}-text`}>${this.confirming?.text}</p>
           <div class="lf-actions">
-            <button class="lf-button" value="confirm">${this.confirming?.action}</button>
+            <button class="lf-button-secondary lf-danger" value="confirm">${this.confirming?.action}</button>
             <button class="lf-button-secondary" value="" autofocus>${t('action_cancel')}</button>
           </div>
         </form>

@@ -67,6 +67,11 @@ const pageStyles = css`
     flex-wrap: wrap;
     gap: 0.5rem;
   }
+  /* Buttons that take something away: outlined, in the danger colour (#b42318: 6.5:1 on white). */
+  :where(account-security) :where(.lf-danger) {
+    border-color: var(--lf-color-danger, #b42318);
+    color: var(--lf-color-danger, #b42318);
+  }
   :where(account-security) :where(.lf-panel) {
     padding: var(--lf-padding, 1.5rem);
     border: 1px solid var(--lf-color-border-strong, #98a2b3);

@@ -279,6 +279,47 @@ describe('<account-security> against the real API', () => {
     });
   });
 
+  it('styles the changes that take something away as such, in --lf-color-danger', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    const { page } = await mount(user);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    page.style.setProperty('--lf-color-danger', 'rgb(1, 2, 3)');
+    const dangerous = ['Remove Authenticator app', 'Remove Passkey 1', 'Turn off two-step verification', 'Sign out Firefox on Windows', 'Sign out everywhere else'];
+    for (const name of dangerous) {
+      const style = getComputedStyle(button(page, name));
+      expect(style.color, name).to.equal('rgb(1, 2, 3)');
+      expect(style.borderTopColor, name).to.equal('rgb(1, 2, 3)');
+      expect(style.backgroundColor, name).to.equal('rgba(0, 0, 0, 0)');
+    }
+    page.style.removeProperty('--lf-color-danger');
+    expect(getComputedStyle(button(page, 'Remove Passkey 1')).color).to.equal('rgb(180, 35, 24)');
+    // Renaming takes nothing away.
+    expect(getComputedStyle(button(page, 'Rename Passkey 1')).color).not.to.equal('rgb(180, 35, 24)');
+  });
+
+  it('says before removing the last method that two-step verification goes with it', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    button(page, 'Remove Authenticator app').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal(
+      'Authenticator app is your last verification method. If you remove it, two-step verification will be turned off and your recovery code will stop working.',
+    );
+    const removed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    await confirmDialog(page);
+    expect((await removed).kind).to.equal('factor-removed');
+    await waitUntil(() => section(page, 'mfa').textContent!.includes('Two-step verification is off.'));
+  });
+
+  it('does not warn of the last method when others remain', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    const { page } = await mount(user);
+    button(page, 'Remove Passkey 1').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal('Remove Passkey 1? You cannot undo this.');
+  });
+
   it('removes the authenticator app after a confirmation', async () => {
     const user = await createUser({ totp: true, sms: true });
     const { page } = await mount(user);

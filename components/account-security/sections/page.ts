@@ -85,6 +85,20 @@ export function item(name: string | TemplateResult, facts: string[], actions: Te
   </li>`;
 }
 
+/** The look of a button whose change takes something away (remove, turn off, sign out, forget): outlined, in `--lf-color-danger`. */
+export const DANGER = 'lf-button-secondary lf-danger';
+
+/**
+ * The question before a second factor (an app, the number, a passkey) goes:
+ * for the last one, that two-step verification goes with it. While it is
+ * required the server keeps the last one, and says so.
+ */
+export function confirmRemove(page: AccountPage, name: string): string {
+  const mfa = page.overview?.mfa;
+  const last = mfa && !mfa.required && mfa.totp.length + mfa.passkeys.length + (mfa.sms ? 1 : 0) === 1;
+  return page.t(last ? 'confirm_remove_last' : 'confirm_remove', { name });
+}
+
 /** A button that says "Please wait…" while its request runs (`key`), and ignores clicks while any runs. */
 export function button(
   page: AccountPage,
