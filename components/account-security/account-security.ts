@@ -109,6 +109,8 @@ export class AccountSecurity extends LitElement implements AccountPage {
   private messages: Partial<Record<AccountSection, Message>> = {};
   private panel: Panel | undefined;
   private confirming: Confirmation | undefined;
+  /** The question the dialog shows, or showed last. */
+  private asked: Confirmation | undefined;
   /** Where focus goes back to when a panel or the confirmation dialog closes. */
   private returnFocus: HTMLElement | null = null;
   private readonly ids = {
@@ -148,7 +150,9 @@ export class AccountSecurity extends LitElement implements AccountPage {
 
   protected override updated(): void {
     const dialog = this.querySelector<HTMLDialogElement>(':scope > dialog');
-    if (this.confirming && dialog && !dialog.open) {
+    // Each question once: a render between the dialog's closing and its `close` event must not open it again.
+    if (this.confirming && this.confirming !== this.asked && dialog && !dialog.open) {
+      this.asked = this.confirming;
       dialog.returnValue = '';
       dialog.showModal();
     }

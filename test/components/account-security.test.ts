@@ -455,6 +455,22 @@ describe('<account-security> against the real API', () => {
     await waitUntil(() => section(page, 'passkeys').textContent!.includes('You have no passkeys yet.'));
   });
 
+  it('does not ask again when the page renders while the dialog closes', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    const { page } = await mount(user);
+    const dialog = page.querySelector('dialog')!;
+    button(page, 'Remove Passkey 1').click();
+    await waitUntil(() => dialog.open);
+    const closed = oneEvent(dialog, 'close');
+    // The dialog closes at once; its close event comes a task later, after this render.
+    button(dialog, 'Cancel').click();
+    page.requestUpdate();
+    await page.updateComplete;
+    await closed;
+    await page.updateComplete;
+    expect(dialog.open).to.equal(false);
+  });
+
   it('speaks Dutch from its lang attribute, dates included', async () => {
     const user = await createUser({ totp: true });
     const { page } = await mount(user, { lang: 'nl' });
