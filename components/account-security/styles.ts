@@ -5,8 +5,18 @@ const css = String.raw;
 
 /** The page's own parts: sections, lists, badges, the inline panel and the confirmation dialog. Zero specificity, as for `<login-flow>`. */
 const pageStyles = css`
+  /*
+   * Narrow screens: less padding (cards nest in cards here), and words, addresses
+   * and fields that give way, so the page never asks its container for more room
+   * than a 320 px screen has.
+   */
   :where(account-security) {
     max-width: var(--lf-account-max-width, 44rem);
+    padding: var(--lf-padding, clamp(1rem, 5vw, 1.5rem));
+    overflow-wrap: anywhere;
+  }
+  :where(account-security) :where(.lf-input) {
+    width: 100%;
   }
   :where(account-security) :where(.lf-section) {
     display: flex;
@@ -73,7 +83,7 @@ const pageStyles = css`
     color: var(--lf-color-danger, #b42318);
   }
   :where(account-security) :where(.lf-panel) {
-    padding: var(--lf-padding, 1.5rem);
+    padding: var(--lf-padding, clamp(0.75rem, 4vw, 1.5rem));
     border: 1px solid var(--lf-color-border-strong, #98a2b3);
     border-radius: var(--lf-radius-card, calc(var(--lf-radius, 0.5rem) * 1.5));
   }
