@@ -301,7 +301,7 @@ export class AccountSecurity extends LitElement implements AccountPage {
     this.dispatchEvent(new AccountSecurityErrorEvent(error.code, section));
     // A refusal of a field of the open password form is shown at that field.
     if (section === 'password' && this.password.refuse(error)) return;
-    const text = `${errorMessage(t, error)}${retryAfter ? ` ${t(retryAfter === 1 ? 'retry_after_one' : 'retry_after', { seconds: retryAfter })}` : ''}`;
+    const text = `${errorMessage(t, error)}${retryAfter ? ` ${t('retry_after', { seconds: retryAfter })}` : ''}`;
     this.messages = { ...this.messages, [section]: { text, error: true } };
   }
 

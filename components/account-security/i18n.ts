@@ -16,7 +16,8 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   action_save_password: string;
   password_changed: string;
   signed_out_others: string;
-  /** The widget's `retry_after` for one second. */
+  signed_out_others_one: string;
+  /** The widget's `retry_after`, for one second. */
   retry_after_one: string;
   error_invalid_credentials: string;
   section_mfa: string;
@@ -103,7 +104,8 @@ const en: AccountCatalogue = {
   label_sign_out_others: 'Sign me out everywhere else',
   action_save_password: 'Save password',
   password_changed: 'Your password has been changed.',
-  signed_out_others: 'Other sessions signed out: {count}.',
+  signed_out_others: 'Signed out of {count} other sessions.',
+  signed_out_others_one: 'Signed out of 1 other session.',
   retry_after_one: 'Try again in 1 second.',
   error_invalid_credentials: 'Your current password is incorrect.',
   error_last_factor: 'Two-step verification is required for your account, so you cannot remove your last method. Add another method first.',
@@ -193,7 +195,8 @@ const nl: AccountCatalogue = {
   label_sign_out_others: 'Log me overal anders uit',
   action_save_password: 'Wachtwoord opslaan',
   password_changed: 'Je wachtwoord is gewijzigd.',
-  signed_out_others: 'Uitgelogd op andere plekken: {count}.',
+  signed_out_others: 'Je bent op {count} andere plekken uitgelogd.',
+  signed_out_others_one: 'Je bent op 1 andere plek uitgelogd.',
   retry_after_one: 'Probeer het over 1 seconde opnieuw.',
   error_invalid_credentials: 'Je huidige wachtwoord klopt niet.',
   error_last_factor: 'Tweestapsverificatie is verplicht voor je account, dus je kunt je laatste verificatiemethode niet verwijderen. Voeg eerst een andere methode toe.',
@@ -278,8 +281,18 @@ const nl: AccountCatalogue = {
 export type AccountMessageKey = keyof AccountCatalogue;
 export type AccountTranslate = Translate<AccountMessageKey>;
 
-/** The account page's translator: its own texts first, then the login widget's. */
+/**
+ * The account page's translator: its own texts first, then the login widget's.
+ * A count of one takes the key's `_one` text where there is one ("1 other
+ * session", "1 second"): English and Dutch have just the two forms.
+ */
 export function accountTranslator(locale: Locale): AccountTranslate {
-  return translator(locale, { en, nl }[locale]);
+  const own = { en, nl }[locale];
+  const t = translator(locale, own);
+  return Object.assign(
+    (key: Parameters<AccountTranslate>[0], params?: Record<string, string | number>) =>
+      t(params && Object.values(params).includes(1) && `${key}_one` in own ? (`${key}_one` as AccountMessageKey) : key, params),
+    { locale },
+  );
 }
 

@@ -384,6 +384,26 @@ describe('<account-security> against the real API', () => {
     expect(await sessionAlive(other.token)).to.equal(false);
   });
 
+  it('counts the sessions it signed out in words that fit the count', async () => {
+    const user = await createUser();
+    await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    const { page } = await mount(user);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    button(page, 'Sign out everywhere else').click();
+    await waitUntil(() => status(page, 'sessions') === 'Signed out of 1 other session.', 'not one session');
+    await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    await createSession(user.email, { userAgent: SAFARI_IPHONE });
+    await page.reload();
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 3);
+    button(page, 'Sign out everywhere else').click();
+    await waitUntil(() => status(page, 'sessions') === 'Signed out of 2 other sessions.', 'not two sessions');
+    page.lang = 'nl';
+    await page.updateComplete;
+    expect(page.t('signed_out_others', { count: 1 })).to.equal('Je bent op 1 andere plek uitgelogd.');
+    expect(page.t('retry_after', { seconds: 1 })).to.equal('Probeer het over 1 seconde opnieuw.');
+    expect(page.t('retry_after', { seconds: 5 })).to.equal('Probeer het over 5 seconden opnieuw.');
+  });
+
   it('forgets a remembered device', async () => {
     const user = await createUser({ totp: true });
     await rememberDevice(user.email, SAFARI_IPHONE);
