@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import type { AccountEnrolment } from '../../server/flows/protocol.js';
+import type { AccountEnrolment, FlowState } from '../../server/flows/protocol.js';
 import type { ClientError } from '../lib/api.js';
-import type { LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
+import type { LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
+import type { LoginFlow } from '../login-flow/login-flow.js';
 import { resolveLocale } from '../lib/i18n.js';
 import { errorMessage, uniqueId } from '../lib/step.js';
 // The login widget's entry: registers <login-flow> and its steps, which re-authentication,
@@ -53,6 +54,7 @@ interface Message {
  * @event account-security-error - Loading or a change failed (`code`, `section`).
  *
  * @cssprop --lf-account-max-width - Width of the page (default 44rem).
+ * @cssprop --lf-color-danger - Buttons that take something away: remove, turn off, sign out, forget (default #b42318).
  * @cssprop --lf-color-primary - and every other `--lf-*` property of `<login-flow>`.
  */
 export class AccountSecurity extends LitElement implements AccountPage {
@@ -107,6 +109,8 @@ export class AccountSecurity extends LitElement implements AccountPage {
   private messages: Partial<Record<AccountSection, Message>> = {};
   private panel: Panel | undefined;
   private confirming: Confirmation | undefined;
+  /** The question the dialog shows, or showed last. */
+  private asked: Confirmation | undefined;
   /** Where focus goes back to when a panel or the confirmation dialog closes. */
   private returnFocus: HTMLElement | null = null;
   private readonly ids = {
@@ -146,7 +150,9 @@ export class AccountSecurity extends LitElement implements AccountPage {
 
   protected override updated(): void {
     const dialog = this.querySelector<HTMLDialogElement>(':scope > dialog');
-    if (this.confirming && dialog && !dialog.open) {
+    // Each question once: a render between the dialog's closing and its `close` event must not open it again.
+    if (this.confirming && this.confirming !== this.asked && dialog && !dialog.open) {
+      this.asked = this.confirming;
       dialog.returnValue = '';
       dialog.showModal();
     }
@@ -195,7 +201,7 @@ export class AccountSecurity extends LitElement implements AccountPage {
           <h3 class="lf-subtitle" id=${this.ids.dialog}>${t('title_confirm')}</h3>
           <p class="lf-intro" id=${`${this.ids.dialog}-text`}>${this.confirming?.text}</p>
           <div class="lf-actions">
-            <button class="lf-button" value="confirm">${this.confirming?.action}</button>
+            <button class="lf-button-secondary lf-danger" value="confirm">${this.confirming?.action}</button>
             <button class="lf-button-secondary" value="" autofocus>${t('action_cancel')}</button>
           </div>
         </form>
@@ -233,7 +239,9 @@ export class AccountSecurity extends LitElement implements AccountPage {
       return html`<lf-recovery-code-step class="lf-panel" .data=${panel.data} .t=${t} @lf-intent=${this.handleCodeSaved}></lf-recovery-code-step>`;
     }
     const reauth = panel.kind === 'reauth';
-    return html`<div class="lf-panel" role="group" aria-labelledby=${ids.panel} @keydown=${onEscape(this.closePanel)}>
+    // Once the method is added, there is nothing to cancel: the panel goes on to its end (the recovery code).
+    const added = !reauth && panel.added;
+    return html`<div class="lf-panel" role="group" aria-labelledby=${ids.panel} @keydown=${onEscape(added ? () => {} : this.closePanel)}>
       <h4 class="lf-subtitle" id=${ids.panel}>${t(reauth ? 'title_reauth' : panel.title)}</h4>
       ${reauth ? html`<p class="lf-intro">${t('intro_reauth')}</p>` : nothing}
       <login-flow
@@ -242,9 +250,12 @@ export class AccountSecurity extends LitElement implements AccountPage {
         .token=${this.token}
         lang=${t.locale}
         autofocus
+        ?hidden=${!reauth && !!panel.finishing}
+        @lf-step-change=${this.handleFlowStep}
+        @lf-error=${this.handleFlowError}
         @lf-success=${this.handleFlowDone}
       ></login-flow>
-      <button class="lf-button-secondary" type="button" @click=${this.closePanel}>${t('action_cancel')}</button>
+      ${added ? (panel.finishing ? html`<p class="lf-loading" aria-busy="true">${t('busy')}</p>` : nothing) : html`<button class="lf-button-secondary" type="button" @click=${this.closePanel}>${t('action_cancel')}</button>`}
     </div>`;
   }
 
@@ -367,13 +378,71 @@ export class AccountSecurity extends LitElement implements AccountPage {
       return;
     }
     void this.restoreFocus(panel.section);
-    this.done(panel.section, 'factor-added', this.t('factor_added'));
+    if (panel.kind === 'enroll') this.added(panel);
+  }
+
+  /**
+   * A step of an enrolment: its own set-up steps, and then the recovery code,
+   * show in the panel. Any other step (a backup number offered, another method)
+   * is not this panel's: the method is added by then, so the panel ends there,
+   * unseen. It skips the step when it can, so that a recovery code the server
+   * issued still comes; else it leaves the flow (see `leaveEnrolment`).
+   */
+  private handleFlowStep(event: LoginFlowStepChangeEvent): void {
+    const panel = this.panel;
+    if (panel?.kind !== 'enroll') return;
+    const { step } = event;
+    if (!panel.added && (panel.flow === 'enroll-sms' ? step === 'sms-setup' : step === 'totp-setup' || step === 'passkey-setup')) {
+      panel.method = step;
+      return;
+    }
+    panel.added = true;
+    panel.finishing = step !== 'recovery-code' && step !== 'done';
+    this.requestUpdate();
+    if (!panel.finishing) return;
+    const flow = event.target as LoginFlow;
+    // The step's actions are <login-flow>'s state (not public); it takes an intent as its steps send one.
+    if ((flow as unknown as { state?: FlowState }).state?.actions.includes('skip' as never)) {
+      flow.dispatchEvent(Object.assign(new Event('lf-intent'), { action: 'skip', body: {} }));
+    } else this.leaveEnrolment(panel);
+  }
+
+  /** An ending enrolment whose skip failed: it is left as it is. */
+  private handleFlowError(): void {
+    const panel = this.panel;
+    if (panel?.kind === 'enroll' && panel.finishing) this.leaveEnrolment(panel);
+  }
+
+  /**
+   * Leaves an enrolment at a step that is not its panel's and cannot be
+   * skipped: the method is added. A first method's recovery code would have
+   * come after that step, and is lost with the flow: a new one is made and
+   * shown instead, so the person never ends up with a code they have not seen.
+   */
+  private leaveEnrolment(panel: Extract<Panel, { kind: 'enroll' }>): void {
+    const { section } = panel;
+    const first = !this.overview?.mfa.recoveryCode;
+    this.panel = undefined;
+    void this.restoreFocus(section);
+    if (first) {
+      void this.change(section, 'recovery', () => this.client.newRecoveryCode(), ({ code }) => {
+        this.open({ section, kind: 'recovery', data: { code } });
+        this.changed('recovery-code');
+      });
+    }
+    // After the request started: a change clears its section's last outcome.
+    this.added(panel);
+  }
+
+  /** "Passkey added.": said in the panel's section, which shows the method list anew. */
+  private added({ section, method }: Extract<Panel, { kind: 'enroll' }>): void {
+    this.done(section, 'factor-added', this.t(method === 'passkey-setup' ? 'added_passkey' : method === 'sms-setup' ? 'added_sms' : 'added_totp'));
   }
 
   private handleCodeSaved(event: StepIntentEvent): void {
     event.stopPropagation();
     if (event.action !== 'confirm') return;
-    this.messages = { ...this.messages, mfa: { text: this.t('recovery_saved') } };
+    this.say(this.panel?.section ?? 'mfa', this.t('recovery_saved'));
     this.closePanel();
     void this.reload();
   }

@@ -11,7 +11,8 @@ import { companySwitchStyles } from './styles.js';
 /**
  * @summary For a signed-in person with accounts at several companies: which
  * company the session works in, and a switch to another one, without signing
- * in again. It renders nothing for a person with one account (or none). It
+ * in again. For a person with one account (or none) it renders nothing and is
+ * `hidden`, taking no room. It
  * talks to the API in the session the host already has (`token`, or the
  * session cookie), as `<account-security>` does.
  *
@@ -71,6 +72,8 @@ export class CompanySwitch extends LitElement {
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (this.hasUpdated && (changed.has('api') || changed.has('token'))) void this.reload();
+    // Nothing to switch between: the element takes no room at all (no card, no border).
+    this.hidden = this.accounts.length < 2;
   }
 
   /** Loads (again) the accounts the session can work in. */

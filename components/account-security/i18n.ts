@@ -16,6 +16,9 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   action_save_password: string;
   password_changed: string;
   signed_out_others: string;
+  signed_out_others_one: string;
+  /** The widget's `retry_after`, for one second. */
+  retry_after_one: string;
   error_invalid_credentials: string;
   section_mfa: string;
   mfa_on: string;
@@ -28,15 +31,19 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   added_on: string;
   last_used: string;
   never_used: string;
+  just_now: string;
   action_remove: string;
   label_remove: string;
   confirm_remove: string;
+  confirm_remove_last: string;
   removed: string;
   action_add_totp: string;
   action_add_sms: string;
   passkey_count: string;
   action_manage_passkeys: string;
-  factor_added: string;
+  added_totp: string;
+  added_passkey: string;
+  added_sms: string;
   recovery_created: string;
   recovery_none: string;
   action_new_recovery: string;
@@ -76,6 +83,7 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   label_forget: string;
   action_forget_all: string;
   forgotten: string;
+  forgotten_all: string;
   title_reauth: string;
   intro_reauth: string;
   title_confirm: string;
@@ -97,6 +105,8 @@ const en: AccountCatalogue = {
   action_save_password: 'Save password',
   password_changed: 'Your password has been changed.',
   signed_out_others: 'Signed out of {count} other sessions.',
+  signed_out_others_one: 'Signed out of 1 other session.',
+  retry_after_one: 'Try again in 1 second.',
   error_invalid_credentials: 'Your current password is incorrect.',
   error_last_factor: 'Two-step verification is required for your account, so you cannot remove your last method. Add another method first.',
   error_mfa_required: 'Two-step verification is required for your account, so it cannot be turned off.',
@@ -105,22 +115,26 @@ const en: AccountCatalogue = {
   mfa_on: 'Two-step verification is on.',
   mfa_off: 'Two-step verification is off.',
   mfa_required: 'It is required for your account.',
-  action_enable_mfa: 'Enable two-step verification',
+  action_enable_mfa: 'Turn on two-step verification',
   method_totp: 'Authenticator app',
   method_sms: 'Text message (SMS)',
   method_passkeys: 'Passkeys',
   added_on: 'Added {date}',
   last_used: 'Last used {time}',
   never_used: 'Never used',
+  just_now: 'just now',
   action_remove: 'Remove',
   label_remove: 'Remove {name}',
   confirm_remove: 'Remove {name}? You cannot undo this.',
+  confirm_remove_last: '{name} is your last verification method. If you remove it, two-step verification will be turned off and your recovery code will stop working.',
   removed: '{name} was removed.',
   action_add_totp: 'Add an authenticator app',
   action_add_sms: 'Add a backup phone number',
   passkey_count: '{count} set up',
   action_manage_passkeys: 'Manage passkeys',
-  factor_added: 'Your new way to log in is ready.',
+  added_totp: 'Authenticator app added.',
+  added_passkey: 'Passkey added.',
+  added_sms: 'Phone number added.',
   recovery_created: 'Created {date}',
   recovery_none: 'You have no recovery code.',
   action_new_recovery: 'Generate a new recovery code',
@@ -131,14 +145,14 @@ const en: AccountCatalogue = {
   confirm_disable_mfa: 'Without it, a stolen password is enough to get into your account. Turn off two-step verification?',
   action_turn_off: 'Turn off',
   section_passkeys: 'Passkeys',
-  intro_passkeys: 'Log in with your face, fingerprint, screen lock or a security key.',
+  intro_passkeys: 'Sign in with your face (such as Face ID), your fingerprint, your screen lock or a security key.',
   passkeys_none: 'You have no passkeys yet.',
   passkey_synced: 'Synced',
-  passkey_device: 'This device only',
+  passkey_device: 'On one device only',
   action_add_passkey: 'Add a passkey',
   action_rename: 'Rename',
   label_rename: 'Rename {name}',
-  rename_hint: 'Enter saves, Escape cancels.',
+  rename_hint: 'Press Enter to save or Escape to cancel.',
   action_save: 'Save',
   renamed: 'Passkey renamed.',
   section_sessions: "Where you're signed in",
@@ -153,15 +167,16 @@ const en: AccountCatalogue = {
   action_sign_out_others: 'Sign out everywhere else',
   signed_out: 'Signed out.',
   section_devices: 'Remembered devices',
-  intro_devices: 'These browsers skip the second step when you log in, until the date shown.',
+  intro_devices: 'These browsers skip the second step when you sign in, until the date shown.',
   devices_none: 'No remembered devices.',
   remembered_until: 'Remembered until {date}',
   action_forget: 'Forget',
   label_forget: 'Forget {device}',
   action_forget_all: 'Forget all devices',
-  forgotten: 'Forgotten.',
+  forgotten: 'Device forgotten.',
+  forgotten_all: 'All devices forgotten.',
   title_reauth: "Confirm it's you",
-  intro_reauth: 'Log in again to make this change.',
+  intro_reauth: 'Sign in again to make this change.',
   title_confirm: 'Are you sure?',
   sso_notice: 'You are signed in with {provider}. Your company manages your password and two-step verification there.',
   label_company: 'Company',
@@ -177,75 +192,82 @@ const nl: AccountCatalogue = {
   section_password: 'Wachtwoord',
   action_change_password: 'Wachtwoord wijzigen',
   label_current_password: 'Huidig wachtwoord',
-  label_sign_out_others: 'Meld me overal anders af',
+  label_sign_out_others: 'Log me overal anders uit',
   action_save_password: 'Wachtwoord opslaan',
   password_changed: 'Je wachtwoord is gewijzigd.',
-  signed_out_others: 'Afgemeld bij {count} andere sessies.',
-  error_invalid_credentials: 'Je huidige wachtwoord is onjuist.',
-  error_last_factor: 'Tweestapsverificatie is verplicht voor je account, dus je kunt je laatste methode niet verwijderen. Voeg eerst een andere methode toe.',
-  error_mfa_required: 'Tweestapsverificatie is verplicht voor je account en kan niet uit.',
-  error_mfa_not_enabled: 'Zet tweestapsverificatie aan voordat je een herstelcode maakt.',
+  signed_out_others: 'Je bent op {count} andere plekken uitgelogd.',
+  signed_out_others_one: 'Je bent op 1 andere plek uitgelogd.',
+  retry_after_one: 'Probeer het over 1 seconde opnieuw.',
+  error_invalid_credentials: 'Je huidige wachtwoord klopt niet.',
+  error_last_factor: 'Tweestapsverificatie is verplicht voor je account, dus je kunt je laatste verificatiemethode niet verwijderen. Voeg eerst een andere methode toe.',
+  error_mfa_required: 'Tweestapsverificatie is verplicht voor je account en kan daarom niet uit.',
+  error_mfa_not_enabled: 'Zet eerst tweestapsverificatie aan; daarna kun je een herstelcode maken.',
   section_mfa: 'Tweestapsverificatie',
   mfa_on: 'Tweestapsverificatie staat aan.',
   mfa_off: 'Tweestapsverificatie staat uit.',
-  mfa_required: 'Het is verplicht voor je account.',
-  action_enable_mfa: 'Tweestapsverificatie inschakelen',
+  mfa_required: 'Dit is verplicht voor je account.',
+  action_enable_mfa: 'Tweestapsverificatie aanzetten',
   method_totp: 'Authenticator-app',
   method_sms: 'Sms',
   method_passkeys: 'Passkeys',
   added_on: 'Toegevoegd op {date}',
-  last_used: 'Laatst gebruikt {time}',
-  never_used: 'Nooit gebruikt',
+  last_used: 'Laatst gebruikt: {time}',
+  never_used: 'Nog nooit gebruikt',
+  just_now: 'zojuist',
   action_remove: 'Verwijderen',
   label_remove: '{name} verwijderen',
   confirm_remove: '{name} verwijderen? Dit kun je niet ongedaan maken.',
+  confirm_remove_last: '{name} is je laatste verificatiemethode. Als je die verwijdert, gaat tweestapsverificatie uit en werkt je herstelcode niet meer.',
   removed: '{name} is verwijderd.',
   action_add_totp: 'Authenticator-app toevoegen',
-  action_add_sms: 'Reservenummer toevoegen',
+  action_add_sms: 'Telefoonnummer als reserve toevoegen',
   passkey_count: '{count} ingesteld',
   action_manage_passkeys: 'Passkeys beheren',
-  factor_added: 'Je nieuwe manier om in te loggen is klaar.',
+  added_totp: 'Authenticator-app toegevoegd.',
+  added_passkey: 'Passkey toegevoegd.',
+  added_sms: 'Telefoonnummer toegevoegd.',
   recovery_created: 'Aangemaakt op {date}',
-  recovery_none: 'Je hebt geen herstelcode.',
+  recovery_none: 'Je hebt nog geen herstelcode.',
   action_new_recovery: 'Nieuwe herstelcode maken',
-  confirm_new_recovery: 'Je huidige herstelcode werkt dan niet meer. Een nieuwe maken?',
+  confirm_new_recovery: 'Je huidige herstelcode werkt daarna niet meer. Wil je een nieuwe maken?',
   action_generate: 'Maken',
   recovery_saved: 'Je nieuwe herstelcode is actief.',
   action_disable_mfa: 'Tweestapsverificatie uitzetten',
-  confirm_disable_mfa: 'Zonder is een gestolen wachtwoord genoeg om in je account te komen. Tweestapsverificatie uitzetten?',
+  confirm_disable_mfa: 'Zonder tweestapsverificatie kan iemand met alleen je wachtwoord in je account komen. Toch uitzetten?',
   action_turn_off: 'Uitzetten',
   section_passkeys: 'Passkeys',
-  intro_passkeys: 'Log in met je gezicht, vingerafdruk, schermvergrendeling of een beveiligingssleutel.',
+  intro_passkeys: 'Log in met je gezicht (zoals Face ID), je vingerafdruk, je schermvergrendeling of een beveiligingssleutel.',
   passkeys_none: 'Je hebt nog geen passkeys.',
   passkey_synced: 'Gesynchroniseerd',
-  passkey_device: 'Alleen dit apparaat',
+  passkey_device: 'Op één apparaat',
   action_add_passkey: 'Passkey toevoegen',
   action_rename: 'Naam wijzigen',
   label_rename: 'Naam van {name} wijzigen',
-  rename_hint: 'Enter slaat op, Escape annuleert.',
+  rename_hint: 'Druk op Enter om op te slaan of op Escape om te annuleren.',
   action_save: 'Opslaan',
-  renamed: 'Naam van de passkey gewijzigd.',
+  renamed: 'De naam van de passkey is gewijzigd.',
   section_sessions: 'Waar je bent ingelogd',
   this_device: 'Dit apparaat',
   signed_in_at: 'Ingelogd op {date}',
-  last_active: 'Laatst actief {time}',
+  last_active: 'Laatst actief: {time}',
   ip_address: 'IP-adres {ip}',
   agent: '{browser} op {os}',
   unknown_agent: 'Onbekende browser',
-  action_sign_out: 'Afmelden',
-  label_sign_out: '{device} afmelden',
-  action_sign_out_others: 'Overal anders afmelden',
-  signed_out: 'Afgemeld.',
+  action_sign_out: 'Uitloggen',
+  label_sign_out: 'Uitloggen op {device}',
+  action_sign_out_others: 'Overal anders uitloggen',
+  signed_out: 'Uitgelogd.',
   section_devices: 'Onthouden apparaten',
-  intro_devices: 'Op deze browsers sla je bij het inloggen de tweede stap over, tot de getoonde datum.',
-  devices_none: 'Geen onthouden apparaten.',
+  intro_devices: 'Op deze browsers sla je bij het inloggen de tweede stap over, tot de datum die erbij staat.',
+  devices_none: 'Er zijn geen onthouden apparaten.',
   remembered_until: 'Onthouden tot {date}',
   action_forget: 'Vergeten',
   label_forget: '{device} vergeten',
   action_forget_all: 'Alle apparaten vergeten',
-  forgotten: 'Vergeten.',
+  forgotten: 'Het apparaat is vergeten.',
+  forgotten_all: 'Alle apparaten zijn vergeten.',
   title_reauth: 'Bevestig dat jij het bent',
-  intro_reauth: 'Log opnieuw in om deze wijziging te doen.',
+  intro_reauth: 'Log opnieuw in om deze wijziging door te voeren.',
   title_confirm: 'Weet je het zeker?',
   sso_notice: 'Je bent ingelogd via {provider}. Je bedrijf beheert daar je wachtwoord en tweestapsverificatie.',
   label_company: 'Bedrijf',
@@ -259,7 +281,18 @@ const nl: AccountCatalogue = {
 export type AccountMessageKey = keyof AccountCatalogue;
 export type AccountTranslate = Translate<AccountMessageKey>;
 
-/** The account page's translator: its own texts first, then the login widget's. */
+/**
+ * The account page's translator: its own texts first, then the login widget's.
+ * A count of one takes the key's `_one` text where there is one ("1 other
+ * session", "1 second"): English and Dutch have just the two forms.
+ */
 export function accountTranslator(locale: Locale): AccountTranslate {
-  return translator(locale, { en, nl }[locale]);
+  const own = { en, nl }[locale];
+  const t = translator(locale, own);
+  return Object.assign(
+    (key: Parameters<AccountTranslate>[0], params?: Record<string, string | number>) =>
+      t(params && Object.values(params).includes(1) && `${key}_one` in own ? (`${key}_one` as AccountMessageKey) : key, params),
+    { locale },
+  );
 }
+

@@ -5,8 +5,18 @@ const css = String.raw;
 
 /** The page's own parts: sections, lists, badges, the inline panel and the confirmation dialog. Zero specificity, as for `<login-flow>`. */
 const pageStyles = css`
+  /*
+   * Narrow screens: less padding (cards nest in cards here), and words, addresses
+   * and fields that give way, so the page never asks its container for more room
+   * than a 320 px screen has.
+   */
   :where(account-security) {
     max-width: var(--lf-account-max-width, 44rem);
+    padding: var(--lf-padding, clamp(1rem, 5vw, 1.5rem));
+    overflow-wrap: anywhere;
+  }
+  :where(account-security) :where(.lf-input) {
+    width: 100%;
   }
   :where(account-security) :where(.lf-section) {
     display: flex;
@@ -67,8 +77,13 @@ const pageStyles = css`
     flex-wrap: wrap;
     gap: 0.5rem;
   }
+  /* Buttons that take something away: outlined, in the danger colour (#b42318: 6.5:1 on white). */
+  :where(account-security) :where(.lf-danger) {
+    border-color: var(--lf-color-danger, #b42318);
+    color: var(--lf-color-danger, #b42318);
+  }
   :where(account-security) :where(.lf-panel) {
-    padding: var(--lf-padding, 1.5rem);
+    padding: var(--lf-padding, clamp(0.75rem, 4vw, 1.5rem));
     border: 1px solid var(--lf-color-border-strong, #98a2b3);
     border-radius: var(--lf-radius-card, calc(var(--lf-radius, 0.5rem) * 1.5));
   }
@@ -77,6 +92,10 @@ const pageStyles = css`
     max-width: none;
     padding: 0;
     border: 0;
+  }
+  /* An embedded flow leaving a step that is not its panel's. Specific: the widget's own sheet may come later. */
+  :where(account-security) .lf-panel > [hidden] {
+    display: none;
   }
   :where(account-security) :where(.lf-dialog) {
     max-width: min(28rem, calc(100vw - 2rem));
@@ -109,6 +128,10 @@ export function accountSecurityStyles(): CSSStyleSheet {
 const switchStyles = css`
   :where(company-switch) {
     display: block;
+  }
+  /* One company (or none): nothing to show, not even the card's border. */
+  :where(company-switch)[hidden] {
+    display: none;
   }
   :where(company-switch) :where(.lf-company-form) {
     display: flex;

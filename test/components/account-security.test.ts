@@ -3,6 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../components/account-security/index.js';
 import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
 import type { LoginFlow } from '../../components/index.js';
+import { virtualAuthenticator } from './passkeys.js';
 import { apiUrl, createSession, createSsoCompany, createUser, fill, rememberDevice, sessionAlive, signInRemembered, totpCode, untilStep, type ApiName, type TestUser } from './helpers.js';
 
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -76,7 +77,7 @@ describe('<account-security> against the real API', () => {
     const passkeys = section(page, 'passkeys');
     expect(passkeys.querySelectorAll('li')).to.have.length(2);
     expect(passkeys.textContent).to.contain('Synced');
-    expect(passkeys.textContent).to.contain('This device only');
+    expect(passkeys.textContent).to.contain('On one device only');
     const sessions = section(page, 'sessions');
     expect(sessions.textContent).to.contain('Chrome on macOS');
     expect(sessions.textContent).to.contain('Firefox on Windows');
@@ -205,19 +206,19 @@ describe('<account-security> against the real API', () => {
   it('cancels a re-authentication and returns to the page', async () => {
     const user = await createUser();
     const { page } = await mount(user, { stale: true });
-    button(page, 'Enable two-step verification').focus();
-    button(page, 'Enable two-step verification').click();
+    button(page, 'Turn on two-step verification').focus();
+    button(page, 'Turn on two-step verification').click();
     await waitUntil(() => page.querySelector('login-flow'));
     button(section(page, 'mfa'), 'Cancel').click();
     await page.updateComplete;
     expect(page.querySelector('login-flow')).to.equal(null);
-    expect(document.activeElement).to.equal(button(page, 'Enable two-step verification'));
+    expect(document.activeElement).to.equal(button(page, 'Turn on two-step verification'));
   });
 
   it('enables two-step verification after re-authenticating, with the login flow\'s own set-up steps', async () => {
     const user = await createUser();
     const { page } = await mount(user, { stale: true });
-    button(page, 'Enable two-step verification').click();
+    button(page, 'Turn on two-step verification').click();
     await waitUntil(() => page.querySelector('login-flow'));
     let flow = page.querySelector<LoginFlow>('login-flow')!;
     await untilStep(flow, 'password');
@@ -235,7 +236,88 @@ describe('<account-security> against the real API', () => {
     flow.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
     expect((await added).kind).to.equal('factor-added');
     await waitUntil(() => section(page, 'mfa').textContent!.includes('Two-step verification is on.'));
-    expect(status(page, 'mfa')).to.equal('Your new way to log in is ready.');
+    expect(status(page, 'mfa')).to.equal('Authenticator app added.');
+    expect(page.querySelector('login-flow')).to.equal(null);
+    button(page, 'Remove Authenticator app');
+  });
+
+  describe('adding a passkey', () => {
+    const authenticator = virtualAuthenticator();
+
+    it('ends at the passkey with a confirmation, and lists it', async () => {
+      const user = await createUser({ totp: true, recoveryCode: true });
+      const { page } = await mount(user);
+      expect(section(page, 'passkeys').textContent).to.contain('You have no passkeys yet.');
+      button(section(page, 'passkeys'), 'Add a passkey').click();
+      await waitUntil(() => page.querySelector('login-flow'), 'the set-up did not open');
+      const flow = page.querySelector<LoginFlow>('login-flow')!;
+      expect(section(page, 'passkeys').querySelector('h4')!.textContent).to.equal('Add a passkey');
+      await untilStep(flow, 'passkey-setup');
+      fill(flow.querySelector('input[name=passkey-name]')!, 'Work laptop');
+      const added = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+      [...flow.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Create passkey')!.click();
+      expect((await added).kind).to.equal('factor-added');
+      await page.updateComplete;
+      // The panel is gone; the method list is loaded anew and shows the passkey.
+      expect(page.querySelector('login-flow')).to.equal(null);
+      expect(status(page, 'passkeys')).to.equal('Passkey added.');
+      await waitUntil(() => section(page, 'passkeys').querySelector('.lf-item-name')?.textContent === 'Work laptop', 'the passkey was not listed');
+      expect(section(page, 'mfa').textContent).to.contain('1 set up');
+      expect((await authenticator.credentials()).length).to.equal(1);
+    });
+
+    it('says so in Dutch', async () => {
+      const user = await createUser({ totp: true, recoveryCode: true });
+      const { page } = await mount(user, { lang: 'nl' });
+      button(section(page, 'passkeys'), 'Passkey toevoegen').click();
+      await waitUntil(() => page.querySelector('login-flow'));
+      const flow = page.querySelector<LoginFlow>('login-flow')!;
+      await untilStep(flow, 'passkey-setup');
+      flow.querySelector<HTMLButtonElement>('lf-passkey-setup-step button.lf-button')!.click();
+      await waitUntil(() => status(page, 'passkeys') === 'Passkey toegevoegd.', 'no confirmation');
+      await waitUntil(() => section(page, 'passkeys').querySelectorAll('li').length === 1);
+    });
+  });
+
+  it('styles the changes that take something away as such, in --lf-color-danger', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    const { page } = await mount(user);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    page.style.setProperty('--lf-color-danger', 'rgb(1, 2, 3)');
+    const dangerous = ['Remove Authenticator app', 'Remove Passkey 1', 'Turn off two-step verification', 'Sign out Firefox on Windows', 'Sign out everywhere else'];
+    for (const name of dangerous) {
+      const style = getComputedStyle(button(page, name));
+      expect(style.color, name).to.equal('rgb(1, 2, 3)');
+      expect(style.borderTopColor, name).to.equal('rgb(1, 2, 3)');
+      expect(style.backgroundColor, name).to.equal('rgba(0, 0, 0, 0)');
+    }
+    page.style.removeProperty('--lf-color-danger');
+    expect(getComputedStyle(button(page, 'Remove Passkey 1')).color).to.equal('rgb(180, 35, 24)');
+    // Renaming takes nothing away.
+    expect(getComputedStyle(button(page, 'Rename Passkey 1')).color).not.to.equal('rgb(180, 35, 24)');
+  });
+
+  it('says before removing the last method that two-step verification goes with it', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    button(page, 'Remove Authenticator app').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal(
+      'Authenticator app is your last verification method. If you remove it, two-step verification will be turned off and your recovery code will stop working.',
+    );
+    const removed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    await confirmDialog(page);
+    expect((await removed).kind).to.equal('factor-removed');
+    await waitUntil(() => section(page, 'mfa').textContent!.includes('Two-step verification is off.'));
+  });
+
+  it('does not warn of the last method when others remain', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    const { page } = await mount(user);
+    button(page, 'Remove Passkey 1').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal('Remove Passkey 1? You cannot undo this.');
   });
 
   it('removes the authenticator app after a confirmation', async () => {
@@ -302,6 +384,26 @@ describe('<account-security> against the real API', () => {
     expect(await sessionAlive(other.token)).to.equal(false);
   });
 
+  it('counts the sessions it signed out in words that fit the count', async () => {
+    const user = await createUser();
+    await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    const { page } = await mount(user);
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 2);
+    button(page, 'Sign out everywhere else').click();
+    await waitUntil(() => status(page, 'sessions') === 'Signed out of 1 other session.', 'not one session');
+    await createSession(user.email, { userAgent: FIREFOX_WINDOWS });
+    await createSession(user.email, { userAgent: SAFARI_IPHONE });
+    await page.reload();
+    await waitUntil(() => section(page, 'sessions').querySelectorAll('li').length === 3);
+    button(page, 'Sign out everywhere else').click();
+    await waitUntil(() => status(page, 'sessions') === 'Signed out of 2 other sessions.', 'not two sessions');
+    page.lang = 'nl';
+    await page.updateComplete;
+    expect(page.t('signed_out_others', { count: 1 })).to.equal('Je bent op 1 andere plek uitgelogd.');
+    expect(page.t('retry_after', { seconds: 1 })).to.equal('Probeer het over 1 seconde opnieuw.');
+    expect(page.t('retry_after', { seconds: 5 })).to.equal('Probeer het over 5 seconden opnieuw.');
+  });
+
   it('forgets a remembered device', async () => {
     const user = await createUser({ totp: true });
     await rememberDevice(user.email, SAFARI_IPHONE);
@@ -321,7 +423,7 @@ describe('<account-security> against the real API', () => {
     const devices = section(page, 'devices');
     expect(devices.querySelectorAll('li').length).to.equal(1);
     expect(devices.textContent).to.contain('Safari on iOS');
-    expect(devices.textContent).to.contain('Last used this minute');
+    expect(devices.textContent).to.contain('Last used just now');
     expect(devices.textContent).not.to.contain('Never used');
   });
 
@@ -373,6 +475,22 @@ describe('<account-security> against the real API', () => {
     await waitUntil(() => section(page, 'passkeys').textContent!.includes('You have no passkeys yet.'));
   });
 
+  it('does not ask again when the page renders while the dialog closes', async () => {
+    const user = await createUser({ totp: true, passkeys: 1 });
+    const { page } = await mount(user);
+    const dialog = page.querySelector('dialog')!;
+    button(page, 'Remove Passkey 1').click();
+    await waitUntil(() => dialog.open);
+    const closed = oneEvent(dialog, 'close');
+    // The dialog closes at once; its close event comes a task later, after this render.
+    button(dialog, 'Cancel').click();
+    page.requestUpdate();
+    await page.updateComplete;
+    await closed;
+    await page.updateComplete;
+    expect(dialog.open).to.equal(false);
+  });
+
   it('speaks Dutch from its lang attribute, dates included', async () => {
     const user = await createUser({ totp: true });
     const { page } = await mount(user, { lang: 'nl' });
@@ -382,6 +500,8 @@ describe('<account-security> against the real API', () => {
     const month = new Intl.DateTimeFormat('nl', { dateStyle: 'medium' }).format(Date.now());
     expect(section(page, 'mfa').textContent).to.contain(`Toegevoegd op ${month}`);
     expect(section(page, 'sessions').textContent).to.contain('Chrome op macOS');
+    expect(section(page, 'sessions').textContent).to.contain('Laatst actief: zojuist');
+    expect(section(page, 'sessions').textContent).not.to.contain('binnen een minuut');
   });
 
   it('renders a name and a user agent full of markup as text', async () => {

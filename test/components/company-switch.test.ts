@@ -24,6 +24,19 @@ describe('<company-switch> against the real API', () => {
     await control.updateComplete;
     expect(control.childElementCount).to.equal(0);
     expect(control.textContent!.trim()).to.equal('');
+    // No empty card either: no border, no padding, no room taken.
+    expect(control.hidden).to.equal(true);
+    expect(getComputedStyle(control).display).to.equal('none');
+    expect(control.getBoundingClientRect().height).to.equal(0);
+  });
+
+  it('shows itself once there is a company to switch to', async () => {
+    const user = await createUser({ companies: ['Globex', 'Acme'] });
+    const { control } = await mount(user, user.accounts![0]!.id);
+    await loaded(control);
+    expect(control.hidden).to.equal(false);
+    expect(getComputedStyle(control).display).to.equal('block');
+    expect(control.getBoundingClientRect().height).to.be.greaterThan(0);
   });
 
   it('shows the current company and a labelled choice of the others', async () => {

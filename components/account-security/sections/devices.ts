@@ -1,5 +1,5 @@
 import { html, type TemplateResult } from 'lit';
-import { agent, button, date, item, lastUsed, type AccountPage } from './page.js';
+import { agent, button, date, DANGER, item, lastUsed, type AccountPage } from './page.js';
 
 /**
  * The remembered devices section: the browsers that skip the second factor
@@ -20,13 +20,13 @@ export function renderDevices(page: AccountPage): TemplateResult {
             `device:${device.id}`,
             t('action_forget'),
             () => page.change('devices', `device:${device.id}`, () => page.client.forgetDevice(device.id), () => page.done('devices', 'device-forgotten', t('forgotten'))),
-            'lf-button-secondary',
+            DANGER,
             t('label_forget', { device: name }),
           ),
         );
       })}
     </ul>
     <div class="lf-actions">
-      ${button(page, 'devices', t('action_forget_all'), () => page.change('devices', 'devices', () => page.client.forgetDevices(), () => page.done('devices', 'device-forgotten', t('forgotten'))))}
+      ${button(page, 'devices', t('action_forget_all'), () => page.change('devices', 'devices', () => page.client.forgetDevices(), () => page.done('devices', 'device-forgotten', t('forgotten_all'))), DANGER)}
     </div>`;
 }

@@ -1,7 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { formatDay } from '../../lib/i18n.js';
 import type { AccountOverview } from '../api.js';
-import { button, date, item, lastUsed, type AccountPage } from './page.js';
+import { button, confirmRemove, date, DANGER, item, lastUsed, type AccountPage } from './page.js';
 
 /**
  * The two-step verification section: whether it is on (and required), each
@@ -61,6 +61,7 @@ export function renderMfa(page: AccountPage, { mfa, features }: AccountOverview)
             page.confirm(t('confirm_disable_mfa'), t('action_turn_off'), () =>
               page.change('mfa', 'disable', () => page.client.disableMfa(), () => page.done('mfa', 'mfa-disabled', t('mfa_off'))),
             ),
+            DANGER,
           )}
     </div>`;
 }
@@ -73,10 +74,10 @@ function removeButton(page: AccountPage, id: string, name: string): TemplateResu
     `remove:${id}`,
     t('action_remove'),
     () =>
-      page.confirm(t('confirm_remove', { name }), t('action_remove'), () =>
+      page.confirm(confirmRemove(page, name), t('action_remove'), () =>
         page.change('mfa', `remove:${id}`, () => page.client.removeFactor(id), () => page.done('mfa', 'factor-removed', t('removed', { name }))),
       ),
-    'lf-button-secondary',
+    DANGER,
     t('label_remove', { name }),
   );
 }

@@ -1,5 +1,5 @@
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import type { AccountEnrolment } from '../../../server/flows/protocol.js';
+import type { AccountEnrolment, StepName } from '../../../server/flows/protocol.js';
 import type { AccountClient, AccountOverview, AccountResult, AccountSession, RememberedDevice } from '../api.js';
 import type { AccountSection, AccountSecurityChangeKind } from '../events.js';
 import type { AccountMessageKey, AccountTranslate } from '../i18n.js';
@@ -16,7 +16,17 @@ import { describeAgent } from '../user-agent.js';
 /** What opens inline in a section, in place of its contents, until done or cancelled. */
 export type Panel = { section: AccountSection } & (
   | { kind: 'reauth'; then: () => void }
-  | { kind: 'enroll'; flow: AccountEnrolment; title: AccountMessageKey }
+  | {
+      kind: 'enroll';
+      flow: AccountEnrolment;
+      title: AccountMessageKey;
+      /** The set-up step the flow showed last: the method being added. */
+      method?: StepName;
+      /** The method is added: what follows is not this panel's (a backup offer), and the panel ends. */
+      added?: boolean;
+      /** Ending: the flow is hidden while it leaves a step that is not this panel's. */
+      finishing?: boolean;
+    }
   | { kind: 'recovery'; data: { code: string } }
 );
 
@@ -75,6 +85,20 @@ export function item(name: string | TemplateResult, facts: string[], actions: Te
   </li>`;
 }
 
+/** The look of a button whose change takes something away (remove, turn off, sign out, forget): outlined, in `--lf-color-danger`. */
+export const DANGER = 'lf-button-secondary lf-danger';
+
+/**
+ * The question before a second factor (an app, the number, a passkey) goes:
+ * for the last one, that two-step verification goes with it. While it is
+ * required the server keeps the last one, and says so.
+ */
+export function confirmRemove(page: AccountPage, name: string): string {
+  const mfa = page.overview?.mfa;
+  const last = mfa && !mfa.required && mfa.totp.length + mfa.passkeys.length + (mfa.sms ? 1 : 0) === 1;
+  return page.t(last ? 'confirm_remove_last' : 'confirm_remove', { name });
+}
+
 /** A button that says "Please wait…" while its request runs (`key`), and ignores clicks while any runs. */
 export function button(
   page: AccountPage,
@@ -109,10 +133,12 @@ export function date(t: AccountTranslate, epochMs: number, withTime = false): st
   return new Intl.DateTimeFormat(t.locale, withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' }).format(epochMs);
 }
 
-/** "5 minutes ago", "yesterday"; a date beyond a month. */
+/** "just now", "5 minutes ago", "yesterday"; a date beyond a month. */
 export function relative(t: AccountTranslate, epochMs: number): string {
   const ago = Date.now() - epochMs;
   if (ago >= 30 * DAY) return date(t, epochMs);
+  // Under a minute is "just now": Intl's "this minute" reads as the future in Dutch ("binnen een minuut").
+  if (ago < MINUTE) return t('just_now');
   const format = new Intl.RelativeTimeFormat(t.locale, { numeric: 'auto' });
   return ago >= DAY ? format.format(-Math.floor(ago / DAY), 'day') : ago >= HOUR ? format.format(-Math.floor(ago / HOUR), 'hour') : format.format(-Math.floor(ago / MINUTE), 'minute');
 }

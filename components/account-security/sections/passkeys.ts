@@ -1,7 +1,7 @@
 import { html, type TemplateResult } from 'lit';
 import { uniqueId } from '../../lib/step.js';
 import type { Passkey } from '../api.js';
-import { button, date, item, lastUsed, onEscape, type AccountPage } from './page.js';
+import { button, confirmRemove, date, DANGER, item, lastUsed, onEscape, type AccountPage } from './page.js';
 
 /**
  * The passkeys section: each passkey (synced or on one device, its dates),
@@ -36,10 +36,10 @@ export class PasskeysSection {
         `passkey:${id}`,
         t('action_remove'),
         () =>
-          page.confirm(t('confirm_remove', { name }), t('action_remove'), () =>
+          page.confirm(confirmRemove(page, name), t('action_remove'), () =>
             page.change('passkeys', `passkey:${id}`, () => page.client.removePasskey(id), () => page.done('passkeys', 'passkey-removed', t('removed', { name }))),
           ),
-        'lf-button-secondary',
+        DANGER,
         t('label_remove', { name }),
       )}`,
     );

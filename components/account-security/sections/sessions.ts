@@ -1,5 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import { agent, button, date, item, relative, type AccountPage } from './page.js';
+import { agent, button, date, DANGER, item, relative, type AccountPage } from './page.js';
 
 /**
  * The sessions section: where the person is signed in (this device marked),
@@ -21,7 +21,7 @@ export function renderSessions(page: AccountPage): TemplateResult {
                 `session:${session.id}`,
                 t('action_sign_out'),
                 () => page.change('sessions', `session:${session.id}`, () => page.client.signOut(session.id), () => page.done('sessions', 'session-revoked', t('signed_out'))),
-                'lf-button-secondary',
+                DANGER,
                 t('label_sign_out', { device }),
               ),
         );
@@ -33,6 +33,7 @@ export function renderSessions(page: AccountPage): TemplateResult {
             page.change('sessions', 'sign-out-others', () => page.client.signOutOthers(), ({ signedOut }) =>
               page.done('sessions', 'session-revoked', t('signed_out_others', { count: signedOut })),
             ),
+            DANGER,
           )}
         </div>`
       : nothing}`;
