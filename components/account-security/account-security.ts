@@ -1,10 +1,9 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import type { AccountEnrolment, FlowState } from '../../server/flows/protocol.js';
+import type { AccountEnrolment } from '../../server/flows/protocol.js';
 import type { ClientError } from '../lib/api.js';
 import type { LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
-import type { LoginFlow } from '../login-flow/login-flow.js';
 import { resolveLocale } from '../lib/i18n.js';
-import { errorMessage, uniqueId } from '../lib/step.js';
+import { errorMessage, retryAfter as waitLine, uniqueId } from '../lib/step.js';
 // The login widget's entry: registers <login-flow> and its steps, which re-authentication,
 // enrolment and the new recovery code reuse. Importing the entry (not login-flow.ts) lets the
 // widget build keep all shared code in login-flow.js, which account-security.js then imports.
@@ -301,7 +300,7 @@ export class AccountSecurity extends LitElement implements AccountPage {
     this.dispatchEvent(new AccountSecurityErrorEvent(error.code, section));
     // A refusal of a field of the open password form is shown at that field.
     if (section === 'password' && this.password.refuse(error)) return;
-    const text = `${errorMessage(t, error)}${retryAfter ? ` ${t('retry_after', { seconds: retryAfter })}` : ''}`;
+    const text = `${errorMessage(t, error)}${retryAfter ? ` ${waitLine(t, retryAfter)}` : ''}`;
     this.messages = { ...this.messages, [section]: { text, error: true } };
   }
 
@@ -383,10 +382,9 @@ export class AccountSecurity extends LitElement implements AccountPage {
 
   /**
    * A step of an enrolment: its own set-up steps, and then the recovery code,
-   * show in the panel. Any other step (a backup number offered, another method)
-   * is not this panel's: the method is added by then, so the panel ends there,
-   * unseen. It skips the step when it can, so that a recovery code the server
-   * issued still comes; else it leaves the flow (see `leaveEnrolment`).
+   * show in the panel. The server ends an enrolment there (or at `done`); any
+   * other step would not be this panel's, and the method is added by then, so
+   * the panel leaves the flow unseen (see `leaveEnrolment`).
    */
   private handleFlowStep(event: LoginFlowStepChangeEvent): void {
     const panel = this.panel;
@@ -399,15 +397,10 @@ export class AccountSecurity extends LitElement implements AccountPage {
     panel.added = true;
     panel.finishing = step !== 'recovery-code' && step !== 'done';
     this.requestUpdate();
-    if (!panel.finishing) return;
-    const flow = event.target as LoginFlow;
-    // The step's actions are <login-flow>'s state (not public); it takes an intent as its steps send one.
-    if ((flow as unknown as { state?: FlowState }).state?.actions.includes('skip' as never)) {
-      flow.dispatchEvent(Object.assign(new Event('lf-intent'), { action: 'skip', body: {} }));
-    } else this.leaveEnrolment(panel);
+    if (panel.finishing) this.leaveEnrolment(panel);
   }
 
-  /** An ending enrolment whose skip failed: it is left as it is. */
+  /** An ending enrolment that fails: it is left as it is. */
   private handleFlowError(): void {
     const panel = this.panel;
     if (panel?.kind === 'enroll' && panel.finishing) this.leaveEnrolment(panel);

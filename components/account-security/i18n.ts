@@ -17,8 +17,6 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   password_changed: string;
   signed_out_others: string;
   signed_out_others_one: string;
-  /** The widget's `retry_after`, for one second. */
-  retry_after_one: string;
   error_invalid_credentials: string;
   section_mfa: string;
   mfa_on: string;
@@ -106,7 +104,6 @@ const en: AccountCatalogue = {
   password_changed: 'Your password has been changed.',
   signed_out_others: 'Signed out of {count} other sessions.',
   signed_out_others_one: 'Signed out of 1 other session.',
-  retry_after_one: 'Try again in 1 second.',
   error_invalid_credentials: 'Your current password is incorrect.',
   error_last_factor: 'Two-step verification is required for your account, so you cannot remove your last method. Add another method first.',
   error_mfa_required: 'Two-step verification is required for your account, so it cannot be turned off.',
@@ -197,7 +194,6 @@ const nl: AccountCatalogue = {
   password_changed: 'Je wachtwoord is gewijzigd.',
   signed_out_others: 'Je bent op {count} andere plekken uitgelogd.',
   signed_out_others_one: 'Je bent op 1 andere plek uitgelogd.',
-  retry_after_one: 'Probeer het over 1 seconde opnieuw.',
   error_invalid_credentials: 'Je huidige wachtwoord klopt niet.',
   error_last_factor: 'Tweestapsverificatie is verplicht voor je account, dus je kunt je laatste verificatiemethode niet verwijderen. Voeg eerst een andere methode toe.',
   error_mfa_required: 'Tweestapsverificatie is verplicht voor je account en kan daarom niet uit.',

@@ -18,9 +18,9 @@ async function nextTimeStep(): Promise<void> {
 async function signIn(page: Page, url: string, password = PASSWORD): Promise<void> {
   await page.goto(url);
   await page.getByLabel('Email address', { exact: true }).fill(EMAIL);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 async function signOut(page: Page): Promise<void> {
@@ -106,14 +106,14 @@ describe('the account security page in the demo', () => {
     await secret.waitFor();
     const key = (await secret.getAttribute('data-secret'))!;
     await account.getByLabel(CODE).fill(oathtool(key));
-    await account.getByRole('button', { name: 'Next' }).click();
+    await account.getByRole('button', { name: 'Continue', exact: true }).click();
     await account.getByLabel('I have saved my recovery code').check();
-    await account.getByRole('button', { name: 'Continue' }).click();
+    await account.getByRole('button', { name: 'Continue', exact: true }).click();
     const mfa = account.locator('[data-section=mfa]');
     await mfa.getByRole('status').getByText('Authenticator app added.').waitFor();
     await mfa.getByText('Two-step verification is on.').waitFor();
     await mfa.getByText('Authenticator app', { exact: true }).waitFor();
-    assert.deepEqual(await seenSteps(first), [['totp-setup', true], ['sms-setup', false], ['recovery-code', true], ['done', false]]);
+    assert.deepEqual(await seenSteps(first), [['totp-setup', true], ['recovery-code', true], ['done', false]]);
     assert.equal(await account.locator('login-flow').count(), 0, 'the panel closed');
 
 
@@ -136,7 +136,7 @@ describe('the account security page in the demo', () => {
     await account.getByRole('button', { name: 'Save password' }).click();
     await account.getByRole('heading', { name: "Confirm it's you" }).waitFor();
     await account.locator('login-flow').getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await account.locator('login-flow').getByRole('button', { name: 'Log in' }).click();
+    await account.locator('login-flow').getByRole('button', { name: 'Sign in', exact: true }).click();
     await nextTimeStep();
     await account.locator('login-flow').getByLabel(CODE).fill(oathtool(key, 30));
     await account.locator('login-flow').getByRole('button', { name: 'Verify' }).click();
@@ -155,8 +155,8 @@ describe('the account security page in the demo', () => {
     await passkeys.getByRole('button', { name: 'Create passkey' }).click();
     await passkeys.getByRole('status').getByText('Passkey added.').waitFor();
     await passkeys.getByRole('listitem').first().waitFor();
-    assert.equal(await passkeys.getByRole('heading', { name: 'Add a backup phone number' }).count(), 0);
-    assert.deepEqual(await seenSteps(first), [['passkey-setup', true], ['sms-setup', false], ['done', false]]);
+    assert.equal(await passkeys.getByRole('heading', { name: 'Add a backup method' }).count(), 0);
+    assert.deepEqual(await seenSteps(first), [['passkey-setup', true], ['done', false]]);
     await mfa.getByText('1 set up').waitFor();
     await passkeys.getByRole('button', { name: /^Remove / }).click();
     await account.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();

@@ -159,7 +159,7 @@ describe('a new employee activates their account from the invitation mail (seed 
     // The backup method the widget offers next: a phone, whose code arrives by text (the dev outbox stands in for the SMS provider).
     await page.getByRole('heading', { name: 'Add a backup method' }).waitFor();
     await chooseMethod(page, 'Text message (SMS)');
-    await page.getByLabel('Mobile number').fill('06 12345678');
+    await page.getByLabel('Mobile number', { exact: true }).fill('06 12345678');
     await page.getByRole('button', { name: 'Text me a code' }).click();
     await page.getByText('+31 •• ••• ••78').waitFor();
     await page.getByLabel(/code/i).first().fill(await textedCode(server, '+31612345678'));
