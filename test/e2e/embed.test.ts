@@ -87,7 +87,7 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
     await security.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await security.getByRole('heading', { name: "Confirm it's you" }).waitFor();
     await security.locator('login-flow').getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await security.locator('login-flow').getByRole('button', { name: 'Sign in' }).click();
+    await security.locator('login-flow').getByRole('button', { name: 'Sign in', exact: true }).click();
     await security.getByText(/Signed out of \d+ other sessions?\./).waitFor();
     await switchCompany(page, 'Bakkerij de Vries', 'Noordzee Logistics');
 

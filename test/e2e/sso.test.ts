@@ -59,12 +59,12 @@ describe('companies in the demo', () => {
     // Another address at the provider than the one typed here.
     await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
     await page.getByLabel('Email').fill('eve@elsewhere.example');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByText('You signed in at your company with another email address').waitFor();
 
     await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
     await page.getByLabel('Email').fill('sam@acme.example');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('#signed-in').waitFor({ state: 'visible' });
     assert.equal(new URL(page.url()).search, '');
     const signedIn = await session(page);
@@ -86,7 +86,7 @@ describe('companies in the demo', () => {
       await page.getByRole('button', { name: 'Continue', exact: true }).click();
       await page.getByRole('link', { name: 'Continue with Acme Identity' }).or(page.getByRole('button', { name: 'Continue with Acme Identity' })).click();
       await page.getByLabel('Email').fill('sam@acme.example');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.locator('#signed-in').waitFor({ state: 'visible' });
       return page;
     };
@@ -104,7 +104,7 @@ describe('companies in the demo', () => {
     await account.getByRole('link', { name: 'Continue with Acme Identity' }).or(account.getByRole('button', { name: 'Continue with Acme Identity' })).click();
     await laptop.waitForURL(`${provider.issuer}/**`);
     await laptop.getByLabel('Email').fill('sam@acme.example');
-    await laptop.getByRole('button', { name: 'Sign in' }).click();
+    await laptop.getByRole('button', { name: 'Sign in', exact: true }).click();
     // Back on the page, still the same session, now fresh: the change goes through.
     await laptop.locator('#signed-in').waitFor({ state: 'visible' });
     assert.equal(new URL(laptop.url()).search, '');
