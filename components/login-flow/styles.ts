@@ -130,6 +130,7 @@ export const loginFlowCss = css`
     color: inherit;
     font: inherit;
     font-weight: 600;
+    text-align: center;
     text-decoration: none;
     cursor: pointer;
   }

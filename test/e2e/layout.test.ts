@@ -263,7 +263,7 @@ const STEPS: StepEntry[] = [
     card: 'login-flow',
     reach: async (walk) => {
       const invited = `invited.${walk.lang}.${Date.now()}@payroll-department.example.com`;
-      const printed = await runCli(['user', 'invite', '--email', invited], walk.env);
+      const printed = await runCli(['user', 'invite', '--email', invited, '--locale', walk.lang], walk.env);
       const token = new URL(/Activation link: (\S+)/.exec(printed)![1]!).hash;
       await open(walk, '<login-flow flow="activate"></login-flow>', token);
       await step(walk.page, 'set-password').waitFor();
