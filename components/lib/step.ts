@@ -75,17 +75,19 @@ export function uniqueId(name: string): string {
   return `lf-${name}-${counter}`;
 }
 
+/** The password rules only the server can check: a refusal names them in its error. */
+const SERVER_ONLY: PasswordRule[] = ['not_common', 'not_guessable', 'not_email', 'not_context'];
+
 /**
  * The message for an error code, in the widget's language. A refused password
- * names the rules it breaks (`details.rules`), so "not a common password",
- * which only the server checks, is said in the error itself.
+ * names the rules only the server checks that it breaks (`details.rules`), so
+ * "not a common password" is said in the error itself.
  */
 export function errorMessage(t: Translate, error: ClientError): string {
   const text = t(`error_${error.code}` as MessageKey);
-  const rules = error.code === 'password_policy' ? ((error.details?.rules as PasswordRule[] | undefined) ?? []) : [];
-  // The length rules need the policy's numbers, which the checklist beside the field shows.
-  const names = rules.map((rule) => t(`rule_${rule}`)).filter((name) => !name.includes('{'));
-  return names.length ? `${text.replace(/\.$/, ':')} ${names.join('; ')}.` : text;
+  // The checklist beside the field ticks the other rules as the person types.
+  const rules = error.code === 'password_policy' ? ((error.details?.rules as PasswordRule[] | undefined) ?? []).filter((rule) => SERVER_ONLY.includes(rule)) : [];
+  return rules.length ? `${text.replace(/\.$/, ':')} ${rules.map((rule) => t(`rule_${rule}`)).join('; ')}.` : text;
 }
 
 /** "Try again in 52 minutes.": a wait in seconds as the largest whole unit that fits, rounded up, in the reader's language. */

@@ -43,14 +43,14 @@ const nl: CompanyCatalogue = {
   action_sso: 'Doorgaan met {provider}',
   action_other_email: 'Ander e-mailadres gebruiken',
   title_choose_account: 'Kies een bedrijf',
-  intro_choose_account: 'Met je e-mailadres heb je een account bij meerdere bedrijven. Voor welk bedrijf wil je werken?',
-  error_sso_failed: 'Het inloggen bij je bedrijf kon niet worden gecontroleerd. Probeer het opnieuw.',
+  intro_choose_account: 'Met je e-mailadres heb je een account bij meerdere bedrijven. Bij welk bedrijf wil je inloggen?',
+  error_sso_failed: 'We konden het inloggen bij je bedrijf niet controleren. Probeer het opnieuw.',
   error_sso_cancelled: 'Het inloggen bij je bedrijf is geannuleerd.',
   error_sso_unavailable: 'De inlogdienst van je bedrijf is niet bereikbaar. Probeer het zo opnieuw.',
   error_sso_email_mismatch: 'Je bent bij je bedrijf ingelogd met een ander e-mailadres dan je hier hebt ingevuld.',
   error_sso_email_unverified: 'De inlogdienst van je bedrijf heeft je e-mailadres niet bevestigd. Daarom kun je er hier niet mee inloggen.',
   error_sso_no_account: 'Er is nog geen account voor dit e-mailadres. Vraag de beheerder van je bedrijf om toegang.',
-  error_sso_required: 'Bij je bedrijf log je alleen in via de eigen inlogdienst van het bedrijf.',
+  error_sso_required: 'Je kunt alleen inloggen via de inlogdienst van je bedrijf.',
   error_account_not_available: 'Dit bedrijfsaccount is niet voor jou beschikbaar. Kies een ander bedrijf.',
 };
 

@@ -89,7 +89,7 @@ describe('<company-switch> against the real API', () => {
     control.querySelector('button')!.click();
     expect((await failed).code).to.equal('unauthenticated');
     await control.updateComplete;
-    expect(control.querySelector('[role=alert]')!.textContent).to.equal('Your session has ended. Please log in again.');
+    expect(control.querySelector('[role=alert]')!.textContent).to.equal('Your session has ended. Please sign in again.');
   });
 
   it('speaks Dutch', async () => {

@@ -357,7 +357,7 @@ describe('<login-flow> against the real API', () => {
       const flow = await fixture<LoginFlow>(html`<login-flow api="http://api.example.test" flow="activate" token="the-link" lang="en"></login-flow>`);
       await untilStep(flow, 'set-password');
       await flow.updateComplete;
-      expect(flow.querySelector('h2')!.textContent).to.equal('Maak je wachtwoord aan');
+      expect(flow.querySelector('h2')!.textContent).to.equal('Kies een wachtwoord');
       expect(flow.getAttribute('lang')).to.equal('nl');
     });
 

@@ -70,9 +70,9 @@ describe('<lf-mfa-prompt-step>', () => {
 
   it('speaks Dutch, dates included, when given the Dutch catalogue', async () => {
     const step = await fixture<MfaPromptStep>(html`<lf-mfa-prompt-step .data=${{ requiredFrom: '2026-07-01' }} .t=${translator('nl')}></lf-mfa-prompt-step>`);
-    expect(step.querySelector('h2')!.textContent).to.equal('Voeg een extra beveiligingslaag toe');
+    expect(step.querySelector('h2')!.textContent).to.equal('Extra beveiliging voor je account');
     expect(step.querySelector('.lf-intro')!.textContent).to.equal(
-      'Met tweestapsverificatie log je in met je wachtwoord én een tweede stap: een code, of Face ID of je vingerafdruk op je telefoon. Aan een gestolen wachtwoord alleen heeft niemand dan genoeg.',
+      'Met tweestapsverificatie log je in met je wachtwoord én een tweede stap: een code, of Face ID of je vingerafdruk op je telefoon. Met alleen een gestolen wachtwoord komt niemand dan in je account.',
     );
     expect(step.textContent).to.contain('Vanaf 1 juli 2026 is tweestapsverificatie verplicht.');
     expect(button(step, 'Inschakelen')).to.exist;

@@ -49,7 +49,7 @@ describe('<lf-reset-sent-step>', () => {
     const step = await mount('nl');
     expect(step.querySelector('h2')!.textContent).to.equal('Controleer je e-mail');
     expect(step.querySelector('.lf-intro')!.textContent).to.equal(
-      'Als er een account bestaat voor ada@example.com, hebben we een link gestuurd om een nieuw wachtwoord in te stellen. De link werkt 30 minuten.',
+      'Als er een account is voor ada@example.com, hebben we een link gestuurd om een nieuw wachtwoord in te stellen. De link is 30 minuten geldig.',
     );
     expect(step.querySelector('button')!.textContent!.trim()).to.equal('Terug');
   });

@@ -217,7 +217,7 @@ describe('<lf-second-factor-step>', () => {
     expect(button(step, 'Herstelcode gebruiken')).to.exist;
     step.error = { code: 'invalid_code', field: 'code' };
     await step.updateComplete;
-    expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code is onjuist of al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code klopt niet of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
   });
 
   describe('with a passkey', () => {
@@ -400,7 +400,7 @@ describe('<lf-second-factor-step>', () => {
       expect(button(step, `Stuur een code per sms naar ${phone}`)).to.exist;
       step.data = { ...smsLater, smsSent: true };
       await step.updateComplete;
-      expect(step.querySelector('.lf-intro')!.textContent).to.equal(`We hebben een code gestuurd naar ${phone}.`);
+      expect(step.querySelector('.lf-intro')!.textContent).to.equal(`We hebben een code per sms gestuurd naar ${phone}.`);
       expect(button(step, 'Stuur een nieuwe code')).to.exist;
     });
   });

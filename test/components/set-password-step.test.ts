@@ -190,6 +190,6 @@ describe('<lf-set-password-step>', () => {
     expect(rules(step).min_length!.text).to.equal('Minimaal 15 tekens: niet voldaan');
     await type(step, '1');
     expect(rules(step).digit!.text).to.equal('Een cijfer: voldaan');
-    expect((await mount(activate, 'nl')).querySelector('h2')!.textContent).to.equal('Maak je wachtwoord aan');
+    expect((await mount(activate, 'nl')).querySelector('h2')!.textContent).to.equal('Kies een wachtwoord');
   });
 });

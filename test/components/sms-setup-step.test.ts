@@ -191,7 +191,7 @@ describe('<lf-sms-setup-step>', () => {
   it('speaks Dutch when given the Dutch catalogue', async () => {
     const step = await mount(askNumber, 'nl');
     expect(step.querySelector('h2')!.textContent).to.equal('Voeg je mobiele nummer toe');
-    expect(step.querySelector('.lf-intro')!.textContent).to.equal('We sturen een verificatiecode per sms naar dit nummer als je daarmee inlogt.');
+    expect(step.querySelector('.lf-intro')!.textContent).to.equal('Bij het inloggen sturen we een verificatiecode per sms naar dit nummer.');
     expect(step.querySelector<HTMLInputElement>('input[name=phone]')!.labels?.[0]?.textContent).to.equal('Mobiel nummer');
     button(step, 'Stuur me een code per sms');
     button(step, 'Terug');
@@ -200,7 +200,7 @@ describe('<lf-sms-setup-step>', () => {
     expect(step.querySelector('[role=alert]')!.textContent).to.equal('Vul een geldig mobiel nummer in, zoals 06 12345678.');
     step.data = askCode;
     await step.updateComplete;
-    expect(step.querySelector('.lf-intro')!.textContent).to.equal('We hebben een code gestuurd naar +31 •• ••• ••78.');
+    expect(step.querySelector('.lf-intro')!.textContent).to.equal('We hebben een code per sms gestuurd naar +31 •• ••• ••78.');
     expect(step.querySelector<HTMLInputElement>('input[name=code]')!.labels?.[0]?.textContent).to.equal('Verificatiecode');
     button(step, 'Verifiëren');
     button(step, 'Ander nummer gebruiken');

@@ -35,7 +35,7 @@ describe('<lf-sso-step>', () => {
   it('says which provider signs this address in, and offers to continue there', async () => {
     const step = await mount();
     const title = step.querySelector('h2')!;
-    expect(title.textContent).to.equal('Log in with your company');
+    expect(title.textContent).to.equal('Sign in with your company');
     expect(title.hasAttribute('data-autofocus')).to.equal(true);
     expect(step.querySelector('.lf-intro')!.textContent).to.equal('ada@acme.example signs in through Acme ID.');
     const go = button(step, 'Continue with Acme ID')!;
@@ -133,7 +133,7 @@ describe('<lf-sso-step>', () => {
   });
 
   it('brings the words of the company error codes, in English and Dutch', () => {
-    expect(translator('en')('error_sso_cancelled' as never)).to.equal('Logging in at your company was cancelled.');
+    expect(translator('en')('error_sso_cancelled' as never)).to.equal('Signing in at your company was cancelled.');
     expect(translator('nl')('error_sso_cancelled' as never)).to.equal('Het inloggen bij je bedrijf is geannuleerd.');
     expect(translator('nl')('error_account_not_available' as never)).to.contain('bedrijfsaccount');
   });

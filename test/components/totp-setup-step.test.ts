@@ -257,7 +257,7 @@ describe('<lf-totp-setup-step>', () => {
       'Voeg een account toe: scan deze QR-code, of open hem op deze telefoon in de app.',
       'Vul de 6-cijferige code in die de app toont.',
     ]);
-    expect(step.textContent).to.contain('Lukt scannen niet? Vul deze sleutel in de app in:');
+    expect(step.textContent).to.contain('Lukt het scannen niet? Vul deze sleutel in de app in:');
     expect(step.textContent).to.contain('Je bent ingelogd met je herstelcode. Die werkt nu niet meer: stel tweestapsverificatie opnieuw in.');
     expect(step.querySelector('.lf-identity')!.textContent!.replace(/\s+/g, ' ').trim()).to.equal('In je app: login-flow (ada@example.com)');
     const open = step.querySelector('a')!;
@@ -268,7 +268,7 @@ describe('<lf-totp-setup-step>', () => {
     expect(button(step, 'Terug')).to.exist;
     step.error = { code: 'invalid_code', field: 'code' };
     await step.updateComplete;
-    expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code is onjuist of al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal('De code klopt niet of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw.');
   });
 
   it('explains in Dutch that set-up is required for the account', async () => {

@@ -58,7 +58,7 @@ function template(message: MailMessage, app: string, email: string, now: number)
         subject: `Er is ${FACTOR_NAMES[message.factor]} toegevoegd aan je ${app}-account`,
         heading: 'Tweestapsverificatie gewijzigd',
         blocks: [
-          { type: 'p', text: `Er is ${FACTOR_NAMES[message.factor]} voor tweestapsverificatie toegevoegd aan je ${app}-account (${email}).` },
+          { type: 'p', text: `Voor tweestapsverificatie is ${FACTOR_NAMES[message.factor]} toegevoegd aan je ${app}-account (${email}).` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
@@ -76,7 +76,7 @@ function template(message: MailMessage, app: string, email: string, now: number)
         subject: `Je ${app}-herstelcode is gebruikt`,
         heading: 'Je herstelcode is gebruikt',
         blocks: [
-          { type: 'p', text: `Er is met je herstelcode ingelogd op je ${app}-account (${email}). Tweestapsverificatie moet nu opnieuw worden ingesteld; daarbij krijg je een nieuwe herstelcode.` },
+          { type: 'p', text: `Er is met je herstelcode ingelogd op je ${app}-account (${email}). Je moet tweestapsverificatie nu opnieuw instellen en krijgt daarbij een nieuwe herstelcode.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
