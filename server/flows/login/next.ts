@@ -10,7 +10,7 @@ import { mfaPolicy } from '../../companies/accounts.js';
 import { mailEmailCode } from '../../factors/email-code.js';
 import { factorAdded } from '../../factors/enrolment.js';
 import { secondFactorMethods } from '../../factors/methods.js';
-import { spendSnooze } from '../../store/users.js';
+import { setSnooze, spendSnooze } from '../../store/users.js';
 import { confirmedPhone, maskPhone } from '../../factors/sms.js';
 import { beginTotpEnrolment } from '../../factors/totp-enrolment.js';
 import type { AppContext } from '../../context.js';
@@ -128,6 +128,19 @@ export async function chooseMethod(context: Context<Authenticated>, setup: Setup
   const methods = await offeredMethods(context.app, context.state.userId, setup.backup === true);
   if (setup.backup && methods.length === 0) return afterSetup(context);
   return { step: 'method-choice', state: { ...context.state, setup, methods } };
+}
+
+/**
+ * "Remind me later", at the prompt or the method choice: the prompt stays
+ * away for a number of logins and the person signs in, unless policy has
+ * required 2FA since the choice was shown: then set-up it is.
+ */
+export async function remindLater(context: Context<Authenticated>): Promise<Move> {
+  const { app, state, now } = context;
+  const policy = await mfaPolicy(app, state.userId, now);
+  if (policy.requiredNow) return chooseMethod(context, { reason: 'required', requiredFrom: policy.requiredFrom });
+  await setSnooze(app.db, state.userId, app.config.mfaRemindLaterLogins);
+  return finish(context, [firstFactorOf(state)]);
 }
 
 /** Starts authenticator set-up: a pending credential whose secret is sealed in the store and in the flow. */

@@ -1,11 +1,9 @@
 /* `method-choice`: "how do you want to verify it's you?": the second factor to set up, or its backup. */
 import { z } from 'zod';
-import { mfaPolicy } from '../../../companies/accounts.js';
-import { setSnooze } from '../../../store/users.js';
 import { offerPasskeyCreation } from '../ceremony.js';
 import { finish } from '../finish.js';
 import { nothing } from '../inputs.js';
-import { afterSetup, chooseMethod, firstFactorOf, startSetup } from '../next.js';
+import { afterSetup, chooseMethod, remindLater, startSetup } from '../next.js';
 import { action, type LoginStepDefinition, type LoginStates } from '../state.js';
 
 /** Putting 2FA off is the person's choice only before policy requires it, and never after a recovery code. */
@@ -36,14 +34,9 @@ export const methodChoice: LoginStepDefinition<'method-choice'> = {
     'remind-later': action({
       atomic: true,
       input: nothing,
-      async run(context) {
-        const { app, state, now } = context;
-        const policy = await mfaPolicy(app, state.userId, now);
-        // Required since the choice was shown: no putting it off any more.
-        if (policy.requiredNow) return chooseMethod(context, { reason: 'required', requiredFrom: policy.requiredFrom });
-        await setSnooze(app.db, state.userId, app.config.mfaRemindLaterLogins);
-        const { setup: _putOff, methods: _offered, ...rest } = state;
-        return finish({ ...context, state: rest }, [firstFactorOf(state)]);
+      run: (context) => {
+        const { setup: _putOff, methods: _offered, ...rest } = context.state;
+        return remindLater({ ...context, state: rest });
       },
     }),
     skip: action({
