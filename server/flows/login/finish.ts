@@ -113,6 +113,9 @@ async function resumeSession({ app, state, request, now }: Context<Person>, sess
   const methods = reauth ? [...new Set([...before, ...amr])].sort((a, b) => Number(a === 'mfa') - Number(b === 'mfa')) : before;
   const authAt = reauth ? now : session.authAt;
   const account = await accountById(app.db, session.membershipId);
+  // A language chosen on the account page's own flows is remembered as at sign-in (these are rare: no read first).
+  const locale = request.locale;
+  if (locale) app.transition?.write((db) => updateProfile(db, state.userId, { locale }, now));
   const jwt = await app.keys.sign({
     sub: state.userId, sid: session.id, email: session.email, amr: methods, authTime: Math.floor(authAt / 1000), org: account?.organizationId, idp: session.provider ?? undefined,
   });

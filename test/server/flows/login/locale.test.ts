@@ -72,6 +72,18 @@ describe('the language a person chose (Content-Language)', () => {
     assert.equal((await server.db.selectFrom('users').select('locale').executeTakeFirstOrThrow()).locale, 'en');
   });
 
+  it('is remembered at the end of a re-authentication on the account page too', async (t) => {
+    const server = await startServer(t, { SESSION_COOKIE: 'false' });
+    await addUser(server);
+    await server.db.updateTable('users').set({ locale: 'en' }).execute();
+    const token = grantOf(await flowOf(await signIn(server, EMAIL, PASSWORD))).token!;
+    const headers = { authorization: `Bearer ${token}`, 'content-language': 'nl' };
+    const reauth = await flowOf(await server.post('/api/flows/reauth', {}, { headers }));
+    assert.equal(reauth.step, 'password');
+    grantOf(await flowOf(await act(server, reauth.id, 'password', { password: PASSWORD }, { headers })));
+    assert.equal((await server.db.selectFrom('users').select('locale').executeTakeFirstOrThrow()).locale, 'nl');
+  });
+
   it('passes the preflight of a host on another site', async (t) => {
     const server = await startServer(t, { ALLOWED_ORIGINS: 'https://host.example' });
     const preflight = await server.request('/api/flows/login', {
