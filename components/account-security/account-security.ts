@@ -8,6 +8,9 @@ import { errorMessage, retryAfter as waitLine, uniqueId } from '../lib/step.js';
 // enrolment and the new recovery code reuse. Importing the entry (not login-flow.ts) lets the
 // widget build keep all shared code in login-flow.js, which account-security.js then imports.
 import '../index.js';
+// The new recovery code's panel shows <lf-recovery-code-step>, which lives in the
+// set-up chunk: <login-flow> loads it only when one of its flows reaches a set-up step.
+import '../steps/setup-steps.js';
 import { AccountClient, type AccountOverview, type AccountResult, type AccountSession, type RememberedDevice } from './api.js';
 import { AccountSecurityChangeEvent, AccountSecurityErrorEvent, type AccountSection, type AccountSecurityChangeKind } from './events.js';
 import { accountTranslator, type AccountMessageKey, type AccountTranslate } from './i18n.js';
