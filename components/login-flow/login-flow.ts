@@ -267,7 +267,7 @@ export class LoginFlow extends LitElement {
    * the flow that went there (see lib/sso.ts).
    */
   async restart(): Promise<void> {
-    this.client = new FlowClient(this.api, this.chosen);
+    this.client = new FlowClient(this.api, this.picked);
     this.busy = true;
     // A provider's answer (`state`) in the query: the chunk tells whether it is for a flow of this element.
     const back = this.flow === 'login' && location.search.includes('state=') ? await companySteps().then((chunk) => chunk.takeSsoReturn(this.api), () => undefined) : undefined;
@@ -287,9 +287,14 @@ export class LoginFlow extends LitElement {
       : Promise.resolve({ error: { code: kind === 'activate' ? 'invitation_invalid' : 'reset_link_invalid' } });
   }
 
+  /** The language picked with the switch; only an element that shows the switch heeds it (not the account page's own flows). */
+  private get picked(): string {
+    return this.languageSwitch ? this.chosen : '';
+  }
+
   /** The language shown: the person's pick, their invitation's, the element's, the page's, the browser's. */
   private get locale(): Locale {
-    return resolveLocale(this.chosen || this.state?.locale || this.hostLang || this.parentElement?.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || navigator.language);
+    return resolveLocale(this.picked || this.state?.locale || this.hostLang || this.parentElement?.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || navigator.language);
   }
 
   protected override render() {

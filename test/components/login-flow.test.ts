@@ -210,6 +210,22 @@ describe('<login-flow> against the real API', () => {
     }
   });
 
+  it('heeds a language picked earlier only where the switch is shown (not in an account page\'s own flows)', async () => {
+    localStorage.setItem('lf-lang', 'nl');
+    try {
+      const api = await apiUrl();
+      const plain = await fixture<LoginFlow>(html`<login-flow api=${api}></login-flow>`);
+      await untilStep(plain, 'email');
+      expect(plain.getAttribute('lang')).to.equal('en');
+      const switched = await fixture<LoginFlow>(html`<login-flow api=${api} language-switch></login-flow>`);
+      await untilStep(switched, 'email');
+      expect(switched.getAttribute('lang')).to.equal('nl');
+      expect(switched.querySelector('h2')!.textContent).to.equal('Inloggen');
+    } finally {
+      localStorage.removeItem('lf-lang');
+    }
+  });
+
   it('says when to try again in minutes once the wait is a minute or more', async () => {
     const flow = await mount();
     // The banner's wait line, as a rate limit of 3076 seconds would show it.
