@@ -12,15 +12,20 @@ import { checkCode, generateCode, ONE_TIME_CODE_MINUTES, pendingCode, type Pendi
 /**
  * A phone number as typed ("06 12345678", "+31 6 1234 5678") in E.164
  * (ITU-T E.164: "+", country code, at most 15 digits), or null when it is not
- * a valid number. Parsed with libphonenumber-js's metadata, so national
+ * a valid mobile number. Parsed with libphonenumber-js's metadata, so national
  * formats of `defaultCountry` work. The full (`max`) metadata: with the
  * smaller sets `isValid()` checks only a number's length, and "12345" passes
- * for the Netherlands; the full set holds each region's number patterns.
+ * for the Netherlands; the full set holds each region's number patterns and
+ * types. Only numbers that can take a text: mobile, or (where a region's plan
+ * does not tell them apart, as in the US) fixed line or mobile. A landline or
+ * a premium-rate number is refused, so codes cannot be sent to numbers that
+ * charge per message (SMS pumping).
  */
 export function parsePhone(input: string, defaultCountry: string): string | null {
   const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry as CountryCode);
   if (!parsed || !parsed.isValid()) return null;
-  return parsed.number;
+  const type = parsed.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? parsed.number : null;
 }
 
 /** "+31 •• ••• ••78": enough for the person to recognise their number, not enough to harvest it. */

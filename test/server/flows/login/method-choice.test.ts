@@ -210,10 +210,13 @@ describe('back from a set-up step', () => {
 });
 
 describe('phone numbers', () => {
-  it('refuses a number that is not possible for its region, and takes a Dutch mobile and a foreign number', async (t) => {
+  it('refuses a number that is not possible for its region, a landline and a premium-rate line, and takes a Dutch mobile and a foreign one', async (t) => {
     const { server, choice } = await atChoice(t);
     const setup = await chooseMethod(server, choice, 'sms');
     await assertError(await act(server, setup.id, 'phone', { phone: '12345' }), 'invalid_phone');
+    // Valid numbers that take no text: a landline (Amsterdam) and a premium-rate line (0900).
+    await assertError(await act(server, setup.id, 'phone', { phone: '020 123 4567' }), 'invalid_phone');
+    await assertError(await act(server, setup.id, 'phone', { phone: '0900 123 4567' }), 'invalid_phone');
     for (const [typed, e164] of [['+31612345678', PHONE], ['+44 7911 123456', '+447911123456']] as const) {
       const sent = await flowOf(await act(server, setup.id, 'phone', { phone: typed }));
       assert.equal(sent.error, undefined, typed);
