@@ -17,6 +17,11 @@ const PATTERNS: Partial<Record<PasswordRule, RegExp>> = {
   no_control: /^\P{Cc}*$/u,
 };
 
+/** A rule only the server can check (a list of common passwords, its guessing model, the person's own words): no pattern here, no length. */
+export function serverOnly(rule: PasswordRule): boolean {
+  return rule !== 'min_length' && rule !== 'max_length' && !PATTERNS[rule];
+}
+
 /**
  * Whether `typed` meets a rule (lengths in code points, as the server counts
  * them). A server-only rule is unknown (undefined) unless the server's last

@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import type { PasswordRule } from '../../server/flows/protocol.js';
 import type { ClientError } from './api.js';
+import { serverOnly } from './password-rules.js';
 import { StepIntentEvent } from './events.js';
 import { translator, type MessageKey, type Translate } from './i18n.js';
 
@@ -75,9 +76,6 @@ export function uniqueId(name: string): string {
   return `lf-${name}-${counter}`;
 }
 
-/** The password rules only the server can check: a refusal names them in its error. */
-const SERVER_ONLY: PasswordRule[] = ['not_common', 'not_guessable', 'not_email', 'not_context'];
-
 /**
  * The message for an error code, in the widget's language. A refused password
  * names the rules only the server checks that it breaks (`details.rules`), so
@@ -86,7 +84,7 @@ const SERVER_ONLY: PasswordRule[] = ['not_common', 'not_guessable', 'not_email',
 export function errorMessage(t: Translate, error: ClientError): string {
   const text = t(`error_${error.code}` as MessageKey);
   // The checklist beside the field ticks the other rules as the person types.
-  const rules = error.code === 'password_policy' ? ((error.details?.rules as PasswordRule[] | undefined) ?? []).filter((rule) => SERVER_ONLY.includes(rule)) : [];
+  const rules = error.code === 'password_policy' ? ((error.details?.rules as PasswordRule[] | undefined) ?? []).filter(serverOnly) : [];
   return rules.length ? `${text.replace(/\.$/, ':')} ${rules.map((rule) => t(`rule_${rule}`)).join('; ')}.` : text;
 }
 

@@ -52,7 +52,7 @@ export class TotpSetupStep extends StepElement<StepMap['totp-setup']['data'], St
         <svg class="lf-qr" viewBox="0 0 ${qr.size} ${qr.size}" role="img" aria-label=${t('label_qr')}>
           <path d=${qr.path} fill="currentColor" />
         </svg>
-        <a class="lf-button-secondary" href=${data.uri}>${t('action_open_app')}</a>
+        ${data.uri.startsWith('otpauth://') ? html`<a class="lf-button-secondary" href=${data.uri}>${t('action_open_app')}</a>` : nothing}
         <p class="lf-identity">
           ${t('totp_account')}
           <span class="lf-identity-email">${data.issuer ? `${data.issuer} (${data.account})` : data.account}</span>

@@ -1,7 +1,6 @@
 /* `method-choice`: "how do you want to verify it's you?": the second factor to set up, or its backup. */
 import { z } from 'zod';
 import { offerPasskeyCreation } from '../ceremony.js';
-import { finish } from '../finish.js';
 import { nothing } from '../inputs.js';
 import { afterSetup, chooseMethod, remindLater, startSetup } from '../next.js';
 import { action, type LoginStepDefinition, type LoginStates } from '../state.js';
@@ -20,7 +19,9 @@ export const methodChoice: LoginStepDefinition<'method-choice'> = {
   }),
   unavailable: (state) => [...(deferrable(state) ? [] : ['remind-later' as const]), ...(state.setup.backup ? [] : ['skip' as const])],
   actions: {
+    // Atomic: set-up replaces the person's pending credentials; two racing choices must not both do it.
     choose: action({
+      atomic: true,
       input: z.object({ method: z.enum(['totp', 'passkey', 'sms']) }).strict(),
       async run(context, { method }) {
         const { app, state } = context;

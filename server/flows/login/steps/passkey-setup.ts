@@ -30,6 +30,7 @@ export const passkeySetup: LoginStepDefinition<'passkey-setup'> = {
       },
     }),
     back: action({
+      atomic: true,
       input: nothing,
       async run(context) {
         const { app, state } = context;

@@ -35,6 +35,7 @@ export const totpSetup: LoginStepDefinition<'totp-setup'> = {
       },
     }),
     back: action({
+      atomic: true,
       input: nothing,
       async run(context) {
         const { app, state } = context;
