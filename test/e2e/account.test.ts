@@ -176,8 +176,17 @@ describe('the account security page in the demo', () => {
     await first.getByLabel('Remember this device for 30 days').check();
     await first.getByRole('button', { name: 'Verify' }).click();
 
-    // Remembered devices: forgetting this browser takes effect at once.
     account = await openAccount(first);
+
+    // A new recovery code (the session's second factor is fresh) on a page that has loaded no set-up step yet (its element comes in the set-up chunk).
+    await account.getByRole('button', { name: 'Generate a new recovery code' }).click();
+    await account.getByRole('dialog').getByRole('button', { name: 'Generate' }).click();
+    await account.locator('.lf-recovery-code').waitFor();
+    assert.match((await account.locator('.lf-recovery-code').textContent())!.trim(), /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    await account.getByLabel('I have saved my recovery code').check();
+    await account.getByRole('button', { name: 'Continue', exact: true }).click();
+
+    // Remembered devices: forgetting this browser takes effect at once.
     const devices = account.locator('[data-section=devices]');
     await devices.getByText(/^Remembered until/).waitFor();
     await devices.getByRole('button', { name: /^Forget (?!all)/ }).click();
