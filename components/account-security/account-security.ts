@@ -8,9 +8,6 @@ import { errorMessage, retryAfter as waitLine, uniqueId } from '../lib/step.js';
 // enrolment and the new recovery code reuse. Importing the entry (not login-flow.ts) lets the
 // widget build keep all shared code in login-flow.js, which account-security.js then imports.
 import '../index.js';
-// The new recovery code's panel shows <lf-recovery-code-step>, which lives in the
-// set-up chunk: <login-flow> loads it only when one of its flows reaches a set-up step.
-import '../steps/setup-steps.js';
 import { AccountClient, type AccountOverview, type AccountResult, type AccountSession, type RememberedDevice } from './api.js';
 import { AccountSecurityChangeEvent, AccountSecurityErrorEvent, type AccountSection, type AccountSecurityChangeKind } from './events.js';
 import { accountTranslator, type AccountMessageKey, type AccountTranslate } from './i18n.js';
@@ -322,6 +319,15 @@ export class AccountSecurity extends LitElement implements AccountPage {
 
   /** @internal Opens a panel in its section, in place of the section's contents. */
   open(panel: Panel): void {
+    // A new recovery code shows in <lf-recovery-code-step>, which comes in the set-up chunk
+    // (<login-flow> loads it only when one of its flows reaches a set-up step): open once it is in.
+    if (panel.kind === 'recovery' && !customElements.get('lf-recovery-code-step')) {
+      import('../steps/setup-steps.js').then(
+        () => this.open(panel),
+        () => this.fail(panel.section, { error: { code: 'network_error' } }),
+      );
+      return;
+    }
     // From one panel to the next (re-authentication, then enrolment), focus returns to where it all began.
     if (!this.panel) this.returnFocus = document.activeElement as HTMLElement | null;
     this.messages = { ...this.messages, [panel.section]: undefined };
