@@ -163,6 +163,8 @@ export default defineConfig(({ command, mode }) => {
           outDir: 'dist/widget',
           emptyOutDir: true,
           target: 'es2022',
+          // No list of each dynamic import's dependencies (`__vite__mapDeps`): noPreloadPlugin's helper never reads it.
+          modulePreload: false,
           // Not library mode: it leaves ES output unminified (for consumers'
           // tree-shaking), while this file is what browsers download.
           rollupOptions: {
