@@ -5,7 +5,8 @@
  *
  * - dist/types/elements.d.ts: per element, its attributes (typed by the class
  *   property each one sets) and its events (typed by their classes), for any
- *   framework's own declarations;
+ *   framework's own declarations (Svelte, Solid, Preact); `login-flow/elements`
+ *   exports them beside the widget's own (dist/types/entry-elements.d.ts);
  * - dist/types/react.d.ts: React 19 JSX, attributes and `onlf-*` events;
  * - dist/types/vue.d.ts and dist/kit/vue.js: Vue 3 `GlobalComponents`, and
  *   `isCustomElement` for the Vue compiler's options.
@@ -97,7 +98,6 @@ function importsOf(elements: ElementEntry[]): string {
 export function elementsDeclaration(elements: ElementEntry[]): string {
   let out = '// Written by tools/element-types.ts from dist/custom-elements.json: do not edit.\n';
   out += importsOf(elements);
-  out += `export type { ${elements.map((element) => element.className).join(', ')} };\n`;
   for (const element of elements) {
     const name = pascal(element.tag);
     out += `\n/** The attributes of \`<${element.tag}>\`, each typed as the property it sets. */\nexport interface ${name}Attributes {\n`;
@@ -196,6 +196,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const elements = elementsOf(JSON.parse(readFileSync(join(root, 'dist/custom-elements.json'), 'utf8')) as Manifest);
   if (elements.length === 0) throw new Error('dist/custom-elements.json lists no elements');
   write(join(root, 'dist/types/elements.d.ts'), elementsDeclaration(elements));
+  write(join(root, 'dist/types/entry-elements.d.ts'), "// `login-flow/elements`: the widget's own declarations and the elements' attribute and event maps.\nexport * from './components/index.js';\nexport type * from './elements.js';\n");
   write(join(root, 'dist/types/react.d.ts'), reactDeclaration(elements));
   write(join(root, 'dist/types/vue.d.ts'), vueDeclaration(elements));
   write(join(root, 'dist/kit/vue.js'), vueModule(elements));
