@@ -5,6 +5,7 @@
  * end of this file holds the schema and the type to each other in both
  * directions, so the document cannot drift from what the routes send.
  */
+import type { AuthenticationExtensionsClientInputs } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { AuditActor, AuditEntry, AuditEvent } from '../audit.js';
 import type { Member, Membership } from '../companies/members.js';
@@ -98,8 +99,17 @@ export const rememberedDevice = z.object({ id: z.string(), userAgent: z.string()
 const credentialDescriptor = z.object({ id: z.string(), type: z.string(), transports: z.array(z.string()).optional() });
 const userVerification = z.enum(['discouraged', 'preferred', 'required']);
 const hints = z.array(z.enum(['hybrid', 'security-key', 'client-device']));
-/** Only the extensions JSON can carry: `prf` takes binary values, which the JSON options never hold. */
-const extensions = z.object({ appid: z.string().optional(), credProps: z.boolean().optional(), hmacCreateSecret: z.boolean().optional(), minPinLength: z.boolean().optional() });
+/**
+ * Only the extensions JSON can carry: `prf` takes binary values, which the JSON
+ * options never hold. Typed as the library's own type, so the checks at the end
+ * compare everything around it exactly.
+ */
+const extensions = z.object({
+  appid: z.string().optional(),
+  credProps: z.boolean().optional(),
+  hmacCreateSecret: z.boolean().optional(),
+  minPinLength: z.boolean().optional(),
+}) as unknown as z.ZodType<AuthenticationExtensionsClientInputs>;
 
 const requestOptions = z.object({
   challenge: z.string(),
@@ -300,6 +310,14 @@ export const jwks = z.object({
 /** WebAuthn Level 3 §5.11: the origins that may use this RP ID beside its own. */
 export const webauthnOrigins = z.object({ origins: z.array(z.string()) });
 
+/** This document, in outline: its whole shape is OpenAPI 3.1's to define (https://spec.openapis.org/oas/v3.1.0). */
+export const openApiOutline = z.looseObject({
+  openapi: z.string().regex(/^3\.1\.\d+$/),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.looseObject({})),
+  components: z.looseObject({}),
+});
+
 // ---------------------------------------------------------------- admin
 
 export const userSummary = z.object({ id: z.string(), email: z.string(), name: z.string(), status: z.string(), createdAt: epochMs });
@@ -401,7 +419,15 @@ export const outbox = z.array(outboxMessage);
 // ---------------------------------------------------------------- the schemas and the code's types agree
 
 /** True only when each of A and B is assignable to the other. */
-type Agrees<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Every optional field made required, all the way down: an optional field one side lacks then shows. */
+type DeepRequired<T> = T extends readonly (infer U)[] ? DeepRequired<U>[] : T extends object ? { [K in keyof T]-?: DeepRequired<T[K]> } : T;
+/**
+ * The schema and the type say the same: assignable both ways, and still so with
+ * every field required (mutual assignability alone forgives an optional field
+ * that one side leaves out).
+ */
+type Agrees<A, B> = Assignable<A, B> extends true ? Assignable<DeepRequired<A>, DeepRequired<B>> : false;
 /** Compiles only for `true`. */
 type Expect<T extends true> = T;
 
