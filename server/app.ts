@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin.js';
 import { devRoutes } from './routes/dev.js';
 import { deviceRoutes } from './routes/devices.js';
 import { flowRoutes } from './routes/flows.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
@@ -139,6 +140,7 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
   app.route('/api/account', accountRoutes(context));
   app.route('/api/health', healthRoutes(context));
   app.route('/api/admin', adminRoutes(context));
+  app.route('/api/openapi.json', openApiRoutes());
   app.route('/.well-known', wellKnownRoutes(context));
   // The dev outbox shows mail meant for people: never in production.
   if (config.env !== 'production') app.route('/dev', devRoutes(context));

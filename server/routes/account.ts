@@ -29,9 +29,12 @@ const CREDENTIAL_ID = /^[0-9a-f-]{36}$/;
 /** `newSessionId()`: 12 random bytes, base64url. */
 const SESSION_ID = /^[A-Za-z0-9_-]{16}$/;
 
-const passwordChange = z
+export const passwordChange = z
   .object({ current: z.string().min(1).max(4096), password: z.string().min(1).max(4096), signOutOthers: z.boolean().optional() })
   .strict() satisfies z.ZodType<PasswordChange>;
+
+/** The body of an action that takes nothing: `{}` or none. */
+export const noInput = z.object({}).strict();
 
 /**
  * The signed-in person's account security page: overview, password, second
@@ -129,7 +132,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
 
   routes.post('/recovery-code', own, async (c) => {
     const session = c.var.session;
-    parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
+    parseInput(noInput, await readJson(c, app.config.bodyLimitBytes));
     // Without a second factor, a recovery code would itself be asked for at every sign-in.
     if (!(await hasSecondFactor(app.db, session.userId))) throw new ApiError('mfa_not_enabled');
     // The previous code dies in the same transaction (one live code per person).
@@ -141,7 +144,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
 
   routes.post('/mfa/disable', own, async (c) => {
     const session = c.var.session;
-    parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
+    parseInput(noInput, await readJson(c, app.config.bodyLimitBytes));
     await disableSecondFactor(app, { userId: session.userId, ip: ipOf(c), now: app.now() });
     return c.body(null, 204);
   });
@@ -168,7 +171,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
 
   routes.post('/sessions/sign-out-others', fresh, async (c) => {
     const session = c.var.session;
-    parseInput(z.object({}).strict(), await readJson(c, app.config.bodyLimitBytes));
+    parseInput(noInput, await readJson(c, app.config.bodyLimitBytes));
     const signedOut = await revokeOtherSessions(app.db, app.config, { userId: session.userId, keep: session.id, now: app.now() });
     await audit(app, { event: 'session.revoked', userId: session.userId, ip: ipOf(c), detail: { others: true, count: signedOut } });
     return c.json({ signedOut } satisfies SignedOut);

@@ -31,19 +31,19 @@ import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { disableUser, findUserByEmail, inviteUser, listUsers, supportResetMfa } from '../users.js';
 import { readJson } from './body.js';
 
-const byEmail = z.object({ email: z.string().max(1024) }).strict();
-const invite = z.object({ email: z.string().max(1024), name: z.string().max(200).optional(), locale: z.enum(['en', 'nl']).optional() }).strict();
-const auditQuery = z.object({
+export const byEmail = z.object({ email: z.string().max(1024) }).strict();
+export const invite = z.object({ email: z.string().max(1024), name: z.string().max(200).optional(), locale: z.enum(['en', 'nl']).optional() }).strict();
+export const auditQuery = z.object({
   email: z.string().max(1024).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   /** A time (epoch ms: events strictly before it) or the `next` cursor of the previous page. */
   before: z.string().max(64).optional(),
 });
 
-const newOrganization = z.object({ name: organizationNameSchema, slug: slugSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
-const organizationChange = z.object({ name: organizationNameSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
-const newMember = z.object({ email: z.string().max(1024), role: roleSchema.optional() }).strict();
-const ssoConnection = z
+export const newOrganization = z.object({ name: organizationNameSchema, slug: slugSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
+export const organizationChange = z.object({ name: organizationNameSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
+export const newMember = z.object({ email: z.string().max(1024), role: roleSchema.optional() }).strict();
+export const ssoConnection = z
   .object({ name: providerNameSchema, issuer: issuerSchema, clientId: clientIdSchema, clientSecret: clientSecretSchema.optional(), domains: domainsSchema })
   .strict();
 

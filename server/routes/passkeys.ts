@@ -12,6 +12,7 @@ import { renamePasskey } from '../factors/passkey.js';
 
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
 const nameSchema = z.string().trim().min(1).max(64);
+export const passkeyRename = z.object({ name: nameSchema }).strict() satisfies z.ZodType<PasskeyRename>;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
@@ -44,7 +45,7 @@ export function passkeyRoutes(app: AppContext): Hono<SessionEnv> {
   routes.patch('/:id', liveSession(app), async (c) => {
     const session = c.var.session;
     const id = c.req.param('id');
-    const { name } = parse(z.object({ name: nameSchema }).strict() satisfies z.ZodType<PasskeyRename>, await readJson(c, app.config.bodyLimitBytes));
+    const { name } = parse(passkeyRename, await readJson(c, app.config.bodyLimitBytes));
     if (!CREDENTIAL_ROW_ID.test(id) || !(await renamePasskey(app.db, { userId: session.userId, id, name }))) throw new ApiError('not_found');
     return c.json({ passkeys: await listPasskeys(app.db, session.userId) } satisfies Passkeys);
   });

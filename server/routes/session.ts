@@ -15,7 +15,7 @@ import { inTransaction } from '../store/index.js';
 import type { AccountChoice } from './types.js';
 import { markAccountUsed } from '../companies/members.js';
 
-const switchInput = z.object({ account: z.string().min(1).max(64) }).strict() satisfies z.ZodType<AccountChoice>;
+export const switchInput = z.object({ account: z.string().min(1).max(64) }).strict() satisfies z.ZodType<AccountChoice>;
 
 /** A fresh JWT for a session as it stands: its company (`org`) and provider (`idp`) included. */
 function sessionJwt(app: AppContext, session: SessionRecord, email: string, account: CompanyAccount | undefined) {
