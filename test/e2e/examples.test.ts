@@ -75,45 +75,55 @@ function collectProblems(page: Page): string[] {
   return problems;
 }
 
+/**
+ * dist/examples as a fresh project: its own package.json, the tarball exactly
+ * as `npm pack` makes it (the build has run) unpacked into its node_modules as
+ * npm would, and the examples' sources beside it.
+ */
+async function unpackFreshProject(): Promise<void> {
+  rmSync(PROJECT, { recursive: true, force: true });
+  const packed = join(tempDir(), 'pack');
+  mkdirSync(packed);
+  const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packed]);
+  assert.equal(pack.code, 0, pack.output);
+  const [{ filename }] = JSON.parse(pack.output.slice(pack.output.indexOf('['))) as [{ filename: string }];
+  const unpacked = join(PROJECT, 'node_modules/login-flow');
+  mkdirSync(unpacked, { recursive: true });
+  const untar = await run('tar', ['-xzf', join(packed, filename), '-C', unpacked, '--strip-components=1']);
+  assert.equal(untar.code, 0, untar.output);
+  // Without a package.json of its own, Node would resolve `login-flow` in dist/examples
+  // as the repository's self-reference instead of the unpacked tarball.
+  writeFileSync(join(PROJECT, 'package.json'), JSON.stringify({ name: 'fresh-project', private: true, type: 'module' }));
+  for (const example of EXAMPLES) {
+    // What a developer copies: the sources, never a node_modules or build of their own.
+    cpSync(join(ROOT, 'examples', example), join(PROJECT, example), { recursive: true, filter: (source) => !/[/\\](node_modules|dist)$/.test(source) });
+  }
+}
+
 describe('the example apps, from the packed tarball in a fresh project', () => {
   let browser: Browser;
   let server: ServerProcess;
   const origins = {} as Record<Example | 'vue-dev', { port: number; url: string }>;
 
   before(async () => {
-    // The tarball, exactly as `npm pack` makes it (the build has run), unpacked as npm would.
-    rmSync(PROJECT, { recursive: true, force: true });
-    const packed = join(tempDir(), 'pack');
-    mkdirSync(packed);
-    const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packed]);
-    assert.equal(pack.code, 0, pack.output);
-    const [{ filename }] = JSON.parse(pack.output.slice(pack.output.indexOf('['))) as [{ filename: string }];
-    const unpacked = join(PROJECT, 'node_modules/login-flow');
-    mkdirSync(unpacked, { recursive: true });
-    const untar = await run('tar', ['-xzf', join(packed, filename), '-C', unpacked, '--strip-components=1']);
-    assert.equal(untar.code, 0, untar.output);
-    // The fresh project's own package.json: without it, Node would resolve `login-flow` in
-    // dist/examples as the repository's self-reference instead of the unpacked tarball.
-    writeFileSync(join(PROJECT, 'package.json'), JSON.stringify({ name: 'fresh-project', private: true, type: 'module' }));
-    for (const example of EXAMPLES) {
-      // What a developer copies: the sources, never a node_modules or build of their own.
-      cpSync(join(ROOT, 'examples', example), join(PROJECT, example), { recursive: true, filter: (source) => !/[/\\](node_modules|dist)$/.test(source) });
-    }
-
     for (const name of [...EXAMPLES, 'vue-dev'] as const) {
       const port = await freePort();
       // The API is on localhost: 127.0.0.1 is another site, as a real host's page is.
       origins[name] = { port, url: `http://127.0.0.1:${port}` };
     }
-    browser = await launchBrowser();
-    server = await startServer({
-      ALLOWED_ORIGINS: Object.values(origins)
-        .map(({ url }) => url)
-        .join(','),
-      SESSION_COOKIE: 'false',
-      DEMO_PASSWORD: PASSWORD,
-      MFA_REQUIRED_FROM: 'never',
-    });
+    // Each is kept as it comes, so that `after` stops whatever started if another failed.
+    await Promise.all([
+      unpackFreshProject(),
+      launchBrowser().then((launched) => (browser = launched)),
+      startServer({
+        ALLOWED_ORIGINS: Object.values(origins)
+          .map(({ url }) => url)
+          .join(','),
+        SESSION_COOKIE: 'false',
+        DEMO_PASSWORD: PASSWORD,
+        MFA_REQUIRED_FROM: 'never',
+      }).then((started) => (server = started)),
+    ]);
   });
   after(async () => {
     await browser?.close();
