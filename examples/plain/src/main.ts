@@ -1,6 +1,7 @@
 // Importing the modules registers <login-flow>, <account-security> and <company-switch>.
 import 'login-flow/elements';
 import 'login-flow/account';
+import type { AccountSecurity } from 'login-flow/account';
 import type { SessionGrant } from 'login-flow/elements';
 
 const API = import.meta.env.VITE_LOGIN_FLOW_API ?? 'http://localhost:3000';
@@ -37,7 +38,7 @@ signedOut.append(flow);
 
 /** The session token: the API is on another site (`SESSION_COOKIE=false`), so the page keeps it. */
 let token = '';
-let account: HTMLElementTagNameMap['account-security'] | undefined;
+let account: AccountSecurity | undefined;
 
 /** Sets the chosen theme on the elements shown. */
 function applyTheme(): void {
@@ -52,14 +53,15 @@ function showSignedIn(session: SessionGrant): void {
   document.querySelector('#who')!.textContent = `Signed in as ${session.user.email}`;
   document.querySelector('#expiry')!.textContent = `JWT valid until ${new Date(session.jwtExpiresAt).toLocaleTimeString()}`;
   // Created only now: the account page loads as soon as it is in the document.
-  account = document.createElement('account-security');
-  account.api = API;
-  account.token = token;
-  account.lang = language.value;
+  const page = document.createElement('account-security');
+  page.api = API;
+  page.token = token;
+  page.lang = language.value;
   // "Confirm it's you" gives the session a new token; the old one stops working.
-  account.addEventListener('account-security-change', (event) => {
-    if (event.kind === 'session-renewed' && event.token) token = account!.token = event.token;
+  page.addEventListener('account-security-change', (event) => {
+    if (event.kind === 'session-renewed' && event.token) token = page.token = event.token;
   });
+  account = page;
   signedIn.append(account);
   applyTheme();
   signedOut.hidden = true;
