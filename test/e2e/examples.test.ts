@@ -15,6 +15,7 @@ import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
@@ -43,7 +44,7 @@ function run(command: string, args: string[], { cwd = ROOT, env = {} }: { cwd?: 
   });
 }
 
-/** A node program from the repository's node_modules/.bin, by its package's bin path. */
+/** A tool's script in the repository's node_modules (`vite/bin/vite.js`), run with this Node. */
 const tool = (path: string) => join(ROOT, 'node_modules', path);
 
 /** The built example, served as files from its own origin. */
@@ -142,6 +143,7 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
       env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', PORT: String(port), DATA_DIR: tempDir() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       let output = '';
       const started = await new Promise<{ from: string; url: string }>((resolve, reject) => {
@@ -153,12 +155,13 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
         child.stderr.on('data', (chunk: Buffer) => (output += chunk));
         child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
       });
-      assert.equal(started.from, `file://${PROJECT}/node_modules/login-flow/server/entry.js`);
+      assert.equal(started.from, pathToFileURL(join(PROJECT, 'node_modules/login-flow/server/entry.js')).href);
       const health = await fetch(new URL('/api/health', started.url));
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: 'ok', store: 'ok' });
     } finally {
       child.kill('SIGTERM');
+      await exited;
     }
   });
 
