@@ -233,8 +233,9 @@ export class LoginFlow extends LitElement {
     super.connectedCallback();
     this.addEventListener(StepIntentEvent.type, this.handleIntent);
     this.moveFocus = this.autofocus;
-    if (!this.state && !this.busy) void this.restart();
-    // Back in the page after a move: render, which offers passkey autofill again.
+    // The first flow starts with the first update (willUpdate). Back in the page after a move: start
+    // one if none is there, or render, which offers passkey autofill again.
+    if (this.hasUpdated && !this.state && !this.busy) void this.restart();
     else this.requestUpdate();
   }
 
@@ -248,8 +249,9 @@ export class LoginFlow extends LitElement {
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     // A `lang` the host set (the element's own writes below never reach this check).
     if (changed.has('lang')) this.hostLang = this.lang;
-    // The first flow starts on connection; a later change of API or flow kind starts afresh.
-    if (this.hasUpdated && (changed.has('api') || changed.has('flow') || changed.has('token'))) void this.restart();
+    // The first flow starts here, not on connection, so that what a host sets right after creating the
+    // element or importing the script (`element.api = …`) counts; a later change of API or flow kind starts afresh.
+    if (!this.hasUpdated || changed.has('api') || changed.has('flow') || changed.has('token')) void this.restart();
     if (changed.has('state')) {
       // A new state replaces the step: a ceremony for the old one is moot, and so is its error.
       this.passkeys.cancel();

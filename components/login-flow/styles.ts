@@ -39,6 +39,10 @@ export const loginFlowCss = css`
     line-height: 1.5;
     overflow-wrap: break-word;
   }
+  /* The hidden attribute wins over the display above, an author rule that beats the browser [hidden] rule. */
+  :where(login-flow):where([hidden]) {
+    display: none;
+  }
   :where(login-flow) :where(*, *::before, *::after) {
     box-sizing: inherit;
     min-width: 0;

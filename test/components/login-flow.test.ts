@@ -256,6 +256,37 @@ describe('<login-flow> against the real API', () => {
     expect(flow.querySelector('[role=alert]')).to.equal(null);
   });
 
+  it('starts its first flow with the api a host sets right after adding the element (one start, no request elsewhere)', async () => {
+    const api = await apiUrl();
+    const started: string[] = [];
+    const realFetch = window.fetch;
+    window.fetch = (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes('/api/flows')) started.push(url);
+      return realFetch(input, init);
+    };
+    const flow = document.createElement('login-flow');
+    try {
+      // As a page does with `<login-flow>` in its HTML and `flow.api = …` after importing the script.
+      document.body.append(flow);
+      flow.api = api;
+      await untilStep(flow, 'email');
+      expect(started).to.have.length(1);
+      expect(started[0]!.startsWith(api)).to.equal(true);
+      expect(flow.querySelector('[role=alert]')).to.equal(null);
+    } finally {
+      window.fetch = realFetch;
+      flow.remove();
+    }
+  });
+
+  it('hides when the page sets its hidden attribute', async () => {
+    const flow = await mount();
+    expect(getComputedStyle(flow).display).to.equal('block');
+    flow.hidden = true;
+    expect(getComputedStyle(flow).display).to.equal('none');
+  });
+
   it('takes its colours from custom properties, and host rules win over its own', async () => {
     const flow = await mount();
     flow.style.setProperty('--lf-color-primary', 'rgb(1, 2, 3)');
