@@ -102,6 +102,8 @@ export function elementsDeclaration(elements: ElementEntry[]): string {
     const name = pascal(element.tag);
     out += `\n/** The attributes of \`<${element.tag}>\`, each typed as the property it sets. */\nexport interface ${name}Attributes {\n`;
     for (const attribute of element.attributes) out += doc(attribute.description, '  ') + `  ${key(attribute.name)}?: ${element.className}['${attribute.property}'];\n`;
+    out += `}\n\n/** The same, by the name of the property each attribute sets (for frameworks that bind properties by name, such as Vue). */\nexport interface ${name}Properties {\n`;
+    for (const attribute of element.attributes) out += doc(attribute.description, '  ') + `  ${key(attribute.property)}?: ${element.className}['${attribute.property}'];\n`;
     out += `}\n\n/** The events \`<${element.tag}>\` dispatches, by type. */\nexport interface ${name}Events {\n`;
     for (const event of element.events) out += doc(event.description, '  ') + `  ${key(event.name)}: ${event.className};\n`;
     out += '}\n';
@@ -109,7 +111,7 @@ export function elementsDeclaration(elements: ElementEntry[]): string {
   out += `\n/** Every public element: its class, attributes and events. */\nexport interface LoginFlowElements {\n`;
   for (const element of elements) {
     const name = pascal(element.tag);
-    out += `  '${element.tag}': { element: ${element.className}; attributes: ${name}Attributes; events: ${name}Events };\n`;
+    out += `  '${element.tag}': { element: ${element.className}; attributes: ${name}Attributes; properties: ${name}Properties; events: ${name}Events };\n`;
   }
   return out + '}\n\n/** The tag names of the public elements. */\nexport type LoginFlowTagName = keyof LoginFlowElements;\n';
 }
@@ -151,10 +153,15 @@ import type { LoginFlowElements, LoginFlowTagName } from './elements.js';
 
 export type * from './elements.js';
 
-/** An element as Vue's template checker sees a component: its props and its events. */
+/**
+ * An element as Vue's template checker sees a component: its props and its
+ * events. The props are keyed by property name (\`languageSwitch\`): vue-tsc
+ * matches a template's \`language-switch\` to \`languageSwitch\`, never to a
+ * kebab-case key.
+ */
 export type VueCustomElement<Tag extends keyof LoginFlowElements> = new () => LoginFlowElements[Tag]['element'] & {
   /** For template type checking only: not a property of the element. */
-  $props: HTMLAttributes & LoginFlowElements[Tag]['attributes'] & PublicProps;
+  $props: HTMLAttributes & LoginFlowElements[Tag]['properties'] & PublicProps;
   /** For template type checking only: not a property of the element. */
   $emit: EmitFn<{ [Type in keyof LoginFlowElements[Tag]['events']]: (event: LoginFlowElements[Tag]['events'][Type]) => void }>;
 };
