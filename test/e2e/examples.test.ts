@@ -8,7 +8,8 @@
  *
  * Each example must type-check without a word, build with Vite, and sign in
  * on another site than the API, with its language and theme switches and the
- * account page, without one console warning. Assumes `npm run build` has run.
+ * account page, without one console warning; the JWT it receives verifies with
+ * the package's `login-flow/verify`. Assumes `npm run build` has run.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -107,6 +108,8 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
   const origins = {} as Record<Example | 'vue-dev', { port: number; url: string }>;
 
   before(async () => {
+    // The JWTs' issuer is the API's own address, where a backend fetches the keys (PUBLIC_URL).
+    const apiPort = await freePort();
     for (const name of [...EXAMPLES, 'vue-dev'] as const) {
       const port = await freePort();
       // The API is on localhost: 127.0.0.1 is another site, as a real host's page is.
@@ -123,7 +126,8 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
         SESSION_COOKIE: 'false',
         DEMO_PASSWORD: PASSWORD,
         MFA_REQUIRED_FROM: 'never',
-      }).then((started) => (server = started)),
+        PUBLIC_URL: `http://localhost:${apiPort}`,
+      }, { port: apiPort }).then((started) => (server = started)),
     ]);
   });
   after(async () => {
@@ -195,8 +199,14 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
         await page.addInitScript(() => document.addEventListener('lf-success', (event) => ((window as unknown as { grant: unknown }).grant = event.session)));
         await page.goto(origins[example].url);
         await signInWithSwitches(page);
-        const { token } = await page.evaluate(() => (window as unknown as { grant: { token: string } }).grant);
+        const { token, jwt } = await page.evaluate(() => (window as unknown as { grant: { token: string; jwt: string } }).grant);
         assert.equal((await api(server.url, 'GET', '/api/session', { token })).status, 200);
+        // The host's backend verifies the JWT with the package's verifier, against the API's published keys.
+        const verified = await verifyWithPackage(jwt, server.url);
+        assert.equal(verified.from, pathToFileURL(join(PROJECT, 'node_modules/login-flow/dist/verify/index.js')).href);
+        assert.equal(verified.email, EMAIL);
+        assert.deepEqual(verified.amr, ['pwd']);
+        assert.equal((await verifyWithPackage(`${jwt.slice(0, -4)}AAAA`, server.url)).code, 'invalid');
 
         // Sign-out ends the session on the server, and a new flow starts, still in Dutch.
         await page.getByRole('button', { name: 'Sign out' }).click();
@@ -234,6 +244,26 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
     }
   });
 });
+
+/**
+ * What a host's backend does with the JWT the page hands it: `verifySession`
+ * from `login-flow/verify`, imported in a Node process of the fresh project,
+ * so from the unpacked tarball. Resolves with the claims, or the refusal's code.
+ */
+async function verifyWithPackage(jwt: string, issuer: string): Promise<{ from?: string; email?: string; amr?: string[]; code?: string }> {
+  const program = `
+    import { verifySession } from 'login-flow/verify';
+    const from = import.meta.resolve('login-flow/verify');
+    try {
+      const session = await verifySession(process.env.JWT, { issuer: process.env.ISSUER, audience: 'login-flow' });
+      console.log(JSON.stringify({ from, email: session.email, amr: session.amr }));
+    } catch (error) {
+      console.log(JSON.stringify({ from, code: error.code }));
+    }`;
+  const result = await run(process.execPath, ['--input-type=module', '--eval', program], { cwd: PROJECT, env: { JWT: jwt, ISSUER: issuer } });
+  assert.equal(result.code, 0, result.output);
+  return JSON.parse(result.output) as { from?: string; email?: string; amr?: string[]; code?: string };
+}
 
 /**
  * On an example's page: the theme and language switches change the widget,
