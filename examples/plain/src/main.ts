@@ -29,12 +29,10 @@ const signedOut = document.querySelector<HTMLElement>('#signed-out')!;
 const signedIn = document.querySelector<HTMLElement>('#signed-in')!;
 const language = document.querySelector<HTMLSelectElement>('#language')!;
 const theme = document.querySelector<HTMLSelectElement>('#theme')!;
-// Made here rather than in the HTML: the element starts its flow as it joins the
-// page, so `api` must be set by then.
-const flow = document.createElement('login-flow');
+// In the HTML; the API's address comes from the build, so it is set here (the first flow starts after this).
+const flow = document.querySelector('login-flow')!;
 flow.api = API;
 flow.lang = language.value;
-signedOut.append(flow);
 
 /** The session token: the API is on another site (`SESSION_COOKIE=false`), so the page keeps it. */
 let token = '';
