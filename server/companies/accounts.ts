@@ -2,15 +2,9 @@ import type { AppContext } from '../context.js';
 import { hasSecondFactor } from '../factors/methods.js';
 import type { Db } from '../store/index.js';
 import { prepare } from '../store/prepared.js';
+import type { CompanyAccount } from '../shapes.js';
+export type { CompanyAccount };
 
-/** One of a person's accounts at a company: the membership's id, and the company. */
-export interface CompanyAccount {
-  /** The membership's id: what `choose` and `POST /api/session/account` take. */
-  id: string;
-  organizationId: string;
-  /** The company's name, as people know it. */
-  name: string;
-}
 
 /**
  * A person's accounts at companies (one email, one set of credentials, any

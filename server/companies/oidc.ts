@@ -5,13 +5,9 @@ import { isLoopbackHostname } from '../security/hosts.js';
 import { safeEqual, sha256 } from '../security/random.js';
 import { seal, unseal } from '../security/secrets.js';
 import { prepare } from '../store/prepared.js';
+import type { SessionProvider } from '../shapes.js';
+export type { SessionProvider };
 
-/** The identity provider a single sign-on session came through. */
-export interface SessionProvider {
-  /** As people know it, e.g. "Microsoft Entra ID". */
-  name: string;
-  issuer: string;
-}
 
 /**
  * Single sign-on through a company's OpenID Connect provider, as a

@@ -3,9 +3,9 @@ import type { AppContext } from '../context.js';
 import type { Db } from '../store/index.js';
 import { hasUnusedRecoveryCode } from './recovery.js';
 import { prepare } from '../store/prepared.js';
+import type { SecondFactorMethod } from '../shapes.js';
+export type { SecondFactorMethod };
 
-/** A way to pass the second factor, in the order the sign-in offers them. */
-export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
 
 /**
  * The second factors a person can present now: a confirmed passkey (when

@@ -14,6 +14,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../store/index.js';
 import { drawBytes } from '../security/random.js';
 import { setWebauthnHandle } from '../store/users.js';
+import type { Passkey } from '../shapes.js';
+export type { Passkey };
 
 /** WebAuthn Level 3 §13.4.3: challenges of at least 16 random bytes; 32 leaves a margin. */
 export const CHALLENGE_BYTES = 32;
@@ -31,15 +33,6 @@ export class PasskeyError extends Error {
   }
 }
 
-export interface Passkey {
-  id: string;
-  name: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  /** "Synced" (backed up, e.g. iCloud Keychain, Google Password Manager) or bound to one device. */
-  synced: boolean;
-  deviceType: string | null;
-}
 
 function challenge(): string {
   return drawBytes(CHALLENGE_BYTES).toString('base64url');

@@ -2,6 +2,8 @@ import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import type { Config } from '../config.js';
 import type { Db } from '../store/index.js';
+import type { PasswordRule } from '../shapes.js';
+export type { PasswordRule };
 
 /** NIST SP 800-63B-4 §3.1.1.2: at least 15 characters for a password used as a single factor. */
 export const MIN_PASSWORD_LENGTH = 15;
@@ -10,20 +12,6 @@ export const MAX_PASSWORD_LENGTH = 256;
 
 export type PasswordPolicyName = 'seeds' | 'nist';
 
-/** Rules a password can break; each is a key in the widget's message catalogue (`rule_<name>`). */
-export type PasswordRule =
-  | 'min_length'
-  | 'max_length'
-  | 'digit'
-  | 'special'
-  | 'upper'
-  | 'lower'
-  | 'no_angle_brackets'
-  | 'not_common'
-  | 'not_guessable'
-  | 'not_email'
-  | 'not_context'
-  | 'no_control';
 
 /** The rules each policy applies, in the order a checklist shows them. */
 export const POLICY_RULES: Record<PasswordPolicyName, readonly PasswordRule[]> = {

@@ -2,13 +2,9 @@ import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import type { Db } from '../store/index.js';
 import { prepare } from '../store/prepared.js';
+import type { QrCode } from '../shapes.js';
+export type { QrCode };
 
-/** A QR code drawn by the server: an SVG path over a square of `size` modules (quiet zone included). */
-export interface QrCode {
-  size: number;
-  /** The `d` attribute of one `<path>` that fills the dark modules. */
-  path: string;
-}
 
 /** RFC 6238 §5.2: a 30-second time step is the recommended default, and what every authenticator app uses. */
 export const TOTP_PERIOD_SECONDS = 30;

@@ -9,11 +9,8 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AdminErrorCode, CompanyErrorCode, ErrorBody, ErrorCode } from '../errors.js';
-import type { CompanyAccount } from '../companies/accounts.js';
-import type { SessionProvider } from '../companies/oidc.js';
-import type { SecondFactorMethod } from '../factors/methods.js';
-import type { QrCode } from '../factors/totp.js';
-import type { PasswordRule } from '../factors/password-policy.js';
+// From shapes.ts, not the modules that keep them: the widget's declarations must not reach Node's types.
+import type { CompanyAccount, PasswordRule, QrCode, SecondFactorMethod, SessionProvider } from '../shapes.js';
 
 export type { AdminErrorCode, CompanyAccount, CompanyErrorCode, ErrorBody, ErrorCode, PasswordRule, QrCode, SecondFactorMethod, SessionProvider };
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };

@@ -6,12 +6,10 @@
  * component importing it pulls no server code into the widget.
  */
 import type { CompanyAccount, PasswordPolicyView, SessionProvider } from '../flows/protocol.js';
-import type { Passkey } from '../factors/passkey.js';
-import type { RememberedDevice } from '../security/devices.js';
+import type { Passkey, RememberedDevice } from '../shapes.js';
 
 export type { AccountSwitch, CompanyAccount, PasswordPolicyView, SessionAccounts, SessionProvider } from '../flows/protocol.js';
-export type { Passkey } from '../factors/passkey.js';
-export type { RememberedDevice } from '../security/devices.js';
+export type { Passkey, RememberedDevice } from '../shapes.js';
 
 /** A second factor's dates: epoch milliseconds; `lastUsedAt` null until first used. */
 interface FactorDates {

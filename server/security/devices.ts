@@ -1,13 +1,8 @@
 import type { Db } from '../store/index.js';
 import { randomToken, sha256 } from './random.js';
+import type { RememberedDevice } from '../shapes.js';
+export type { RememberedDevice };
 
-export interface RememberedDevice {
-  id: string;
-  userAgent: string | null;
-  createdAt: number;
-  lastUsedAt: number | null;
-  expiresAt: number;
-}
 
 /**
  * Remembers this browser for a user: returns the token to keep (256 random

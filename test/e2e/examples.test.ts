@@ -169,6 +169,32 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
     }
   });
 
+  it("type-checks a browser project against the elements' declarations alone: no Node types, no skipLibCheck", async () => {
+    const dir = join(PROJECT, 'browser-only');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2023', 'DOM', 'DOM.Iterable'], types: [], strict: true, skipLibCheck: false, noEmit: true },
+        files: ['main.ts'],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'main.ts'),
+      [
+        "import 'login-flow/elements';",
+        "import 'login-flow/account';",
+        "import type { LoginFlowAttributes } from 'login-flow/elements';",
+        "const attributes: LoginFlowAttributes = { api: 'https://auth.example.com', 'language-switch': true };",
+        "document.querySelector('login-flow')?.addEventListener('lf-success', (event) => console.log(event.session.jwt, attributes));",
+        "document.querySelector('account-security')?.addEventListener('account-security-change', (event) => console.log(event.kind));",
+        '',
+      ].join('\n'),
+    );
+    const check = await run(process.execPath, [tool('typescript/bin/tsc'), '-p', dir]);
+    assert.deepEqual(check, { code: 0, output: '' });
+  });
+
   it('type-checks the plain example with tsc, silently', async () => {
     const check = await run(process.execPath, [tool('typescript/bin/tsc'), '--noEmit', '-p', join(PROJECT, 'plain')]);
     assert.deepEqual(check, { code: 0, output: '' });
