@@ -137,9 +137,10 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
 
   it('packs a tarball whose login-flow/server starts the API in a fresh project', async () => {
     const program = `
-      import { loadConfig, startServer } from 'login-flow/server';
-      const server = await startServer(loadConfig(process.env), { demoUser: false });
-      console.log(JSON.stringify({ from: import.meta.resolve('login-flow/server'), url: server.url }));
+      import * as library from 'login-flow/server';
+      const { loadConfig, startServer } = library;
+      const server = await startServer(loadConfig(process.env));
+      console.log(JSON.stringify({ from: import.meta.resolve('login-flow/server'), url: server.url, exports: Object.keys(library).sort() }));
       process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));`;
     const port = await freePort();
     const child = spawn(process.execPath, ['--input-type=module', '--eval', program], {
@@ -150,16 +151,24 @@ describe('the example apps, from the packed tarball in a fresh project', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       let output = '';
-      const started = await new Promise<{ from: string; url: string }>((resolve, reject) => {
+      const started = await new Promise<{ from: string; url: string; exports: string[] }>((resolve, reject) => {
         child.stdout.on('data', (chunk: Buffer) => {
           output += chunk;
           const line = output.split('\n').find((text) => text.startsWith('{'));
-          if (line) resolve(JSON.parse(line) as { from: string; url: string });
+          if (line) resolve(JSON.parse(line) as { from: string; url: string; exports: string[] });
         });
         child.stderr.on('data', (chunk: Buffer) => (output += chunk));
         child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
       });
       assert.equal(started.from, pathToFileURL(join(PROJECT, 'node_modules/login-flow/server/entry.js')).href);
+      // entry.js names what server/index.ts exports (its values; types have no run-time name).
+      const source = readFileSync(join(ROOT, 'server/index.ts'), 'utf8');
+      const declared = [...source.matchAll(/^export (?:\{([^}]*)\}|function (\w+))/gm)].flatMap(([, list, fn]) =>
+        fn ? [fn] : list!.split(',').map((name) => name.trim()).filter((name) => name && !name.startsWith('type ')),
+      );
+      assert.deepEqual(started.exports, declared.sort());
+      // In development, as here, `login-flow serve` creates the demo user; the library never does.
+      assert.equal(output.includes('Demo user'), false, output);
       const health = await fetch(new URL('/api/health', started.url));
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: 'ok', store: 'ok' });
