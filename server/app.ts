@@ -140,7 +140,7 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
   app.route('/api/account', accountRoutes(context));
   app.route('/api/health', healthRoutes(context));
   app.route('/api/admin', adminRoutes(context));
-  app.route('/api/openapi.json', openApiRoutes());
+  app.route('/api/openapi.json', openApiRoutes({ development: config.env !== 'production' }));
   app.route('/.well-known', wellKnownRoutes(context));
   // The dev outbox shows mail meant for people: never in production.
   if (config.env !== 'production') app.route('/dev', devRoutes(context));

@@ -657,9 +657,9 @@ function answerContent(body: NonNullable<Answer['body']>): JsonObject {
   return { 'application/json': { schema: typeof body === 'string' ? ref(body) : { anyOf: body.anyOf.map(ref) } } };
 }
 
-/** The document, built from the table above. */
-export function buildOpenApiDocument(): JsonObject {
-  const table = operations();
+/** The document, built from the table above; the dev outbox only where it is mounted (outside production). */
+export function buildOpenApiDocument({ development = false }: { development?: boolean } = {}): JsonObject {
+  const table = operations().filter((operation) => development || operation.tag !== 'development');
 
   const outputs = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(ANSWERS)) outputs.add(schema, { id });

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, it, type TestContext } from 'node:test';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { FlowState, SessionGrant } from '../../server/flows/protocol.js';
@@ -182,17 +183,44 @@ describe('the OpenAPI document', () => {
     assert.ok(new Answers(document).accepts('get', '/api/openapi.json', 200, document), 'it describes itself');
   });
 
-  it('documents every route the app mounts, and none it does not', async (t) => {
-    const server = await startServer(t);
+  for (const [where, env] of [
+    ['outside production', {}],
+    ['in production (no dev outbox)', { NODE_ENV: 'production', SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), PUBLIC_URL: 'https://login.example', SMTP_URL: 'smtps://mail.example:465' }],
+  ] as const)
+  it(`documents every route the app mounts, and none it does not, ${where}`, async (t) => {
+    const server = await startServer(t, env);
     const document = await documentOf(server);
+    assert.equal(Object.keys(document.paths).some((path) => path.startsWith('/dev/')), !('NODE_ENV' in env));
     const middleware = server.app.routes.filter((route) => route.method === 'ALL').map((route) => `ALL ${route.path} ${route.handler.name}`);
-    assert.deepEqual(middleware.sort(), Object.keys(MIDDLEWARE).sort(), 'every ALL entry is a middleware named in MIDDLEWARE');
+    const expected = Object.keys(MIDDLEWARE).filter((entry) => !('NODE_ENV' in env) || !entry.startsWith('ALL /dev/'));
+    assert.deepEqual(middleware.sort(), expected.sort(), 'every ALL entry is a middleware named in MIDDLEWARE');
     // A route's own middleware (liveSession, ownSignIn, ...) is listed under the route's method and path too: a set keeps one.
     const mounted = new Set(server.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${openApiPath(route.path)}`));
     const documented = new Set(Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)));
     assert.deepEqual([...mounted].filter((route) => !documented.has(route)), [], 'mounted but not documented');
     assert.deepEqual([...documented].filter((route) => !mounted.has(route)), [], 'documented but not mounted');
     assert.ok(mounted.has('GET /api/openapi.json') && mounted.has('POST /api/flows/{id}/{action}'));
+  });
+
+  it('is made once: the same bytes each time, precompressed for brotli and gzip, and 304 for a client that has them', async (t) => {
+    const server = await startServer(t);
+    const plain = await server.request('/api/openapi.json');
+    const text = await plain.text();
+    assert.equal(text, await (await server.request('/api/openapi.json')).text());
+    assert.ok(text.length > 20_000, 'a check on the check: the whole document');
+    for (const [coding, decode] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+      const response = await server.request('/api/openapi.json', { headers: { 'Accept-Encoding': coding } });
+      assert.equal(response.headers.get('content-encoding'), coding);
+      assert.match(response.headers.get('vary') ?? '', /Accept-Encoding/);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      assert.ok(bytes.length < text.length / 5);
+      assert.equal(decode(bytes).toString(), text);
+      const again = await server.request('/api/openapi.json', { headers: { 'Accept-Encoding': coding, 'If-None-Match': response.headers.get('etag')! } });
+      assert.equal(again.status, 304);
+    }
+    // Another coding's tag is another representation: the whole document again.
+    const other = await server.request('/api/openapi.json', { headers: { 'If-None-Match': plain.headers.get('etag')!, 'Accept-Encoding': 'br' } });
+    assert.equal(other.status, 200);
   });
 
   it('holds together: every operation has an id and answers, every path parameter is declared, every $ref resolves', async (t) => {
