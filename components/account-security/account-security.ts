@@ -134,13 +134,17 @@ export class AccountSecurity extends LitElement implements AccountPage {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.overview) void this.reload();
+    // The first load starts with the first update (willUpdate); back in the page, it loads again if it has nothing.
+    if (this.hasUpdated && !this.overview) void this.reload();
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    // The first load waits for the first update, so that the api and token a host sets right
+    // after creating the element or importing the script count.
+    if (!this.hasUpdated) void this.reload();
     // Another session, or another API: the page starts over. The token a re-authentication
     // renewed (the one the page uses already) is the same session: it goes on.
-    if (this.hasUpdated && (changed.has('api') || (changed.has('token') && this.token !== this.client.token))) {
+    else if (changed.has('api') || (changed.has('token') && this.token !== this.client.token)) {
       this.overview = undefined;
       this.panel = undefined;
       void this.reload();

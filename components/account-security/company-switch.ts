@@ -67,11 +67,13 @@ export class CompanySwitch extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.accounts.length) void this.reload();
+    // The first load starts with the first update (willUpdate); back in the page, it loads again if it has nothing.
+    if (this.hasUpdated && !this.accounts.length) void this.reload();
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (this.hasUpdated && (changed.has('api') || changed.has('token'))) void this.reload();
+    // The first load waits for the first update, so that the api and token a host sets right after creating the element count.
+    if (!this.hasUpdated || changed.has('api') || changed.has('token')) void this.reload();
     // Nothing to switch between: the element takes no room at all (no card, no border).
     this.hidden = this.accounts.length < 2;
   }

@@ -89,6 +89,23 @@ describe('<account-security> against the real API', () => {
     button(sessions, 'Sign out Firefox on Windows');
   });
 
+  it('loads with the api and token a host sets right after adding it', async () => {
+    const user = await createUser();
+    const api = await apiUrl();
+    const { token } = await createSession(user.email, { userAgent: CHROME_MAC });
+    const page = document.createElement('account-security');
+    try {
+      // As a page does with the element in its HTML and `page.api = …` after importing the script.
+      document.body.append(page);
+      page.api = api;
+      page.token = token;
+      await waitUntil(() => page.querySelector('h2'), 'the page did not load');
+      expect(page.querySelector('h2')!.textContent).to.contain(user.email);
+    } finally {
+      page.remove();
+    }
+  });
+
   it('changes the password, says so politely and tells the host', async () => {
     const user = await createUser();
     const { page } = await mount(user);

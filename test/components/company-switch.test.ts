@@ -16,6 +16,23 @@ async function loaded(control: CompanySwitch): Promise<void> {
 }
 
 describe('<company-switch> against the real API', () => {
+  it('loads with the api and token a host sets right after adding it', async () => {
+    const user = await createUser({ companies: ['Acme', 'Globex'] });
+    const api = await apiUrl();
+    const { token } = await createSession(user.email, { account: user.accounts![0]!.id });
+    const control = document.createElement('company-switch');
+    try {
+      document.body.append(control);
+      control.api = api;
+      control.token = token;
+      await loaded(control);
+      expect(control.querySelector('.lf-intro')!.textContent).to.match(/^You are working in (Acme|Globex)\.$/);
+      expect(control.querySelector('select')!.options.length).to.equal(1);
+    } finally {
+      control.remove();
+    }
+  });
+
   it('renders nothing for a person with one company account', async () => {
     const user = await createUser({ companies: ['Acme'] });
     const { control } = await mount(user, user.accounts![0]!.id);
