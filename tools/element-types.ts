@@ -15,6 +15,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface ManifestType {
   text: string;
@@ -198,8 +199,8 @@ function write(path: string, text: string): void {
   console.log(`wrote ${relative(process.cwd(), path)}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const root = join(dirname(new URL(import.meta.url).pathname), '..');
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
   const elements = elementsOf(JSON.parse(readFileSync(join(root, 'dist/custom-elements.json'), 'utf8')) as Manifest);
   if (elements.length === 0) throw new Error('dist/custom-elements.json lists no elements');
   write(join(root, 'dist/types/elements.d.ts'), elementsDeclaration(elements));
