@@ -7,20 +7,21 @@
 //
 //   LOGIN_FLOW_URL=https://auth.example.com node examples/backend/express.js
 import express from 'express';
-import { SessionVerificationError, verifySession } from 'login-flow/verify';
+import { createVerifier, SessionVerificationError } from 'login-flow/verify';
 
-const VERIFY_OPTIONS = {
+// Made once, at start-up: a missing or wrong option throws here, not at every request.
+const verifySession = createVerifier({
   issuer: process.env.LOGIN_FLOW_URL ?? 'http://localhost:3000', // the API's PUBLIC_URL
   audience: process.env.JWT_AUDIENCE ?? 'login-flow',
-};
+});
 
 /** RFC 6750 §2.1; the scheme is case-insensitive. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * Lets the request through with a valid session JWT and puts its claims in
- * `res.locals.session`. verifySession per request is fine: the keys are
- * fetched once per JWKS URL and kept (again only for a key it has not seen).
+ * `res.locals.session`. The keys are fetched once and kept (again only for a
+ * key the verifier has not seen), so verifying costs no request per call.
  */
 async function requireSession(req, res, next) {
   const token = BEARER.exec(req.get('authorization') ?? '')?.[1];
@@ -30,7 +31,7 @@ async function requireSession(req, res, next) {
     return;
   }
   try {
-    res.locals.session = await verifySession(token, VERIFY_OPTIONS);
+    res.locals.session = await verifySession(token);
   } catch (error) {
     if (!(error instanceof SessionVerificationError)) return next(error);
     // The keys could not be fetched: the token may be fine, so do not send the person to sign in again.

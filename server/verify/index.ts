@@ -37,9 +37,9 @@ const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
 
 /**
  * How long a fetched key set is used before it is read again (jose's default).
- * Rotation does not wait for it: an unknown `kid` refetches sooner (see the
- * cooldown). A retired key stays published for one JWT lifetime, so a set
- * that lags behind by this much still holds every key of a live token.
+ * A new key does not wait for it: a token naming an unknown `kid` refetches
+ * sooner (see the cooldown). What it bounds is the other way round: a key the
+ * issuer withdraws from its set still verifies here for at most this long.
  */
 const DEFAULT_JWKS_MAX_AGE_MS = 600_000;
 
@@ -49,7 +49,7 @@ export type SessionVerificationErrorCode =
   | 'expired'
   /** Not a JWT, a bad signature, an algorithm other than ES256, a missing `exp`, or claims of the wrong shape. */
   | 'invalid'
-  /** Its `iss` is not the configured issuer. */
+  /** Its `iss` names another issuer than the configured one (a token without `iss` is `invalid`). */
   | 'wrong_issuer'
   /** Its `aud` does not name the configured audience. */
   | 'wrong_audience'
@@ -105,8 +105,13 @@ export interface VerifySessionOptions {
   jwksUrl?: string | URL;
   /** Seconds of clock skew allowed on `exp`; default 30. */
   clockTolerance?: number;
-  /** The time to verify at; default now. For tests and for replaying logs. */
-  currentDate?: Date;
+  /**
+   * The time to verify at; default now, asked at each verification. A function
+   * is asked at each verification too; a `Date` stays that instant for the
+   * verifier's whole life (tests, replaying logs), so never pass `new Date()`
+   * to a verifier that lives longer than one call.
+   */
+  currentDate?: Date | (() => Date);
   /** Milliseconds one fetch of the key set may take; default 5000. */
   jwksTimeout?: number;
   /** Milliseconds after a fetch before an unknown `kid` may cause another; default 30000. */
@@ -119,6 +124,9 @@ export interface VerifySessionOptions {
 export type SessionVerifier = (jwt: string) => Promise<VerifiedSession>;
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/** Host names of this machine, where a key set may come over plain HTTP (development, tests). */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * The key sets fetched so far, one per JWKS URL and fetch settings, for the
@@ -162,6 +170,10 @@ export function createVerifier(options: VerifySessionOptions): SessionVerifier {
   }
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0) throw new TypeError(`verifySession: \`clockTolerance\` must be a number of seconds >= 0, got ${String(clockTolerance)}`);
   const url = jwksLocation(issuer, jwksUrl);
+  // RFC 7515 §4.1.2 (for `jku`): a key set must be fetched with integrity protection, over TLS. Plain HTTP only on this machine.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new TypeError(`verifySession: the key set must come over https (or http on loopback), got ${url.href}`);
+  }
   const keySet = keySetFor(url, { timeout: jwksTimeout, cooldown: jwksCooldown, maxAge: jwksMaxAge });
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
@@ -186,7 +198,8 @@ export function createVerifier(options: VerifySessionOptions): SessionVerifier {
     if (typeof jwt !== 'string' || jwt === '') throw new SessionVerificationError('invalid', 'no token');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(jwt, getKey, currentDate ? { ...verifyOptions, currentDate } : verifyOptions));
+      const at = typeof currentDate === 'function' ? currentDate() : currentDate;
+      ({ payload } = await jwtVerify(jwt, getKey, at ? { ...verifyOptions, currentDate: at } : verifyOptions));
     } catch (error) {
       throw toVerificationError(error, { issuer, audiences });
     }

@@ -201,6 +201,17 @@ describe('verifySession: refusals', () => {
     assert.deepEqual(session.expiresAt, new Date(expiresAt));
   });
 
+  it('asks a currentDate function at each verification: one verifier accepts a token, then refuses it once it has expired', async (t) => {
+    const issuer = await startIssuer(t);
+    await addUser(issuer.server);
+    const { jwt, expiresAt } = await signedIn(issuer);
+    let now = expiresAt - 60_000;
+    const verify = createVerifier(issuer.options({ currentDate: () => new Date(now) }));
+    assert.equal((await verify(jwt)).email, EMAIL);
+    now = expiresAt + 31_000;
+    await assertRefused(verify(jwt), 'expired');
+  });
+
   it('refuses a validly signed token whose claims have the wrong shape (invalid)', async (t) => {
     const issuer = await startIssuer(t);
     const keys = issuer.server.context.keys;
@@ -265,6 +276,11 @@ describe('verifySession: refusals', () => {
     assert.throws(() => createVerifier({ issuer: 'not a url', audience: 'login-flow' }), TypeError);
     assert.throws(() => createVerifier({ issuer: 'https://auth.example.com', audience: 'login-flow', clockTolerance: -1 }), TypeError);
     assert.throws(() => requireSession({ issuer: 'https://auth.example.com', audience: '' }), TypeError);
+    // Keys over plain HTTP only from this machine (RFC 7515 §4.1.2): anywhere else an attacker on the path could serve their own.
+    assert.throws(() => createVerifier({ issuer: 'http://auth.example.com', audience: 'login-flow' }), /must come over https/);
+    assert.throws(() => createVerifier({ issuer: 'https://auth.example.com', audience: 'login-flow', jwksUrl: 'http://keys.example.com/jwks.json' }), /must come over https/);
+    assert.throws(() => createVerifier({ issuer: 'https://auth.example.com', audience: 'login-flow', jwksUrl: 'file:///etc/passwd' }), /must come over https/);
+    for (const issuer of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) createVerifier({ issuer, audience: 'login-flow' });
   });
 });
 
