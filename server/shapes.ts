@@ -66,7 +66,7 @@ export interface Passkey {
 }
 
 // Kept by security/devices.ts.
-/** A browser remembered for 30 days (it skips the second factor), as its owner sees it on the account page. */
+/** A remembered browser, which skips the second factor until `expiresAt` (REMEMBER_DEVICE_DAYS), as its owner sees it on the account page. */
 export interface RememberedDevice {
   id: string;
   userAgent: string | null;

@@ -51,6 +51,8 @@ interface Message {
  * or (`session-renewed`) a re-authentication gave the session a new `token`,
  * which the page uses from then on and the host should keep in place of the old one.
  * @event account-security-error - Loading or a change failed (`code`, `section`).
+ * @event lf-step-change - From a flow shown inside the page (confirming it is the person, adding a factor): a new step is shown (`step`, `previous`).
+ * @event lf-error - From a flow shown inside the page: an action failed (`code`, `step`).
  *
  * @cssprop --lf-account-max-width - Width of the page (default 44rem).
  * @cssprop --lf-color-danger - Buttons that take something away: remove, turn off, sign out, forget (default #b42318).

@@ -5,7 +5,6 @@ import { prepare } from '../store/prepared.js';
 import type { CompanyAccount } from '../shapes.js';
 export type { CompanyAccount };
 
-
 /**
  * A person's accounts at companies (one email, one set of credentials, any
  * number of memberships), and the 2FA policy they add up to.

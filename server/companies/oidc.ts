@@ -8,7 +8,6 @@ import { prepare } from '../store/prepared.js';
 import type { SessionProvider } from '../shapes.js';
 export type { SessionProvider };
 
-
 /**
  * Single sign-on through a company's OpenID Connect provider, as a
  * confidential relying party with openid-client: the authorization code flow

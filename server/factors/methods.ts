@@ -6,7 +6,6 @@ import { prepare } from '../store/prepared.js';
 import type { SecondFactorMethod } from '../shapes.js';
 export type { SecondFactorMethod };
 
-
 /**
  * The second factors a person can present now: a confirmed passkey (when
  * passkeys are on), authenticator app, SMS number (when texts can be sent: a

@@ -33,7 +33,6 @@ export class PasskeyError extends Error {
   }
 }
 
-
 function challenge(): string {
   return drawBytes(CHALLENGE_BYTES).toString('base64url');
 }

@@ -12,7 +12,6 @@ export const MAX_PASSWORD_LENGTH = 256;
 
 export type PasswordPolicyName = 'seeds' | 'nist';
 
-
 /** The rules each policy applies, in the order a checklist shows them. */
 export const POLICY_RULES: Record<PasswordPolicyName, readonly PasswordRule[]> = {
   // The seeds' rules: length, a digit, a special character, upper and lower

@@ -5,7 +5,6 @@ import { prepare } from '../store/prepared.js';
 import type { QrCode } from '../shapes.js';
 export type { QrCode };
 
-
 /** RFC 6238 §5.2: a 30-second time step is the recommended default, and what every authenticator app uses. */
 export const TOTP_PERIOD_SECONDS = 30;
 /** RFC 4226 §5.3 / RFC 6238: six digits, the value authenticator apps assume. */

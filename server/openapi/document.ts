@@ -92,13 +92,16 @@ function pascal(name: string): string {
 /** Each action's input schema, read from the flows' own step definitions (the schemas the engine parses with), with where it is used. */
 function actionInputs(): { name: string; schema: z.ZodType; uses: string[] }[] {
   const bySchema = new Map<z.ZodType, { name: string; schema: z.ZodType; uses: string[] }>();
-  const seen = new Set<string>();
+  // One schema per step and action across the flow kinds: the document names an action's input by its step.
+  const seen = new Map<string, z.ZodType>();
   for (const flow of flowDefinitions.values()) {
     for (const [step, definition] of Object.entries(flow.steps)) {
       const actions: Record<string, { input: z.ZodType }> = definition?.actions ?? {};
       for (const [action, { input }] of Object.entries(actions)) {
-        if (seen.has(`${step}/${action}`)) continue;
-        seen.add(`${step}/${action}`);
+        const earlier = seen.get(`${step}/${action}`);
+        if (earlier && earlier !== input) throw new Error(`OpenAPI: \`${action}\` at \`${step}\` takes different inputs in different flows (${flow.kind}); name them apart`);
+        if (earlier) continue;
+        seen.set(`${step}/${action}`, input);
         const entry = bySchema.get(input) ?? { name: INPUT_NAMES.get(input) ?? `${pascal(step)}${pascal(action)}Input`, schema: input, uses: [] };
         entry.uses.push(`\`${action}\` at \`${step}\``);
         bySchema.set(input, entry);
@@ -643,6 +646,13 @@ function components(registry: z.core.$ZodRegistry<{ id: string }>, io: 'input' |
   return Object.fromEntries(Object.entries(schemas).map(([name, { $schema: _dialect, $id: _id, ...schema }]) => [name, schema as JsonObject]));
 }
 
+/** Answers' and inputs' components in one map; a name used by both would make one overwrite the other. */
+function mergeComponents(outputs: Record<string, JsonObject>, inputs: Record<string, JsonObject>): Record<string, JsonObject> {
+  const clash = Object.keys(inputs).filter((name) => name in outputs);
+  if (clash.length) throw new Error(`OpenAPI: ${clash.join(', ')} named both an answer and an input`);
+  return { ...outputs, ...inputs };
+}
+
 /** One schema on its own (a parameter's), with no `$schema`. */
 function inline(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonObject {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io });
@@ -741,7 +751,7 @@ export function buildOpenApiDocument({ development = false }: { development?: bo
     tags: TAGS,
     paths,
     components: {
-      schemas: { ...components(outputs, 'output'), ...components(inputs, 'input') },
+      schemas: mergeComponents(components(outputs, 'output'), components(inputs, 'input')),
       securitySchemes: {
         sessionCookie: {
           type: 'apiKey',

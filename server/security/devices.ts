@@ -3,7 +3,6 @@ import { randomToken, sha256 } from './random.js';
 import type { RememberedDevice } from '../shapes.js';
 export type { RememberedDevice };
 
-
 /**
  * Remembers this browser for a user: returns the token to keep (256 random
  * bits, stored hashed). The successor of a spent token passes the spent one's
