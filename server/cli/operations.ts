@@ -48,10 +48,10 @@ export const audit = storeCommand({
 export const keysRotate = storeCommand({
   name: 'keys rotate',
   flags: '',
-  help: ['start signing JWTs with a new key (the old one stays published)'],
+  help: ['publish a new JWT signing key, which signs from 2 minutes on (the old one stays published)'],
   parse: () => ({}),
   async run({ db, config }) {
-    const kid = await new KeyRing(db, config, Date.now, resolveSecretKey(config.secretKey, config.dataDir)).rotate();
-    console.log(`New signing key ${kid}; the previous key stays in the JWKS for ${config.jwtTtlSeconds} s.`);
+    const { kid, signsFrom } = await new KeyRing(db, config, Date.now, resolveSecretKey(config.secretKey, config.dataDir)).rotate();
+    console.log(`New signing key ${kid}, published now, signing from ${new Date(signsFrom).toISOString()}; the previous key signs until then and stays in the JWKS for ${config.jwtTtlSeconds} s after.`);
   },
 });

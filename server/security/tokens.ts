@@ -12,6 +12,15 @@ export const JWT_ALG = 'ES256';
 const KEY_CACHE_MS = 60_000;
 /** How long past the cache time `sign` still uses the key set `ready()` read: far longer than any flow action, far shorter than a JWT's life. */
 const SIGN_GRACE_MS = 1_000;
+/**
+ * A new key is published this long before it signs (the old one signs until
+ * then): every API process reads the new set within KEY_CACHE_MS, and a
+ * verifier that fetched the set just before the rotation may fetch again after
+ * its cooldown (30 s in jose and login-flow/verify). So no verifier meets a
+ * `kid` it cannot yet fetch. OpenID Connect Core 1.0 §10.1.1 has verifiers
+ * refetch on an unfamiliar `kid`; publishing ahead makes that refetch find it.
+ */
+export const PUBLISH_AHEAD_MS = KEY_CACHE_MS + 60_000;
 
 export interface SessionClaims {
   sub: string;
@@ -113,17 +122,23 @@ export class KeyRing {
     return { keys: (await this.keys()).published };
   }
 
-  /** Adds a new signing key; the previous one is retired but stays published for a JWT lifetime. */
-  async rotate(): Promise<string> {
-    const kid = await createKey(this.db, this.now(), this.secretKey);
+  /**
+   * Adds a new signing key, published at once and signing from
+   * PUBLISH_AHEAD_MS on; the previous one signs until then, is retired then,
+   * and stays published for a JWT lifetime after that, so tokens it signed
+   * still verify. Returns the new key's id and when it starts signing.
+   */
+  async rotate(): Promise<{ kid: string; signsFrom: number }> {
+    const now = this.now();
+    const kid = await createKey(this.db, now, this.secretKey);
     await this.db
       .updateTable('signing_keys')
-      .set({ retired_at: this.now() })
+      .set({ retired_at: now + PUBLISH_AHEAD_MS })
       .where('kid', '!=', kid)
       .where('retired_at', 'is', null)
       .execute();
     this.loaded = undefined;
-    return kid;
+    return { kid, signsFrom: now + PUBLISH_AHEAD_MS };
   }
 
   private async keys(): Promise<LoadedKeys> {
@@ -141,7 +156,12 @@ export class KeyRing {
       await createKey(this.db, now, this.secretKey);
       rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
     }
-    const current = rows.find((r) => r.retired_at === null)!;
+    // Of the keys not retired yet (newest first), the newest published for PUBLISH_AHEAD_MS signs. When
+    // none is that old, the key a rotation is replacing signs on until its retirement (the soonest, after
+    // several rotations); with no rotation under way, the one key there is (a key set's first).
+    const live = rows.filter((r) => r.retired_at === null || Number(r.retired_at) > now);
+    const replaced = live.filter((r) => r.retired_at !== null).sort((a, b) => Number(a.retired_at) - Number(b.retired_at));
+    const current = live.find((r) => Number(r.created_at) <= now - PUBLISH_AHEAD_MS) ?? replaced[0] ?? live[0]!;
     const key = createPrivateKey({ key: JSON.parse(unseal(this.secretKey, current.private_jwk, `jwk:${current.kid}`)) as JWK & { kty: string }, format: 'jwk' });
     const published = rows
       .filter((r) => r.retired_at === null || Number(r.retired_at) > visibleSince)

@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, createLocalJWKSet, SignJWT } from 'jose';
 import { addMember } from '../../server/companies/members.js';
 import { createOrganization } from '../../server/companies/registry.js';
+import { PUBLISH_AHEAD_MS } from '../../server/security/tokens.js';
 import { requireSession, type RequireSessionErrorBody, type SessionEnv } from '../../server/verify/hono.js';
 import {
   createVerifier,
@@ -294,7 +295,9 @@ describe('verifySession: the key set and key rotation', () => {
     for (let i = 0; i < 3; i += 1) await verifySession(before.jwt, options());
     assert.equal(issuer.jwksFetches(), 1, 'one fetch for three calls');
 
-    const kid = await issuer.server.context.keys.rotate();
+    const { kid } = await issuer.server.context.keys.rotate();
+    // The new key signs once it has been published for PUBLISH_AHEAD_MS.
+    issuer.server.clock.advance(PUBLISH_AHEAD_MS);
     const after = await signedIn(issuer);
     assert.equal(kidOf(after.jwt), kid);
     assert.notEqual(kidOf(before.jwt), kid);
@@ -312,6 +315,7 @@ describe('verifySession: the key set and key rotation', () => {
     const verify = createVerifier(issuer.options());
     await verify((await signedIn(issuer)).jwt);
     await issuer.server.context.keys.rotate();
+    issuer.server.clock.advance(PUBLISH_AHEAD_MS);
     const after = await signedIn(issuer);
     await assertRefused(verify(after.jwt), 'unknown_key');
     await assertRefused(verify(after.jwt), 'unknown_key');

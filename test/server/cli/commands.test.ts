@@ -98,7 +98,10 @@ describe('cli', { concurrency: CLI_CONCURRENCY }, () => {
     assert.equal(keys.length, 2);
     const current = keys.filter((k) => k.retired_at === null);
     assert.equal(current.length, 1);
-    assert.notEqual(current[0]!.kid, previous);
+    assert.notEqual(current[0]!.kid, previous.kid);
+    // The previous key signs for two more minutes, published beside the new one, then retires.
+    assert.ok(keys.filter((k) => k.retired_at !== null).every((k) => Number(k.retired_at) > Date.now()));
+    assert.match(run.stdout, /signing from \d{4}-\d\d-\d\dT/);
     assert.ok(run.stdout.includes(current[0]!.kid), 'the new key id is printed');
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { KeyRing } from '../../../server/security/tokens.js';
+import { KeyRing, PUBLISH_AHEAD_MS } from '../../../server/security/tokens.js';
 import {
   MINUTE,
   SESSION_COOKIE_NAME,
@@ -232,7 +232,7 @@ describe('session: signing key rotation', () => {
     await tokenFor(server);
     const before = await jwks(server);
     assert.equal(before.keys.length, 1);
-    const kid = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
+    const { kid } = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
     const stored = await server.db.selectFrom('signing_keys').select('private_jwk').where('kid', '=', kid).executeTakeFirstOrThrow();
     assert.doesNotMatch(stored.private_jwk, /"d"/, 'the private key is sealed at rest');
     server.clock.advance(61_000); // past the key cache
@@ -249,11 +249,18 @@ describe('session: signing key rotation', () => {
     await verifyWith(server, await jwks(server), jwt);
   });
 
-  it('signs new JWTs with the new key', async (t) => {
+  it('publishes the new key first and signs with it only once every process and verifier can have it', async (t) => {
     const server = await startServer(t, { SESSION_COOKIE: 'false' });
     const token = await tokenFor(server);
-    const kid = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
+    const old = decodeProtectedHeader((await bodyOf<SessionBody>(await getSession(server, token))).jwt.token).kid;
+    const { kid, signsFrom } = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
+    assert.equal(signsFrom, server.clock.now + PUBLISH_AHEAD_MS);
+    // Past every process's key cache: the new key is published, the old one still signs.
     server.clock.advance(61_000);
+    assert.ok((await jwks(server)).keys.some((key) => key.kid === kid));
+    assert.equal(decodeProtectedHeader((await bodyOf<SessionBody>(await getSession(server, token))).jwt.token).kid, old);
+    // From signsFrom (and the key cache after it) the new key signs.
+    server.clock.advance(PUBLISH_AHEAD_MS);
     const body = await bodyOf<SessionBody>(await getSession(server, token));
     assert.equal(decodeProtectedHeader(body.jwt.token).kid, kid);
     await verifyWith(server, await jwks(server), body.jwt.token);
@@ -262,9 +269,9 @@ describe('session: signing key rotation', () => {
   it('withdraws the retired key once a JWT signed with it can no longer be valid', async (t) => {
     const server = await startServer(t, { SESSION_COOKIE: 'false', JWT_TTL_SECONDS: '60' });
     await tokenFor(server);
-    const kid = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
-    // A JWT lifetime plus the key cache, and a bit.
-    server.clock.advance(60_000 + 60_000 + 1_000);
+    const { kid } = await new KeyRing(server.db, server.config, () => server.clock.now, server.context.secretKey).rotate();
+    // Until the old key retires, then a JWT lifetime plus the key cache, and a bit.
+    server.clock.advance(PUBLISH_AHEAD_MS + 60_000 + 60_000 + 1_000);
     assert.deepEqual((await jwks(server)).keys.map((k) => k.kid), [kid]);
   });
 });
