@@ -14,7 +14,7 @@ const schema = z.object(Object.fromEntries(Object.entries(SETTINGS).map(([name, 
 type Parsed = z.output<typeof schema>;
 
 /** Settings without a default in their schema that `loadConfig` fills in from others. */
-type Filled = 'publicUrl' | 'rpId' | 'webauthnOrigins' | 'sms' | 'activationUrl' | 'resetUrl' | 'ssoRedirectUrl' | 'hashSlots';
+type Filled = 'publicUrl' | 'rpId' | 'webauthnOrigins' | 'sms' | 'activationUrl' | 'resetUrl' | 'ssoRedirectUrl' | 'hashSlots' | 'vapidSubject';
 type FilledIn = { [K in Filled]: NonNullable<Parsed[K]> };
 
 /** The resolved settings, read once at start-up. */
@@ -89,5 +89,11 @@ export function loadConfig(environment: Environment = process.env): Config {
     resetUrl: parsed.resetUrl ?? `${publicUrl}/reset-password`,
     ssoRedirectUrl: parsed.ssoRedirectUrl ?? `${publicUrl}/`,
     hashSlots: parsed.hashSlots ?? availableParallelism(),
+    vapidSubject: parsed.vapidSubject ?? `mailto:${mailAddress(parsed.mailFrom)}`,
   };
+}
+
+/** The address in a `From` such as `login-flow <no-reply@example.com>`. */
+function mailAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
 }

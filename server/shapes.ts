@@ -27,7 +27,7 @@ export interface SessionProvider {
 
 // Kept by factors/methods.ts.
 /** A way to pass the second factor, in the order the sign-in offers them. */
-export type SecondFactorMethod = 'totp' | 'passkey' | 'sms' | 'recovery_code';
+export type SecondFactorMethod = 'approver' | 'totp' | 'passkey' | 'sms' | 'recovery_code';
 
 // Kept by factors/totp.ts.
 /** A QR code drawn by the server: an SVG path over a square of `size` modules (quiet zone included). */
@@ -73,4 +73,18 @@ export interface RememberedDevice {
   createdAt: number;
   lastUsedAt: number | null;
   expiresAt: number;
+}
+
+// Kept by factors/approver.ts.
+/** A phone that approves sign-ins (the approver web app at `/approve/`), as its owner sees it on the account page. */
+export interface Approver {
+  id: string;
+  /** As the person named it at enrolment, e.g. "Pixel 8". */
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** `passkey`: approving needs the phone's screen lock (Face ID, fingerprint, PIN); `device`: a key kept in the phone's browser. */
+  key: 'passkey' | 'device';
+  /** Whether sign-in requests reach it as push notifications (else only while the approver is open). */
+  push: boolean;
 }

@@ -115,6 +115,27 @@ export const SETTINGS = {
     secret: true,
   },
   passkeys: { env: 'PASSKEYS', schema: bool.default(true), help: 'offer passkeys (WebAuthn): sign-in, second factor, set-up' },
+  // The approver: push approval with number matching on the person's phone (CISA, "Implementing Number Matching in MFA Applications", 2022).
+  approver: { env: 'APPROVER', schema: bool.default(true), help: 'offer the approver: sign-ins approved on the person\'s phone by push, picking the number the sign-in screen shows' },
+  vapidSubject: {
+    env: 'VAPID_SUBJECT',
+    schema: z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'expected mailto:you@example.com or an https:// URL').optional(),
+    // RFC 8292 §2.1: a push service contacts the sender through the JWT's `sub`.
+    help: 'how push services reach the operator (RFC 8292 §2.1): `mailto:` an address, or an https URL',
+    fallback: 'mailto: MAIL_FROM\'s address',
+  },
+  approvalsPerHour: {
+    env: 'APPROVALS_PER_HOUR',
+    // Push fatigue: a person asked again and again may tap "approve" to make it stop (CISA, 2022).
+    schema: z.coerce.number().int().min(1).max(60).default(6),
+    help: 'sign-in requests pushed to one person\'s phones in an hour, at most',
+  },
+  pushServiceHosts: {
+    env: 'PUSH_SERVICE_HOSTS',
+    schema: csv.pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'expected host names'))).default(['fcm.googleapis.com', 'push.services.mozilla.com', 'notify.windows.com', 'push.apple.com']),
+    // OWASP ASVS 5.0 V1.3.6: the server posts to a URL a phone gave it, so only to known push services (SSRF).
+    help: 'in production, the push services (a host or its parent domain) the server may post to; https only',
+  },
   rpId: {
     env: 'RP_ID',
     schema: z

@@ -45,7 +45,7 @@ export interface PasskeyRequest {
 export type FlowKind = 'login' | 'activate' | 'reset' | 'reauth' | AccountEnrolment;
 
 /** The account page's flows that add a second factor. */
-export type AccountEnrolment = 'enroll-totp' | 'enroll-passkey' | 'enroll-sms';
+export type AccountEnrolment = 'enroll-totp' | 'enroll-passkey' | 'enroll-sms' | 'enroll-approver';
 
 /** The password rules to show as a live checklist while a new password is typed. */
 export interface PasswordPolicyView {
@@ -112,8 +112,22 @@ export interface SessionGrant {
 /** Why 2FA set-up is shown: the person chose it, policy requires it, or a recovery code was just used. */
 export type SetupReason = 'enable' | 'required' | 'recovered';
 
-/** A second factor the person may set up: a passkey (face ID, fingerprint, security key), an authenticator app, or a phone for texted codes. */
-export type SetupMethod = 'totp' | 'passkey' | 'sms';
+/**
+ * A second factor the person may set up: a passkey (face ID, fingerprint,
+ * security key), the approver on their phone (push approval with number
+ * matching), an authenticator app, or a phone for texted codes.
+ */
+export type SetupMethod = 'totp' | 'passkey' | 'approver' | 'sms';
+
+/**
+ * A push approval in progress at `second-factor`: "Check your phone" and
+ * the `number` to pick there. `expiresAt` (epoch ms) ends it; after that,
+ * `send-approval` sends a new one.
+ */
+export interface ApprovalPending {
+  number: string;
+  expiresAt: number;
+}
 
 /** Each step's name, the data it renders and the actions it accepts. */
 export interface StepMap {
@@ -185,10 +199,30 @@ export interface StepMap {
    * when remembering devices is off. With `sms` among the methods, `send-sms`
    * `{}` texts a code to the number shown masked in `phone`; `smsSent` says
    * one was sent in this flow.
+   *
+   * With `approver` among the methods (listed first: one tap on the phone),
+   * `send-approval` `{}` sends a sign-in request to every phone the person
+   * enrolled and answers with `approval`: show "Check your phone" and its
+   * two-digit `number`. Then wait with `GET /api/flows/-/wait` (the flow id
+   * in `X-Flow-Id`; it answers `{ ready }` within 25 s, `ready: true` once
+   * the phone decided) and post `approval` `{ remember? }`: approved, it
+   * signs in; `approval_pending` (409) while no decision was made;
+   * `approval_denied` when the person chose "This wasn't me" or picked
+   * another number (a failed factor either way); `approval_expired` after
+   * two minutes. A new `send-approval` ends the request before it. Pushes
+   * are limited per account (`rate_limited` with `retryAfter`).
    */
   'second-factor': {
-    data: { methods: SecondFactorMethod[]; rememberDays: number | null; passkey?: PasskeyRequest; phone?: string; smsSent?: boolean };
-    actions: 'totp' | 'recovery-code' | 'passkey' | 'sms' | 'send-sms';
+    data: {
+      methods: SecondFactorMethod[];
+      rememberDays: number | null;
+      passkey?: PasskeyRequest;
+      phone?: string;
+      smsSent?: boolean;
+      /** With `approver` among the methods: the request sent to the person's phones, once `send-approval` sent one. */
+      approval?: ApprovalPending;
+    };
+    actions: 'totp' | 'recovery-code' | 'passkey' | 'sms' | 'send-sms' | 'send-approval' | 'approval';
   };
   /**
    * "Add an extra layer of security": enable 2FA now, or later. `requiredFrom`
@@ -240,9 +274,30 @@ export interface StepMap {
     data: { options: PublicKeyCredentialCreationOptionsJSON; suggestedName: string; required: boolean; reason: SetupReason };
     actions: 'register' | 'back';
   };
+  /**
+   * Setting up the approver on a phone: the phone opens `url` (scan `qr`, its
+   * QR code, or follow the link on the phone itself), installs the approver
+   * web app and turns it on there. `url` holds a one-time enrolment token
+   * that dies at `expiresAt` (epoch ms; `renew` makes a new one). Wait with
+   * `GET /api/flows/-/wait` (`ready: true` once the phone enrolled), then
+   * post `check` `{}`: it moves on as the other set-ups do, or answers
+   * `approver_pending` (409) while the phone has not enrolled. `back`
+   * returns to `method-choice` (not on the account page, which closes its
+   * own panel).
+   */
+  'approver-setup': {
+    data: { url: string; qr: QrCode; expiresAt: number; required: boolean; reason: SetupReason };
+    actions: 'check' | 'renew' | 'back';
+  };
   /** The one-time recovery code, shown once. Body of `confirm`: `{ saved: true }`. */
   'recovery-code': { data: { code: string }; actions: 'confirm' };
-  done: { data: { session: SessionGrant }; actions: never };
+  /**
+   * Signed in. `passkeyOffer` is set after a sign-in with a password by a
+   * person with no passkey yet, where passkeys are on: offer "Sign in with your
+   * fingerprint or face next time?" (where the browser has a platform
+   * authenticator), which adds one with the `enroll-passkey` flow.
+   */
+  done: { data: { session: SessionGrant; passkeyOffer?: boolean }; actions: never };
 }
 
 export type StepName = keyof StepMap;

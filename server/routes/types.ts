@@ -6,10 +6,10 @@
  * component importing it pulls no server code into the widget.
  */
 import type { CompanyAccount, PasswordPolicyView, SessionProvider } from '../flows/protocol.js';
-import type { Passkey, RememberedDevice } from '../shapes.js';
+import type { Approver, Passkey, RememberedDevice } from '../shapes.js';
 
 export type { AccountSwitch, CompanyAccount, PasswordPolicyView, SessionAccounts, SessionProvider } from '../flows/protocol.js';
-export type { Passkey, RememberedDevice } from '../shapes.js';
+export type { Approver, Passkey, RememberedDevice } from '../shapes.js';
 
 /** A second factor's dates: epoch milliseconds; `lastUsedAt` null until first used. */
 interface FactorDates {
@@ -46,9 +46,12 @@ export interface AccountOverview {
     /** `phone` is masked by the server. */
     sms: ({ id: string; phone: string } & FactorDates) | null;
     passkeys: Passkey[];
+    /** Phones that approve sign-ins; each is removed with `DELETE /api/account/factors/{id}`, like an app or a number. */
+    approvers: Approver[];
     recoveryCode: { createdAt: number } | null;
   };
-  features: { passkeys: boolean; sms: boolean };
+  /** `approver`: phones can be set up to approve sign-ins (`enroll-approver`). */
+  features: { passkeys: boolean; sms: boolean; approver: boolean };
   policy: PasswordPolicyView;
 }
 

@@ -5,6 +5,7 @@ import { passkeys } from './migrations/2026-11-003-passkeys.js';
 import { activation } from './migrations/2026-11-004-activation.js';
 import { account } from './migrations/2026-11-005-account.js';
 import { companies } from './migrations/2026-11-006-companies.js';
+import { approvers } from './migrations/2026-12-007-approvers.js';
 
 /*
  * Schema migrations, written with Kysely's schema builder only, so the same
@@ -20,6 +21,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-004-activation': activation,
   '2026-11-005-account': account,
   '2026-11-006-companies': companies,
+  '2026-12-007-approvers': approvers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

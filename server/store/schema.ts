@@ -127,7 +127,7 @@ export interface SigningKeysTable {
 export interface CredentialsTable {
   id: string;
   user_id: string;
-  type: 'totp' | 'passkey' | 'sms';
+  type: 'totp' | 'passkey' | 'sms' | 'approver';
   /** The TOTP shared secret, or the SMS phone number (E.164), sealed with the server's secret key. */
   secret: string | null;
   name: string;
@@ -197,7 +197,7 @@ export interface OutboxTable {
 export interface LinkTokensTable {
   token_hash: string;
   user_id: string;
-  purpose: 'invitation' | 'password-reset';
+  purpose: 'invitation' | 'password-reset' | 'approver-enrolment';
   created_at: number;
   expires_at: number;
   /** Set by the one conditional update that consumes it (or kills it when a newer link is sent). */
@@ -236,7 +236,44 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+/**
+ * A sign-in waiting for the person's phone (push approval with number
+ * matching). Answered once: `pending` becomes `approved` or `denied` (a "this
+ * wasn't me", or another number than the sign-in screen's), and an approved
+ * one `used` when its sign-in goes on.
+ */
+export interface ApprovalRequestsTable {
+  /** 128 random bits, base64url: the only thing a push carries. */
+  id: string;
+  user_id: string;
+  /** The two digits on the sign-in screen. */
+  number: string;
+  /** JSON array of the three numbers the phone shows, `number` among them, in the order shown. */
+  choices: string;
+  ip: string | null;
+  user_agent: string | null;
+  /** The company's name, when the sign-in is for one. */
+  company: string | null;
+  status: 'pending' | 'approved' | 'denied' | 'used';
+  /** The approver (credential id) that answered. */
+  approver_id: string | null;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+}
+
+/** The server's VAPID key pair (RFC 8292), one row (`id` 'vapid'); the private key sealed with the server's secret key. */
+export interface PushKeysTable {
+  id: string;
+  /** Uncompressed P-256 point, base64url (the browser's `applicationServerKey`). */
+  public_key: string;
+  private_key: string;
+  created_at: number;
+}
+
 export interface Database {
+  approval_requests: ApprovalRequestsTable;
+  push_keys: PushKeysTable;
   users: UsersTable;
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
