@@ -192,30 +192,49 @@ export function checkSubscription(config: Pick<Config, 'env' | 'pushServiceHosts
  */
 export async function sendPush(app: AppContext, subscription: PushSubscriptionJSON, payload: object, options: PushOptions): Promise<PushOutcome> {
   const host = hostOf(subscription.endpoint);
+  let request: PushRequest;
   try {
     checkPushEndpoint(app.config, subscription.endpoint);
-    const request = await buildRequest(app, subscription, payload, options);
-    const response = await fetch(request.endpoint, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-      // A push service answers; it does not send the server elsewhere (the new address would skip checkPushEndpoint).
-      redirect: 'manual',
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    await response.body?.cancel();
-    if (ACCEPTED.has(response.status)) return 'sent';
-    if (GONE.has(response.status)) return 'gone';
-    app.log.log('warn', 'push not delivered', { host, status: response.status });
-    return 'failed';
+    request = await buildRequest(app, subscription, payload, options);
   } catch (error) {
-    app.log.log('warn', 'push not delivered', { host, reason: reasonOf(error) });
+    // web-push's messages name settings and options, never the endpoint's path.
+    const reason = error instanceof ApiError ? 'endpoint not allowed' : `not built: ${error instanceof Error ? error.message : String(error)}`;
+    app.log.log('warn', 'push not sent', { host, reason });
     return 'failed';
   }
+  const status = await post(request).catch((error: unknown) => failureOf(error));
+  if (typeof status === 'string') {
+    app.log.log('warn', 'push not delivered', { host, reason: status });
+    return 'failed';
+  }
+  if (ACCEPTED.has(status)) return 'sent';
+  if (GONE.has(status)) return 'gone';
+  app.log.log('warn', 'push not delivered', { host, status });
+  return 'failed';
+}
+
+interface PushRequest {
+  endpoint: string;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer>;
+}
+
+/** Posts the push; resolves with the push service's status. */
+async function post(request: PushRequest): Promise<number> {
+  const response = await fetch(request.endpoint, {
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+    // A push service answers; it does not send the server elsewhere (the new address would skip checkPushEndpoint).
+    redirect: 'manual',
+    signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+  });
+  await response.body?.cancel();
+  return response.status;
 }
 
 /** RFC 8292 (VAPID, signed with our key) and RFC 8291 (aes128gcm for the phone's keys), built by web-push. */
-async function buildRequest(app: AppContext, subscription: PushSubscriptionJSON, payload: object, options: PushOptions): Promise<{ endpoint: string; headers: Record<string, string>; body: Uint8Array<ArrayBuffer> }> {
+async function buildRequest(app: AppContext, subscription: PushSubscriptionJSON, payload: object, options: PushOptions): Promise<PushRequest> {
   const { publicKey, privateKey } = await vapidKeys(app);
   const details = webPush.generateRequestDetails(subscription, JSON.stringify(payload), {
     vapidDetails: { subject: app.config.vapidSubject, publicKey, privateKey },
@@ -237,10 +256,9 @@ function hostOf(endpoint: string): string {
   return URL.parse(endpoint)?.host ?? 'invalid';
 }
 
-/** What went wrong, in words that carry no part of the endpoint. */
-function reasonOf(error: unknown): string {
-  if (error instanceof ApiError) return 'endpoint not allowed';
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timeout';
+/** Why a post failed, in words that carry no part of the endpoint: `timeout`, or the network's error code (ECONNREFUSED, ENOTFOUND, ...). */
+function failureOf(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return 'timeout';
   const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return typeof code === 'string' ? code : 'network error';
 }

@@ -217,13 +217,26 @@ describe('sending a push', () => {
   });
 
   it('does not post to an endpoint the config no longer allows', async (t) => {
-    const server = await startServer(t);
+    const { log, lines } = recordingLogger();
+    const server = await startServer(t, {}, { log });
     const service = await pushService(t);
     const { subscription } = await service.subscribe();
     const production: AppContext = { ...server.context, config: { ...server.config, env: 'production' } };
 
     assert.equal(await sendPush(production, subscription, APPROVAL, APPROVAL_PUSH), 'failed');
     assert.equal(service.messages.length + service.refusals.length, 0, 'nothing reached the push service');
+    assert.equal(lines.find((line) => line.level === 'warn')?.fields.reason, 'endpoint not allowed');
+  });
+
+  it('fails without a request when the push cannot be built (a topic over 32 characters, RFC 8030 §5.4)', async (t) => {
+    const { log, lines } = recordingLogger();
+    const server = await startServer(t, {}, { log });
+    const service = await pushService(t);
+    const { subscription } = await service.subscribe();
+
+    assert.equal(await sendPush(server.context, subscription, APPROVAL, { ttlSeconds: 60, topic: 'a'.repeat(33) }), 'failed');
+    assert.equal(service.messages.length + service.refusals.length, 0);
+    assert.match(String(lines.find((line) => line.level === 'warn')?.fields.reason), /^not built: /);
   });
 });
 
