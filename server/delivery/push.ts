@@ -25,8 +25,8 @@ const VAPID_ROW = 'vapid';
 const SEAL_CONTEXT = 'vapid';
 
 /**
- * Longest endpoint accepted. Real ones are well under 1 KB; the bound keeps what
- * a phone can make the server store and post to small (OWASP ASVS 5.0 V2.2.1, input bounds).
+ * Longest endpoint accepted. No RFC sets one; real endpoints are well under
+ * 1 KB, and the bound keeps what a phone can make the server store and post to small.
  */
 const MAX_ENDPOINT_LENGTH = 2048;
 /** RFC 8291 §3.1: the phone's ECDH key is a P-256 point, sent uncompressed (X9.62: 0x04 || X || Y). */
@@ -144,8 +144,9 @@ function isListedPushService(hostname: string, listed: readonly string[]): boole
   });
 }
 
+/** Both approver requests that carry a subscription name it `subscription` (approver-types.ts). */
 function invalid(reason: string): ApiError {
-  return new ApiError('push_endpoint_invalid', { details: { reason } });
+  return new ApiError('push_endpoint_invalid', { field: 'subscription', details: { reason } });
 }
 
 const base64url = z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'expected base64url');
