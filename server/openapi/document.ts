@@ -12,6 +12,7 @@ import { flowDefinitions } from '../flows/login/flows.js';
 import { assertionInput, codeInput, linkToken, nothing, registrationInput, sessionStart, setupCodeInput } from '../flows/login/inputs.js';
 import { noInput, passwordChange } from '../routes/account.js';
 import { auditQuery, byEmail, invite, newMember, newOrganization, organizationChange, ssoConnection } from '../routes/admin.js';
+import { approvalDecision, approverEnrolment, subscriptionUpdate } from '../routes/approver.js';
 import { passkeyRename } from '../routes/passkeys.js';
 import { switchInput } from '../routes/session.js';
 import { SESSION_COOKIE } from '../security/session-auth.js';
@@ -69,53 +70,6 @@ const ANSWERS = {
 } satisfies Record<string, z.ZodType>;
 
 type AnswerName = keyof typeof ANSWERS;
-
-/*
- * The approver's request bodies (server/routes/approver.ts), said again here:
- * the route keeps its schemas to itself. The test holds a phone's real
- * requests, and the bodies the route refuses, to these; once the route exports
- * its own, they replace these.
- */
-const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(512);
-const pushSubscription = z
-  .object({ endpoint: z.string().max(2048), keys: z.object({ p256dh: base64url, auth: base64url }).strict() })
-  .strict()
-  .meta({ description: 'A push subscription as `PushSubscription.toJSON()` gives it; an https endpoint of a push service.' });
-const approverEnrolment = z
-  .object({
-    token: z.string().min(1).max(256).meta({ description: 'The set-up link\'s token (its `#enrol=` fragment).' }),
-    name: z.string().trim().min(1).max(64).meta({ description: 'The phone\'s name, as the account page lists it.' }),
-    key: z
-      .discriminatedUnion('type', [
-        z.object({ type: z.literal('passkey'), response: registrationInput.shape.response }).strict(),
-        z
-          .object({
-            type: z.literal('device'),
-            publicKey: z.record(z.string(), z.unknown()).meta({ description: 'The public key (JWK, EC P-256) of a non-extractable WebCrypto key.' }),
-            proof: base64url.meta({ description: 'Its ECDSA P-256 / SHA-256 signature (raw r‖s, base64url) over `login-flow enrolment v1\\n<token>`.' }),
-          })
-          .strict(),
-      ])
-      .meta({ description: 'The passkey just made with `passkey.options`, or, on a phone without one, a device-bound key.' }),
-    subscription: pushSubscription.optional().meta({ description: 'Absent when the person did not allow notifications.' }),
-  })
-  .strict();
-const subscriptionUpdate = z.object({ subscription: pushSubscription.nullable().meta({ description: '`null` stops pushes to this phone.' }) }).strict();
-const approvalDecision = z
-  .object({
-    number: z.string().regex(/^\d{2}$/).meta({ description: 'The number the person picked; approving with another than the sign-in screen\'s denies.' }),
-    decision: z.enum(['approve', 'deny']),
-    proof: z
-      .discriminatedUnion('type', [
-        z.object({ type: z.literal('passkey'), response: assertionInput.shape.response }).strict(),
-        z.object({ type: z.literal('device'), signature: base64url }).strict(),
-      ])
-      .meta({
-        description:
-          'A signature over `login-flow approval v1\\n<id>\\n<number>\\n<decision>` with the key enrolled: a WebAuthn assertion whose challenge is that text\'s base64url SHA-256 (`passkey`), or an ECDSA P-256 / SHA-256 signature, raw r‖s, base64url (`device`).',
-      }),
-  })
-  .strict();
 
 /** The request bodies with a name of their own; the sign-in steps' other inputs are named by step and action. */
 const INPUT_NAMES = new Map<z.ZodType, string>([
