@@ -73,7 +73,7 @@ class WaitStub {
 }
 
 /** The intents a step sends, as `<login-flow>` would receive them. */
-function record(step: Element): StepIntentEvent[] {
+function record(step: HTMLElement): StepIntentEvent[] {
   const intents: StepIntentEvent[] = [];
   step.addEventListener('lf-intent', (event) => intents.push(event));
   return intents;
