@@ -3,8 +3,8 @@ import type { ClientErrorCode } from './events.js';
 
 /**
  * The approver's codes the widget shows: at `second-factor` (pending, denied,
- * expired), whose words come with the approval chunk (approval/approval-messages.ts),
- * and at `approver-setup` (pending), whose words come with the set-up chunk.
+ * expired) and at `approver-setup` (pending). Their words come with the
+ * approver chunk (steps/approval/approver-messages.ts).
  */
 export type ApprovalErrorCode = Extract<ErrorCode, 'approval_pending' | 'approval_denied' | 'approval_expired'>;
 export type ApproverSetupErrorCode = Extract<ErrorCode, 'approver_pending'>;

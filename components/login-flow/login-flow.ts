@@ -31,15 +31,16 @@ const LINK_CODES = new Set(['invitation_invalid', 'reset_link_invalid']);
  * single sign-on and choosing a company (company-steps.ts, also loaded when
  * the page comes back from a company's provider), and setting up two-step
  * verification (setup-steps.ts), which a person sees once or twice. The
- * second factor's "Check your phone" (approval-steps.ts) comes when the
- * person has the approver among their methods.
+ * approver (approval/approver-steps.ts: the second factor's "Check your
+ * phone", and the approver's set-up, which takes some set-up words too) comes
+ * only when a second factor offers it or it is being set up.
  */
 let companyChunk: Promise<typeof import('../steps/company-steps.js')> | undefined;
 const companySteps = () => (companyChunk ??= import('../steps/company-steps.js'));
 let setupChunk: Promise<unknown> | undefined;
 const setupSteps = () => (setupChunk ??= import('../steps/setup-steps.js'));
-let approvalChunk: Promise<unknown> | undefined;
-const approvalSteps = () => (approvalChunk ??= import('../steps/approval/approval-steps.js'));
+let approverChunk: Promise<unknown> | undefined;
+const approverSteps = () => (approverChunk ??= import('../steps/approval/approver-steps.js'));
 const CHUNKS: { [S in StepName]?: () => Promise<unknown> } = {
   sso: companySteps,
   'choose-account': companySteps,
@@ -47,14 +48,14 @@ const CHUNKS: { [S in StepName]?: () => Promise<unknown> } = {
   'totp-setup': setupSteps,
   'passkey-setup': setupSteps,
   'sms-setup': setupSteps,
-  'approver-setup': setupSteps,
+  'approver-setup': () => Promise.all([setupSteps(), approverSteps()]),
   'recovery-code': setupSteps,
 };
 
 /** The result, once the elements and words it needs are in; a chunk that cannot load is a network error. */
 function loaded(result: FlowResult): Promise<FlowResult> {
   const flow = 'flow' in result && result.flow;
-  const chunk = flow && (CHUNKS[flow.step] ?? (flow.step === 'second-factor' && flow.data.methods.includes('approver') && approvalSteps));
+  const chunk = flow && (CHUNKS[flow.step] ?? (flow.step === 'second-factor' && flow.data.methods.includes('approver') && approverSteps));
   return chunk
     ? chunk().then(
         () => result,

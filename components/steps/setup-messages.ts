@@ -1,17 +1,18 @@
-import type { ApproverSetupErrorCode, Translate } from '../lib/i18n.js';
+import type { Translate } from '../lib/i18n.js';
 
 /**
  * The words of 2FA set-up: choosing a method, the authenticator app, a
  * passkey, a phone number and the recovery code. A person sees them once or
  * twice, so they ship in the set-up chunk (setup-steps.ts), which adds them
- * to the widget's catalogues when it loads, with the approver set-up's error
- * code. Glossary (both languages, every message): sign in / inloggen, sign
- * out / uitloggen, Continue / Doorgaan, verification code / verificatiecode,
- * passkey, Face ID, authenticator app / authenticator-app, two-step
- * verification / tweestapsverificatie, approve / goedkeuren, fingerprint or
- * face / vingerafdruk of gezichtsherkenning.
+ * to the widget's catalogues when it loads (the approver's set-up has its
+ * words in the approver chunk, approval/approver-messages.ts). Glossary (both
+ * languages, every message): sign in / inloggen, sign out / uitloggen,
+ * Continue / Doorgaan, verification code / verificatiecode, passkey, Face ID,
+ * authenticator app / authenticator-app, two-step verification /
+ * tweestapsverificatie, approve / goedkeuren, fingerprint or face /
+ * vingerafdruk of gezichtsherkenning.
  */
-interface SetupCatalogue extends Record<`error_${ApproverSetupErrorCode}`, string> {
+interface SetupCatalogue {
   title_method_choice: string;
   intro_method_choice: string;
   title_method_backup: string;
@@ -52,15 +53,6 @@ interface SetupCatalogue extends Record<`error_${ApproverSetupErrorCode}`, strin
   label_phone: string;
   action_text_code: string;
   action_change_number: string;
-  title_approver_setup: string;
-  approver_step_scan: string;
-  approver_step_open: string;
-  approver_step_confirm: string;
-  label_approver_qr: string;
-  action_open_approver: string;
-  approver_waiting: string;
-  approver_expired: string;
-  action_new_code: string;
 }
 
 export type SetupMessageKey = keyof SetupCatalogue;
@@ -108,16 +100,6 @@ const en: SetupCatalogue = {
   label_phone: 'Mobile number',
   action_text_code: 'Text me a code',
   action_change_number: 'Use another number',
-  title_approver_setup: 'Approve sign-ins on your phone',
-  approver_step_scan: "Scan this QR code with your phone's camera.",
-  approver_step_open: 'Open the link. If your phone asks, add the app to your home screen.',
-  approver_step_confirm: 'Turn it on and confirm with your fingerprint or face.',
-  label_approver_qr: 'QR code to set up approving sign-ins on your phone',
-  action_open_approver: 'Setting up on this phone? Open the approver',
-  approver_waiting: 'Waiting for your phone…',
-  approver_expired: 'This code has expired.',
-  action_new_code: 'Make a new code',
-  error_approver_pending: 'Your phone is not set up yet. Follow the steps above on your phone.',
 };
 
 const nl: SetupCatalogue = {
@@ -161,16 +143,6 @@ const nl: SetupCatalogue = {
   label_phone: 'Mobiel nummer',
   action_text_code: 'Stuur me een code per sms',
   action_change_number: 'Ander nummer gebruiken',
-  title_approver_setup: 'Inloggen goedkeuren op je telefoon',
-  approver_step_scan: 'Scan deze QR-code met de camera van je telefoon.',
-  approver_step_open: 'Open de link. Vraagt je telefoon erom, zet de app dan op je beginscherm.',
-  approver_step_confirm: 'Zet goedkeuren aan en bevestig met je vingerafdruk of gezichtsherkenning.',
-  label_approver_qr: 'QR-code om inloggen goedkeuren op je telefoon in te stellen',
-  action_open_approver: 'Stel je het in op deze telefoon? Open de app',
-  approver_waiting: 'Wachten op je telefoon…',
-  approver_expired: 'Deze code is verlopen.',
-  action_new_code: 'Maak een nieuwe code',
-  error_approver_pending: 'Je telefoon is nog niet ingesteld. Volg de stappen hierboven op je telefoon.',
 };
 
 export const SETUP_MESSAGES = { en, nl } as const;

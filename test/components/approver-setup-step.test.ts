@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
-// The set-up chunk: registers the element and adds the set-up words to the catalogues.
+// The chunks <login-flow> loads for the step: the approver's (the element, its words) and the set-up's (shared words).
+import '../../components/steps/approval/approver-steps.js';
 import '../../components/steps/setup-steps.js';
 import type { ApproverSetupStep } from '../../components/steps/approver-setup/approver-setup-step.js';
 import type { StepIntentEvent } from '../../components/lib/events.js';

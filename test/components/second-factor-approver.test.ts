@@ -1,8 +1,8 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
 import '../../components/steps/second-factor/second-factor-step.js';
-// The approval chunk: registers <lf-approval-view>, adds its words and its style rules.
-import '../../components/steps/approval/approval-steps.js';
+// The approver chunk: registers <lf-approval-view>, adds its words and its style rules.
+import '../../components/steps/approval/approver-steps.js';
 import type { SecondFactorStep } from '../../components/steps/second-factor/second-factor-step.js';
 import type { StepIntentEvent } from '../../components/lib/events.js';
 import type { ClientError } from '../../components/lib/api.js';

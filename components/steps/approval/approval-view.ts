@@ -1,8 +1,8 @@
 import { html, nothing } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import { FlowWait } from '../../lib/api.js';
 import { StepElement, uniqueId } from '../../lib/step.js';
-import type { ApprovalTranslate } from './approval-messages.js';
+import type { ApproverTranslate } from './approver-messages.js';
+import { FlowWait } from './flow-wait.js';
 
 type Data = StepMap['second-factor']['data'];
 
@@ -11,7 +11,7 @@ const css = String.raw;
 
 /**
  * The view's style rules, added to the widget's sheet with the chunk
- * (approval-steps.ts): the number to pick, large enough to read at a glance
+ * (approver-steps.ts): the number to pick, large enough to read at a glance
  * and compare with the three on the phone, and still two digits wide on a
  * 320 px screen.
  */
@@ -39,7 +39,7 @@ export const APPROVAL_CSS = [
  * here) stops the wait and offers "Send again".
  *
  * Rendered by `<lf-second-factor-step>`, which keeps the switch to the other
- * methods ("Try another way"). Loaded on demand (approval-steps.ts).
+ * methods ("Try another way"). Loaded on demand with the approver's set-up (approver-steps.ts).
  *
  * @event lf-intent - `send-approval` (once on its own, then from "Send again");
  * `approval` with `{ remember }` once the phone decided.
@@ -53,7 +53,7 @@ export class ApprovalView extends StepElement<Data> {
   flowId = '';
   /** The API's origin (empty: the page's own), for the wait. */
   api = '';
-  declare t: ApprovalTranslate;
+  declare t: ApproverTranslate;
 
   private readonly wait = new FlowWait(this);
   /** The first request, sent on its own, is under way: no "Send again" yet. */

@@ -1,7 +1,8 @@
 import { html, nothing } from 'lit';
 import type { StepMap } from '../../../server/flows/protocol.js';
-import { FlowWait } from '../../lib/api.js';
 import { StepElement, uniqueId } from '../../lib/step.js';
+import { FlowWait } from '../approval/flow-wait.js';
+import type { ApproverTranslate } from '../approval/approver-messages.js';
 import type { SetupTranslate } from '../setup-messages.js';
 
 type Data = StepMap['approver-setup']['data'];
@@ -31,7 +32,8 @@ function webUrl(url: string): string | undefined {
  * `check`, and an `approver_pending` answer (the phone not done after all)
  * makes it wait on in silence.
  *
- * Loaded on demand with the other set-up steps (setup-steps.ts).
+ * Loaded on demand with the approver's "Check your phone" (approval/approver-steps.ts);
+ * `<login-flow>` loads the set-up chunk too, for the words it shares with the other set-ups.
  *
  * @event lf-intent - `check` once the phone enrolled; `renew` for a new code;
  * `back` to choose another method, offered only when `actions` has it.
@@ -45,7 +47,7 @@ export class ApproverSetupStep extends StepElement<Data, StepMap['approver-setup
   flowId = '';
   /** The API's origin (empty: the page's own), for the wait. Set by `<login-flow>`. */
   api = '';
-  declare t: SetupTranslate;
+  declare t: SetupTranslate & ApproverTranslate;
 
   private readonly wait = new FlowWait(this);
   private readonly titleId = uniqueId('approver-setup-title');
@@ -81,7 +83,7 @@ export class ApproverSetupStep extends StepElement<Data, StepMap['approver-setup
               </svg>
               ${url ? html`<a class="lf-button-secondary" href=${url} target="_blank" rel="noopener">${t('action_open_approver')}</a>` : nothing}`
           : nothing}
-        <p class=${live ? 'lf-intro' : 'lf-error'} role="status" ?data-busy=${live}>${live ? t('approver_waiting') : t('approver_expired')}</p>
+        <p class=${live ? 'lf-intro' : 'lf-error'} role="status" ?data-busy=${live}>${live ? t('approval_waiting') : t('approver_expired')}</p>
         ${live
           ? nothing
           : html`<button class="lf-button" type="button" aria-disabled=${disabled} @click=${() => this.intent('renew')}>${busy ? t('busy') : t('action_new_code')}</button>`}

@@ -2,7 +2,7 @@ import { html, nothing } from 'lit';
 import type { SecondFactorMethod, StepMap } from '../../../server/flows/protocol.js';
 import type { ClientError } from '../../lib/api.js';
 import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
-import type { ApprovalTranslate } from '../approval/approval-messages.js';
+import type { ApproverTranslate } from '../approval/approver-messages.js';
 
 /**
  * @summary The second factor: the approver on the phone, the passkey, a code
@@ -34,7 +34,7 @@ export class SecondFactorStep extends StepElement<StepMap['second-factor']['data
   /** The flow's id and the API's origin, for the approver's wait. Set by `<login-flow>`. */
   flowId = '';
   api = '';
-  declare t: ApprovalTranslate;
+  declare t: ApproverTranslate;
 
   /** The method the person switched to, if any. */
   private chosen: SecondFactorMethod | undefined;
