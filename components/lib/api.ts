@@ -67,4 +67,3 @@ async function refusedOrUnreachable(url: URL): Promise<'origin_not_allowed' | 'n
     return 'network_error';
   }
 }
-
