@@ -10,7 +10,7 @@ import type { ApproverTranslate } from '../approval/approver-messages.js';
  * whichever the person has, the server's first choice first (a recovery code
  * only when nothing else is left); the others one click away. Optionally
  * "remember this device". The approver's "Check your phone" is
- * `<lf-approval-view>`, from the approval chunk, which `<login-flow>` loads
+ * `<lf-approval-view>`, from the approver chunk, which `<login-flow>` loads
  * before it shows this step with the approver among `methods`; this step keeps
  * the way to the other methods ("Try another way").
  * @event lf-intent - `totp` with `{ code, remember }` for an app code (spaces and
