@@ -35,6 +35,8 @@ interface Poll {
   signal: AbortSignal;
   aborted: Promise<void>;
   answer(ready: boolean): void;
+  /** Answers with an error status, as the server does for a flow that is gone (404, 410) or whose step waits on nothing (409). */
+  refuse(status: number): void;
   fail(): void;
 }
 
@@ -65,6 +67,7 @@ class WaitStub {
           signal,
           aborted,
           answer: (ready) => resolve(Response.json({ ready })),
+          refuse: (status) => resolve(Response.json({ error: { code: 'flow_not_found' } }, { status })),
           fail: () => reject(new TypeError('Failed to fetch')),
         });
         this.arrived?.();
@@ -175,6 +178,13 @@ describe('<lf-approver-setup-step>', () => {
     const intent = await fired;
     expect(intent.action).to.equal('check');
     expect(intent.body).to.deep.equal({});
+  });
+
+  it('asks the server when the wait says the flow is gone', async () => {
+    const step = await mount();
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    (await wait.poll(1)).refuse(404);
+    expect((await fired).action).to.equal('check');
   });
 
   it('asks again while the phone has not enrolled', async () => {

@@ -32,6 +32,8 @@ interface Poll {
   signal: AbortSignal;
   aborted: Promise<void>;
   answer(ready: boolean): void;
+  /** Answers with an error status, as the server does for a flow that is gone (404, 410) or whose step waits on nothing (409). */
+  refuse(status: number): void;
 }
 
 /**
@@ -55,7 +57,14 @@ class WaitStub {
             done();
           }),
         );
-        this.polls.push({ flowId: new Headers(init?.headers).get('X-Flow-Id'), url, signal, aborted, answer: (ready) => resolve(Response.json({ ready })) });
+        this.polls.push({
+          flowId: new Headers(init?.headers).get('X-Flow-Id'),
+          url,
+          signal,
+          aborted,
+          answer: (ready) => resolve(Response.json({ ready })),
+          refuse: (status) => resolve(Response.json({ error: { code: 'flow_not_found' } }, { status })),
+        });
         this.arrived?.();
       });
     };
@@ -226,6 +235,41 @@ describe('<lf-second-factor-step> with the approver', () => {
     const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
     button(step, 'Send again')!.click();
     expect((await fired).action).to.equal('send-approval');
+  });
+
+  it('says so when the server answers that the request was refused or expired (and drops it)', async () => {
+    const refused = await mount({}, { error: { code: 'approval_denied' } });
+    expect(status(refused)).to.equal('The sign-in was refused on your phone.');
+    expect(button(refused, 'Send again')).to.exist;
+    const expired = await mount({}, { error: { code: 'approval_expired' } });
+    expect(status(expired)).to.equal('The request expired.');
+    expect(expired.querySelector('[role=status]')!.className).to.equal('lf-error');
+    expect(button(expired, 'Send again')).to.exist;
+    expect(wait.polls.length).to.equal(0);
+  });
+
+  it('asks the server when the wait says the flow is gone or has moved on', async () => {
+    for (const code of [404, 409, 410]) {
+      const step = await mount(pending());
+      const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+      (await wait.poll(wait.polls.length + 1)).refuse(code);
+      expect((await fired).action, String(code)).to.equal('approval');
+    }
+  });
+
+  it('waits longer before asking again when approval answered "not yet" after a ready wait', async () => {
+    const step = await mount(pending());
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    (await wait.poll(1)).answer(true);
+    await fired;
+    step.busy = true;
+    await settled(step);
+    const answeredAt = performance.now();
+    step.busy = false;
+    step.error = { code: 'approval_pending' };
+    await settled(step);
+    await wait.poll(2);
+    expect(performance.now() - answeredAt).to.be.at.least(900);
   });
 
   it('says an expired request expired (from the server), and sends again', async () => {

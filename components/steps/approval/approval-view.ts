@@ -92,7 +92,7 @@ export class ApprovalView extends StepElement<Data> {
     const pending = this.pending;
     const code = this.error?.code;
     // Refused on the phone, or too late: say so, and offer a new request. Not sent yet: say it is on its way.
-    const ended = code === 'approval_denied' ? code : data.approval && !pending ? 'approval_expired' : undefined;
+    const ended = code === 'approval_denied' || code === 'approval_expired' ? code : data.approval && !pending ? 'approval_expired' : undefined;
     const days = data.rememberDays;
     const disabled = busy ? 'true' : 'false';
     return html`

@@ -22,16 +22,21 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * Waits for the flow to be ready to go on (`GET /api/flows/-/wait`, the id in
  * `X-Flow-Id`: the phone decided an approval, or enrolled): a long poll the
  * server holds for up to about 25 s, asked again while it answers
- * `{ ready: false }`. A failed poll (the network, a 5xx, a 429) is tried again
- * after a pause that doubles from 1 s up to 30 s, with jitter. Resolves true
- * once ready, false when `signal` aborts.
+ * `{ ready: false }`, at most once per POLL_INTERVAL. A failed poll (the
+ * network, a 5xx, a 429) is tried again after a pause that doubles from 1 s
+ * up to MAX_PAUSE, with jitter. A flow that is gone (404, 410) or whose step
+ * waits on nothing now (409: it moved on in another tab) counts as ready too:
+ * the step's action then gets the answer that says what is. Starts after
+ * `delay` ms; resolves true once ready, false when `signal` aborts.
  */
-export async function waitReady(base: string, id: string, signal: AbortSignal): Promise<boolean> {
+export async function waitReady(base: string, id: string, signal: AbortSignal, delay = 0): Promise<boolean> {
   const url = new URL('/api/flows/-/wait', base || document.baseURI);
+  await pause(delay, signal);
   for (let failed = 0; !signal.aborted; ) {
     const started = Date.now();
     try {
       const response = await fetch(url, { headers: { 'X-Flow-Id': id }, signal });
+      if (response.status === 404 || response.status === 409 || response.status === 410) return true;
       if (response.ok) {
         if (((await response.json()) as { ready?: boolean }).ready) return true;
         failed = 0;
@@ -55,6 +60,8 @@ export async function waitReady(base: string, id: string, signal: AbortSignal): 
  */
 export class FlowWait implements ReactiveController {
   private key: string | undefined;
+  /** The key last found ready, and how many times in a row: the same key again (the action answered "not yet") waits longer each time. */
+  private fired: { key: string; count: number } | undefined;
   private abort: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -72,10 +79,13 @@ export class FlowWait implements ReactiveController {
     if (!(this.key = key)) return;
     const abort = (this.abort = new AbortController());
     this.timer = setTimeout(() => this.host.requestUpdate(), until - Date.now() + 50);
-    void waitReady(base, id, abort.signal).then((done) => {
+    // Ready, yet the action answered "not yet" (a race, or a server that disagrees with itself): no spinning.
+    const count = this.fired?.key === key ? this.fired.count : 0;
+    void waitReady(base, id, abort.signal, count && Math.min(MAX_PAUSE, 1000 * 2 ** (count - 1))).then((done) => {
       if (!done || this.abort !== abort) return;
       // Waiting again for the same key takes a new watch (after the step's action was answered).
       this.key = undefined;
+      this.fired = { key, count: count + 1 };
       ready();
     });
   }
