@@ -156,7 +156,7 @@ describe('<login-flow> with the approver, against the real API', () => {
     expect((await success).session.user.email).to.equal(user.email);
   });
 
-  it('leaves the phone for another way, and stops waiting for it', async () => {
+  it('leaves the phone for another way, which offers the way back', async () => {
     const user = await createUser({ prompt: true });
     await setUpApprover(user);
     const flow = await mount();

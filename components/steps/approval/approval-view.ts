@@ -39,7 +39,8 @@ export const APPROVAL_CSS = [
  * here) stops the wait and offers "Send again".
  *
  * Rendered by `<lf-second-factor-step>`, which keeps the switch to the other
- * methods ("Try another way"). Loaded on demand with the approver's set-up (approver-steps.ts).
+ * methods ("Try another way"). Loaded on demand with the approver's set-up
+ * (approver-steps.ts).
  *
  * @event lf-intent - `send-approval` (once on its own, then from "Send again");
  * `approval` with `{ remember }` once the phone decided.
