@@ -298,7 +298,7 @@ describe('<lf-approver-setup-step>', () => {
   });
 
   for (const lang of ['en', 'nl'] as const) {
-    it(`fits a 320 px phone with nothing sticking out (${lang})`, async () => {
+    it(`fits a 320 px phone with nothing sticking out, and passes axe (${lang})`, async () => {
       document.adoptedStyleSheets = [...document.adoptedStyleSheets, loginFlowSheet()];
       await setViewport({ width: 320, height: 900 });
       try {
@@ -314,6 +314,7 @@ describe('<lf-approver-setup-step>', () => {
           ></login-flow>`);
           await card.querySelector<ApproverSetupStep>('lf-approver-setup-step')!.updateComplete;
           expect(outside(card)).to.deep.equal([]);
+          expect(await axe(card)).to.deep.equal([]);
           expect(document.documentElement.scrollWidth).to.be.at.most(320);
           for (const control of card.querySelectorAll('.lf-button, .lf-button-secondary')) {
             expect(control.getBoundingClientRect().width, control.textContent!).to.be.closeTo(content(card).width, 1);
@@ -345,4 +346,24 @@ function outside(card: HTMLElement): string[] {
       return (rect.width || rect.height) && (rect.left < left - 1 || rect.right > right + 1);
     })
     .map((child) => `<${child.localName} class="${child.getAttribute('class') ?? ''}">`);
+}
+
+interface AxeResult {
+  violations: { id: string; help: string; nodes: { target: string[] }[] }[];
+}
+
+/** axe-core's WCAG 2.2 AA checks of `element`, as test/e2e/layout.test.ts runs them on every step of the walk. */
+async function axe(element: Element): Promise<string[]> {
+  const page = window as unknown as { axe?: { run(context: unknown, options: unknown): Promise<AxeResult> } };
+  if (!page.axe) {
+    const script = Object.assign(document.createElement('script'), { src: '/node_modules/axe-core/axe.min.js' });
+    const loaded = new Promise((resolve, reject) => {
+      script.addEventListener('load', resolve);
+      script.addEventListener('error', reject);
+    });
+    document.head.append(script);
+    await loaded;
+  }
+  const result = await page.axe!.run(element, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+  return result.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
