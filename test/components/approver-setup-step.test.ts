@@ -289,7 +289,7 @@ describe('<lf-approver-setup-step>', () => {
       'Zet goedkeuren aan en bevestig met je vingerafdruk of gezichtsherkenning.',
     ]);
     expect(step.querySelector('svg')!.getAttribute('aria-label')).to.equal('QR-code om inloggen goedkeuren op je telefoon in te stellen');
-    expect(step.querySelector('a')!.textContent!.trim()).to.equal('Stel je het in op deze telefoon? Open de app');
+    expect(step.querySelector('a')!.textContent!.trim()).to.equal('Stel je dit in op deze telefoon? Open de app');
     expect(step.querySelector('[role=status]')!.textContent!.trim()).to.equal('Wachten op je telefoon…');
     expect(button(step, 'Terug')).to.exist;
     const expired = await mount({ expiresAt: 0 }, { lang: 'nl' });

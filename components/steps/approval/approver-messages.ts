@@ -70,7 +70,7 @@ const nl: ApproverCatalogue = {
   approver_step_open: 'Open de link. Vraagt je telefoon erom, zet de app dan op je beginscherm.',
   approver_step_confirm: 'Zet goedkeuren aan en bevestig met je vingerafdruk of gezichtsherkenning.',
   label_approver_qr: 'QR-code om inloggen goedkeuren op je telefoon in te stellen',
-  action_open_approver: 'Stel je het in op deze telefoon? Open de app',
+  action_open_approver: 'Stel je dit in op deze telefoon? Open de app',
   approver_expired: 'Deze code is verlopen.',
   action_new_code: 'Maak een nieuwe code',
   error_approval_pending: 'Het inloggen is nog niet goedgekeurd op je telefoon.',
