@@ -2,6 +2,7 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/account-security/index.js';
 import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
+import type { Approver } from '../../server/routes/types.js';
 import type { LoginFlow } from '../../components/index.js';
 import { retryAfter } from '../../components/lib/step.js';
 import { virtualAuthenticator } from './passkeys.js';
@@ -542,6 +543,118 @@ describe('<account-security> against the real API', () => {
     const page = await fixture<AccountSecurity>(html`<account-security api=${api} token="not-a-session-token-at-all-0000"></account-security>`);
     await waitUntil(() => page.querySelector('[role=alert]'), 'no error was shown');
     expect(page.querySelector('[role=alert]')!.textContent).to.equal('Your session has ended. Please sign in again.');
+  });
+});
+
+describe('<account-security>: phones that approve sign-ins', () => {
+  const MINUTE = 60_000;
+  const pixel: Approver = { id: 'approver-pixel', name: 'Pixel 8', createdAt: Date.now() - 3 * 24 * 60 * MINUTE, lastUsedAt: Date.now() - 5 * MINUTE, key: 'passkey', push: true };
+  const iphone: Approver = { id: 'approver-iphone', name: 'Old iPhone', createdAt: Date.now() - 60 * MINUTE, lastUsedAt: null, key: 'device', push: false };
+
+  /** The page as the overview with phones shows it: the page's own data path, as `reload()` fills it. */
+  async function withApprovers(page: AccountSecurity, approvers: Approver[], approver = true): Promise<HTMLElement> {
+    const overview = page.overview!;
+    page.overview = { ...overview, features: { ...overview.features, approver }, mfa: { ...overview.mfa, approvers } };
+    await page.updateComplete;
+    return section(page, 'mfa');
+  }
+
+  function phones(page: AccountSecurity): HTMLElement {
+    return section(page, 'mfa').querySelector<HTMLElement>('.lf-approvers')!;
+  }
+
+  it('lists each phone: how it approves, whether notifications reach it, its dates', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    await withApprovers(page, [pixel, iphone]);
+    const list = phones(page);
+    expect(list.querySelector('h4')!.textContent).to.equal('Phones that approve sign-ins');
+    expect(list.getAttribute('aria-labelledby')).to.equal(list.querySelector('h4')!.id);
+    const [first, second] = [...list.querySelectorAll('li')];
+    expect(first!.querySelector('.lf-item-name')!.textContent).to.equal('Pixel 8');
+    expect(first!.querySelector('.lf-note')!.textContent).to.equal(
+      `Face ID / fingerprint · Added ${new Intl.DateTimeFormat('en', { dateStyle: 'medium' }).format(pixel.createdAt)} · Last used 5 minutes ago`,
+    );
+    expect(second!.querySelector('.lf-item-name')!.textContent).to.equal('Old iPhone');
+    expect(second!.querySelector('.lf-note')!.textContent).to.contain('Key on this phone');
+    expect(second!.querySelector('.lf-note')!.textContent).to.contain('Never used');
+    expect(second!.querySelector('.lf-note')!.textContent).to.contain('No notifications');
+    button(first!, 'Remove Pixel 8');
+    button(second!, 'Remove Old iPhone');
+    button(list, 'Add a phone');
+  });
+
+  it('says so in Dutch', async () => {
+    const user = await createUser({ totp: true });
+    const { page } = await mount(user, { lang: 'nl' });
+    await withApprovers(page, [pixel, iphone]);
+    const list = phones(page);
+    expect(list.querySelector('h4')!.textContent).to.equal('Telefoons die je inlogpogingen goedkeuren');
+    expect(list.textContent).to.contain('Face ID / vingerafdruk');
+    expect(list.textContent).to.contain('Sleutel op deze telefoon');
+    expect(list.textContent).to.contain('Geen meldingen');
+    expect(list.textContent).to.contain('Laatst gebruikt: 5 minuten geleden');
+    button(list, 'Pixel 8 verwijderen');
+    button(list, 'Telefoon toevoegen');
+  });
+
+  it('invites to add one when there is none, and shows nothing where the server has no approver', async () => {
+    const user = await createUser({ totp: true });
+    const { page } = await mount(user);
+    await withApprovers(page, []);
+    expect(phones(page).textContent).to.contain('No phone approves your sign-ins yet.');
+    await withApprovers(page, [pixel], false);
+    expect(phones(page)).to.equal(null);
+  });
+
+  it('counts a phone as a method: removing the app then is not removing the last one', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    await withApprovers(page, [pixel]);
+    button(page, 'Remove Authenticator app').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal('Remove Authenticator app? You cannot undo this.');
+    button(page.querySelector('dialog')!, 'Cancel').click();
+  });
+
+  it('asks before removing a phone, in the same words and colours as the other methods', async () => {
+    const user = await createUser({ totp: true });
+    const { page } = await mount(user);
+    await withApprovers(page, [pixel]);
+    const remove = button(phones(page), 'Remove Pixel 8');
+    expect(remove.className).to.equal('lf-button-secondary lf-danger');
+    remove.click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal('Remove Pixel 8? You cannot undo this.');
+    button(page.querySelector('dialog')!, 'Cancel').click();
+  });
+
+  it('adds a phone with the enroll-approver flow, in a panel of the section', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    await withApprovers(page, []);
+    button(phones(page), 'Add a phone').click();
+    await waitUntil(() => page.querySelector('login-flow'), 'the set-up did not open');
+    const flow = page.querySelector<LoginFlow>('login-flow')!;
+    expect(flow.flow).to.equal('enroll-approver');
+    expect(section(page, 'mfa').querySelector('h4')!.textContent).to.equal('Add a phone');
+    button(section(page, 'mfa'), 'Cancel').click();
+    await page.updateComplete;
+    expect(page.querySelector('login-flow')).to.equal(null);
+  });
+
+  it('fits a 320 px phone without sideways scrolling', async () => {
+    const user = await createUser({ totp: true, sms: true, recoveryCode: true });
+    const { page } = await mount(user, { lang: 'nl' });
+    page.style.width = '320px';
+    page.style.boxSizing = 'border-box';
+    await withApprovers(page, [pixel, { ...iphone, name: 'Telefoon-van-de-afdeling-salarisadministratie-Amsterdam' }]);
+    const box = page.getBoundingClientRect();
+    expect(box.width).to.equal(320);
+    expect(page.scrollWidth).to.be.at.most(page.clientWidth);
+    for (const part of phones(page).querySelectorAll('li, button, p, h4')) {
+      expect(part.getBoundingClientRect().right, part.textContent!.trim()).to.be.at.most(box.right + 0.5);
+    }
   });
 });
 
