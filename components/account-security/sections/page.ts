@@ -89,8 +89,9 @@ export function item(name: string | TemplateResult, facts: string[], actions: Te
 export const DANGER = 'lf-button-secondary lf-danger';
 
 /**
- * The question before a second factor (an app, the number, a passkey, a phone that approves) goes:
- * for the last one, that two-step verification goes with it. While it is
+ * The question before a second factor (an app, the number, a passkey, a
+ * phone that approves sign-ins) goes: for the last one, that two-step
+ * verification goes with it. While it is
  * required the server keeps the last one, and says so.
  */
 export function confirmRemove(page: AccountPage, name: string): string {
