@@ -37,9 +37,8 @@ interface Message {
  * see and change two-step verification (authenticator app, SMS backup,
  * passkeys, phones that approve sign-ins, recovery code); rename and remove
  * passkeys; see where they are signed in and sign other sessions out; forget
- * remembered devices. It talks
- * to the account API in the session the host already has (`token`, or the
- * session cookie). When the server asks for a fresh sign-in before a change,
+ * remembered devices. It talks to the account API in the session the host
+ * already has (`token`, or the session cookie). When the server asks for a fresh sign-in before a change,
  * it shows `<login-flow flow="reauth">` inline and then makes the change;
  * adding a factor runs `<login-flow flow="enroll-…">` the same way.
  *
