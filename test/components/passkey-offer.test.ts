@@ -1,10 +1,10 @@
-import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../components/index.js';
-import type { LoginFlow } from '../../components/index.js';
+import type { LoginFlow, LoginFlowSuccessEvent } from '../../components/index.js';
 import type { FlowResult } from '../../components/lib/api.js';
 import type { PasskeyOffer } from '../../components/steps/passkey-offer/passkey-offer.js';
 import type { SessionGrant } from '../../server/flows/protocol.js';
-import { apiUrl, createSession, createUser, untilStep, type TestUser } from './helpers.js';
+import { apiUrl, createSession, createUser, fill, totpCode, untilStep, type TestUser } from './helpers.js';
 import { ceremonyPending, virtualAuthenticator } from './passkeys.js';
 
 /*
@@ -95,6 +95,28 @@ describe('the passkey offer after a sign-in', () => {
       expect((await authenticator.credentials()).length).to.equal(1);
       expect(await passkeysOf(session.token!)).to.have.length(1);
       await waitUntil(() => document.activeElement === flow.querySelector('lf-done-step .lf-title'), 'focus did not return to the heading');
+    });
+
+    it('comes with a real sign-in with a password, and the passkey goes to that session', async () => {
+      const user = await createUser({ totp: true, recoveryCode: true });
+      const flow = await fixture<LoginFlow>(html`<login-flow api=${await apiUrl()}></login-flow>`);
+      await untilStep(flow, 'email');
+      fill(flow.querySelector('input[name=username]')!, user.email);
+      flow.querySelector<HTMLButtonElement>('lf-email-step button[type=submit]')!.click();
+      await untilStep(flow, 'password');
+      fill(flow.querySelector('input[name=password]')!, user.password);
+      flow.querySelector<HTMLButtonElement>('lf-password-step button[type=submit]')!.click();
+      await untilStep(flow, 'second-factor');
+      fill(flow.querySelector('input[name=code]')!, await totpCode(user.secret!));
+      const success = oneEvent(flow, 'lf-success') as Promise<LoginFlowSuccessEvent>;
+      flow.querySelector<HTMLButtonElement>('lf-second-factor-step button[type=submit]')!.click();
+      const { session } = await success;
+      await customElements.whenDefined('lf-passkey-offer');
+      const offer = flow.querySelector('lf-passkey-offer')!;
+      await waitUntil(() => question(offer), 'the offer was not shown');
+      button(offer, 'Yes, set it up').click();
+      await waitUntil(() => status(offer) === 'Next time, sign in with your fingerprint or face.', 'the passkey was not added');
+      expect(await passkeysOf(session.token!)).to.have.length(1);
     });
 
     it('tries a silent passkey first where the browser can, and yes takes over from it', async () => {
