@@ -112,7 +112,11 @@ const STEPS: StepRenderers = {
     html`<lf-approver-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy} .flowId=${flow.id} .api=${api}></lf-approver-setup-step>`,
   'recovery-code': (flow, { t, busy, error }) =>
     html`<lf-recovery-code-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-recovery-code-step>`,
-  done: (flow, { t }) => html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>`,
+  // With `passkeyOffer`, "one tap next time" (steps/passkey-offer/) under it: its chunk loads now, lf-success does not wait for it.
+  done: (flow, { t, api }) =>
+    html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>${
+      flow.data.passkeyOffer ? (import('../steps/passkey-offer/passkey-offer.js').catch(() => {}), html`<lf-passkey-offer .session=${flow.data.session} .api=${api} .t=${t}></lf-passkey-offer>`) : nothing
+    }`,
   sso: (flow, { t, busy, api }) => html`<lf-sso-step .data=${flow.data} .actions=${flow.actions} .flowId=${flow.id} .api=${api} .t=${t} ?busy=${busy}></lf-sso-step>`,
   'choose-account': (flow, { t, busy }) => html`<lf-choose-account-step .data=${flow.data} .t=${t} ?busy=${busy}></lf-choose-account-step>`,
 };
