@@ -138,7 +138,8 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
  * asks for (an intent with the `passkey` flag), whose response it then posts.
  *
  * @event lf-step-change - A new step is shown (`step`, `previous`).
- * @event lf-success - The person is signed in (`session`: user, JWT, expiry).
+ * @event lf-success - The person is signed in (`session`: user, JWT, expiry; `passkeyOffer`: a passkey for next time is offered under it).
+ * @event lf-passkey-offer - The offer of a passkey for next time is over (`outcome`).
  * @event lf-error - An action failed (`code`, `step`).
  * @event lf-language-change - The person chose a language with the switch (`locale`).
  *
@@ -467,7 +468,7 @@ export class LoginFlow extends LitElement {
     if (flow.error) this.dispatchEvent(new LoginFlowErrorEvent(flow.error.code, flow.step));
     if (flow.step !== previous?.step) this.dispatchEvent(new LoginFlowStepChangeEvent(flow.step, previous?.step));
     this.keepDeviceToken(flow);
-    if (flow.step === 'done') this.dispatchEvent(new LoginFlowSuccessEvent(flow.data.session));
+    if (flow.step === 'done') this.dispatchEvent(new LoginFlowSuccessEvent(flow.data.session, flow.data.passkeyOffer === true));
     void this.focusStep(flow.error?.field);
   }
 

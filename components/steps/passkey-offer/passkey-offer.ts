@@ -10,7 +10,7 @@
 import { LitElement, html, nothing } from 'lit';
 import type { FlowState, FlowStateOf, RegistrationResponseJSON, SessionGrant } from '../../../server/flows/protocol.js';
 import { FlowClient, type FlowResult } from '../../lib/api.js';
-import type { StepIntentEvent } from '../../lib/events.js';
+import { LoginFlowPasskeyOfferEvent, type StepIntentEvent } from '../../lib/events.js';
 import { CATALOGUES, translator } from '../../lib/i18n.js';
 import { uniqueId } from '../../lib/step.js';
 import { PasskeyController } from '../../lib/webauthn.js';
@@ -112,10 +112,10 @@ export class PasskeyOffer extends LitElement {
 
   /** Whether to ask at all, and (where the browser can) the silent attempt. */
   private async consider(): Promise<void> {
-    if (readChoice(this.session.user.id) === NEVER) return;
+    if (readChoice(this.session.user.id) === NEVER) return this.tell('skipped');
     // A device whose face, fingerprint or screen lock makes passkeys; a security key alone is not "one tap".
     const platform = await window.PublicKeyCredential?.isUserVerifyingPlatformAuthenticatorAvailable().catch(() => false);
-    if (!platform || !this.isConnected) return;
+    if (!platform || !this.isConnected) return this.tell('skipped');
     this.phase = 'ask';
     const capabilities = await PublicKeyCredential.getClientCapabilities?.().catch(() => undefined);
     if (capabilities?.conditionalCreate) void this.trySilently();
@@ -226,10 +226,16 @@ export class PasskeyOffer extends LitElement {
     this.end('never');
   };
 
+  /** Tells the host the offer is over (`lf-passkey-offer`). */
+  private tell(outcome: LoginFlowPasskeyOfferEvent['outcome']): void {
+    this.dispatchEvent(new LoginFlowPasskeyOfferEvent(outcome));
+  }
+
   /** Ends the offer: the question goes, focus returns to the done step's heading, the status line says how it ended. */
-  private end(phase: Phase): void {
+  private end(phase: 'idle' | 'added' | 'failed' | 'never'): void {
     this.silent?.abort();
     this.phase = phase;
+    this.tell(phase === 'idle' ? 'later' : phase);
     void this.updateComplete.then(() => this.parentElement?.querySelector<HTMLElement>('[data-autofocus]')?.focus());
   }
 }
