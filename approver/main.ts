@@ -411,6 +411,7 @@ function onWorkerMessage({ data }: MessageEvent<WorkerMessage>): void {
 async function start(): Promise<void> {
   document.documentElement.lang = lang;
   document.title = t('app_name');
+  document.getElementById('app-name')!.textContent = t('app_name');
   loading();
   device = await loadDevice().catch(() => undefined);
   if (device && device.lang !== lang) void saveDevice({ ...device, lang }).catch(() => undefined);
