@@ -13,6 +13,7 @@ import { HashGate } from './security/hash-gate.js';
 import { createLogger, type Logger } from './log.js';
 import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
+import { approverRoutes } from './routes/approver.js';
 import { devRoutes } from './routes/dev.js';
 import { deviceRoutes } from './routes/devices.js';
 import { flowRoutes } from './routes/flows.js';
@@ -137,6 +138,7 @@ export function createApp({ config, db, now = Date.now, log = createLogger(confi
   app.route('/api/session', sessionRoutes(context));
   app.route('/api/devices', deviceRoutes(context));
   app.route('/api/passkeys', passkeyRoutes(context));
+  app.route('/api/approver', approverRoutes(context));
   app.route('/api/account', accountRoutes(context));
   app.route('/api/health', healthRoutes(context));
   app.route('/api/admin', adminRoutes(context));

@@ -31,7 +31,10 @@ export type AuditEvent =
   | 'member.added'
   | 'member.removed'
   | 'sso.configured'
-  | 'sso.removed';
+  | 'sso.removed'
+  | 'approval.sent'
+  | 'approval.approved'
+  | 'approval.denied';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

@@ -4,7 +4,7 @@
  * for a change of methods (`methodsChanged`).
  */
 import type { AppContext } from '../context.js';
-import { methodsChanged } from '../security/credential-change.js';
+import { methodsChanged, type FactorType } from '../security/credential-change.js';
 import { hasRecoveryCode, issueRecoveryCode } from './recovery.js';
 import { saveConfirmedPhone } from './sms.js';
 
@@ -16,7 +16,7 @@ import { saveConfirmedPhone } from './sms.js';
  */
 export async function factorAdded(
   app: AppContext,
-  { userId, credentialId, factor, replaceOthers, keepRecoveryCode, now }: { userId: string; credentialId: string; factor: 'totp' | 'passkey' | 'sms'; replaceOthers: boolean; keepRecoveryCode: boolean; now: number },
+  { userId, credentialId, factor, replaceOthers, keepRecoveryCode, now }: { userId: string; credentialId: string; factor: FactorType; replaceOthers: boolean; keepRecoveryCode: boolean; now: number },
 ): Promise<string | undefined> {
   if (replaceOthers) await app.db.deleteFrom('credentials').where('user_id', '=', userId).where('id', '!=', credentialId).execute();
   const keep = keepRecoveryCode && (await hasRecoveryCode(app.db, userId));

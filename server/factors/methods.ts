@@ -19,6 +19,8 @@ export async function secondFactorMethods(app: AppContext, userId: string): Prom
   const { rows } = await confirmedTypes(app.db, { userId });
   const types = new Set(rows.map((r) => r.type));
   const methods: SecondFactorMethod[] = [];
+  // The phone first: one tap, no code to copy (seeds 000-002).
+  if (app.config.approver && types.has('approver')) methods.push('approver');
   if (app.config.passkeys && types.has('passkey')) methods.push('passkey');
   if (types.has('totp')) methods.push('totp');
   if (types.has('sms') && app.sms !== null) methods.push('sms');
@@ -36,8 +38,8 @@ export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> 
   return row !== undefined;
 }
 
-/** Does the person have an authenticator app or a passkey, which an SMS number can back up? */
+/** Does the person have an authenticator app, a passkey or an approver, which an SMS number can back up? */
 export async function hasSecondFactorBesideSms(db: Db, userId: string): Promise<boolean> {
-  const row = await db.selectFrom('credentials').select('id').where('user_id', '=', userId).where('type', 'in', ['totp', 'passkey']).where('confirmed_at', 'is not', null).executeTakeFirst();
+  const row = await db.selectFrom('credentials').select('id').where('user_id', '=', userId).where('type', 'in', ['totp', 'passkey', 'approver']).where('confirmed_at', 'is not', null).executeTakeFirst();
   return row !== undefined;
 }

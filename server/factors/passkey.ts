@@ -257,3 +257,9 @@ export async function renamePasskey(db: Db, { userId, id, name }: { userId: stri
   const result = await db.updateTable('credentials').set({ name }).where('id', '=', id).where('user_id', '=', userId).where('type', '=', 'passkey').executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** Does the person have a passkey (to sign in with, or as a second factor)? */
+export async function hasPasskey(db: Db, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('credentials').select('id').where('user_id', '=', userId).where('type', '=', 'passkey').where('confirmed_at', 'is not', null).executeTakeFirst();
+  return row !== undefined;
+}

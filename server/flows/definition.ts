@@ -37,6 +37,8 @@ export interface IssuedSession {
   grant: SessionGrant;
   /** A new remember-this-device token and its end, when the person asked to be remembered. */
   device?: { token: string; expiresAt: number };
+  /** Offer a passkey for next time (the `done` step's `passkeyOffer`). */
+  passkeyOffer?: boolean;
 }
 
 /** The steps a flow's states are typed for: every step but `done`, which has no state. */
@@ -96,6 +98,13 @@ export interface StepDefinition<M extends StateMap, K extends FlowStep> {
   actions: { [A in StepMap[K]['actions']]: ActionDefinition<M, M[K], unknown> };
   /** Actions of this step that the current state does not offer (e.g. no `cancel` when set-up is required). */
   unavailable?(state: M[K], app: AppContext): StepMap[K]['actions'][];
+  /**
+   * A step that waits on something outside the flow (the person's phone):
+   * whether it has happened, read from the store only, so any process sees it.
+   * `GET /api/flows/{id}/wait` asks it until true; undefined when this state
+   * waits on nothing.
+   */
+  ready?(app: AppContext, state: M[K], now: number): Promise<boolean> | undefined;
 }
 
 /** The definitions of the steps a flow reaches. */

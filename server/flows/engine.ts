@@ -142,6 +142,24 @@ function openSealed(app: AppContext, id: string): StoredFlow<FlowStep> | undefin
 }
 
 /**
+ * What `GET /api/flows/{id}/wait` asks, again and again: whether the thing the
+ * flow's step waits on has happened. Throws for an unknown or ended flow, and
+ * `action_not_allowed` for a step that waits on nothing.
+ */
+export async function flowReadiness<M extends StateMap>(app: AppContext, definitions: ReadonlyMap<string, FlowDefinition<M>>, id: string): Promise<() => Promise<boolean>> {
+  const idHash = sha256(id);
+  const row = await findFlow(app.db, idHash);
+  if (!row) throw new ApiError('flow_not_found');
+  if (Number(row.expires_at) <= app.now()) throw new ApiError('flow_expired');
+  const definition = definitions.get(row.kind);
+  if (!definition || !isStep(definition, row.step)) throw new ApiError('flow_not_found');
+  const step = stepOf(definition, row.step);
+  const state = JSON.parse(row.state) as M[FlowStep];
+  if (!step.ready || step.ready(app, state as never, app.now()) === undefined) throw new ApiError('action_not_allowed');
+  return async () => (await step.ready!(app, state as never, app.now())) === true;
+}
+
+/**
  * Performs one action on a stored flow: loads it, checks the action is
  * allowed at its step, validates the input, runs the action and writes the
  * transition conditionally on the version it read. A request that loses a race
@@ -281,7 +299,7 @@ async function act<M extends StateMap, K extends FlowStep>(
           : await consumeFlow(trx, { idHash, version: row.version });
       if (!ended) throw new ApiError('flow_conflict');
       const issued = await transition.finalize(trx);
-      return { status: 200, flow: { id, kind: definition.kind, step: 'done', data: { session: issued.grant }, actions: [], expiresAt, ...localeOf(definition, state) }, issued };
+      return { status: 200, flow: { id, kind: definition.kind, step: 'done', data: { session: issued.grant, ...(issued.passkeyOffer ? { passkeyOffer: true } : {}) }, actions: [], expiresAt, ...localeOf(definition, state) }, issued };
     }
     const next = { step: transition.step, state: JSON.stringify(transition.state), userId: transition.userId === undefined ? row.user_id : transition.userId };
     const moved = row.stored ? await moveFlow(trx, { idHash, version: row.version, ...next }) : await storeSealed(trx, { ...next, attempts: 0, version: 1 });

@@ -12,6 +12,7 @@ import type { Member, Membership } from '../companies/members.js';
 import type { Organization } from '../companies/registry.js';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors.js';
 import type { Passkey } from '../factors/passkey.js';
+import type { Approver } from '../factors/approver.js';
 import type {
   AccountSwitch,
   CompanyAccount,
@@ -92,6 +93,15 @@ export const passkey = z.object({
   deviceType: z.string().nullable(),
 });
 
+export const approver = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: epochMs,
+  lastUsedAt: epochMs.nullable(),
+  key: z.enum(['passkey', 'device']),
+  push: z.boolean(),
+});
+
 export const rememberedDevice = z.object({ id: z.string(), userAgent: z.string().nullable(), createdAt: epochMs, lastUsedAt: epochMs.nullable(), expiresAt: epochMs });
 
 // ---------------------------------------------------------------- WebAuthn options (WebAuthn Level 3 §5.4, §5.5, as JSON)
@@ -160,7 +170,8 @@ export const sessionGrant = z.object({
 });
 
 const setupReason = z.enum(['enable', 'required', 'recovered']);
-const secondFactorMethod = z.enum(['totp', 'passkey', 'sms', 'recovery_code'] satisfies SecondFactorMethod[]);
+const secondFactorMethod = z.enum(['approver', 'totp', 'passkey', 'sms', 'recovery_code'] satisfies SecondFactorMethod[]);
+const qrCode = z.object({ size: z.number().int(), path: z.string().meta({ description: 'The `d` attribute of one SVG `<path>` filling the dark modules.' }) });
 
 /** Each step's `data`, and the actions it may offer: one entry per step of the protocol's StepMap. */
 const STEPS = {
@@ -182,12 +193,13 @@ const STEPS = {
       passkey: passkeyRequest.optional(),
       phone: z.string().optional(),
       smsSent: z.boolean().optional(),
+      approval: z.object({ number: z.string(), expiresAt: epochMs }).optional().meta({ description: 'The sign-in request sent to the person\'s phones: the number to pick there.' }),
     }),
-    actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms'],
+    actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms', 'send-approval', 'approval'],
   },
   'mfa-prompt': { data: z.object({ requiredFrom: isoDate.nullable() }), actions: ['enable', 'remind-later'] },
   'method-choice': {
-    data: z.object({ methods: z.array(z.enum(['totp', 'passkey', 'sms'])), backup: z.boolean(), reason: setupReason, requiredFrom: isoDate.nullable() }),
+    data: z.object({ methods: z.array(z.enum(['totp', 'passkey', 'approver', 'sms'])), backup: z.boolean(), reason: setupReason, requiredFrom: isoDate.nullable() }),
     actions: ['choose', 'remind-later', 'skip'],
   },
   'totp-setup': {
@@ -206,11 +218,15 @@ const STEPS = {
     data: z.object({ options: creationOptions, suggestedName: z.string(), required: z.boolean(), reason: setupReason }),
     actions: ['register', 'back'],
   },
+  'approver-setup': {
+    data: z.object({ url: z.string(), qr: qrCode, expiresAt: epochMs, required: z.boolean(), reason: setupReason }),
+    actions: ['check', 'renew', 'back'],
+  },
   'recovery-code': { data: z.object({ code: z.string() }), actions: ['confirm'] },
-  done: { data: z.object({ session: sessionGrant }), actions: [] },
+  done: { data: z.object({ session: sessionGrant, passkeyOffer: z.boolean().optional() }), actions: [] },
 } as const satisfies { [K in StepName]: { data: z.ZodType; actions: readonly StepMap[K]['actions'][] } };
 
-const flowKind = z.enum(['login', 'activate', 'reset', 'reauth', 'enroll-totp', 'enroll-passkey', 'enroll-sms'] satisfies FlowKind[]);
+const flowKind = z.enum(['login', 'activate', 'reset', 'reauth', 'enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] satisfies FlowKind[]);
 
 /** One step's flow state: `step` names the screen, `data` is what it shows, `actions` what may be posted now. */
 function stepState<K extends StepName>(step: K) {
@@ -271,9 +287,10 @@ export const accountOverview = z.object({
     totp: z.array(z.object({ id: z.string(), name: z.string(), ...factorDates })),
     sms: z.object({ id: z.string(), phone: z.string().meta({ description: 'Masked.' }), ...factorDates }).nullable(),
     passkeys: z.array(passkey),
+    approvers: z.array(approver),
     recoveryCode: z.object({ createdAt: epochMs }).nullable(),
   }),
-  features: z.object({ passkeys: z.boolean(), sms: z.boolean() }),
+  features: z.object({ passkeys: z.boolean(), sms: z.boolean(), approver: z.boolean() }),
   policy: passwordPolicy,
 });
 
@@ -370,6 +387,9 @@ const auditEvents = [
   'member.removed',
   'sso.configured',
   'sso.removed',
+  'approval.sent',
+  'approval.approved',
+  'approval.denied',
 ] as const satisfies AuditEvent[];
 
 export const auditEntry = z.object({
@@ -450,6 +470,7 @@ export type SchemasAgreeWithTypes = [
   Expect<Agrees<z.infer<typeof newRecoveryCode>, NewRecoveryCode>>,
   Expect<Agrees<z.infer<typeof passkey>, Passkey>>,
   Expect<Agrees<z.infer<typeof passkeys>, Passkeys>>,
+  Expect<Agrees<z.infer<typeof approver>, Approver>>,
   Expect<Agrees<z.infer<typeof rememberedDevice>, RememberedDevice>>,
   Expect<Agrees<z.infer<typeof rememberedDevices>, RememberedDevices>>,
   Expect<Agrees<z.infer<typeof userSummary>, UserSummary>>,

@@ -9,6 +9,7 @@ import { hasSecondFactor } from '../factors/methods.js';
 import { hashPassword } from '../factors/password.js';
 import { checkPassword } from '../factors/password-check.js';
 import { checkNewPassword } from '../factors/password-policy.js';
+import { listApprovers } from '../factors/approver.js';
 import { listPasskeys } from '../factors/passkey.js';
 import { issueRecoveryCode } from '../factors/recovery.js';
 import { disableSecondFactor, removeFactor } from '../factors/removal.js';
@@ -88,9 +89,10 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
         totp: factors.filter((f) => f.type === 'totp').map((f) => ({ id: f.id, name: f.name, ...dates(f) })),
         sms: sms && phone ? { id: sms.id, phone: maskPhone(phone.phone), ...dates(sms) } : null,
         passkeys: await listPasskeys(app.db, userId),
+        approvers: factors.some((f) => f.type === 'approver') ? await listApprovers(app, userId) : [],
         recoveryCode: recovery ? { createdAt: Number(recovery.created_at) } : null,
       },
-      features: { passkeys: app.config.passkeys, sms: app.sms !== null },
+      features: { passkeys: app.config.passkeys, sms: app.sms !== null, approver: app.config.approver },
       policy: policyView(app.config),
     } satisfies AccountOverview);
   });
@@ -126,7 +128,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
     const id = c.req.param('id');
     if (!CREDENTIAL_ID.test(id)) throw new ApiError('not_found');
     // Passkeys have their own route.
-    await removeFactor(app, { userId: session.userId, id, types: ['totp', 'sms'], ip: ipOf(c), now: app.now() });
+    await removeFactor(app, { userId: session.userId, id, types: ['totp', 'sms', 'approver'], ip: ipOf(c), now: app.now() });
     return c.body(null, 204);
   });
 

@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { runAction, startFlow, type RenderedFlow } from '../flows/engine.js';
+import { flowReadiness, runAction, startFlow, type RenderedFlow } from '../flows/engine.js';
+import { waitFor } from './approver.js';
 import { flowDefinitions as FLOWS } from '../flows/login/flows.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { readJson } from './body.js';
@@ -27,7 +28,7 @@ export function requestLocale(header: string | undefined): 'en' | 'nl' | undefin
   return primary === 'en' || primary === 'nl' ? primary : undefined;
 }
 
-/** `POST /api/flows/{kind}` starts a flow; `POST /api/flows/{id}/{action}` moves it on. */
+/** `POST /api/flows/{kind}` starts a flow; `POST /api/flows/{id}/{action}` moves it on; `GET /api/flows/{id}/wait` waits on the phone. */
 export function flowRoutes(app: AppContext): Hono {
   const routes = new Hono();
 
@@ -43,6 +44,20 @@ export function flowRoutes(app: AppContext): Hono {
       : undefined;
     const session = definition.authenticated ? await requireSession(app, c, token) : undefined;
     return c.json(await startFlow(app, definition, { body, session, limit: flowsPerIp }), 201);
+  });
+
+  /**
+   * A long poll for a step that waits on the person's phone: `{ ready }`
+   * within WAIT_MS, `ready: true` as soon as the phone has answered (any
+   * process may have stored it). The widget then posts the step's action.
+   */
+  routes.get('/:id/wait', async (c) => {
+    const id = c.req.param('id') === FLOW_IN_HEADER ? (c.req.header('x-flow-id') ?? '') : c.req.param('id');
+    if (!FLOW_ID.test(id)) throw new ApiError('flow_not_found');
+    const ready = await flowReadiness(app, FLOWS, id);
+    const answered = await waitFor(app, c.req.raw.signal, async () => ((await ready()) ? true : undefined));
+    c.header('Cache-Control', 'no-store');
+    return c.json({ ready: answered === true });
   });
 
   /**

@@ -35,7 +35,7 @@ export async function passwordChanged(
 }
 
 /** A second factor (`credentials.type`). */
-export type FactorType = 'totp' | 'passkey' | 'sms';
+export type FactorType = 'totp' | 'passkey' | 'sms' | 'approver';
 
 /** How a person's second factors changed. */
 export type MethodsChange =

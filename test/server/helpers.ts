@@ -66,7 +66,7 @@ export function socketEnv(address: string): { incoming: { socket: { remoteAddres
  */
 export async function startServer(t: TestContext, env: Environment = {}, { log, writes }: { log?: Logger; /** Counts the store's committed writes. */ writes?: WriteCounter } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lf-'));
-  // 2FA optional and passkeys off unless a test says otherwise: each suite tests its own factor.
+  // 2FA optional, passkeys and the approver off unless a test says otherwise: each suite tests its own factor.
   // With TEST_DATABASE_URL (test/support/with-postgres.ts), each test gets its own PostgreSQL database.
   const database = process.env.TEST_DATABASE_URL ? await createDatabase(process.env.TEST_DATABASE_URL, { template: process.env.TEST_DATABASE_TEMPLATE }) : undefined;
   const config = loadConfig({
@@ -76,6 +76,7 @@ export async function startServer(t: TestContext, env: Environment = {}, { log, 
     MFA_REQUIRED_FROM: 'never',
     PASSKEYS: 'false',
     SMS: 'off',
+    APPROVER: 'false',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   });

@@ -2,7 +2,7 @@ import { assertWebLink, capitalise, dateOf, plural, validFor, type Language, typ
 
 /* The mail in English: one template per kind of message. nl.ts says the same in Dutch, block for block. */
 
-const FACTOR_NAMES = { totp: 'an authenticator app', passkey: 'a passkey', sms: 'a phone number for SMS verification codes' } as const;
+const FACTOR_NAMES = { approver: 'a phone that approves sign-ins', totp: 'an authenticator app', passkey: 'a passkey', sms: 'a phone number for SMS verification codes' } as const;
 
 const IF_NOT_YOU = 'If this was not you, contact your employer or support at once and change your password.';
 
@@ -68,6 +68,15 @@ function template(message: MailMessage, app: string, email: string, now: number)
         heading: 'Two-step verification changed',
         blocks: [
           { type: 'p', text: `${capitalise(FACTOR_NAMES[message.factor])} was removed from your ${app} account (${email}).` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'approval-denied':
+      return {
+        subject: `Someone tried to sign in to your ${app} account`,
+        heading: 'Someone tried to sign in',
+        blocks: [
+          { type: 'p', text: `A sign-in to your ${app} account (${email}) on ${dateOf('en', message.at)}${message.browser ? ` from ${message.browser}` : ''}${message.ip ? ` (IP address ${message.ip})` : ''} was refused on your phone. It passed your password: change your password now.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };

@@ -2,7 +2,7 @@ import { assertWebLink, dateOf, plural, validFor, type Language, type MailMessag
 
 /* The mail in Dutch. Same subjects, blocks and order as en.ts, so both parts of every mail match in either language. */
 
-const FACTOR_NAMES = { totp: 'een authenticator-app', passkey: 'een passkey', sms: 'een telefoonnummer voor verificatiecodes per sms' } as const;
+const FACTOR_NAMES = { approver: 'een telefoon die inloggen goedkeurt', totp: 'een authenticator-app', passkey: 'een passkey', sms: 'een telefoonnummer voor verificatiecodes per sms' } as const;
 
 const IF_NOT_YOU = 'Was jij dit niet? Neem dan meteen contact op met je werkgever of de helpdesk, en wijzig je wachtwoord.';
 
@@ -68,6 +68,15 @@ function template(message: MailMessage, app: string, email: string, now: number)
         heading: 'Tweestapsverificatie gewijzigd',
         blocks: [
           { type: 'p', text: `Er is ${FACTOR_NAMES[message.factor]} verwijderd uit je ${app}-account (${email}).` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'approval-denied':
+      return {
+        subject: `Iemand probeerde in te loggen op je ${app}-account`,
+        heading: 'Iemand probeerde in te loggen',
+        blocks: [
+          { type: 'p', text: `Een inlogpoging op je ${app}-account (${email}) op ${dateOf('nl', message.at)}${message.browser ? ` vanaf ${message.browser}` : ''}${message.ip ? ` (IP-adres ${message.ip})` : ''} is op je telefoon geweigerd. Je wachtwoord was juist: wijzig het nu.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };

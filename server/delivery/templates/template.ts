@@ -16,8 +16,10 @@ export type MailMessage =
   | { kind: 'email-code'; code: string; minutes: number }
   | { kind: 'password-reset'; link: string; minutes: number }
   | { kind: 'password-changed' }
-  | { kind: 'factor-added'; factor: 'totp' | 'passkey' | 'sms' }
-  | { kind: 'factor-removed'; factor: 'totp' | 'passkey' | 'sms' }
+  | { kind: 'factor-added'; factor: 'totp' | 'passkey' | 'sms' | 'approver' }
+  | { kind: 'factor-removed'; factor: 'totp' | 'passkey' | 'sms' | 'approver' }
+  /** "Someone tried to sign in": the person refused a sign-in on their phone, or picked another number than the sign-in screen's. */
+  | { kind: 'approval-denied'; at: number; ip: string | null; browser: string | null }
   | { kind: 'recovery-code-used' }
   /** Support reset the person's 2FA. */
   | { kind: 'mfa-reset' }

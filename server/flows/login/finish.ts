@@ -11,6 +11,7 @@ import { createSession, liveSessionById, newSessionId, renewSession, revokeSessi
 import type { CompanyAccount } from '../protocol.js';
 import type { Amr, Context, Move, Person } from './state.js';
 import { markAccountUsed } from '../../companies/members.js';
+import { hasPasskey } from '../../factors/passkey.js';
 import { prepare } from '../../store/prepared.js';
 import { updateProfile } from '../../store/users.js';
 
@@ -49,6 +50,8 @@ export async function finish({ app, state, request, now }: Context<Person>, amr:
   // (a reset link, a notice), written with the flow's move, and only when it changed.
   const locale = request.locale;
   if (locale && locale !== user.locale) app.transition?.write((db) => updateProfile(db, user.id, { locale }, now));
+  // One tap next time: a password sign-in by a person with no passkey yet, where passkeys are on.
+  const passkeyOffer = app.config.passkeys && amr[0] === 'pwd' && !provider && !(await hasPasskey(app.db, user.id));
   const jwt = await app.keys.sign({ sub: user.id, sid: sessionId, email: user.email, amr, authTime: Math.floor(now / 1000), org: account?.organizationId, idp: provider?.issuer });
   return {
     step: 'done',
@@ -83,6 +86,7 @@ export async function finish({ app, state, request, now }: Context<Person>, amr:
           ...(device ? { deviceToken: device.token } : {}),
         },
         ...(device ? { device } : {}),
+        ...(passkeyOffer ? { passkeyOffer } : {}),
       };
     },
   };

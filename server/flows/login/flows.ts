@@ -16,10 +16,11 @@ import { offerPasskey, offerPasskeyCreation } from './ceremony.js';
 import { liveSession } from './finish.js';
 import { linkToken, sessionStart } from './inputs.js';
 import { LOGIN_MAP } from './map.js';
-import { secondFactorStep, smsAvailable, startSetup } from './next.js';
+import { secondFactorStep, smsAvailable, startApproverSetup, startSetup } from './next.js';
 import { resolveLocale } from '../../delivery/mail.js';
 import { ssoStep } from './sso.js';
 import type { Authenticated, LoginStates } from './state.js';
+import { approverSetup } from './steps/approver-setup.js';
 import { chooseAccount } from './steps/choose-account.js';
 import { email } from './steps/email.js';
 import { methodChoice } from './steps/method-choice.js';
@@ -38,7 +39,7 @@ import { verifyEmail } from './steps/verify-email.js';
 type LoginFlow = FlowDefinition<LoginStates>;
 
 /** The choice of method, its set-up (passkey, authenticator app or phone), the backup offer and the new recovery code. */
-const setupSteps = { 'method-choice': methodChoice, 'totp-setup': totpSetup, 'passkey-setup': passkeySetup, 'sms-setup': smsSetup, 'recovery-code': recoveryCode };
+const setupSteps = { 'method-choice': methodChoice, 'totp-setup': totpSetup, 'passkey-setup': passkeySetup, 'sms-setup': smsSetup, 'approver-setup': approverSetup, 'recovery-code': recoveryCode };
 
 /**
  * Sign in: `email` -> `password` -> (`second-factor` | `mfa-prompt` ->
@@ -156,7 +157,7 @@ export const reauthFlow: LoginFlow = {
 
 /**
  * Adds a second factor from the account page with the login's own set-up
- * steps: `totp-setup`, `passkey-setup` or `sms-setup` -> (`recovery-code`
+ * steps: `totp-setup`, `passkey-setup`, `approver-setup` or `sms-setup` -> (`recovery-code`
  * when it is the first factor) -> `done`. No choice of method and no backup
  * offer: the page lists the methods and adds each on its own. Needs a recent
  * (re-)authentication; an SMS number only backs up an app or a passkey there.
@@ -180,6 +181,10 @@ function enrolmentFlow(kind: AccountEnrolment): LoginFlow {
         return { step: 'sms-setup', state };
       }
       if (kind === 'enroll-totp') return startSetup({ app, state, request: { ip: '', userAgent: null }, now }, { reason: 'enable' });
+      if (kind === 'enroll-approver') {
+        if (!app.config.approver) throw new ApiError('action_not_allowed');
+        return startApproverSetup({ app, state, request: { ip: '', userAgent: null }, now }, { reason: 'enable' });
+      }
       if (!app.config.passkeys) throw new ApiError('action_not_allowed');
       return { step: 'passkey-setup', state: { ...state, setup: { reason: 'enable' }, ...(await offerPasskeyCreation(app, session.userId)) } };
     },
@@ -189,6 +194,6 @@ function enrolmentFlow(kind: AccountEnrolment): LoginFlow {
 
 /** Every kind of flow `POST /api/flows/{kind}` starts, by kind. */
 export const flowDefinitions: ReadonlyMap<string, LoginFlow> = new Map(
-  [loginFlow, activationFlow, resetFlow, reauthFlow, ...(['enroll-totp', 'enroll-passkey', 'enroll-sms'] as const).map(enrolmentFlow)].map((flow) => [flow.kind, flow]),
+  [loginFlow, activationFlow, resetFlow, reauthFlow, ...(['enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] as const).map(enrolmentFlow)].map((flow) => [flow.kind, flow]),
 );
 

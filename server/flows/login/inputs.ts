@@ -8,6 +8,9 @@ export const nothing = z.object({}).strict();
 /** A typed one-time code (authenticator, SMS, email, recovery), and "remember this device". */
 export const codeInput = z.object({ code: z.string().max(64), remember: z.boolean().optional() }).strict();
 
+/** "Remember this device", with an answer that carries nothing else (the phone approved). */
+export const rememberInput = z.object({ remember: z.boolean().optional() }).strict();
+
 /** A code at set-up, where there is no device to remember. */
 export const setupCodeInput = z.object({ code: z.string().max(64) }).strict();
 

@@ -21,11 +21,12 @@ export const LOGIN_MAP = {
   'choose-account': ['done'],
   'second-factor': ['method-choice', ...FINISH],
   'mfa-prompt': ['method-choice', ...FINISH],
-  'method-choice': ['totp-setup', 'passkey-setup', 'sms-setup', ...AFTER_SETUP],
+  'method-choice': ['totp-setup', 'passkey-setup', 'sms-setup', 'approver-setup', ...AFTER_SETUP],
   'totp-setup': AFTER_SETUP,
   'passkey-setup': AFTER_SETUP,
   'set-password': AFTER_FIRST_FACTOR,
   'verify-email': AFTER_FIRST_FACTOR,
   'sms-setup': AFTER_SETUP,
+  'approver-setup': AFTER_SETUP,
   'recovery-code': FINISH,
 } as const satisfies FlowMap;

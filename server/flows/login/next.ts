@@ -8,6 +8,7 @@
 import { audit } from '../../audit.js';
 import { mfaPolicy } from '../../companies/accounts.js';
 import { mailEmailCode } from '../../factors/email-code.js';
+import { issueEnrolment } from '../../factors/approver.js';
 import { factorAdded } from '../../factors/enrolment.js';
 import { secondFactorMethods } from '../../factors/methods.js';
 import { setSnooze, spendSnooze } from '../../store/users.js';
@@ -15,6 +16,7 @@ import { confirmedPhone, maskPhone } from '../../factors/sms.js';
 import { beginTotpEnrolment } from '../../factors/totp-enrolment.js';
 import type { AppContext } from '../../context.js';
 import type { ErrorBody } from '../../errors.js';
+import type { FactorType } from '../../security/credential-change.js';
 import { spendRememberedDevice } from '../../security/devices.js';
 import { seal } from '../../security/secrets.js';
 import type { SecondFactorMethod, SetupMethod } from '../protocol.js';
@@ -111,6 +113,8 @@ export async function offeredMethods(app: AppContext, userId: string, backup: bo
   const held = new Set<SecondFactorMethod>(backup ? await secondFactorMethods(app, userId) : []);
   const methods: SetupMethod[] = [];
   if (app.config.passkeys && !held.has('passkey')) methods.push('passkey');
+  // The seeds' recommended method: a push to the phone, where the person picks the number on the screen.
+  if (app.config.approver && !held.has('approver')) methods.push('approver');
   if (!held.has('totp')) methods.push('totp');
   // NIST SP 800-63B-4 §3.1.3.3: a code sent over the phone network (PSTN) is a
   // restricted authenticator. As a backup it is always offered where texts can
@@ -151,9 +155,19 @@ export async function startSetup({ app, state, now }: Context<Authenticated>, in
 }
 
 /** Which second factor an RFC 8176 method reference stands for, to the credential change rule. */
-function factorOf(amr: Amr): 'totp' | 'passkey' | 'sms' {
+function factorOf(amr: Amr): FactorType {
   if (amr[0] === 'hwk') return 'passkey';
   return amr[0] === 'sms' ? 'sms' : 'totp';
+}
+
+/**
+ * Starts the approver's set-up: a one-time link for the phone (shown as a QR
+ * code), sealed in the flow because it holds the token.
+ */
+export async function startApproverSetup({ app, state, now }: Context<Authenticated>, setup: SetupIntent): Promise<MoveTo<'approver-setup'>> {
+  const { url, tokenHash, expiresAt } = await issueEnrolment(app, state.userId, now);
+  const approverSetup = { sealedUrl: seal(app.secretKey, url, `flow-approver:${state.userId}`), enrolment: tokenHash, expiresAt };
+  return { step: 'approver-setup', state: { ...state, setup, approverSetup } };
 }
 
 /**
@@ -164,13 +178,13 @@ function factorOf(amr: Amr): 'totp' | 'passkey' | 'sms' {
  * the person is shown is the one that works. The account page offers no
  * backup here: it lists the methods and adds each on its own.
  */
-export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown }>, credentialId: string, factors: Amr): Promise<Move> {
+export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown; approverSetup?: unknown }>, credentialId: string, factors: Amr, factor = factorOf(factors)): Promise<Move> {
   const { app, state, now } = context;
   const backup = state.setup.backup === true;
   const recoveryCode = await factorAdded(app, {
     userId: state.userId,
     credentialId,
-    factor: factorOf(factors),
+    factor,
     // After a recovery code, the new factor replaces the lost ones.
     replaceOthers: state.recovered === true && !backup,
     // The account page adds a factor beside others, and a backup joins the first method:
@@ -178,7 +192,7 @@ export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown
     keepRecoveryCode: state.purpose === 'enroll' || backup,
     now,
   });
-  const { setup, passkeyCreation: _ceremony, recovered: _recovered, smsSetup: _number, ...rest } = state;
+  const { setup, passkeyCreation: _ceremony, recovered: _recovered, smsSetup: _number, approverSetup: _link, ...rest } = state;
   const next: Authenticated = {
     ...rest,
     // The sign-in was authenticated by the first method; a backup changes nothing in it.

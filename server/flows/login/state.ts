@@ -133,6 +133,8 @@ export interface LoginStates {
     maskedPhone?: string;
     /** The code texted at this step. */
     smsCode?: PendingCode;
+    /** The request sent to the person's phones at this step (the approver). */
+    approval?: PendingApproval;
   };
   'mfa-prompt': Authenticated & { /** The date 2FA is required from, for this person. */ requiredFrom?: string | null };
   'method-choice': Authenticated & { setup: SetupIntent; /** The methods offered, in order. */ methods: SetupMethod[] };
@@ -147,6 +149,21 @@ export interface LoginStates {
     smsSetup?: { sealedPhone: string; code: PendingCode };
   };
   'recovery-code': Authenticated & { sealedRecoveryCode: string };
+  'approver-setup': Authenticated & { setup: SetupIntent; approverSetup: ApproverSetup };
+}
+
+/** A sign-in request sent to the person's phones: its id (never shown to the browser), the number on the screen, its end. */
+export interface PendingApproval {
+  requestId: string;
+  number: string;
+  expiresAt: number;
+}
+
+/** The approver's set-up link shown as a QR code: its URL sealed (it holds the one-time token), the token's hash, its end. */
+export interface ApproverSetup {
+  sealedUrl: string;
+  enrolment: string;
+  expiresAt: number;
 }
 
 export type LoginStep = keyof LoginStates;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { offerPasskeyCreation } from '../ceremony.js';
 import { nothing } from '../inputs.js';
-import { afterSetup, chooseMethod, remindLater, startSetup } from '../next.js';
+import { afterSetup, chooseMethod, remindLater, startApproverSetup, startSetup } from '../next.js';
 import { action, type LoginStepDefinition, type LoginStates } from '../state.js';
 
 /** Putting 2FA off is the person's choice only before policy requires it, and never after a recovery code. */
@@ -22,12 +22,13 @@ export const methodChoice: LoginStepDefinition<'method-choice'> = {
     // Atomic: set-up replaces the person's pending credentials; two racing choices must not both do it.
     choose: action({
       atomic: true,
-      input: z.object({ method: z.enum(['totp', 'passkey', 'sms']) }).strict(),
+      input: z.object({ method: z.enum(['totp', 'passkey', 'approver', 'sms']) }).strict(),
       async run(context, { method }) {
         const { app, state } = context;
         if (!state.methods.includes(method)) return { step: 'method-choice', state, error: { code: 'invalid_request', field: 'method' } };
         const { methods: _offered, ...rest } = state;
         if (method === 'totp') return startSetup({ ...context, state: rest }, state.setup);
+        if (method === 'approver') return startApproverSetup({ ...context, state: rest }, state.setup);
         if (method === 'passkey') return { step: 'passkey-setup', state: { ...rest, ...(await offerPasskeyCreation(app, state.userId)) } };
         return { step: 'sms-setup', state: rest };
       },

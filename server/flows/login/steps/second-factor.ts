@@ -1,5 +1,6 @@
-/* `second-factor`: an authenticator code, a passkey, a texted code or a recovery code. */
+/* `second-factor`: the approver on the phone, an authenticator code, a passkey, a texted code or a recovery code. */
 import { audit } from '../../../audit.js';
+import { approvalStatus, requestApproval, useApproval } from '../../../factors/approver.js';
 import { notifyUser } from '../../../delivery/mail.js';
 import { ApiError } from '../../../errors.js';
 import { spendFactorAttempt } from '../../../factors/attempts.js';
@@ -11,7 +12,7 @@ import { verifyUserTotp } from '../../../factors/totp-enrolment.js';
 import { forgetDevices } from '../../../security/devices.js';
 import { liveChallenge, offerPasskey, passkeyRefusal } from '../ceremony.js';
 import { finish } from '../finish.js';
-import { assertionInput, codeInput, nothing } from '../inputs.js';
+import { assertionInput, codeInput, nothing, rememberInput } from '../inputs.js';
 import { chooseMethod, codeRefusal, firstFactorOf, recordFailure } from '../next.js';
 import { action, type LoginStepDefinition } from '../state.js';
 
@@ -21,13 +22,17 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
     rememberDays: app.config.rememberDeviceDays > 0 && !state.sessionId ? app.config.rememberDeviceDays : null,
     ...(state.methods.includes('passkey') && state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}),
     ...(state.maskedPhone ? { phone: state.maskedPhone, smsSent: state.smsCode !== undefined } : {}),
+    ...(state.approval ? { approval: { number: state.approval.number, expiresAt: state.approval.expiresAt } } : {}),
   }),
+  ready: (app, state, now) => (state.approval ? approvalStatus(app.db, { id: state.approval.requestId, userId: state.userId, now }).then((status) => status !== 'pending') : undefined),
   unavailable: (state) => [
     ...(state.methods.includes('totp') ? [] : ['totp' as const]),
     ...(state.methods.includes('recovery_code') ? [] : ['recovery-code' as const]),
     ...(state.methods.includes('passkey') ? [] : ['passkey' as const]),
     ...(state.methods.includes('sms') ? [] : (['send-sms', 'sms'] as const)),
     ...(state.smsCode ? [] : ['sms' as const]),
+    ...(state.methods.includes('approver') ? [] : ['send-approval' as const]),
+    ...(state.approval ? [] : ['approval' as const]),
   ],
   actions: {
     'send-sms': action({
@@ -36,6 +41,31 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         const phone = await confirmedPhone(app.db, app.secretKey, state.userId);
         if (!phone) throw new ApiError('action_not_allowed');
         return { step: 'second-factor', state: { ...state, smsCode: await textCode(app, { userId: state.userId, phone: phone.phone, now }) } };
+      },
+    }),
+    'send-approval': action({
+      input: nothing,
+      async run({ app, state, now, request }) {
+        const sent = await requestApproval(app, { userId: state.userId, replaces: state.approval?.requestId, ip: request.ip || null, userAgent: request.userAgent, now });
+        return { step: 'second-factor', state: { ...state, approval: { requestId: sent.id, number: sent.number, expiresAt: sent.expiresAt } } };
+      },
+    }),
+    approval: action({
+      atomic: true,
+      input: rememberInput,
+      async run(context, { remember }) {
+        const { app, state, now } = context;
+        const pending = state.approval!;
+        const status = await approvalStatus(app.db, { id: pending.requestId, userId: state.userId, now });
+        if (status === 'pending') return { step: 'second-factor', state, error: { code: 'approval_pending' } };
+        const { approval: _answered, ...rest } = state;
+        if (status === 'expired' || status === 'used') return { step: 'second-factor', state: rest, error: { code: 'approval_expired' } };
+        // The phone's refusal was counted against the account when it was made; the flow counts it too.
+        if (status === 'denied') return { step: 'second-factor', state: rest, failed: true, error: { code: 'approval_denied' } };
+        const key = await useApproval(app.db, { id: pending.requestId, userId: state.userId });
+        if (!key) return { step: 'second-factor', state: rest, error: { code: 'approval_expired' } };
+        // RFC 8176 §2: a key held by the phone's authenticator (`hwk`) or its browser (`swk`).
+        return finish({ ...context, state: { ...rest, remember: remember === true } }, [firstFactorOf(state), key === 'passkey' ? 'hwk' : 'swk', 'mfa']);
       },
     }),
     sms: action({
@@ -105,7 +135,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         await forgetDevices(app.db, userId, now);
         await notifyUser(app, userId, { kind: 'recovery-code-used' });
         await audit(app, { event: 'recovery.used', userId, ip: context.request.ip, detail: { kind } });
-        const { methods: _methods, maskedPhone: _phone, smsCode: _texted, ...rest } = state;
+        const { methods: _methods, maskedPhone: _phone, smsCode: _texted, approval: _asked, ...rest } = state;
         return chooseMethod({ ...context, state: { ...rest, remember: remember === true, recovered: true } }, { reason: 'recovered' });
       },
     }),

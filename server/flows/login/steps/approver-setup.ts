@@ -1,0 +1,57 @@
+/* `approver-setup`: the approver on the person's phone, from a QR code (or a link on the phone itself), confirmed once the phone has enrolled. */
+import { confirmApprover, enrolledBy } from '../../../factors/approver.js';
+import { totpQr } from '../../../factors/totp.js';
+import { consumeLinkToken } from '../../../security/link-tokens.js';
+import { unseal } from '../../../security/secrets.js';
+import { nothing } from '../inputs.js';
+import { chooseMethod, enrolled, startApproverSetup } from '../next.js';
+import { action, type Context, type LoginStates, type LoginStepDefinition } from '../state.js';
+
+type State = LoginStates['approver-setup'];
+
+/** The set-up link dies with the step: a QR code photographed before `back` or `renew` enrols nothing. */
+async function spendLink({ app, state, now }: Context<State>): Promise<void> {
+  await consumeLinkToken(app.db, { tokenHash: state.approverSetup.enrolment, purpose: 'approver-enrolment', now });
+}
+
+export const approverSetup: LoginStepDefinition<'approver-setup'> = {
+  view: (state, app) => {
+    const link = unseal(app.secretKey, state.approverSetup.sealedUrl, `flow-approver:${state.userId}`);
+    return { url: link, qr: totpQr(link), expiresAt: state.approverSetup.expiresAt, required: state.setup.reason !== 'enable', reason: state.setup.reason };
+  },
+  // The account page closes its own enrolment; `back` is the sign-in's way back to the choice of method.
+  unavailable: (state) => (state.purpose === 'enroll' ? ['back'] : []),
+  ready: (app, state) => enrolledBy(app, { userId: state.userId, enrolment: state.approverSetup.enrolment }).then((id) => id !== undefined),
+  actions: {
+    check: action({
+      atomic: true,
+      input: nothing,
+      async run(context) {
+        const { app, state, now } = context;
+        const id = await enrolledBy(app, { userId: state.userId, enrolment: state.approverSetup.enrolment });
+        if (!id || !(await confirmApprover(app.db, { id, userId: state.userId, now }))) return { step: 'approver-setup', state, error: { code: 'approver_pending' } };
+        const key = await app.db.selectFrom('credentials').select('credential_id').where('id', '=', id).executeTakeFirstOrThrow();
+        // RFC 8176 §2: a key the phone holds, in its authenticator (`hwk`) or in its browser (`swk`).
+        return enrolled(context, id, [key.credential_id ? 'hwk' : 'swk', 'mfa'], 'approver');
+      },
+    }),
+    renew: action({
+      atomic: true,
+      input: nothing,
+      async run(context) {
+        await spendLink(context);
+        const { approverSetup: _old, setup, ...rest } = context.state;
+        return startApproverSetup({ ...context, state: rest }, setup);
+      },
+    }),
+    back: action({
+      atomic: true,
+      input: nothing,
+      async run(context) {
+        await spendLink(context);
+        const { approverSetup: _old, setup, ...rest } = context.state;
+        return chooseMethod({ ...context, state: rest }, setup);
+      },
+    }),
+  },
+};

@@ -1,0 +1,148 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { approvalDetails, decide, deviceFromToken, enrolDevice, pendingApprovals, replaceSubscription, startEnrolment } from '../factors/approver.js';
+import { vapidPublicKey } from '../delivery/push.js';
+import { clientIp, rateLimitKey } from '../security/client-ip.js';
+import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
+import { assertionInput, registrationInput } from '../flows/login/inputs.js';
+import { readJson } from './body.js';
+import type { ApprovalDecision, ApprovalDetails, ApprovalList, ApprovalOutcome, ApproverConfig, EnrolmentRequest, EnrolmentResult, EnrolmentStart, SubscriptionUpdate } from './approver-types.js';
+
+/** A long poll for requests answers within this (under the 30 s many proxies allow an idle response). */
+export const WAIT_MS = 25_000;
+/** How often a waiting call looks at the store: a decision reaches the other screen within this, from any process. */
+export const POLL_MS = 400;
+/** Request ids: 16 random bytes, base64url. */
+const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
+const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(512);
+
+const subscription = z.object({ endpoint: z.string().max(2048), keys: z.object({ p256dh: base64url, auth: base64url }).strict() }).strict();
+const enrolment = z
+  .object({
+    token: z.string().min(1).max(256),
+    name: z.string().trim().min(1).max(64),
+    key: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('passkey'), response: registrationInput.shape.response }).strict(),
+      z.object({ type: z.literal('device'), publicKey: z.record(z.string(), z.unknown()), proof: base64url }).strict(),
+    ]),
+    subscription: subscription.optional(),
+  })
+  .strict();
+const decision = z
+  .object({
+    number: z.string().regex(/^\d{2}$/),
+    decision: z.enum(['approve', 'deny']),
+    proof: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('passkey'), response: assertionInput.shape.response }).strict(),
+      z.object({ type: z.literal('device'), signature: base64url }).strict(),
+    ]),
+  })
+  .strict();
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const field = result.error.issues[0]?.path[0];
+    throw new ApiError('invalid_request', field === undefined ? {} : { field: String(field) });
+  }
+  return result.data;
+}
+
+function bearer(c: Context): string | undefined {
+  const header = c.req.header('authorization') ?? '';
+  return /^Bearer ([A-Za-z0-9_.-]{1,256})$/.exec(header)?.[1];
+}
+
+/** Resolves after `ms`, or at once when the client has gone. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+/**
+ * Asks `check` every POLL_MS until it gives an answer, WAIT_MS pass, or the
+ * client goes. The store is the only channel, so an answer written by any API
+ * process, on SQLite or PostgreSQL, is seen.
+ */
+export async function waitFor<T>(app: AppContext, signal: AbortSignal, check: () => Promise<T | undefined>): Promise<T | undefined> {
+  const until = app.now() + WAIT_MS;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined || signal.aborted || app.now() >= until) return found;
+    await pause(POLL_MS, signal);
+  }
+}
+
+/**
+ * The approver's API, called by the approver web app on the person's phone
+ * (`/approve/`, same origin as the API). Enrolment spends the set-up link's
+ * token; everything after carries the phone's bearer token, and a decision is
+ * also signed with the phone's key.
+ */
+export function approverRoutes(app: AppContext): Hono {
+  const routes = new Hono();
+
+  routes.use(async function approverOn(c, next) {
+    if (!app.config.approver) throw new ApiError('not_found');
+    // Every answer here is about one person's sign-ins: never kept by a cache.
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+
+  routes.get('/config', async (c) => c.json({ vapidPublicKey: await vapidPublicKey(app) } satisfies ApproverConfig));
+
+  routes.post('/enrolment', async (c) => {
+    const { token } = parse(z.object({ token: z.string().min(1).max(256) }).strict(), await readJson(c, app.config.bodyLimitBytes));
+    return c.json((await startEnrolment(app, token, app.now())) satisfies EnrolmentStart);
+  });
+
+  routes.post('/devices', async (c) => {
+    const now = app.now();
+    // A token guess costs a request: the same per-address limit as starting a flow.
+    const hit = await consumeRateLimit(app.db, `approver:enrol:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`, { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 }, now);
+    if (hit.limited) throw rateLimited(hit, now);
+    const body = parse(enrolment, await readJson(c, app.config.bodyLimitBytes)) as EnrolmentRequest;
+    return c.json((await enrolDevice(app, body, now)) satisfies EnrolmentResult, 201);
+  });
+
+  routes.put('/devices/current/subscription', async (c) => {
+    const device = await deviceFromToken(app, bearer(c));
+    const body = parse(z.object({ subscription: subscription.nullable() }).strict(), await readJson(c, app.config.bodyLimitBytes)) satisfies SubscriptionUpdate;
+    await replaceSubscription(app, device, body.subscription);
+    return c.body(null, 204);
+  });
+
+  routes.get('/requests', async (c) => {
+    const device = await deviceFromToken(app, bearer(c));
+    const wait = c.req.query('wait') === '1';
+    const requests = wait
+      ? ((await waitFor(app, c.req.raw.signal, async () => {
+          const found = await pendingApprovals(app, device, app.now());
+          return found.length > 0 ? found : undefined;
+        })) ?? [])
+      : await pendingApprovals(app, device, app.now());
+    return c.json({ requests } satisfies ApprovalList);
+  });
+
+  routes.get('/requests/:id', async (c) => {
+    const device = await deviceFromToken(app, bearer(c));
+    const id = c.req.param('id');
+    if (!REQUEST_ID.test(id)) throw new ApiError('approval_not_found');
+    return c.json((await approvalDetails(app, device, id, app.now())) satisfies ApprovalDetails);
+  });
+
+  routes.post('/requests/:id', async (c) => {
+    const device = await deviceFromToken(app, bearer(c));
+    const id = c.req.param('id');
+    if (!REQUEST_ID.test(id)) throw new ApiError('approval_not_found');
+    const body = parse(decision, await readJson(c, app.config.bodyLimitBytes)) as ApprovalDecision;
+    const outcome = await decide(app, device, { id, ...body, ip: clientIp(c, app.config.trustedProxyList) }, app.now());
+    return c.json(outcome satisfies ApprovalOutcome);
+  });
+
+  return routes;
+}
