@@ -2,7 +2,7 @@
  * The phone's device-bound key: a passkey where the phone has a platform
  * authenticator (Face ID, fingerprint, screen lock), else a non-extractable
  * WebCrypto ECDSA P-256 key pair kept in IndexedDB. Both sign the exact texts
- * of server/routes/approver-types.ts.
+ * of server/approver-protocol.ts.
  */
 import type {
   AuthenticationResponseJSON,

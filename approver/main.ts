@@ -1,7 +1,7 @@
 /*
  * The approver: the page at /approve/ that a person installs on their phone
  * to approve their sign-ins (the contract: /api/approver/*, typed in
- * server/routes/approver-types.ts). One screen at a time, each a function in
+ * server/approver-protocol.ts). One screen at a time, each a function in
  * SCREENS below that builds its DOM; the address's fragment says where to
  * start (`#enrol=<token>` from the set-up QR code, `#request=<id>` from a
  * notification). No framework: the page is a few screens of plain DOM.
@@ -17,12 +17,12 @@ import {
   type EnrolmentResult,
   type EnrolmentStart,
   type PushSubscriptionJSON,
-} from '../server/routes/approver-types.js';
+} from '../server/approver-protocol.js';
 import { ApiError, call, serverNow } from './api.js';
 import { errorMessage, pickLang, translate, type MessageKey } from './i18n.js';
 import { createDeviceKeys, createPasskey, hasPlatformAuthenticator, PasskeyError, signDecision, signWithDeviceKeys } from './keys.js';
 import { forgetDevice, loadDevice, saveDevice, type DeviceKey, type DeviceRecord } from './store.js';
-import { parseUserAgent } from './user-agent.js';
+import { describeAgent } from '../server/user-agent.js';
 import { fromBase64url, type WorkerMessage } from './shared.js';
 
 const lang = pickLang(new URLSearchParams(location.search).get('lang'), navigator.languages);
@@ -48,8 +48,8 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<str
 
 /** "Chrome on Windows", or as much of it as the header tells. */
 function describeUserAgent(userAgent: string | null | undefined): string {
-  const { browser, system } = parseUserAgent(userAgent);
-  return t('ua_on', { browser: browser ?? t('ua_browser'), system: system ?? t('ua_system') });
+  const { browser, os } = describeAgent(userAgent ?? null);
+  return t('ua_on', { browser: browser ?? t('ua_browser'), system: os ?? t('ua_system') });
 }
 
 /**
@@ -189,8 +189,8 @@ async function enrol(token: string): Promise<void> {
 
 /** A name for this phone the person can keep: "Chrome on Android". */
 function describeDevice(): string {
-  const { browser, system } = parseUserAgent(navigator.userAgent);
-  return browser && system ? t('ua_on', { browser, system }) : t('device_name_default');
+  const { browser, os } = describeAgent(navigator.userAgent);
+  return browser && os ? t('ua_on', { browser, system: os }) : t('device_name_default');
 }
 
 /** "Turn on": push first (it needs the tap for the permission prompt), then the key, then the server. */

@@ -1,4 +1,4 @@
-import type { EnrolmentResult } from '../server/routes/approver-types.js';
+import type { EnrolmentResult } from '../server/approver-protocol.js';
 import type { Lang } from './i18n.js';
 
 /** How this phone signs its answers: the passkey made at enrolment, or a WebCrypto key pair kept here. */

@@ -5,7 +5,7 @@
  * push subscription current. It caches nothing: every answer needs the
  * server, so an offline copy of the page would only mislead.
  */
-import type { PushSubscriptionJSON, SubscriptionUpdate } from '../server/routes/approver-types.js';
+import type { PushSubscriptionJSON, SubscriptionUpdate } from '../server/approver-protocol.js';
 import { fromBase64url, type WorkerMessage } from './shared.js';
 import { pickLang, translate } from './i18n.js';
 import { loadDevice } from './store.js';

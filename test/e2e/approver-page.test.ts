@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pickLang } from '../../approver/i18n.js';
-import { parseUserAgent } from '../../approver/user-agent.js';
 import { APPROVER_CSP } from '../../server/routes/approver-page.js';
 import { launchBrowser, secretKey, startServer, type ServerProcess } from './helpers.js';
 
@@ -272,25 +271,7 @@ describe('the approver page in production', () => {
   });
 });
 
-describe('the approver’s small parsers', () => {
-  it('names the browser and the system of a User-Agent', () => {
-    const cases: [string, string | undefined, string | undefined][] = [
-      ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', 'Chrome', 'Windows'],
-      ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86', 'Edge', 'Windows'],
-      ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15', 'Safari', 'macOS'],
-      ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 Firefox/133.0', 'Firefox', 'macOS'],
-      ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36', 'Chrome', 'Android'],
-      ['Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1', 'Safari', 'iOS'],
-      ['Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1', 'Chrome', 'iOS'],
-      ['Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/133.0 Mobile/15E148 Safari/605.1.15', 'Firefox', 'iOS'],
-      ['Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'Firefox', 'Linux'],
-      ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36', 'Chrome', 'Linux'],
-      ['curl/8.5.0', undefined, undefined],
-    ];
-    for (const [userAgent, browser, system] of cases) assert.deepEqual(parseUserAgent(userAgent), { browser, system }, userAgent);
-    assert.deepEqual(parseUserAgent(null), {});
-  });
-
+describe('the approver’s language', () => {
   it('picks the language: ?lang=, else the first preferred one it speaks, else English', () => {
     assert.equal(pickLang('nl', ['en-US']), 'nl');
     assert.equal(pickLang('fr', ['nl-BE', 'en']), 'nl');
