@@ -46,6 +46,17 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<str
   return element;
 }
 
+/**
+ * A text with the person's email address in it, the address allowed to wrap
+ * after its `@` (a <wbr>) rather than anywhere: at 320 px a long address
+ * does not fit one line of a heading.
+ */
+function withEmail(text: string, email: string): Child[] {
+  const at = email.lastIndexOf('@');
+  const address = () => h('span', { class: 'email' }, email.slice(0, at + 1), h('wbr'), email.slice(at + 1));
+  return text.split(email).flatMap((part, index) => (index === 0 ? [part] : [address(), part]));
+}
+
 /** "Chrome on Windows", or as much of it as the header tells. */
 function describeUserAgent(userAgent: string | null | undefined): string {
   const { browser, os } = describeAgent(userAgent ?? null);
@@ -184,7 +195,7 @@ async function enrol(token: string): Promise<void> {
       submit.focus();
     }
   });
-  show('enrol', [h('h1', {}, t('title_enrol')), h('p', { class: 'lead' }, t('intro_enrol', { name: start.user.name, email: start.user.email })), h('p', {}, t('explain_enrol')), form]);
+  show('enrol', [h('h1', {}, t('title_enrol')), h('p', { class: 'lead' }, ...withEmail(t('intro_enrol', { name: start.user.name, email: start.user.email }), start.user.email)), h('p', {}, t('explain_enrol')), form]);
 }
 
 /** A name for this phone the person can keep: "Chrome on Android". */
@@ -235,7 +246,7 @@ function home(): void {
     'home',
     [
       h('div', { class: 'mark success', 'aria-hidden': 'true' }),
-      h('h1', {}, t('title_home', { email: device.email })),
+      h('h1', {}, ...withEmail(t('title_home', { email: device.email }), device.email)),
       h('p', {}, t('home_waiting')),
       !device.push && h('p', { class: 'note' }, t('notifications_off')),
       turnOff,
@@ -312,7 +323,7 @@ function showRequest(details: ApprovalDetails): void {
   const deny = h('button', { type: 'button', class: 'secondary danger' }, t('action_deny'));
   const buttons = [...numbers, deny];
   const time = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(details.createdAt);
-  const row = (label: MessageKey, value: string | null) => value && [h('dt', {}, t(label)), h('dd', {}, value)];
+  const row = (label: MessageKey, value: string | null) => value && [h('dt', {}, t(label)), h('dd', {}, ...(label === 'label_account' ? withEmail(value, value) : [value]))];
 
   let deciding = false;
   const decide = async (number: string, decision: 'approve' | 'deny') => {

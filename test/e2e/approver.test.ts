@@ -222,9 +222,14 @@ describe('the approver on a phone, in Chromium', () => {
       if (done.step !== 'done') return assert.fail(JSON.stringify(done));
       assert.ok(done.data.session.token, 'the laptop is signed in');
 
-      // Back on the phone: "Done" returns to waiting.
+      // Back on the phone: "Done" returns to waiting; "Turn off on this phone" forgets the enrolment.
       await page.getByRole('button', { name: 'Done' }).click();
       await screen(page, 'home');
+      await page.getByRole('button', { name: 'Turn off on this phone' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Turned off on this phone' }).waitFor();
+      await shoot(page, 'turned-off');
+      await page.reload();
+      await screen(page, 'setup');
     } finally {
       await phone.context.close();
     }
