@@ -11,7 +11,7 @@
  * Needs the builds: `npx vite build && npx vite build --mode widget && npx vite build --mode approver`.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { FlowState } from '../../server/flows/protocol.js';
@@ -21,6 +21,7 @@ import { launchBrowser, oathtool, runCli, startServer, type ServerProcess } from
 const PASSWORD = 'Correct-Horse-42-Battery';
 const SHOTS = '/tmp/shots';
 const WIDTHS = [320, 390, 1280];
+const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 /** The phone: Chrome on a Pixel, which the approver names itself after. */
 const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36';
 /** The computer signing in, which the phone names in its question. */
@@ -117,9 +118,21 @@ async function screen(page: Page, name: string): Promise<void> {
   await page.locator(`main[data-screen="${name}"]`).waitFor();
 }
 
-/** Screenshots of the phone's screen at each width (for a person to look at); nothing wider than the screen. */
+/** axe-core's WCAG 2.2 A/AA rules; evaluated over CDP, which the page's CSP does not govern. */
+async function axe(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const { violations } = await (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
+    return violations.map(({ id, nodes }) => `${id} (${nodes.length})`);
+  });
+}
+
+/** Screenshots of the phone's screen at each width (for a person to look at); nothing wider than the screen, and axe finds nothing. */
 async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
+  assert.deepEqual(await axe(page), [], `${name}: axe`);
   const before = page.viewportSize()!;
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 844 });
