@@ -376,19 +376,23 @@ function setupNeeded(): void {
   message('setup', t('title_setup_needed'), t('intro_setup_needed'));
 }
 
+/** Forgets the enrolment here: the token and the key go, and the push subscription ends (its push service then refuses pushes to it). */
+async function forgetHere(): Promise<void> {
+  device = undefined;
+  await forgetDevice().catch(() => undefined);
+  const registration = 'serviceWorker' in navigator ? await navigator.serviceWorker.getRegistration().catch(() => undefined) : undefined;
+  await (await registration?.pushManager.getSubscription().catch(() => null))?.unsubscribe().catch(() => undefined);
+}
+
 /** The server no longer knows this phone (removed on the account page, or the person reset their methods). */
 async function removed(): Promise<void> {
-  device = undefined;
-  await forgetDevice();
+  await forgetHere();
   message('removed', t('title_removed'), t('intro_removed'));
 }
 
-/** "Turn off on this phone": forgets the token and the key, and stops push to this phone. */
+/** "Turn off on this phone": the server's record stays until the account page removes it (no call needed: the token is gone). */
 async function turnOffHere(): Promise<void> {
-  device = undefined;
-  await forgetDevice();
-  const registration = 'serviceWorker' in navigator ? await navigator.serviceWorker.getRegistration() : undefined;
-  await (await registration?.pushManager.getSubscription())?.unsubscribe().catch(() => undefined);
+  await forgetHere();
   message('turned-off', t('title_turned_off'), t('intro_turned_off'));
 }
 
