@@ -298,13 +298,16 @@ describe('the approver on a phone, in Chromium', () => {
     try {
       await setUpWithPhone(server, phone, person);
       const { page } = phone;
+      // In Dutch on asking (`?lang=nl`), the same phone.
+      await page.goto(`${server.url}/approve/?lang=nl`);
+      await page.getByRole('heading', { level: 1, name: `Deze telefoon keurt inloggen goed voor ${person.email}` }).waitFor();
       await runCli(['user', 'reset-mfa', '--email', person.email], { DATA_DIR: server.dataDir });
       // The long poll that is waiting ends (within 25 s) with nothing; the next one learns the phone is gone.
-      await page.getByRole('heading', { level: 1, name: 'This phone no longer approves sign-ins' }).waitFor({ timeout: 40_000 });
-      await shoot(page, 'removed');
+      await page.getByRole('heading', { level: 1, name: 'Deze telefoon keurt geen inloggen meer goed' }).waitFor({ timeout: 40_000 });
+      await shoot(page, 'removed-nl');
       await page.reload();
       await screen(page, 'setup');
-      await shoot(page, 'setup');
+      await shoot(page, 'setup-nl');
     } finally {
       await phone.context.close();
     }
