@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import type { PushSubscriptionJSON } from '../routes/approver-types.js';
+import type { PushSubscriptionJSON } from '../approver-protocol.js';
 import type { KeyRing } from '../security/tokens.js';
 import { seal, unseal } from '../security/secrets.js';
 
@@ -144,7 +144,7 @@ function isListedPushService(hostname: string, listed: readonly string[]): boole
   });
 }
 
-/** Both approver requests that carry a subscription name it `subscription` (approver-types.ts). */
+/** Both approver requests that carry a subscription name it `subscription` (approver-protocol.ts). */
 function invalid(reason: string): ApiError {
   return new ApiError('push_endpoint_invalid', { field: 'subscription', details: { reason } });
 }

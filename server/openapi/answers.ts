@@ -13,6 +13,7 @@ import type { Organization } from '../companies/registry.js';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors.js';
 import type { Passkey } from '../factors/passkey.js';
 import type { Approver } from '../factors/approver.js';
+import type { ApprovalDetails, ApprovalList, ApprovalOutcome, ApproverConfig, EnrolmentResult, EnrolmentStart } from '../approver-protocol.js';
 import type {
   AccountSwitch,
   CompanyAccount,
@@ -254,6 +255,11 @@ export const flowState = z.discriminatedUnion(
   Object.values(stepStates) as unknown as [(typeof stepStates)['email'], ...(typeof stepStates)[StepName][]],
 );
 
+/** `GET /api/flows/{id}/wait`: whether the step waiting on the person's phone can go on. */
+export const flowReadiness = z.object({
+  ready: z.boolean().meta({ description: 'True as soon as the phone has answered: post the step\'s action (`check`, `approval`) now; false when the wait ran out.' }),
+});
+
 // ---------------------------------------------------------------- session, account, passkeys, devices
 
 export const sessionInfo = z.object({
@@ -333,6 +339,43 @@ export const openApiOutline = z.looseObject({
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.looseObject({})),
   components: z.looseObject({}),
+});
+
+// ---------------------------------------------------------------- the approver (the phone that approves sign-ins)
+
+export const approverConfig = z.object({
+  vapidPublicKey: z.string().meta({ description: 'The VAPID public key (RFC 8292 §3.2), base64url: `applicationServerKey` for `pushManager.subscribe`.' }),
+});
+
+export const enrolmentStart = z.object({
+  user: z.object({ name: z.string(), email: z.string() }).meta({ description: 'Whose phone this becomes.' }),
+  passkey: z.object({ options: creationOptions }).meta({ description: 'Options for `navigator.credentials.create`: a passkey that only approves, never signs in.' }),
+  expiresAt: epochMs.meta({ description: 'When the set-up link\'s token dies (epoch ms).' }),
+});
+
+export const enrolmentResult = z.object({
+  device: z.object({ id: z.string(), name: z.string() }),
+  deviceToken: z.string().meta({ description: 'The bearer token (`approverDevice`) for every later call; shown once.' }),
+  credentialId: z.string().optional().meta({ description: 'For a `passkey` key: the credential id, for `allowCredentials` when signing a decision.' }),
+});
+
+const approvalNumber = z.string().regex(/^\d{2}$/);
+
+export const approvalDetails = z.object({
+  id: z.string(),
+  numbers: z.tuple([approvalNumber, approvalNumber, approvalNumber]).meta({ description: 'Three two-digit numbers, one of them on the sign-in screen; shown in this order.' }),
+  userAgent: z.string().nullable().meta({ description: 'The asking browser\'s `User-Agent`.' }),
+  ip: z.string().nullable(),
+  company: z.string().nullable().meta({ description: 'The company the person signs in to, when one is known.' }),
+  email: z.string(),
+  createdAt: epochMs,
+  expiresAt: epochMs,
+  rpId: z.string().meta({ description: 'WebAuthn `rpId` for the assertion that signs a decision (`passkey` keys).' }),
+});
+
+export const approvalList = z.object({ requests: z.array(approvalDetails).meta({ description: 'Pending requests, newest first.' }) });
+export const approvalOutcome = z.object({
+  status: z.enum(['approved', 'denied']).meta({ description: '`approved` signs the waiting browser in; `denied` ends the request (a wrong number too).' }),
 });
 
 // ---------------------------------------------------------------- admin
@@ -471,6 +514,12 @@ export type SchemasAgreeWithTypes = [
   Expect<Agrees<z.infer<typeof passkey>, Passkey>>,
   Expect<Agrees<z.infer<typeof passkeys>, Passkeys>>,
   Expect<Agrees<z.infer<typeof approver>, Approver>>,
+  Expect<Agrees<z.infer<typeof approverConfig>, ApproverConfig>>,
+  Expect<Agrees<z.infer<typeof enrolmentStart>, EnrolmentStart>>,
+  Expect<Agrees<z.infer<typeof enrolmentResult>, EnrolmentResult>>,
+  Expect<Agrees<z.infer<typeof approvalDetails>, ApprovalDetails>>,
+  Expect<Agrees<z.infer<typeof approvalList>, ApprovalList>>,
+  Expect<Agrees<z.infer<typeof approvalOutcome>, ApprovalOutcome>>,
   Expect<Agrees<z.infer<typeof rememberedDevice>, RememberedDevice>>,
   Expect<Agrees<z.infer<typeof rememberedDevices>, RememberedDevices>>,
   Expect<Agrees<z.infer<typeof userSummary>, UserSummary>>,

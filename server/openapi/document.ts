@@ -12,6 +12,7 @@ import { flowDefinitions } from '../flows/login/flows.js';
 import { assertionInput, codeInput, linkToken, nothing, registrationInput, sessionStart, setupCodeInput } from '../flows/login/inputs.js';
 import { noInput, passwordChange } from '../routes/account.js';
 import { auditQuery, byEmail, invite, newMember, newOrganization, organizationChange, ssoConnection } from '../routes/admin.js';
+import { approvalDecision, approverEnrolment, subscriptionUpdate } from '../routes/approver.js';
 import { passkeyRename } from '../routes/passkeys.js';
 import { switchInput } from '../routes/session.js';
 import { SESSION_COOKIE } from '../security/session-auth.js';
@@ -23,6 +24,7 @@ const ANSWERS = {
   ErrorBody: answers.errorBody,
   ErrorCode: answers.errorCode,
   FlowState: answers.flowState,
+  FlowReadiness: answers.flowReadiness,
   SessionGrant: answers.sessionGrant,
   PasskeyRequest: answers.passkeyRequest,
   CompanyAccount: answers.companyAccount,
@@ -56,6 +58,12 @@ const ANSWERS = {
   OrganizationDetails: answers.organizationDetails,
   Member: answers.member,
   Membership: answers.membership,
+  ApproverConfig: answers.approverConfig,
+  EnrolmentStart: answers.enrolmentStart,
+  EnrolmentResult: answers.enrolmentResult,
+  ApprovalDetails: answers.approvalDetails,
+  ApprovalList: answers.approvalList,
+  ApprovalOutcome: answers.approvalOutcome,
   OutboxMessage: answers.outboxMessage,
   Outbox: answers.outbox,
   ...Object.fromEntries(Object.entries(answers.stepStates).map(([step, schema]) => [`FlowState.${step}`, schema])),
@@ -82,6 +90,9 @@ const INPUT_NAMES = new Map<z.ZodType, string>([
   [organizationChange, 'OrganizationChangeInput'],
   [newMember, 'NewMemberInput'],
   [ssoConnection, 'SsoConnectionInput'],
+  [approverEnrolment, 'EnrolmentInput'],
+  [subscriptionUpdate, 'SubscriptionInput'],
+  [approvalDecision, 'ApprovalDecisionInput'],
 ]);
 
 /** `set-password` -> `SetPassword`. */
@@ -119,9 +130,9 @@ function startInputs(): { schema: z.ZodType; kinds: string[] }[] {
 }
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-type Tag = 'flows' | 'session' | 'account' | 'passkeys' | 'devices' | 'admin' | 'public' | 'development';
-/** Who may call: anyone, the signed-in person (cookie or bearer session token), the admin API key. */
-type Access = 'public' | 'session' | 'optional-session' | 'admin';
+type Tag = 'flows' | 'session' | 'account' | 'passkeys' | 'devices' | 'approver' | 'admin' | 'public' | 'development';
+/** Who may call: anyone, the signed-in person (cookie or bearer session token), the admin API key, an enrolled approver phone (its device token). */
+type Access = 'public' | 'session' | 'optional-session' | 'admin' | 'approver';
 
 interface Answer {
   description: string;
@@ -174,6 +185,12 @@ const SESSION_ERRORS: ErrorCode[] = ['unauthenticated', 'account_disabled'];
 const BODY_ERRORS: ErrorCode[] = ['invalid_json', 'invalid_request', 'body_too_large', 'unsupported_media_type'];
 /** Changing a sign-in method needs a recent (re-)authentication of this very session. */
 const FRESH_ERRORS: ErrorCode[] = [...SESSION_ERRORS, 'reauthentication_required'];
+/** Every approver route answers `not_found` while the approver is off (APPROVER); those after enrolment also refuse an unknown or removed phone. */
+const APPROVER_ERRORS: ErrorCode[] = ['not_found'];
+const PHONE_ERRORS: ErrorCode[] = [...APPROVER_ERRORS, 'approver_unknown'];
+const FLOW_ID = pathId('id', 'The flow\'s id, or `-` to send it in the `X-Flow-Id` header instead (what the widget does: a header stays out of logs).');
+const FLOW_ID_HEADER: Parameter = { name: 'X-Flow-Id', in: 'header', description: 'The flow\'s id, when the path says `-`.', schema: z.string() };
+const REQUEST_ID = pathId('id', 'The sign-in request\'s id (`ApprovalDetails.id`, or the push\'s payload).');
 
 function operations(): Operation[] {
   const actions = actionInputs();
@@ -204,9 +221,9 @@ function operations(): Operation[] {
       tag: 'flows',
       access: 'public',
       parameters: [
-        pathId('id', 'The flow\'s id, or `-` to send it in the `X-Flow-Id` header instead (what the widget does: a header stays out of logs).'),
+        FLOW_ID,
         pathId('action', 'One of the current step\'s `actions`.', z.enum(actionNames as [string, ...string[]])),
-        { name: 'X-Flow-Id', in: 'header', description: 'The flow\'s id, when the path says `-`.', schema: z.string() },
+        FLOW_ID_HEADER,
         { name: 'Content-Language', in: 'header', description: 'The language the person chose (`en`, `nl`); a sign-in remembers it.', schema: z.string() },
       ],
       body: { anyOf: actions.map(({ schema, uses }) => ({ schema, description: `The body of ${uses.join(', ')}.` })) },
@@ -217,6 +234,18 @@ function operations(): Operation[] {
         '5XX': json({ anyOf: ['FlowState', 'ErrorResponse'] }, 'The same step again with `error` (`busy`, `delivery_failed`, `sso_unavailable`), or an error body.'),
       },
       errors: ['flow_not_found', 'flow_expired', 'too_many_attempts', 'flow_conflict', ...BODY_ERRORS],
+    },
+    {
+      method: 'get',
+      path: '/api/flows/{id}/wait',
+      summary: 'Wait for the person\'s phone',
+      description:
+        'A long poll for a step that waits on the approver: at `approver-setup` until the phone has enrolled, at `second-factor` until it has answered the request sent. Answers within 25 seconds; `ready: true` as soon as the phone has answered, from any API process. The widget then posts the step\'s action (`check`, `approval`). `Cache-Control: no-store`.',
+      tag: 'flows',
+      access: 'public',
+      parameters: [FLOW_ID, FLOW_ID_HEADER],
+      responses: { 200: json('FlowReadiness', 'Whether to post the step\'s action now; `false` when the wait ran out: ask again.') },
+      errors: ['flow_not_found', 'flow_expired', 'action_not_allowed'],
     },
 
     // ------------------------------------------------------------ session
@@ -403,6 +432,86 @@ function operations(): Operation[] {
       parameters: [pathId('id', 'The device\'s id.')],
       responses: { 204: noContent('Forgotten.') },
       errors: [...SESSION_ERRORS, 'not_found'],
+    },
+
+    // ------------------------------------------------------------ approver
+    {
+      method: 'get',
+      path: '/api/approver/config',
+      summary: 'What the approver needs before enrolment',
+      description: 'Called by the approver web app (`/approve/`) on the person\'s phone. Every `/api/approver` route answers 404 `not_found` while the approver is off (APPROVER), and `Cache-Control: no-store`.',
+      tag: 'approver',
+      access: 'public',
+      responses: { 200: json('ApproverConfig', 'The push key to subscribe with.') },
+      errors: APPROVER_ERRORS,
+    },
+    {
+      method: 'post',
+      path: '/api/approver/enrolment',
+      summary: 'Open an enrolment from the set-up link',
+      description: 'The `approver-setup` step shows a link (and its QR code) whose fragment holds a one-time token; this tells the phone whose it becomes and how to make its key. The token is not spent here.',
+      tag: 'approver',
+      access: 'public',
+      body: linkToken,
+      responses: { 200: json('EnrolmentStart', 'Whose phone this becomes, and the options for its passkey.') },
+      errors: [...APPROVER_ERRORS, 'approver_enrolment_invalid', ...BODY_ERRORS],
+    },
+    {
+      method: 'post',
+      path: '/api/approver/devices',
+      summary: 'Enrol this phone',
+      description:
+        'Spends the set-up link\'s token: the phone proves it holds its key (the passkey\'s registration, or a signature over the token) and becomes an approver once the `approver-setup` step that showed the link goes on (`check`). Rate limited per address.',
+      tag: 'approver',
+      access: 'public',
+      body: approverEnrolment,
+      responses: { 201: json('EnrolmentResult', 'Enrolled; keep all of it on the phone (the device token is shown once).') },
+      errors: [...APPROVER_ERRORS, 'approver_enrolment_invalid', 'approver_signature', 'passkey_failed', 'passkey_already_registered', 'push_endpoint_invalid', 'rate_limited', ...BODY_ERRORS],
+    },
+    {
+      method: 'put',
+      path: '/api/approver/devices/current/subscription',
+      summary: 'Replace this phone\'s push subscription',
+      description: 'After `pushsubscriptionchange`, or when the person turns notifications on or off.',
+      tag: 'approver',
+      access: 'approver',
+      body: subscriptionUpdate,
+      responses: { 204: noContent('Replaced.') },
+      errors: [...PHONE_ERRORS, 'push_endpoint_invalid', ...BODY_ERRORS],
+    },
+    {
+      method: 'get',
+      path: '/api/approver/requests',
+      summary: 'The sign-ins waiting for this phone\'s answer',
+      description: 'The person\'s pending requests; none for a phone whose set-up has not finished.',
+      tag: 'approver',
+      access: 'approver',
+      parameters: [{ name: 'wait', in: 'query', description: '`1`: wait (up to 25 seconds) until there is one; the answer may then still be empty.', schema: z.literal('1') }],
+      responses: { 200: json('ApprovalList', 'Newest first.') },
+      errors: PHONE_ERRORS,
+    },
+    {
+      method: 'get',
+      path: '/api/approver/requests/{id}',
+      summary: 'One sign-in request (the one a push named)',
+      tag: 'approver',
+      access: 'approver',
+      parameters: [REQUEST_ID],
+      responses: { 200: json('ApprovalDetails', 'Still waiting for an answer.') },
+      errors: [...PHONE_ERRORS, 'approval_not_found', 'approval_decided', 'approval_expired'],
+    },
+    {
+      method: 'post',
+      path: '/api/approver/requests/{id}',
+      summary: 'Approve or deny a sign-in',
+      description:
+        'The person\'s answer, signed with the phone\'s key. Approving with the sign-in screen\'s number approves; "this wasn\'t me", or another number, denies: a failed second factor, audited and mailed to the person. A request is answered once: of two answers at the same time, one wins and the other gets `approval_decided`.',
+      tag: 'approver',
+      access: 'approver',
+      parameters: [REQUEST_ID],
+      body: approvalDecision,
+      responses: { 200: json('ApprovalOutcome', 'What the answer did.') },
+      errors: [...PHONE_ERRORS, 'approval_not_found', 'approval_decided', 'approval_expired', 'approver_signature', 'too_many_attempts', 'rate_limited', ...BODY_ERRORS],
     },
 
     // ------------------------------------------------------------ public
@@ -625,6 +734,7 @@ const SECURITY: Record<Access, JsonObject[]> = {
   session: [{ sessionCookie: [] }, { sessionToken: [] }],
   'optional-session': [{}, { sessionCookie: [] }, { sessionToken: [] }],
   admin: [{ adminKey: [] }],
+  approver: [{ approverDevice: [] }],
 };
 
 const TAGS: { name: Tag; description: string }[] = [
@@ -633,6 +743,7 @@ const TAGS: { name: Tag; description: string }[] = [
   { name: 'account', description: 'The account security page: password, second factors, recovery code, sessions.' },
   { name: 'passkeys', description: 'The person\'s passkeys (when passkeys are on).' },
   { name: 'devices', description: 'Devices remembered at the second factor.' },
+  { name: 'approver', description: 'The approver web app on the person\'s phone: enrolment, then the sign-ins to approve with a number to match (when APPROVER is on).' },
   { name: 'admin', description: 'For an employer\'s or support\'s backend; off unless ADMIN_API_KEY is set.' },
   { name: 'public', description: 'Health, keys, and this document.' },
   { name: 'development', description: 'The dev outbox: outside production only.' },
@@ -745,7 +856,7 @@ export function buildOpenApiDocument({ development = false }: { development?: bo
     info: {
       title: 'login-flow',
       version,
-      summary: 'An embeddable, server-driven login: flows, sessions, the account page and the admin API.',
+      summary: 'An embeddable, server-driven login: flows, sessions, the account page, the approver and the admin API.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     tags: TAGS,
@@ -761,6 +872,7 @@ export function buildOpenApiDocument({ development = false }: { development?: bo
         },
         sessionToken: { type: 'http', scheme: 'bearer', description: 'The opaque session token from the `done` step (`session.token`).' },
         adminKey: { type: 'http', scheme: 'bearer', description: 'The admin API key (ADMIN_API_KEY). Wrong keys are counted per client and rate limited.' },
+        approverDevice: { type: 'http', scheme: 'bearer', description: 'An enrolled phone\'s device token (`EnrolmentResult.deviceToken`); a decision is also signed with the phone\'s key.' },
       },
     },
   };

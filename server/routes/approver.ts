@@ -6,7 +6,7 @@ import { approvalDetails, decide, deviceFromToken, enrolDevice, pendingApprovals
 import { vapidPublicKey } from '../delivery/push.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
-import { assertionInput, registrationInput } from '../flows/login/inputs.js';
+import { assertionInput, linkToken, registrationInput } from '../flows/login/inputs.js';
 import { readJson } from './body.js';
 import type { ApprovalDecision, ApprovalDetails, ApprovalList, ApprovalOutcome, ApproverConfig, EnrolmentRequest, EnrolmentResult, EnrolmentStart, SubscriptionUpdate } from './approver-types.js';
 
@@ -16,30 +16,48 @@ export const WAIT_MS = 25_000;
 export const POLL_MS = 400;
 /** Request ids: 16 random bytes, base64url. */
 const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
+/* The bodies, with what each field means (the OpenAPI document reads them). */
 const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(512);
-
-const subscription = z.object({ endpoint: z.string().max(2048), keys: z.object({ p256dh: base64url, auth: base64url }).strict() }).strict();
-const enrolment = z
+export const pushSubscription = z
+  .object({ endpoint: z.string().max(2048), keys: z.object({ p256dh: base64url, auth: base64url }).strict() })
+  .strict()
+  .meta({ description: 'A push subscription as `PushSubscription.toJSON()` gives it; an https endpoint of a push service.' });
+export const approverEnrolment = z
   .object({
-    token: z.string().min(1).max(256),
-    name: z.string().trim().min(1).max(64),
-    key: z.discriminatedUnion('type', [
-      z.object({ type: z.literal('passkey'), response: registrationInput.shape.response }).strict(),
-      z.object({ type: z.literal('device'), publicKey: z.record(z.string(), z.unknown()), proof: base64url }).strict(),
-    ]),
-    subscription: subscription.optional(),
+    token: z.string().min(1).max(256).meta({ description: 'The set-up link\'s token (its `#enrol=` fragment).' }),
+    name: z.string().trim().min(1).max(64).meta({ description: 'The phone\'s name, as the account page lists it.' }),
+    key: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('passkey'), response: registrationInput.shape.response }).strict(),
+        z
+          .object({
+            type: z.literal('device'),
+            publicKey: z.record(z.string(), z.unknown()).meta({ description: 'The public key (JWK, EC P-256) of a non-extractable WebCrypto key.' }),
+            proof: base64url.meta({ description: 'Its ECDSA P-256 / SHA-256 signature (raw r‖s, base64url) over `login-flow enrolment v1\\n<token>`.' }),
+          })
+          .strict(),
+      ])
+      .meta({ description: 'The passkey just made with `passkey.options`, or, on a phone without one, a device-bound key.' }),
+    subscription: pushSubscription.optional().meta({ description: 'Absent when the person did not allow notifications.' }),
   })
   .strict();
-const decision = z
+export const subscriptionUpdate = z.object({ subscription: pushSubscription.nullable().meta({ description: '`null` stops pushes to this phone.' }) }).strict();
+export const approvalDecision = z
   .object({
-    number: z.string().regex(/^\d{2}$/),
+    number: z.string().regex(/^\d{2}$/).meta({ description: 'The number the person picked; approving with another than the sign-in screen\'s denies.' }),
     decision: z.enum(['approve', 'deny']),
-    proof: z.discriminatedUnion('type', [
-      z.object({ type: z.literal('passkey'), response: assertionInput.shape.response }).strict(),
-      z.object({ type: z.literal('device'), signature: base64url }).strict(),
-    ]),
+    proof: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('passkey'), response: assertionInput.shape.response }).strict(),
+        z.object({ type: z.literal('device'), signature: base64url }).strict(),
+      ])
+      .meta({
+        description:
+          'A signature over `login-flow approval v1\\n<id>\\n<number>\\n<decision>` with the key enrolled: a WebAuthn assertion whose challenge is that text\'s base64url SHA-256 (`passkey`), or an ECDSA P-256 / SHA-256 signature, raw r‖s, base64url (`device`).',
+      }),
   })
   .strict();
+
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
@@ -96,7 +114,7 @@ export function approverRoutes(app: AppContext): Hono {
   routes.get('/config', async (c) => c.json({ vapidPublicKey: await vapidPublicKey(app) } satisfies ApproverConfig));
 
   routes.post('/enrolment', async (c) => {
-    const { token } = parse(z.object({ token: z.string().min(1).max(256) }).strict(), await readJson(c, app.config.bodyLimitBytes));
+    const { token } = parse(linkToken, await readJson(c, app.config.bodyLimitBytes));
     return c.json((await startEnrolment(app, token, app.now())) satisfies EnrolmentStart);
   });
 
@@ -105,13 +123,13 @@ export function approverRoutes(app: AppContext): Hono {
     // A token guess costs a request: the same per-address limit as starting a flow.
     const hit = await consumeRateLimit(app.db, `approver:enrol:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`, { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 }, now);
     if (hit.limited) throw rateLimited(hit, now);
-    const body = parse(enrolment, await readJson(c, app.config.bodyLimitBytes)) as EnrolmentRequest;
+    const body = parse(approverEnrolment, await readJson(c, app.config.bodyLimitBytes)) as EnrolmentRequest;
     return c.json((await enrolDevice(app, body, now)) satisfies EnrolmentResult, 201);
   });
 
   routes.put('/devices/current/subscription', async (c) => {
     const device = await deviceFromToken(app, bearer(c));
-    const body = parse(z.object({ subscription: subscription.nullable() }).strict(), await readJson(c, app.config.bodyLimitBytes)) satisfies SubscriptionUpdate;
+    const body = parse(subscriptionUpdate, await readJson(c, app.config.bodyLimitBytes)) satisfies SubscriptionUpdate;
     await replaceSubscription(app, device, body.subscription);
     return c.body(null, 204);
   });
@@ -139,7 +157,7 @@ export function approverRoutes(app: AppContext): Hono {
     const device = await deviceFromToken(app, bearer(c));
     const id = c.req.param('id');
     if (!REQUEST_ID.test(id)) throw new ApiError('approval_not_found');
-    const body = parse(decision, await readJson(c, app.config.bodyLimitBytes)) as ApprovalDecision;
+    const body = parse(approvalDecision, await readJson(c, app.config.bodyLimitBytes)) as ApprovalDecision;
     const outcome = await decide(app, device, { id, ...body, ip: clientIp(c, app.config.trustedProxyList) }, app.now());
     return c.json(outcome satisfies ApprovalOutcome);
   });

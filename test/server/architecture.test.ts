@@ -124,6 +124,8 @@ const OWNERS: Record<string, string> = {
   remembered_devices: 'server/security/devices.ts',
   sessions: 'server/security/sessions.ts',
   signing_keys: 'server/security/tokens.ts',
+  push_keys: 'server/delivery/push.ts',
+  approval_requests: 'server/factors/approver.ts',
   sso_connections: 'server/companies/sso-connections.ts',
   sso_domains: 'server/companies/sso-connections.ts',
   users: 'server/store/users.ts',

@@ -1,15 +1,19 @@
 /*
  * The OpenAPI document at /api/openapi.json: it lists exactly the routes the
  * app mounts, it holds together as OpenAPI 3.1, and the answers real journeys
- * get (a sign-in with 2FA set-up, the account page, the admin API, errors)
- * each validate against the schema it gives for that operation and status.
+ * get (a sign-in with 2FA set-up, the account page, the approver on a phone,
+ * the admin API, errors) each validate against the schema it gives for that
+ * operation and status.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, it, type TestContext } from 'node:test';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { approvalMessage, enrolmentMessage, type ApprovalDetails, type ApproverConfig, type EnrolmentResult, type EnrolmentStart } from '../../server/approver-protocol.js';
 import type { FlowState, SessionGrant } from '../../server/flows/protocol.js';
+import { startPushService } from '../support/push-service.js';
 import { act, addUser, bodyOf, EMAIL, grantOf, PASSWORD, startServer, WRONG_PASSWORD, type TestServer } from './helpers.js';
 import { totpCode } from './inbox.js';
 import { SoftAuthenticator } from './soft-authenticator.js';
@@ -42,6 +46,7 @@ const MIDDLEWARE: Record<string, string> = {
   'ALL /.well-known/* headers': 'the same, for /.well-known',
   'ALL /api/* checkOrigin': 'refuses unsafe methods from origins not listed (`origin_not_allowed`, in every operation\'s `default`)',
   'ALL /api/passkeys/* passkeysOn': 'answers 404 to every passkey route while passkeys are off',
+  'ALL /api/approver/* approverOn': 'answers 404 (`not_found`, in each approver operation\'s errors) while the approver is off; `Cache-Control: no-store` on every answer',
   'ALL /api/admin/* adminKey': 'the admin API key check (the `adminKey` security scheme)',
   'ALL /dev/* checkHost': 'answers the dev outbox only under this machine\'s own names',
 };
@@ -123,6 +128,17 @@ class Answers {
   accepts(method: Method, path: string, status: number, body: unknown): boolean {
     return this.validator(method, path, status)(body) as boolean;
   }
+
+  /** Whether a request body matches the document's schema for what `method path` takes. */
+  takes(method: Method, path: string, body: unknown): boolean {
+    const id = `${DOCUMENT_ID}#/paths/${pointer(path)}/${method}/requestBody/content/application~1json/schema`;
+    let validate = this.compiled.get(id);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: id });
+      this.compiled.set(id, validate);
+    }
+    return validate(body) as boolean;
+  }
 }
 
 async function setUp(t: TestContext): Promise<{ server: TestServer; answers: Answers }> {
@@ -165,8 +181,47 @@ async function signInWith2fa(server: TestServer, answers: Answers, secret?: stri
   return { grant: grantOf(await step(server, answers, start.id, 'confirm', { saved: true })), secret: setup.data.secret };
 }
 
+/**
+ * A phone with the approver, as the approver web app drives it: its
+ * device-bound key is node:crypto's ECDSA P-256 (what WebCrypto makes), its
+ * bearer token the one enrolment gave. Every request body it sends is held to
+ * the document's schema for that operation first.
+ */
+class Phone {
+  token = '';
+  private readonly key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+  constructor(private readonly server: TestServer, private readonly answers: Answers) {}
+
+  /** Calls `/api/approver<path>`; `operation` is the document's path for it. */
+  call(method: Method, path: string, operation: string, body?: unknown, token = this.token): Promise<Response> {
+    if (body !== undefined) assert.ok(this.answers.takes(method, operation, body), `${method.toUpperCase()} ${operation}: the document takes the body the phone sends`);
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return this.server.request(`/api/approver${path}`, { method: method.toUpperCase(), headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  }
+
+  /** ECDSA P-256 / SHA-256 over `message`, WebCrypto's raw r‖s form, base64url. */
+  sign(message: string): string {
+    return sign('sha256', Buffer.from(message), { key: this.key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  }
+
+  enrolment(token: string, subscription?: unknown) {
+    return {
+      token,
+      name: 'Pixel 8',
+      key: { type: 'device', publicKey: this.key.publicKey.export({ format: 'jwk' }), proof: this.sign(enrolmentMessage(token)) },
+      ...(subscription === undefined ? {} : { subscription }),
+    };
+  }
+
+  decision(id: string, number: string, decision: 'approve' | 'deny' = 'approve') {
+    return { number, decision, proof: { type: 'device', signature: this.sign(approvalMessage(id, number, decision)) } };
+  }
+}
+
 describe('the OpenAPI document', () => {
-  it('is served at /api/openapi.json: OpenAPI 3.1, this package\'s name and version, the session and admin security schemes', async (t) => {
+  it('is served at /api/openapi.json: OpenAPI 3.1, this package\'s name and version, the session, admin and approver security schemes', async (t) => {
     const server = await startServer(t);
     const document = await documentOf(server);
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -180,6 +235,7 @@ describe('the OpenAPI document', () => {
     });
     assert.equal(document.components.securitySchemes.sessionToken!.scheme, 'bearer');
     assert.equal(document.components.securitySchemes.adminKey!.scheme, 'bearer');
+    assert.equal(document.components.securitySchemes.approverDevice!.scheme, 'bearer');
     assert.ok(new Answers(document).accepts('get', '/api/openapi.json', 200, document), 'it describes itself');
   });
 
@@ -304,6 +360,113 @@ describe('the OpenAPI document', () => {
     await answers.check('patch', '/api/passkeys/{id}', renamed);
   });
 
+  it('matches the approver: set-up from the link, enrolment with a push subscription, a push, the request, its signed answer, the wait, the sign-in it lets through', async (t) => {
+    const server = await startServer(t, { ...ENV, APPROVER: 'true' });
+    const answers = new Answers(await documentOf(server));
+    const push = await startPushService();
+    t.after(() => push.close());
+    await addUser(server);
+    const expectCode = async (method: Method, path: string, response: Response, code: string) =>
+      assert.equal((await answers.check<{ error: { code: string } }>(method, path, response)).error.code, code);
+    const wait = (id: string) => server.request('/api/flows/-/wait', { headers: { 'x-flow-id': id } });
+
+    // The approver chosen at the 2FA prompt: its step shows the set-up link, and waits for the phone.
+    const setUp = await answers.check<FlowState>('post', '/api/flows/{kind}', await server.post('/api/flows/login'));
+    await step(server, answers, setUp.id, 'email', { email: EMAIL });
+    assert.equal((await step(server, answers, setUp.id, 'password', { password: PASSWORD })).step, 'mfa-prompt');
+    const choice = await step(server, answers, setUp.id, 'enable');
+    if (choice.step !== 'method-choice') return assert.fail(JSON.stringify(choice));
+    assert.ok(choice.data.methods.includes('approver'));
+    const setup = await step(server, answers, setUp.id, 'choose', { method: 'approver' });
+    if (setup.step !== 'approver-setup') return assert.fail(JSON.stringify(setup));
+    const early = await act(server, setUp.id, 'check');
+    assert.equal(early.status, 409);
+    assert.equal((await answers.check<FlowState>('post', FLOW_ACTION, early)).error?.code, 'approver_pending');
+
+    // The phone opens the link: the push key, whose phone it becomes, then enrolment with its key and a subscription.
+    const token = new URL(setup.data.url).hash.replace('#enrol=', '');
+    const phone = new Phone(server, answers);
+    const config = await answers.check<ApproverConfig>('get', '/api/approver/config', await phone.call('get', '/config', '/api/approver/config'));
+    const { subscription, id: subscriptionId } = await push.subscribe({ applicationServerKey: config.vapidPublicKey });
+    const opened = await answers.check<EnrolmentStart>('post', '/api/approver/enrolment', await phone.call('post', '/enrolment', '/api/approver/enrolment', { token }));
+    assert.equal(opened.user.email, EMAIL);
+    const enrolled = await phone.call('post', '/devices', '/api/approver/devices', phone.enrolment(token, subscription));
+    assert.equal(enrolled.status, 201);
+    assert.equal(enrolled.headers.get('cache-control'), 'no-store');
+    phone.token = (await answers.check<EnrolmentResult>('post', '/api/approver/devices', enrolled)).deviceToken;
+    await expectCode('post', '/api/approver/enrolment', await phone.call('post', '/enrolment', '/api/approver/enrolment', { token }), 'approver_enrolment_invalid');
+    await expectCode('post', '/api/approver/devices', await phone.call('post', '/devices', '/api/approver/devices', phone.enrolment(token)), 'approver_enrolment_invalid');
+    // Until the set-up step goes on, the phone is pending: no requests for it.
+    assert.deepEqual(await answers.check('get', '/api/approver/requests', await phone.call('get', '/requests', '/api/approver/requests')), { requests: [] });
+    assert.deepEqual(await answers.check('get', '/api/flows/{id}/wait', await wait(setUp.id)), { ready: true });
+    let next = await step(server, answers, setUp.id, 'check');
+    if (next.step === 'method-choice') next = await step(server, answers, setUp.id, 'skip');
+    assert.equal(next.step, 'recovery-code');
+    grantOf(await step(server, answers, setUp.id, 'confirm', { saved: true }));
+
+    // The next sign-in asks the phone: a push with the request's id, the request with three numbers, a signed answer.
+    const login = await answers.check<FlowState>('post', '/api/flows/{kind}', await server.post('/api/flows/login'));
+    await step(server, answers, login.id, 'email', { email: EMAIL });
+    const second = await step(server, answers, login.id, 'password', { password: PASSWORD });
+    if (second.step !== 'second-factor') return assert.fail(JSON.stringify(second));
+    assert.equal(second.data.methods[0], 'approver');
+    const sent = await step(server, answers, login.id, 'send-approval');
+    if (sent.step !== 'second-factor' || !sent.data.approval) return assert.fail(JSON.stringify(sent));
+    const number = sent.data.approval.number;
+    const { id } = (await push.next(subscriptionId)).payload as { type: string; id: string };
+    const { requests } = await answers.check<{ requests: ApprovalDetails[] }>('get', '/api/approver/requests', await phone.call('get', '/requests?wait=1', '/api/approver/requests'));
+    assert.deepEqual(requests.map((r) => r.id), [id]);
+    const request = await answers.check<ApprovalDetails>('get', '/api/approver/requests/{id}', await phone.call('get', `/requests/${id}`, '/api/approver/requests/{id}'));
+    assert.ok(request.numbers.includes(number));
+    const pending = await act(server, login.id, 'approval');
+    assert.equal(pending.status, 409);
+    assert.equal((await answers.check<FlowState>('post', FLOW_ACTION, pending)).error?.code, 'approval_pending');
+    const outcome = await phone.call('post', `/requests/${id}`, '/api/approver/requests/{id}', phone.decision(id, number));
+    assert.deepEqual(await answers.check('post', '/api/approver/requests/{id}', outcome), { status: 'approved' });
+    assert.deepEqual(await answers.check('get', '/api/flows/{id}/wait', await wait(login.id)), { ready: true });
+    const grant = grantOf(await step(server, answers, login.id, 'approval'));
+    assert.deepEqual(grant.amr, ['pwd', 'swk', 'mfa']);
+    // Answered once.
+    await expectCode('post', '/api/approver/requests/{id}', await phone.call('post', `/requests/${id}`, '/api/approver/requests/{id}', phone.decision(id, number)), 'approval_decided');
+    await expectCode('get', '/api/approver/requests/{id}', await phone.call('get', `/requests/${id}`, '/api/approver/requests/{id}'), 'approval_decided');
+
+    // The account page lists the phone; the phone changes its subscription, then stops pushes.
+    const overview = await answers.check<{ mfa: { approvers: { push: boolean }[] }; features: { approver: boolean } }>(
+      'get',
+      '/api/account',
+      await server.request('/api/account', { headers: { authorization: `Bearer ${grant.token}` } }),
+    );
+    assert.deepEqual(overview.mfa.approvers.map((a) => a.push), [true]);
+    assert.equal(overview.features.approver, true);
+    const { subscription: renewed } = await push.subscribe({ applicationServerKey: config.vapidPublicKey });
+    const SUBSCRIPTION = '/api/approver/devices/current/subscription';
+    await answers.check('put', SUBSCRIPTION, await phone.call('put', '/devices/current/subscription', SUBSCRIPTION, { subscription: renewed }));
+    await answers.check('put', SUBSCRIPTION, await phone.call('put', '/devices/current/subscription', SUBSCRIPTION, { subscription: null }));
+
+    // Refusals, each with its code.
+    await expectCode('put', SUBSCRIPTION, await phone.call('put', '/devices/current/subscription', SUBSCRIPTION, { subscription: { ...renewed, endpoint: 'http://push.example/x' } }), 'push_endpoint_invalid');
+    await expectCode('get', '/api/approver/requests', await phone.call('get', '/requests', '/api/approver/requests', undefined, 'nope'), 'approver_unknown');
+    await expectCode('get', '/api/approver/requests/{id}', await phone.call('get', `/requests/${'A'.repeat(22)}`, '/api/approver/requests/{id}'), 'approval_not_found');
+    const malformed = await server.request(`/api/approver/requests/${id}`, { method: 'POST', headers: { authorization: `Bearer ${phone.token}`, 'content-type': 'application/json' }, body: '{}' });
+    await expectCode('post', '/api/approver/requests/{id}', malformed, 'invalid_request');
+    await expectCode('get', '/api/flows/{id}/wait', await wait(login.id), 'flow_not_found');
+    // A step that waits on no phone (a stored flow: a sign-in's first step lives in its id alone).
+    const idle = await answers.check<FlowState>('post', '/api/flows/{kind}', await server.post('/api/flows/login'));
+    await step(server, answers, idle.id, 'email', { email: EMAIL });
+    await expectCode('get', '/api/flows/{id}/wait', await wait(idle.id), 'action_not_allowed');
+
+    // What the route refuses as `invalid_request`, the document's request schemas refuse too.
+    const decision = phone.decision(id, number);
+    for (const body of [{}, { ...decision, number: '123' }, { ...decision, decision: 'maybe' }, { ...decision, proof: { type: 'other' } }, { ...decision, extra: true }]) {
+      assert.equal(answers.takes('post', '/api/approver/requests/{id}', body), false, JSON.stringify(body));
+    }
+    const enrolment = phone.enrolment(token);
+    for (const body of [{ ...enrolment, key: { type: 'other' } }, { ...enrolment, name: '' }, { ...enrolment, subscription: { endpoint: 'https://push.example/x', keys: { p256dh: 'a+b' } } }]) {
+      assert.equal(answers.takes('post', '/api/approver/devices', body), false, JSON.stringify(body));
+    }
+    assert.equal(answers.takes('put', SUBSCRIPTION, {}), false, 'no subscription field');
+  });
+
   it('matches the admin API: invite, users, audit, a company with a member, reset 2FA, disable', async (t) => {
     const { server, answers } = await setUp(t);
     const user = await addUser(server);
@@ -372,6 +535,8 @@ describe('the OpenAPI document', () => {
     await expectCode('get', '/api/session', await server.request('/api/session', { headers: { authorization: 'Bearer nope' } }), 'unauthenticated');
     await expectCode('get', '/api/admin/users', await server.request('/api/admin/users', { headers: { authorization: 'Bearer wrong' } }), 'unauthenticated');
     await expectCode('post', '/api/session/account', await server.post('/api/session/account', { account: 'x' }, { headers: { origin: 'https://evil.example' } }), 'origin_not_allowed');
+    // The approver is off here: every route of it answers 404.
+    await expectCode('get', '/api/approver/config', await server.request('/api/approver/config'), 'not_found');
   });
 
   it('refuses answers that break it: the schemas are real constraints, not placeholders', async (t) => {

@@ -13,7 +13,7 @@ import { createDecipheriv, createECDH, hkdfSync, randomBytes, randomUUID, type E
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { importJWK, jwtVerify, type JWTPayload } from 'jose';
-import type { PushSubscriptionJSON } from '../../server/routes/approver-types.js';
+import type { PushSubscriptionJSON } from '../../server/approver-protocol.js';
 
 /** RFC 8030 §7.2: a push service must take payloads up to 4096 octets; this one takes no more, so a sender that needs more is caught. */
 const MAX_BODY_BYTES = 4096;

@@ -15,7 +15,7 @@ import type { AppContext } from '../../../server/context.js';
 import { checkPushEndpoint, checkSubscription, sendPush, vapidPublicKey } from '../../../server/delivery/push.js';
 import { ApiError } from '../../../server/errors.js';
 import type { Logger, LogFields, LogLevel } from '../../../server/log.js';
-import type { PushSubscriptionJSON } from '../../../server/routes/approver-types.js';
+import type { PushSubscriptionJSON } from '../../../server/approver-protocol.js';
 import { unseal } from '../../../server/security/secrets.js';
 import { openStore } from '../../../server/store/index.js';
 import { startPushService, type PushService } from '../../support/push-service.js';
