@@ -99,12 +99,24 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * How long "Turn on" waits for the service worker and the push service: past
+ * this, the phone enrols without push (`ready` never settles for a worker
+ * that failed to install, and a push service can be unreachable).
+ */
+const PUSH_SETUP_MS = 15_000;
+
+/** `promise`, or undefined once `ms` pass first. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(resolve, ms))]);
+}
+
 /** Registers the service worker (scope /approve/); undefined where there are none (an insecure page, an old browser). */
 async function registerWorker(): Promise<ServiceWorkerRegistration | undefined> {
   if (!('serviceWorker' in navigator)) return undefined;
   try {
     await navigator.serviceWorker.register('sw.js', { scope: './', updateViaCache: 'none' });
-    return await navigator.serviceWorker.ready;
+    return await within(navigator.serviceWorker.ready, PUSH_SETUP_MS);
   } catch {
     return undefined;
   }
@@ -206,7 +218,7 @@ function describeDevice(): string {
 
 /** "Turn on": push first (it needs the tap for the permission prompt), then the key, then the server. */
 async function turnOn(token: string, start: EnrolmentStart, config: ApproverConfig | undefined, name: string): Promise<void> {
-  const subscription = await subscribePush(config?.vapidPublicKey);
+  const subscription = await within(subscribePush(config?.vapidPublicKey), PUSH_SETUP_MS);
   let key: EnrolmentRequest['key'];
   let local: DeviceKey;
   if (await hasPlatformAuthenticator()) {
