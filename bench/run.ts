@@ -237,12 +237,16 @@ async function main(): Promise<void> {
   const gzip = gzipSync(widget, { level: 9 }).length;
   rows.push({ name: 'widget, gzip', value: `${(gzip / 1024).toFixed(1)} KB (${(widget.length / 1024).toFixed(1)} KB raw)`, budget: '<= 20 KB', ok: gzip <= 20 * 1024 });
   // Rare steps come in chunks beside login-flow.js, each loaded the first time a flow shows one of its
-  // steps: single sign-on and choosing a company (company-steps-[hash].js), and setting up two-step
-  // verification (setup-steps-[hash].js), which a person sees once or twice.
+  // steps: single sign-on and choosing a company (company-steps-[hash].js), setting up two-step
+  // verification (setup-steps-[hash].js), which a person sees once or twice, the approver's "check your
+  // phone" and set-up (approver-steps-[hash].js), and the offer of a passkey after a password sign-in
+  // (passkey-offer-[hash].js).
   let lazyTotal = 0;
   for (const [chunk, label, budgetKb] of [
     ['company-steps', 'company steps', 4],
     ['setup-steps', '2FA set-up steps', 6],
+    ['approver-steps', 'approver steps', 4],
+    ['passkey-offer', 'passkey offer', 3],
   ] as const) {
     const names = readdirSync(join(ROOT, 'dist/widget')).filter((name) => new RegExp(`^${chunk}-.*\\.js$`).test(name));
     const files = names.map((name) => readFileSync(join(ROOT, 'dist/widget', name)));

@@ -18,5 +18,5 @@ export type { SetPasswordStep } from './steps/set-password/set-password-step.js'
 export type { VerifyEmailStep } from './steps/verify-email/verify-email-step.js';
 export type { SmsSetupStep } from './steps/sms-setup/sms-setup-step.js';
 export type { MethodChoiceStep } from './steps/method-choice/method-choice-step.js';
-export { LoginFlowErrorEvent, LoginFlowLanguageChangeEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent } from './lib/events.js';
+export { LoginFlowErrorEvent, LoginFlowLanguageChangeEvent, LoginFlowPasskeyOfferEvent, LoginFlowStepChangeEvent, LoginFlowSuccessEvent } from './lib/events.js';
 export type { FlowState, SessionGrant, StepName } from '../server/flows/protocol.js';

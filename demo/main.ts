@@ -79,6 +79,9 @@ function showCompanySwitch(): void {
 // The page loads when it is opened, as a host's "My Account" page would: what it shows is current.
 accountArea.addEventListener('toggle', () => (accountArea.open ? showAccount() : accountArea.querySelector('account-security')?.remove()));
 
+/** The widget is asking "a passkey for next time?" under its "signed in": its card stays until that is answered. */
+let offerOpen = false;
+
 async function showSession(): Promise<void> {
   const response = await fetch('/api/session', { credentials: 'same-origin' });
   if (!response.ok) {
@@ -98,16 +101,22 @@ async function showSession(): Promise<void> {
   time('#jwt-expires', info.jwt.expiresAt);
   text('#jwt', info.jwt.token);
   showCompanySwitch();
-  signedOut.hidden = true;
+  signedOut.hidden = !offerOpen;
   signedIn.hidden = false;
-  document.querySelector<HTMLElement>('#signed-in h2')!.focus();
+  if (!offerOpen) document.querySelector<HTMLElement>('#signed-in h2')!.focus();
 }
 
 widget.addEventListener('lf-step-change', (event) => logEvent(`lf-step-change: ${event.previous ?? '∅'} → ${event.step}`));
 widget.addEventListener('lf-error', (event) => logEvent(`lf-error: ${event.code}`));
 widget.addEventListener('lf-success', (event) => {
-  logEvent(`lf-success: ${event.session.user.email}`);
+  logEvent(`lf-success: ${event.session.user.email}${event.passkeyOffer ? ' (a passkey for next time is offered)' : ''}`);
+  offerOpen = event.passkeyOffer;
   void showSession();
+});
+widget.addEventListener('lf-passkey-offer', (event) => {
+  logEvent(`lf-passkey-offer: ${event.outcome}`);
+  offerOpen = false;
+  if (!signedIn.hidden) signedOut.hidden = true;
 });
 
 document.querySelector('#sign-out')!.addEventListener('click', async () => {

@@ -1,5 +1,5 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import type { AccountEnrolment } from '../../server/flows/protocol.js';
+import type { AccountEnrolment, StepName } from '../../server/flows/protocol.js';
 import type { ClientError } from '../lib/api.js';
 import type { LoginFlowStepChangeEvent, LoginFlowSuccessEvent, StepIntentEvent } from '../lib/events.js';
 import { resolveLocale } from '../lib/i18n.js';
@@ -35,10 +35,10 @@ interface Message {
 /**
  * @summary The signed-in person's "Password & 2FA" page: change the password;
  * see and change two-step verification (authenticator app, SMS backup,
- * passkeys, recovery code); rename and remove passkeys; see where they are
- * signed in and sign other sessions out; forget remembered devices. It talks
- * to the account API in the session the host already has (`token`, or the
- * session cookie). When the server asks for a fresh sign-in before a change,
+ * passkeys, phones that approve sign-ins, recovery code); rename and remove
+ * passkeys; see where they are signed in and sign other sessions out; forget
+ * remembered devices. It talks to the account API in the session the host
+ * already has (`token`, or the session cookie). When the server asks for a fresh sign-in before a change,
  * it shows `<login-flow flow="reauth">` inline and then makes the change;
  * adding a factor runs `<login-flow flow="enroll-…">` the same way.
  *
@@ -405,7 +405,7 @@ export class AccountSecurity extends LitElement implements AccountPage {
     const panel = this.panel;
     if (panel?.kind !== 'enroll') return;
     const { step } = event;
-    if (!panel.added && (panel.flow === 'enroll-sms' ? step === 'sms-setup' : step === 'totp-setup' || step === 'passkey-setup')) {
+    if (!panel.added && setupStepOf(panel.flow, step)) {
       panel.method = step;
       return;
     }
@@ -444,7 +444,7 @@ export class AccountSecurity extends LitElement implements AccountPage {
 
   /** "Passkey added.": said in the panel's section, which shows the method list anew. */
   private added({ section, method }: Extract<Panel, { kind: 'enroll' }>): void {
-    this.done(section, 'factor-added', this.t(method === 'passkey-setup' ? 'added_passkey' : method === 'sms-setup' ? 'added_sms' : 'added_totp'));
+    this.done(section, 'factor-added', this.t(method === 'passkey-setup' ? 'added_passkey' : method === 'sms-setup' ? 'added_sms' : method === 'approver-setup' ? 'added_approver' : 'added_totp'));
   }
 
   private handleCodeSaved(event: StepIntentEvent): void {
@@ -454,6 +454,15 @@ export class AccountSecurity extends LitElement implements AccountPage {
     this.closePanel();
     void this.reload();
   }
+}
+
+/**
+ * Whether `step` is the set-up of the method an enrolment adds: the panel's
+ * own step. The phone number's and the approving phone's flows show only
+ * theirs; the authenticator app's and the passkey's accept either of the two.
+ */
+function setupStepOf(flow: AccountEnrolment, step: StepName): boolean {
+  return flow === 'enroll-sms' ? step === 'sms-setup' : flow === 'enroll-approver' ? step === 'approver-setup' : step === 'totp-setup' || step === 'passkey-setup';
 }
 
 customElements.define('account-security', AccountSecurity);

@@ -11,7 +11,7 @@ import type {
 } from '../../server/routes/types.js';
 import type { ClientError } from '../lib/api.js';
 
-export type { AccountOverview, AccountSession, Passkey, RememberedDevice } from '../../server/routes/types.js';
+export type { AccountOverview, AccountSession, Approver, Passkey, RememberedDevice } from '../../server/routes/types.js';
 
 /** The answer's JSON (nothing for 204), or the catalogue error with no data. */
 export type AccountResult<T> = { data: T } | { error: ClientError; retryAfter?: number };
@@ -43,7 +43,7 @@ export class AccountClient {
     return this.send('POST', '/api/account/password', body);
   }
 
-  /** `DELETE /api/account/factors/{id}`: an authenticator app or the SMS number (passkeys: `removePasskey`). */
+  /** `DELETE /api/account/factors/{id}`: an authenticator app, the SMS number or a phone that approves sign-ins (passkeys: `removePasskey`). */
   removeFactor(factor: string): Promise<AccountResult<undefined>> {
     return this.send('DELETE', `/api/account/factors/${segment(factor)}`);
   }

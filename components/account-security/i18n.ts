@@ -39,6 +39,13 @@ interface AccountCatalogue extends Record<`error_${AccountErrorCode}`, string> {
   action_add_sms: string;
   passkey_count: string;
   action_manage_passkeys: string;
+  title_approvers: string;
+  approvers_none: string;
+  approver_passkey: string;
+  approver_device: string;
+  approver_no_push: string;
+  action_add_approver: string;
+  added_approver: string;
   added_totp: string;
   added_passkey: string;
   added_sms: string;
@@ -129,6 +136,13 @@ const en: AccountCatalogue = {
   action_add_sms: 'Add a backup phone number',
   passkey_count: '{count} set up',
   action_manage_passkeys: 'Manage passkeys',
+  title_approvers: 'Phones that approve sign-ins',
+  approvers_none: 'No phone approves your sign-ins yet. Add one, and you confirm a sign-in with one tap on your phone.',
+  approver_passkey: 'Face ID / fingerprint',
+  approver_device: 'Key on this phone',
+  approver_no_push: 'No notifications',
+  action_add_approver: 'Add a phone',
+  added_approver: 'Phone added. It can approve your sign-ins now.',
   added_totp: 'Authenticator app added.',
   added_passkey: 'Passkey added.',
   added_sms: 'Phone number added.',
@@ -219,6 +233,13 @@ const nl: AccountCatalogue = {
   action_add_sms: 'Telefoonnummer als reserve toevoegen',
   passkey_count: '{count} ingesteld',
   action_manage_passkeys: 'Passkeys beheren',
+  title_approvers: 'Telefoons die je inlogpogingen goedkeuren',
+  approvers_none: 'Er is nog geen telefoon die je inlogpogingen goedkeurt. Voeg er een toe, dan bevestig je het inloggen met één tik op je telefoon.',
+  approver_passkey: 'Face ID / vingerafdruk',
+  approver_device: 'Sleutel op deze telefoon',
+  approver_no_push: 'Geen meldingen',
+  action_add_approver: 'Telefoon toevoegen',
+  added_approver: 'Telefoon toegevoegd. Hij kan je inlogpogingen nu goedkeuren.',
   added_totp: 'Authenticator-app toegevoegd.',
   added_passkey: 'Passkey toegevoegd.',
   added_sms: 'Telefoonnummer toegevoegd.',

@@ -19,7 +19,15 @@ export class LoginFlowStepChangeEvent extends Event {
 /** Fired once the person is signed in; carries the session grant (user, JWT, expiry). */
 export class LoginFlowSuccessEvent extends Event {
   static readonly type = 'lf-success';
-  constructor(readonly session: SessionGrant) {
+  /**
+   * `passkeyOffer`: the widget may now ask "sign in with your fingerprint or
+   * face next time?" under its "signed in"; a host that hides the widget at
+   * once can wait for `lf-passkey-offer`, which says when that is over.
+   */
+  constructor(
+    readonly session: SessionGrant,
+    readonly passkeyOffer = false,
+  ) {
     super(LoginFlowSuccessEvent.type, { bubbles: true, composed: true });
   }
 }
@@ -77,8 +85,22 @@ export class StepIntentEvent extends Event {
   }
 }
 
+/**
+ * Fired when the offer of a passkey for next time is over: `added`, `later`
+ * ("Not now"), `never` ("Don't ask again"), `failed`, or `skipped` (not
+ * asked: no fingerprint, face or screen lock on this device, or declined
+ * for good before).
+ */
+export class LoginFlowPasskeyOfferEvent extends Event {
+  static readonly type = 'lf-passkey-offer';
+  constructor(readonly outcome: 'added' | 'later' | 'never' | 'failed' | 'skipped') {
+    super(LoginFlowPasskeyOfferEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
+    'lf-passkey-offer': LoginFlowPasskeyOfferEvent;
     'lf-step-change': LoginFlowStepChangeEvent;
     'lf-success': LoginFlowSuccessEvent;
     'lf-error': LoginFlowErrorEvent;

@@ -1,11 +1,24 @@
 import type { AdminErrorCode, CompanyErrorCode, ErrorCode, PasswordRule, SecondFactorMethod } from '../../server/flows/protocol.js';
 import type { ClientErrorCode } from './events.js';
 
-/** Admin-API codes never reach the widget, so it carries no message for them. */
-type ErrorKeys = `error_${Exclude<ErrorCode, AdminErrorCode | CompanyErrorCode> | ClientErrorCode}`;
+/**
+ * The approver's codes the widget shows: at `second-factor` (pending, denied,
+ * expired) and at `approver-setup` (pending). Their words come with the
+ * approver chunk (steps/approval/approver-messages.ts).
+ */
+export type ApprovalErrorCode = Extract<ErrorCode, 'approval_pending' | 'approval_denied' | 'approval_expired'>;
+export type ApproverSetupErrorCode = Extract<ErrorCode, 'approver_pending'>;
+/** The approver app's own codes (`/api/approver/*`): they never reach the widget, which carries no words for them. */
+type ApproverAppErrorCode = Extract<ErrorCode, 'approval_not_found' | 'approval_decided' | 'approver_unknown' | 'approver_signature' | 'push_endpoint_invalid' | 'approver_enrolment_invalid'>;
+/**
+ * Admin-API codes never reach the widget, so it carries no message for them;
+ * the company and approver codes' messages come with the chunks that need them.
+ * A code with no message reads as `error_not_found`'s "Something went wrong" (see `translator`).
+ */
+type ErrorKeys = `error_${Exclude<ErrorCode, AdminErrorCode | CompanyErrorCode | ApprovalErrorCode | ApproverSetupErrorCode | ApproverAppErrorCode> | ClientErrorCode}`;
 type RuleKeys = `rule_${PasswordRule}`;
-/** The links that switch the second-factor step to each method. */
-type MethodKeys = `action_use_${SecondFactorMethod}`;
+/** The links that switch the second-factor step to each method; the approver's comes with the approval chunk. */
+type MethodKeys = `action_use_${Exclude<SecondFactorMethod, 'approver'>}`;
 
 /** Every text the widget shows. Each error code has a message: the type makes a missing one a compile error. */
 interface Catalogue extends Record<ErrorKeys | RuleKeys | MethodKeys, string> {
@@ -322,7 +335,12 @@ export function resolveLocale(tag: string | null | undefined): Locale {
 export function translator<K extends string = never>(locale: Locale, own?: Record<K, string>): Translate<K> {
   const messages = CATALOGUES[locale];
   const t = (key: K | MessageKey, params?: Record<string, string | number>) => {
-    const text = (own as Record<string, string> | undefined)?.[key] ?? messages[key as MessageKey] ?? CATALOGUES.en[key as MessageKey] ?? key;
+    const text =
+      (own as Record<string, string> | undefined)?.[key] ??
+      messages[key as MessageKey] ??
+      CATALOGUES.en[key as MessageKey] ??
+      // An error code with no words here (a newer server's, or one whose chunk is not in): a general message.
+      (key.startsWith('error_') ? messages.error_not_found : key);
     return params ? text.replace(/\{(\w+)\}/g, (match, name: string) => String(params[name] ?? match)) : text;
   };
   return Object.assign(t, { locale });

@@ -30,12 +30,17 @@ const LINK_CODES = new Set(['invitation_invalid', 'reset_link_invalid']);
  * elements and words, loaded the first time a flow shows one of its steps:
  * single sign-on and choosing a company (company-steps.ts, also loaded when
  * the page comes back from a company's provider), and setting up two-step
- * verification (setup-steps.ts), which a person sees once or twice.
+ * verification (setup-steps.ts), which a person sees once or twice. The
+ * approver (approval/approver-steps.ts: the second factor's "Check your
+ * phone", and the approver's set-up, which takes some set-up words too) comes
+ * only when a second factor offers it or it is being set up.
  */
 let companyChunk: Promise<typeof import('../steps/company-steps.js')> | undefined;
 const companySteps = () => (companyChunk ??= import('../steps/company-steps.js'));
 let setupChunk: Promise<unknown> | undefined;
 const setupSteps = () => (setupChunk ??= import('../steps/setup-steps.js'));
+let approverChunk: Promise<unknown> | undefined;
+const approverSteps = () => (approverChunk ??= import('../steps/approval/approver-steps.js'));
 const CHUNKS: { [S in StepName]?: () => Promise<unknown> } = {
   sso: companySteps,
   'choose-account': companySteps,
@@ -43,12 +48,14 @@ const CHUNKS: { [S in StepName]?: () => Promise<unknown> } = {
   'totp-setup': setupSteps,
   'passkey-setup': setupSteps,
   'sms-setup': setupSteps,
+  'approver-setup': () => Promise.all([setupSteps(), approverSteps()]),
   'recovery-code': setupSteps,
 };
 
 /** The result, once the elements and words it needs are in; a chunk that cannot load is a network error. */
 function loaded(result: FlowResult): Promise<FlowResult> {
-  const chunk = 'flow' in result && CHUNKS[result.flow.step];
+  const flow = 'flow' in result && result.flow;
+  const chunk = flow && (CHUNKS[flow.step] ?? (flow.step === 'second-factor' && flow.data.methods.includes('approver') && approverSteps));
   return chunk
     ? chunk().then(
         () => result,
@@ -72,7 +79,7 @@ interface StepContext {
   error: ClientError | undefined;
   /** The last email entered, to refill a restarted flow. */
   email: string | undefined;
-  /** The element's `api`, kept with a flow that leaves for a company's provider. */
+  /** The element's `api`: kept with a flow that leaves for a company's provider; where steps wait for the person's phone. */
   api: string;
 }
 
@@ -90,8 +97,8 @@ const STEPS: StepRenderers = {
   'verify-email': (flow, { t, busy, error }) =>
     html`<lf-verify-email-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?failed=${!!flow.error}></lf-verify-email-step>`,
   'sms-setup': (flow, { t, busy, error }) => html`<lf-sms-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy}></lf-sms-setup-step>`,
-  'second-factor': (flow, { t, busy, waiting, error }) =>
-    html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-second-factor-step>`,
+  'second-factor': (flow, { t, busy, waiting, error, api }) =>
+    html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting} .flowId=${flow.id} .api=${api}></lf-second-factor-step>`,
   'mfa-prompt': (flow, { t, busy, error }) =>
     html`<lf-mfa-prompt-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-mfa-prompt-step>`,
   'method-choice': (flow, { t, busy, error }) =>
@@ -101,16 +108,26 @@ const STEPS: StepRenderers = {
   'passkey-setup': (flow, { t, busy, waiting, error }) =>
     html`<lf-passkey-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting}></lf-passkey-setup-step>`,
   // Set-up and company steps: <login-flow> shows them once their chunk is in (see `loaded`).
+  'approver-setup': (flow, { t, busy, error, api }) =>
+    html`<lf-approver-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy} .flowId=${flow.id} .api=${api}></lf-approver-setup-step>`,
   'recovery-code': (flow, { t, busy, error }) =>
     html`<lf-recovery-code-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-recovery-code-step>`,
-  done: (flow, { t }) => html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>`,
+  // With `passkeyOffer`, "one tap next time" (steps/passkey-offer/) under it: its chunk loads now, lf-success does not wait for it.
+  done: (flow, { t, api }) =>
+    html`<lf-done-step .data=${flow.data} .t=${t}></lf-done-step>${
+      flow.data.passkeyOffer ? (import('../steps/passkey-offer/passkey-offer.js').catch(() => {}), html`<lf-passkey-offer .session=${flow.data.session} .api=${api} .t=${t}></lf-passkey-offer>`) : nothing
+    }`,
   sso: (flow, { t, busy, api }) => html`<lf-sso-step .data=${flow.data} .actions=${flow.actions} .flowId=${flow.id} .api=${api} .t=${t} ?busy=${busy}></lf-sso-step>`,
   'choose-account': (flow, { t, busy }) => html`<lf-choose-account-step .data=${flow.data} .t=${t} ?busy=${busy}></lf-choose-account-step>`,
 };
 
-/** Errors a step shows beside its own controls: those on a field, and failed passkeys (by the passkey button). The rest go in the banner. */
+/**
+ * Errors a step shows beside its own controls: those on a field, failed passkeys (by the passkey button), and
+ * the approver's (`approval_*`, `approver_*`: a refused or expired request, or one still pending, which the
+ * waiting step takes in silence). The rest go in the banner.
+ */
 function stepError(error: ClientError | undefined): ClientError | undefined {
-  return error?.field || isPasskeyError(error) ? error : undefined;
+  return error?.field || error?.code.startsWith('appro') || isPasskeyError(error) ? error : undefined;
 }
 
 /**
@@ -121,7 +138,8 @@ function stepError(error: ClientError | undefined): ClientError | undefined {
  * asks for (an intent with the `passkey` flag), whose response it then posts.
  *
  * @event lf-step-change - A new step is shown (`step`, `previous`).
- * @event lf-success - The person is signed in (`session`: user, JWT, expiry).
+ * @event lf-success - The person is signed in (`session`: user, JWT, expiry; `passkeyOffer`: a passkey for next time is offered under it).
+ * @event lf-passkey-offer - The offer of a passkey for next time is over (`outcome`).
  * @event lf-error - An action failed (`code`, `step`).
  * @event lf-language-change - The person chose a language with the switch (`locale`).
  *
@@ -173,7 +191,7 @@ export class LoginFlow extends LitElement {
    * Which flow to run: `login`; `activate` and `reset`, which open from an
    * emailed link; or, inside a signed-in page such as `<account-security>`,
    * `reauth` ("confirm it's you") and `enroll-totp`, `enroll-passkey`,
-   * `enroll-sms` (add a second factor), which end at `done` in the same session.
+   * `enroll-sms`, `enroll-approver` (add a second factor), which end at `done` in the same session.
    */
   flow: FlowKind = 'login';
   /**
@@ -450,7 +468,7 @@ export class LoginFlow extends LitElement {
     if (flow.error) this.dispatchEvent(new LoginFlowErrorEvent(flow.error.code, flow.step));
     if (flow.step !== previous?.step) this.dispatchEvent(new LoginFlowStepChangeEvent(flow.step, previous?.step));
     this.keepDeviceToken(flow);
-    if (flow.step === 'done') this.dispatchEvent(new LoginFlowSuccessEvent(flow.data.session));
+    if (flow.step === 'done') this.dispatchEvent(new LoginFlowSuccessEvent(flow.data.session, flow.data.passkeyOffer === true));
     void this.focusStep(flow.error?.field);
   }
 

@@ -4,10 +4,13 @@ import type { Translate } from '../lib/i18n.js';
  * The words of 2FA set-up: choosing a method, the authenticator app, a
  * passkey, a phone number and the recovery code. A person sees them once or
  * twice, so they ship in the set-up chunk (setup-steps.ts), which adds them
- * to the widget's catalogues when it loads. Glossary (both languages, every
- * message): sign in / inloggen, sign out / uitloggen, Continue / Doorgaan,
- * verification code / verificatiecode, passkey, Face ID, authenticator app /
- * authenticator-app, two-step verification / tweestapsverificatie.
+ * to the widget's catalogues when it loads (the approver's set-up has its
+ * words in the approver chunk, approval/approver-messages.ts). Glossary (both
+ * languages, every message): sign in / inloggen, sign out / uitloggen,
+ * Continue / Doorgaan, verification code / verificatiecode, passkey, Face ID,
+ * authenticator app / authenticator-app, two-step verification /
+ * tweestapsverificatie, approve / goedkeuren, fingerprint or face /
+ * vingerafdruk of gezichtsherkenning.
  */
 interface SetupCatalogue {
   title_method_choice: string;
@@ -20,6 +23,8 @@ interface SetupCatalogue {
   method_totp_note: string;
   method_sms: string;
   method_sms_note: string;
+  method_approver: string;
+  method_approver_note: string;
   action_skip: string;
   title_totp_setup: string;
   totp_reason_required: string;
@@ -65,6 +70,8 @@ const en: SetupCatalogue = {
   method_totp_note: 'Google, Microsoft or Visma Authenticator shows a new code every 30 seconds.',
   method_sms: 'Text message (SMS)',
   method_sms_note: 'We text a verification code to your mobile phone.',
+  method_approver: 'Approve on your phone',
+  method_approver_note: 'A notification on your phone: pick the number you see here and confirm with your fingerprint or face.',
   action_skip: 'Skip for now',
   title_totp_setup: 'Set up your authenticator app',
   totp_reason_required: 'Two-step verification is required for this account.',
@@ -106,6 +113,8 @@ const nl: SetupCatalogue = {
   method_totp_note: 'Google, Microsoft of Visma Authenticator toont elke 30 seconden een nieuwe code.',
   method_sms: 'Sms',
   method_sms_note: 'We sturen een verificatiecode per sms naar je mobiele telefoon.',
+  method_approver: 'Goedkeuren op je telefoon',
+  method_approver_note: 'Een melding op je telefoon: kies het getal dat je hier ziet en bevestig met je vingerafdruk of gezichtsherkenning.',
   action_skip: 'Nu overslaan',
   title_totp_setup: 'Stel je authenticator-app in',
   totp_reason_required: 'Tweestapsverificatie is verplicht voor dit account.',

@@ -1,6 +1,7 @@
 /*
  * Setting up two-step verification: choosing a method, the authenticator
- * app, a passkey, a phone number and the recovery code. A person sees these
+ * app, a passkey, a phone number and the recovery code (the approver's set-up
+ * comes with the approver chunk, approval/approver-steps.ts). A person sees these
  * steps once or twice in all their sign-ins, so `<login-flow>` loads this
  * module (its own chunk beside login-flow.js) the first time a flow shows one,
  * and renders the step once it is in. Importing it registers the elements

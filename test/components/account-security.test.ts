@@ -2,6 +2,9 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/account-security/index.js';
 import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
+import { StepIntentEvent } from '../../components/lib/events.js';
+import type { FlowState, FlowStateOf } from '../../server/flows/protocol.js';
+import type { Approver } from '../../server/routes/types.js';
 import type { LoginFlow } from '../../components/index.js';
 import { retryAfter } from '../../components/lib/step.js';
 import { virtualAuthenticator } from './passkeys.js';
@@ -542,6 +545,236 @@ describe('<account-security> against the real API', () => {
     const page = await fixture<AccountSecurity>(html`<account-security api=${api} token="not-a-session-token-at-all-0000"></account-security>`);
     await waitUntil(() => page.querySelector('[role=alert]'), 'no error was shown');
     expect(page.querySelector('[role=alert]')!.textContent).to.equal('Your session has ended. Please sign in again.');
+  });
+});
+
+/** base64url without padding, as the approver API reads binary. */
+function base64url(bytes: ArrayBuffer): string {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * What the approver app on a phone does with the set-up link (`url`, the QR
+ * code's): opens the enrolment, makes a WebCrypto key (a phone without a
+ * platform authenticator) and enrols it with no push subscription (the person
+ * did not allow notifications).
+ */
+async function enrolPhone(url: string, name: string, api: ApiName = 'default'): Promise<void> {
+  const base = await apiUrl(api);
+  const post = (path: string, body: object) => fetch(new URL(path, base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const enrolment = new URLSearchParams(new URL(url).hash.slice(1)).get('enrol')!;
+  expect((await post('/api/approver/enrolment', { token: enrolment })).status).to.equal(200);
+  const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const publicKey = await crypto.subtle.exportKey('jwk', key.publicKey);
+  const proof = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, new TextEncoder().encode(`login-flow enrolment v1\n${enrolment}`));
+  expect((await post('/api/approver/devices', { token: enrolment, name, key: { type: 'device', publicKey, proof: base64url(proof) } })).status).to.equal(201);
+}
+
+/**
+ * A phone that approves sign-ins, enrolled through the real APIs as the
+ * approver app does it, in `token`'s session: the `enroll-approver` flow's set-up
+ * link, the phone's enrolment (`enrolPhone`), then the flow's `check` (and the
+ * first method's recovery code, confirmed).
+ */
+async function enrolApprover(token: string, name: string, api: ApiName = 'default'): Promise<void> {
+  const base = await apiUrl(api);
+  const post = async (path: string, body: object, flowId?: string) => {
+    const response = await fetch(new URL(path, base), { method: 'POST', headers: { 'Content-Type': 'application/json', ...(flowId ? { 'X-Flow-Id': flowId } : {}) }, body: JSON.stringify(body) });
+    return (await response.json()) as { id: string; step: string; data: { url: string } };
+  };
+  const flow = await post('/api/flows/enroll-approver', { token });
+  expect(flow.step).to.equal('approver-setup');
+  await enrolPhone(flow.data.url, name, api);
+  const checked = await post('/api/flows/-/check', {}, flow.id);
+  if (checked.step === 'recovery-code') await post('/api/flows/-/confirm', { saved: true }, flow.id);
+  else expect(checked.step).to.equal('done');
+}
+
+describe('<account-security>: phones that approve sign-ins', () => {
+  const MINUTE = 60_000;
+  const pixel: Approver = { id: 'approver-pixel', name: 'Pixel 8', createdAt: Date.now() - 3 * 24 * 60 * MINUTE, lastUsedAt: Date.now() - 5 * MINUTE, key: 'passkey', push: true };
+  const iphone: Approver = { id: 'approver-iphone', name: 'Old iPhone', createdAt: Date.now() - 60 * MINUTE, lastUsedAt: null, key: 'device', push: false };
+
+  /** The page as the overview with phones shows it: the page's own data path, as `reload()` fills it. */
+  async function withApprovers(page: AccountSecurity, approvers: Approver[], approver = true): Promise<HTMLElement> {
+    const overview = page.overview!;
+    page.overview = { ...overview, features: { ...overview.features, approver }, mfa: { ...overview.mfa, approvers } };
+    await page.updateComplete;
+    return section(page, 'mfa');
+  }
+
+  function phones(page: AccountSecurity): HTMLElement {
+    return section(page, 'mfa').querySelector<HTMLElement>('.lf-approvers')!;
+  }
+
+  it('lists each phone: how it approves, whether notifications reach it, its dates', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    await withApprovers(page, [pixel, iphone]);
+    const list = phones(page);
+    expect(list.querySelector('h4')!.textContent).to.equal('Phones that approve sign-ins');
+    expect(list.getAttribute('aria-labelledby')).to.equal(list.querySelector('h4')!.id);
+    const [first, second] = [...list.querySelectorAll('li')];
+    expect(first!.querySelector('.lf-item-name')!.textContent).to.equal('Pixel 8');
+    expect(first!.querySelector('.lf-note')!.textContent).to.equal(
+      `Face ID / fingerprint · Added ${new Intl.DateTimeFormat('en', { dateStyle: 'medium' }).format(pixel.createdAt)} · Last used 5 minutes ago`,
+    );
+    expect(second!.querySelector('.lf-item-name')!.textContent).to.equal('Old iPhone');
+    expect(second!.querySelector('.lf-note')!.textContent).to.contain('Key on this phone');
+    expect(second!.querySelector('.lf-note')!.textContent).to.contain('Never used');
+    expect(second!.querySelector('.lf-note')!.textContent).to.contain('No notifications');
+    button(first!, 'Remove Pixel 8');
+    button(second!, 'Remove Old iPhone');
+    button(list, 'Add a phone');
+  });
+
+  it('says so in Dutch', async () => {
+    const user = await createUser({ totp: true });
+    const { page } = await mount(user, { lang: 'nl' });
+    await withApprovers(page, [pixel, iphone]);
+    const list = phones(page);
+    expect(list.querySelector('h4')!.textContent).to.equal('Telefoons die je inlogpogingen goedkeuren');
+    expect(list.textContent).to.contain('Face ID / vingerafdruk');
+    expect(list.textContent).to.contain('Sleutel op deze telefoon');
+    expect(list.textContent).to.contain('Geen meldingen');
+    expect(list.textContent).to.contain('Laatst gebruikt: 5 minuten geleden');
+    button(list, 'Pixel 8 verwijderen');
+    button(list, 'Telefoon toevoegen');
+  });
+
+  it('invites to add one when there is none, and shows nothing where the server has no approver', async () => {
+    const user = await createUser({ totp: true });
+    const { page } = await mount(user);
+    await withApprovers(page, []);
+    expect(phones(page).textContent).to.contain('No phone approves your sign-ins yet.');
+    await withApprovers(page, [pixel], false);
+    expect(phones(page)).to.equal(null);
+  });
+
+  it('counts a phone as a method: removing the app then is not removing the last one', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    await withApprovers(page, [pixel]);
+    button(page, 'Remove Authenticator app').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal('Remove Authenticator app? You cannot undo this.');
+    button(page.querySelector('dialog')!, 'Cancel').click();
+  });
+
+  it('asks before removing a phone, in the same words and colours as the other methods', async () => {
+    const user = await createUser({ totp: true });
+    const { page } = await mount(user);
+    await withApprovers(page, [pixel]);
+    const remove = button(phones(page), 'Remove Pixel 8');
+    expect(remove.className).to.equal('lf-button-secondary lf-danger');
+    remove.click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal('Remove Pixel 8? You cannot undo this.');
+    button(page.querySelector('dialog')!, 'Cancel').click();
+  });
+
+  it('adds a phone with the enroll-approver flow, in a panel of the section', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    await withApprovers(page, []);
+    button(phones(page), 'Add a phone').click();
+    await waitUntil(() => page.querySelector('login-flow'), 'the set-up did not open');
+    const flow = page.querySelector<LoginFlow>('login-flow')!;
+    expect(flow.flow).to.equal('enroll-approver');
+    expect(section(page, 'mfa').querySelector('h4')!.textContent).to.equal('Add a phone');
+    button(section(page, 'mfa'), 'Cancel').click();
+    await page.updateComplete;
+    expect(page.querySelector('login-flow')).to.equal(null);
+  });
+
+  it('adds a phone: the phone enrols from the set-up link, the panel ends, the list shows it', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page } = await mount(user);
+    button(phones(page), 'Add a phone').click();
+    await waitUntil(() => page.querySelector('login-flow'), 'the set-up did not open');
+    const flow = page.querySelector<LoginFlow>('login-flow')!;
+    while ((flow as unknown as { state?: FlowState }).state?.step !== 'approver-setup') await oneEvent(flow, 'lf-step-change');
+    // The set-up link, as its step shows it (QR code and link; the set-up chunk draws it).
+    const { url } = (flow as unknown as { state: FlowStateOf<'approver-setup'> }).state.data;
+    await enrolPhone(url, 'Pixel 8');
+    const added = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    // What the step does once the wait says the phone enrolled.
+    flow.dispatchEvent(new StepIntentEvent('check'));
+    expect((await added).kind).to.equal('factor-added');
+    await page.updateComplete;
+    expect(page.querySelector('login-flow')).to.equal(null);
+    expect(status(page, 'mfa')).to.equal('Phone added. It can approve your sign-ins now.');
+    await waitUntil(() => phones(page)?.querySelector('.lf-item-name')?.textContent === 'Pixel 8', 'the phone was not listed');
+  });
+
+  it('lists a phone enrolled through the real approver API', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page, token } = await mount(user);
+    await enrolApprover(token, 'Pixel 8');
+    await page.reload();
+    const list = phones(page);
+    expect(list.querySelectorAll('li')).to.have.length(1);
+    expect(list.querySelector('.lf-item-name')!.textContent).to.equal('Pixel 8');
+    expect(list.querySelector('li .lf-note')!.textContent).to.contain('Key on this phone');
+    expect(list.querySelector('li .lf-note')!.textContent).to.contain('Never used');
+    expect(list.querySelector('li .lf-note')!.textContent).to.contain('No notifications');
+  });
+
+  it('removes a phone after a confirmation', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const { page, token } = await mount(user);
+    await enrolApprover(token, 'Pixel 8');
+    await page.reload();
+    button(phones(page), 'Remove Pixel 8').click();
+    await waitUntil(() => page.querySelector('dialog')!.open);
+    expect(page.querySelector('dialog p')!.textContent).to.equal('Remove Pixel 8? You cannot undo this.');
+    const removed = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
+    await confirmDialog(page);
+    expect((await removed).kind).to.equal('factor-removed');
+    await waitUntil(() => phones(page).querySelectorAll('li').length === 0, 'the phone is still listed');
+    expect(status(page, 'mfa')).to.equal('Pixel 8 was removed.');
+    expect(phones(page).textContent).to.contain('No phone approves your sign-ins yet.');
+    expect(section(page, 'mfa').textContent).to.contain('Authenticator app');
+  });
+
+  it('asks a stale session to confirm it is the person before removing a phone', async () => {
+    const user = await createUser({ totp: true, recoveryCode: true });
+    const fresh = await createSession(user.email, { userAgent: CHROME_MAC });
+    await enrolApprover(fresh.token, 'Pixel 8');
+    const { page } = await mount(user, { stale: true });
+    button(phones(page), 'Remove Pixel 8').click();
+    await confirmDialog(page);
+    await waitUntil(() => page.querySelector('login-flow'), 'no re-authentication was asked');
+    expect(page.querySelector<LoginFlow>('login-flow')!.flow).to.equal('reauth');
+  });
+
+  it('explains that the last method stays while two-step verification is required', async () => {
+    // The phone is the person's one second factor; the page's session passed it (as a sign-in with the phone would).
+    const user = await createUser({ api: 'mfa-required' });
+    await enrolApprover((await createSession(user.email, { api: 'mfa-required' })).token, 'Pixel 8', 'mfa-required');
+    const { page } = await mount(user, { api: 'mfa-required' });
+    expect(section(page, 'mfa').textContent).to.contain('It is required for your account.');
+    button(phones(page), 'Remove Pixel 8').click();
+    const failed = oneEvent(page, 'account-security-error') as Promise<AccountSecurityErrorEvent>;
+    await confirmDialog(page);
+    expect((await failed).code).to.equal('last_factor');
+    await page.updateComplete;
+    expect(alert(page, 'mfa')).to.equal('Two-step verification is required for your account, so you cannot remove your last method. Add another method first.');
+    expect(phones(page).querySelectorAll('li')).to.have.length(1);
+  });
+
+  it('fits a 320 px phone without sideways scrolling', async () => {
+    const user = await createUser({ totp: true, sms: true, recoveryCode: true });
+    const { page } = await mount(user, { lang: 'nl' });
+    page.style.width = '320px';
+    page.style.boxSizing = 'border-box';
+    await withApprovers(page, [pixel, { ...iphone, name: 'Telefoon-van-de-afdeling-salarisadministratie-Amsterdam' }]);
+    const box = page.getBoundingClientRect();
+    expect(box.width).to.equal(320);
+    expect(page.scrollWidth).to.be.at.most(page.clientWidth);
+    for (const part of phones(page).querySelectorAll('li, button, p, h4')) {
+      expect(part.getBoundingClientRect().right, part.textContent!.trim()).to.be.at.most(box.right + 0.5);
+    }
   });
 });
 

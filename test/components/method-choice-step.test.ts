@@ -63,6 +63,7 @@ const ENGLISH: Record<SetupMethod, [string, string]> = {
   passkey: ['Face ID, fingerprint or screen lock', 'One tap on this device, with a passkey.'],
   totp: ['Authenticator app', 'Google, Microsoft or Visma Authenticator shows a new code every 30 seconds.'],
   sms: ['Text message (SMS)', 'We text a verification code to your mobile phone.'],
+  approver: ['Approve on your phone', 'A notification on your phone: pick the number you see here and confirm with your fingerprint or face.'],
 };
 
 describe('<lf-method-choice-step>', () => {
@@ -90,9 +91,23 @@ describe('<lf-method-choice-step>', () => {
     expect(labels(step)).to.deep.equal([ENGLISH.sms, ENGLISH.totp]);
   });
 
-  for (const method of ['passkey', 'totp', 'sms'] as const) {
+  it("offers the approver where the server does, in the server's order", async () => {
+    const step = await mount({ methods: ['passkey', 'approver', 'totp', 'sms'] });
+    expect(labels(step)).to.deep.equal([ENGLISH.passkey, ENGLISH.approver, ENGLISH.totp, ENGLISH.sms]);
+    const last = await mount({ methods: ['totp', 'approver'] });
+    expect(labels(last)).to.deep.equal([ENGLISH.totp, ENGLISH.approver]);
+  });
+
+  it('names the approver in Dutch', async () => {
+    const step = await mount({ methods: ['approver'] }, { lang: 'nl' });
+    expect(labels(step)).to.deep.equal([
+      ['Goedkeuren op je telefoon', 'Een melding op je telefoon: kies het getal dat je hier ziet en bevestig met je vingerafdruk of gezichtsherkenning.'],
+    ]);
+  });
+
+  for (const method of ['passkey', 'totp', 'sms', 'approver'] as const) {
     it(`chooses ${method} with { method: '${method}' }`, async () => {
-      const step = await mount();
+      const step = await mount({ methods: ['passkey', 'approver', 'totp', 'sms'] });
       const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
       choice(step, ENGLISH[method][0])!.click();
       const intent = await fired;

@@ -3,8 +3,11 @@
  * needs lives in a process, so any process can take any request.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { approvalMessage, enrolmentMessage } from '../../server/approver-protocol.js';
+import type { FlowState } from '../../server/flows/protocol.js';
 import { createDatabase, postgresAvailable, startPostgres, type PostgresCluster } from '../support/postgres.js';
 import { act, api, reachPassword, runCli, secretKey, sessionToken, signIn, startServer, type ServerProcess } from './helpers.js';
 
@@ -60,6 +63,46 @@ describe('two API processes sharing one PostgreSQL', { skip: !postgresAvailable(
     assert.equal((await api(b.url, 'GET', '/api/session', { token })).status, 200);
     assert.equal((await api(a.url, 'DELETE', '/api/session', { token })).status, 204);
     assert.equal((await api(b.url, 'GET', '/api/session', { token })).status, 401);
+  });
+
+  it('hears on A, within a second, a sign-in approved on the phone through B', async () => {
+    const phone = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const signed = (message: string) => sign('sha256', Buffer.from(message), { key: phone.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    // Bob adds the approver on the account page (A); his phone enrols through B.
+    const session = await signIn(a.url, BOB, PASSWORD);
+    const setup = await api<FlowState>(a.url, 'POST', '/api/flows/enroll-approver', { body: { token: session } });
+    if (setup.body.step !== 'approver-setup') return assert.fail(JSON.stringify(setup.body));
+    const enrolment = new URL(setup.body.data.url).hash.slice('#enrol='.length);
+    assert.equal((await api(b.url, 'POST', '/api/approver/enrolment', { body: { token: enrolment } })).status, 200);
+    const device = await api<{ deviceToken: string }>(b.url, 'POST', '/api/approver/devices', {
+      body: { token: enrolment, name: 'Bob\'s phone', key: { type: 'device', publicKey: phone.publicKey.export({ format: 'jwk' }), proof: signed(enrolmentMessage(enrolment)) } },
+    });
+    assert.equal(device.status, 201);
+    const added = await act(a.url, setup.body.id, 'check', {});
+    assert.equal(added.body.step, 'recovery-code', JSON.stringify(added.body));
+    assert.equal((await act(a.url, setup.body.id, 'confirm', { saved: true })).body.step, 'done');
+
+    // A sign-in on A asks the phone; A waits while the phone answers through B.
+    const id = await reachPassword(a.url, BOB);
+    const second = await act(a.url, id, 'password', { password: PASSWORD });
+    assert.equal(second.body.step, 'second-factor');
+    const sent = await act(a.url, id, 'send-approval', {});
+    if (sent.body.step !== 'second-factor' || !sent.body.data.approval) return assert.fail(JSON.stringify(sent.body));
+    const number = sent.body.data.approval.number;
+    const waiting = fetch(`${a.url}/api/flows/-/wait`, { headers: { 'x-flow-id': id } });
+    const pending = await api<{ requests: { id: string }[] }>(b.url, 'GET', '/api/approver/requests', { token: device.body.deviceToken });
+    const request = pending.body.requests[0]!.id;
+    const answeredAt = Date.now();
+    const answer = await api(b.url, 'POST', `/api/approver/requests/${request}`, {
+      token: device.body.deviceToken,
+      body: { number, decision: 'approve', proof: { type: 'device', signature: signed(approvalMessage(request, number, 'approve')) } },
+    });
+    assert.deepEqual(answer.body, { status: 'approved' });
+    assert.deepEqual(await (await waiting).json(), { ready: true });
+    assert.ok(Date.now() - answeredAt < 1_000, `A heard the answer ${Date.now() - answeredAt} ms after it was stored`);
+    const done = await act(a.url, id, 'approval', {});
+    assert.equal(done.body.step, 'done');
+    if (done.body.step === 'done') assert.deepEqual(done.body.data.session.amr, ['pwd', 'swk', 'mfa']);
   });
 
   it('counts failed passwords on A and B together: 2 on A and 1 on B, then 429 on either', async () => {

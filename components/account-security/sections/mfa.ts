@@ -1,6 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { formatDay } from '../../lib/i18n.js';
-import type { AccountOverview } from '../api.js';
+import type { AccountOverview, Approver } from '../api.js';
 import { button, confirmRemove, date, DANGER, item, lastUsed, type AccountPage } from './page.js';
 
 /**
@@ -51,6 +51,7 @@ export function renderMfa(page: AccountPage, { mfa, features }: AccountOverview)
         ),
       )}
     </ul>
+    ${features.approver ? renderApprovers(page, mfa.approvers ?? []) : nothing}
     <div class="lf-actions">
       ${mfa.totp.length ? nothing : button(page, 'enroll', t('action_add_totp'), () => page.enroll('enroll-totp', 'mfa', 'action_add_totp'))}
       ${features.passkeys && !mfa.passkeys.length ? button(page, 'enroll', t('action_add_passkey'), () => page.enroll('enroll-passkey', 'mfa', 'action_add_passkey')) : nothing}
@@ -66,7 +67,40 @@ export function renderMfa(page: AccountPage, { mfa, features }: AccountOverview)
     </div>`;
 }
 
-/** Removes an authenticator app or the SMS number, once the person confirms. */
+/**
+ * The phones that approve sign-ins (push approval): each with its dates, how
+ * it signs an approval (the phone's Face ID or fingerprint, or a key its
+ * browser keeps), whether notifications reach it, and Remove; then "Add a
+ * phone", which runs the `enroll-approver` flow in a panel as the other
+ * methods' set-ups do. Its own heading and list, after the other methods:
+ * a person may have several phones.
+ */
+function renderApprovers(page: AccountPage, approvers: Approver[]): TemplateResult {
+  const { t } = page;
+  const heading = `${page.headingId('mfa')}-approvers`;
+  return html`<div class="lf-approvers" role="group" aria-labelledby=${heading}>
+    <h4 class="lf-subtitle" id=${heading}>${t('title_approvers')}</h4>
+    ${approvers.length
+      ? html`<ul class="lf-list">
+          ${approvers.map((approver) =>
+            item(
+              approver.name,
+              [
+                t(approver.key === 'passkey' ? 'approver_passkey' : 'approver_device'),
+                t('added_on', { date: date(t, approver.createdAt) }),
+                lastUsed(t, approver.lastUsedAt),
+                approver.push ? '' : t('approver_no_push'),
+              ],
+              removeButton(page, approver.id, approver.name),
+            ),
+          )}
+        </ul>`
+      : html`<p class="lf-note">${t('approvers_none')}</p>`}
+    <div class="lf-actions">${button(page, 'enroll', t('action_add_approver'), () => page.enroll('enroll-approver', 'mfa', 'action_add_approver'))}</div>
+  </div>`;
+}
+
+/** Removes an authenticator app, the SMS number or an approving phone, once the person confirms. */
 function removeButton(page: AccountPage, id: string, name: string): TemplateResult {
   const { t } = page;
   return button(

@@ -89,13 +89,15 @@ export function item(name: string | TemplateResult, facts: string[], actions: Te
 export const DANGER = 'lf-button-secondary lf-danger';
 
 /**
- * The question before a second factor (an app, the number, a passkey) goes:
- * for the last one, that two-step verification goes with it. While it is
+ * The question before a second factor (an app, the number, a passkey, a
+ * phone that approves sign-ins) goes: for the last one, that two-step
+ * verification goes with it. While it is
  * required the server keeps the last one, and says so.
  */
 export function confirmRemove(page: AccountPage, name: string): string {
   const mfa = page.overview?.mfa;
-  const last = mfa && !mfa.required && mfa.totp.length + mfa.passkeys.length + (mfa.sms ? 1 : 0) === 1;
+  // `approvers` may be missing from a server older than push approval.
+  const last = mfa && !mfa.required && mfa.totp.length + mfa.passkeys.length + (mfa.approvers?.length ?? 0) + (mfa.sms ? 1 : 0) === 1;
   return page.t(last ? 'confirm_remove_last' : 'confirm_remove', { name });
 }
 

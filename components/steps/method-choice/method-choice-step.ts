@@ -4,11 +4,12 @@ import { formatDay } from '../../lib/i18n.js';
 import { StepElement, fieldError, uniqueId } from '../../lib/step.js';
 import type { SetupTranslate } from '../setup-messages.js';
 
-/** Each method's name and what it means, in one line (seeds: "an authenticator app, SMS, or Face ID"). */
+/** Each method's name and what it means, in one line (seeds: "an authenticator app, SMS, or Face ID", "approve the login attempt via the push notification"). */
 const LABELS = {
   passkey: ['method_passkey', 'method_passkey_note'],
   totp: ['method_totp', 'method_totp_note'],
   sms: ['method_sms', 'method_sms_note'],
+  approver: ['method_approver', 'method_approver_note'],
 } as const satisfies Record<SetupMethod, readonly [string, string]>;
 
 /**

@@ -2,17 +2,23 @@ import { html, nothing } from 'lit';
 import type { SecondFactorMethod, StepMap } from '../../../server/flows/protocol.js';
 import type { ClientError } from '../../lib/api.js';
 import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
+import type { ApproverTranslate } from '../approval/approver-messages.js';
 
 /**
- * @summary The second factor: the passkey, a code from the authenticator app,
- * a code texted to the phone or a recovery code, whichever the person has, the
- * server's first choice first (a recovery code only when nothing else is
- * left); the others one click away. Optionally "remember this device" for a code.
+ * @summary The second factor: the approver on the phone, the passkey, a code
+ * from the authenticator app, a code texted to the phone or a recovery code,
+ * whichever the person has, the server's first choice first (a recovery code
+ * only when nothing else is left); the others one click away. Optionally
+ * "remember this device". The approver's "Check your phone" is
+ * `<lf-approval-view>`, from the approver chunk, which `<login-flow>` loads
+ * before it shows this step with the approver among `methods`; this step keeps
+ * the way to the other methods ("Try another way").
  * @event lf-intent - `totp` with `{ code, remember }` for an app code (spaces and
  * dashes removed); `sms` with `{ code, remember }` for a texted code (likewise);
  * `send-sms` to text a code (again); `recovery-code` with `{ code, remember }`
  * for a recovery code (trimmed); `passkey` with the `passkey` flag
- * (`<login-flow>` runs the ceremony with `data.passkey.options` and sends `{ response }`).
+ * (`<login-flow>` runs the ceremony with `data.passkey.options` and sends `{ response }`);
+ * from `<lf-approval-view>`, `send-approval` and `approval` with `{ remember }`.
  *
  * `data`: the methods on offer, in the server's order of preference, how long
  * a device may be remembered (null: not at all), the passkey options when
@@ -21,10 +27,14 @@ import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../
  * code) on the passkey.
  */
 export class SecondFactorStep extends StepElement<StepMap['second-factor']['data']> {
-  static override properties = { waiting: { type: Boolean }, chosen: { state: true }, serverError: { state: true } };
+  static override properties = { waiting: { type: Boolean }, flowId: { attribute: false }, api: { attribute: false }, chosen: { state: true }, serverError: { state: true } };
 
   /** True while a passkey ceremony runs: the passkey button says so. */
   waiting = false;
+  /** The flow's id and the API's origin, for the approver's wait. Set by `<login-flow>`. */
+  flowId = '';
+  api = '';
+  declare t: ApproverTranslate;
 
   /** The method the person switched to, if any. */
   private chosen: SecondFactorMethod | undefined;
@@ -71,6 +81,13 @@ export class SecondFactorStep extends StepElement<StepMap['second-factor']['data
     const describedBy = error ? ids.error : nothing;
     const disabled = busy ? 'true' : 'false';
     const others = data.methods.filter((other) => other !== method);
+    if (method === 'approver') {
+      const other = others.find((next) => next !== 'recovery_code') ?? others[0];
+      return html`<div class="lf-form">
+        <lf-approval-view .data=${data} .error=${this.serverError} .t=${t} ?busy=${busy} .flowId=${this.flowId} .api=${this.api}></lf-approval-view>
+        ${other ? html`<button class="lf-link" type="button" @click=${() => this.handleSwitch(other)}>${t('action_other_way')}</button>` : nothing}
+      </div>`;
+    }
     const switches = others.map(
       (other) => html`<button class="lf-link" type="button" @click=${() => this.handleSwitch(other)}>${t(`action_use_${other}`)}</button>`,
     );

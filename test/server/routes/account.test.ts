@@ -134,8 +134,9 @@ describe('the account overview', () => {
     assert.ok(view.mfa.totp[0]!.lastUsedAt, 'the sign-in used it');
     assert.equal(view.mfa.sms?.phone, '+31 •• ••• ••78');
     assert.deepEqual(view.mfa.passkeys, []);
+    assert.deepEqual(view.mfa.approvers, []);
     assert.ok(view.mfa.recoveryCode?.createdAt);
-    assert.deepEqual(view.features, { passkeys: false, sms: true });
+    assert.deepEqual(view.features, { passkeys: false, sms: true, approver: false });
     assert.equal(view.policy.minLength, 15);
     assert.ok(view.policy.rules.includes('not_common'));
     for (const secret of [person.totp!, person.recoveryCode!, PHONE, '612345678', PASSWORD, person.token]) assert.ok(!text.includes(secret), `the overview leaks ${secret}`);

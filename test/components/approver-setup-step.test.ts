@@ -1,0 +1,369 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { setViewport } from '@web/test-runner-commands';
+// The chunks <login-flow> loads for the step: the approver's (the element, its words) and the set-up's (shared words).
+import '../../components/steps/approval/approver-steps.js';
+import '../../components/steps/setup-steps.js';
+import type { ApproverSetupStep } from '../../components/steps/approver-setup/approver-setup-step.js';
+import type { StepIntentEvent } from '../../components/lib/events.js';
+import { translator } from '../../components/lib/i18n.js';
+import { loginFlowSheet } from '../../components/login-flow/styles.js';
+import type { StepMap } from '../../server/flows/protocol.js';
+
+type Data = StepMap['approver-setup']['data'];
+type Actions = StepMap['approver-setup']['actions'][];
+
+const FLOW_ID = 'flow-id-of-this-test';
+/** Another origin than the test page's, as an embedded widget's API: the wait goes there. */
+const API = 'https://api.example.com';
+
+/** Ten minutes from now: a live code (the server's enrolment token lives that long). */
+function data(overrides: Partial<Data> = {}): Data {
+  return {
+    url: 'https://login.example.com/approve/#enrol=one-time-token',
+    qr: { size: 29, path: 'M4 4h7v1h-7zM4 5h1v5h-1zM18 4h7v7h-7z' },
+    expiresAt: Date.now() + 10 * 60_000,
+    required: false,
+    reason: 'enable',
+    ...overrides,
+  };
+}
+
+/** One long poll of `GET /api/flows/-/wait` that the test answers. */
+interface Poll {
+  flowId: string | null;
+  url: URL;
+  signal: AbortSignal;
+  aborted: Promise<void>;
+  answer(ready: boolean): void;
+  /** Answers with an error status, as the server does for a flow that is gone (404, 410) or whose step waits on nothing (409). */
+  refuse(status: number): void;
+  fail(): void;
+}
+
+/**
+ * Stands in for the server's wait only (the rest of fetch is the browser's):
+ * each poll hangs until the test answers it, as the server holds it.
+ */
+class WaitStub {
+  readonly polls: Poll[] = [];
+  private readonly real = window.fetch;
+  private arrived: (() => void) | undefined;
+
+  constructor() {
+    window.fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input), document.baseURI);
+      if (url.pathname !== '/api/flows/-/wait') return this.real.call(window, input, init);
+      return new Promise<Response>((resolve, reject) => {
+        const signal = init!.signal!;
+        const aborted = new Promise<void>((done) =>
+          signal.addEventListener('abort', () => {
+            reject(new DOMException('The operation was aborted.', 'AbortError'));
+            done();
+          }),
+        );
+        this.polls.push({
+          flowId: new Headers(init?.headers).get('X-Flow-Id'),
+          url,
+          signal,
+          aborted,
+          answer: (ready) => resolve(Response.json({ ready })),
+          refuse: (status) => resolve(Response.json({ error: { code: 'flow_not_found' } }, { status })),
+          fail: () => reject(new TypeError('Failed to fetch')),
+        });
+        this.arrived?.();
+      });
+    };
+  }
+
+  /** The `n`th poll (from 1), once it has come. */
+  async poll(n: number): Promise<Poll> {
+    while (this.polls.length < n) await new Promise<void>((resolve) => (this.arrived = resolve));
+    return this.polls[n - 1]!;
+  }
+
+  restore(): void {
+    window.fetch = this.real;
+  }
+}
+
+function mount(overrides: Partial<Data> = {}, { actions = ['check', 'renew'] as Actions, lang = 'en' as 'en' | 'nl', busy = false } = {}): Promise<ApproverSetupStep> {
+  return fixture<ApproverSetupStep>(
+    html`<lf-approver-setup-step
+      .data=${data(overrides)}
+      .actions=${actions}
+      .t=${translator(lang)}
+      ?busy=${busy}
+      .flowId=${FLOW_ID}
+      .api=${API}
+    ></lf-approver-setup-step>`,
+  );
+}
+
+function button(step: Element, text: string): HTMLButtonElement | undefined {
+  return [...step.querySelectorAll('button')].find((b) => b.textContent!.trim() === text);
+}
+
+/** Resolves once `check` holds: waits on DOM mutations, not on a clock. */
+async function until(element: Element, check: () => boolean): Promise<void> {
+  while (!check()) {
+    await new Promise<void>((resolve) => {
+      const observer = new MutationObserver(() => {
+        observer.disconnect();
+        resolve();
+      });
+      observer.observe(element, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+  }
+}
+
+describe('<lf-approver-setup-step>', () => {
+  let wait: WaitStub;
+  beforeEach(() => {
+    wait = new WaitStub();
+  });
+  afterEach(() => {
+    wait.restore();
+  });
+
+  it('says what to do on the phone, in three steps, under its title', async () => {
+    const step = await mount();
+    const title = step.querySelector('h2')!;
+    expect(title.textContent).to.equal('Approve sign-ins on your phone');
+    expect(title.hasAttribute('data-autofocus')).to.equal(true);
+    expect(step.querySelector('[role=group]')!.getAttribute('aria-labelledby')).to.equal(title.id);
+    expect([...step.querySelectorAll('ol.lf-steps > li')].map((li) => li.textContent)).to.deep.equal([
+      "Scan this QR code with your phone's camera.",
+      'Open the link. If your phone asks, add the app to your home screen.',
+      'Turn it on and confirm with your fingerprint or face.',
+    ]);
+  });
+
+  it('draws the QR code as a labelled image', async () => {
+    const step = await mount();
+    const qr = step.querySelector('svg.lf-qr')!;
+    expect(qr.getAttribute('role')).to.equal('img');
+    expect(qr.getAttribute('aria-label')).to.equal('QR code to set up approving sign-ins on your phone');
+    expect(qr.getAttribute('viewBox')).to.equal('0 0 29 29');
+    expect(qr.querySelector('path')!.getAttribute('d')).to.equal('M4 4h7v1h-7zM4 5h1v5h-1zM18 4h7v7h-7z');
+  });
+
+  it('links to the approver for setting up on this same phone, in a new tab', async () => {
+    const step = await mount();
+    const link = step.querySelector<HTMLAnchorElement>('a')!;
+    expect(link.textContent!.trim()).to.equal('Setting up on this phone? Open the approver');
+    expect(link.href).to.equal('https://login.example.com/approve/#enrol=one-time-token');
+    expect(link.target).to.equal('_blank');
+    expect(link.rel).to.equal('noopener');
+  });
+
+  it('never links to an address that is not a web page', async () => {
+    const step = await mount({ url: 'javascript:alert(1)' });
+    expect(step.querySelector('a')).to.equal(null);
+  });
+
+  it('says it waits for the phone, in a polite live region', async () => {
+    const step = await mount();
+    const status = step.querySelector('[role=status]')!;
+    expect(status.textContent!.trim()).to.equal('Waiting for your phone…');
+    expect(status.hasAttribute('data-busy')).to.equal(true);
+  });
+
+  it('long-polls the wait with the flow id in X-Flow-Id, and sends check once the phone has enrolled', async () => {
+    const step = await mount();
+    const poll = await wait.poll(1);
+    expect(poll.url.href).to.equal('https://api.example.com/api/flows/-/wait');
+    expect(poll.flowId).to.equal(FLOW_ID);
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    poll.answer(true);
+    const intent = await fired;
+    expect(intent.action).to.equal('check');
+    expect(intent.body).to.deep.equal({});
+  });
+
+  it('asks the server when the wait says the flow is gone', async () => {
+    const step = await mount();
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    (await wait.poll(1)).refuse(404);
+    expect((await fired).action).to.equal('check');
+  });
+
+  it('asks again while the phone has not enrolled', async () => {
+    const step = await mount();
+    const intents: string[] = [];
+    step.addEventListener('lf-intent', (event) => intents.push(event.action));
+    (await wait.poll(1)).answer(false);
+    const second = await wait.poll(2);
+    expect(second.flowId).to.equal(FLOW_ID);
+    expect(intents).to.deep.equal([]);
+  });
+
+  it('waits on in silence when check answers approver_pending', async () => {
+    const step = await mount();
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    (await wait.poll(1)).answer(true);
+    await fired;
+    // <login-flow> posts check (busy), and the server answers that the phone is not done yet.
+    step.busy = true;
+    await step.updateComplete;
+    step.busy = false;
+    step.error = { code: 'approver_pending' };
+    await step.updateComplete;
+    const again = await wait.poll(2);
+    expect(again.signal.aborted).to.equal(false);
+    expect(step.querySelector('.lf-error, [role=alert]')).to.equal(null);
+    expect(step.querySelector('[role=status]')!.textContent!.trim()).to.equal('Waiting for your phone…');
+  });
+
+  it('does not wait while a request runs', async () => {
+    await mount({}, { busy: true });
+    await new Promise(requestAnimationFrame);
+    expect(wait.polls.length).to.equal(0);
+  });
+
+  it('backs off after a failed poll, and tries again', async () => {
+    await mount();
+    const first = await wait.poll(1);
+    const failedAt = performance.now();
+    first.fail();
+    await wait.poll(2);
+    // The first pause after a failure is 1 s with up to half of it taken off as jitter.
+    expect(performance.now() - failedAt).to.be.at.least(450);
+  });
+
+  it('stops waiting when it leaves the page', async () => {
+    const step = await mount();
+    const poll = await wait.poll(1);
+    step.remove();
+    await poll.aborted;
+    expect(poll.signal.aborted).to.equal(true);
+  });
+
+  it('says an expired code has expired, hides it, and makes a new one', async () => {
+    const step = await mount({ expiresAt: Date.now() - 1000 });
+    expect(step.querySelector('svg.lf-qr')).to.equal(null);
+    expect(step.querySelector('a')).to.equal(null);
+    const status = step.querySelector('[role=status]')!;
+    expect(status.textContent!.trim()).to.equal('This code has expired.');
+    expect(wait.polls.length).to.equal(0);
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Make a new code')!.click();
+    expect((await fired).action).to.equal('renew');
+  });
+
+  it('stops waiting, and says so, when the code expires while it shows', async () => {
+    const step = await mount({ expiresAt: Date.now() + 300 });
+    const poll = await wait.poll(1);
+    await until(step, () => !!button(step, 'Make a new code'));
+    await poll.aborted;
+    expect(step.querySelector('[role=status]')!.textContent!.trim()).to.equal('This code has expired.');
+  });
+
+  it('waits again for a new code', async () => {
+    const step = await mount({ expiresAt: Date.now() - 1000 });
+    step.data = data({ url: 'https://login.example.com/approve/#enrol=another-token' });
+    await step.updateComplete;
+    expect((await wait.poll(1)).flowId).to.equal(FLOW_ID);
+    expect(step.querySelector('svg.lf-qr')).to.exist;
+  });
+
+  it('offers "Back" only when the server accepts it (not on the account page)', async () => {
+    const account = await mount();
+    expect(button(account, 'Back')).to.equal(undefined);
+    const step = await mount({}, { actions: ['check', 'renew', 'back'] });
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Back')!.click();
+    expect((await fired).action).to.equal('back');
+  });
+
+  it('gives why set-up is shown, as the other set-ups do', async () => {
+    const step = await mount({ reason: 'required', required: true });
+    expect(step.querySelector('p.lf-intro')!.textContent).to.equal('Two-step verification is required for this account.');
+  });
+
+  it('speaks Dutch', async () => {
+    const step = await mount({}, { lang: 'nl', actions: ['check', 'renew', 'back'] });
+    expect(step.querySelector('h2')!.textContent).to.equal('Inloggen goedkeuren op je telefoon');
+    expect([...step.querySelectorAll('ol.lf-steps > li')].map((li) => li.textContent)).to.deep.equal([
+      'Scan deze QR-code met de camera van je telefoon.',
+      'Open de link. Vraagt je telefoon erom, zet de app dan op je beginscherm.',
+      'Zet goedkeuren aan en bevestig met je vingerafdruk of gezichtsherkenning.',
+    ]);
+    expect(step.querySelector('svg')!.getAttribute('aria-label')).to.equal('QR-code om inloggen goedkeuren op je telefoon in te stellen');
+    expect(step.querySelector('a')!.textContent!.trim()).to.equal('Stel je dit in op deze telefoon? Open de app');
+    expect(step.querySelector('[role=status]')!.textContent!.trim()).to.equal('Wachten op je telefoon…');
+    expect(button(step, 'Terug')).to.exist;
+    const expired = await mount({ expiresAt: 0 }, { lang: 'nl' });
+    expect(expired.querySelector('[role=status]')!.textContent!.trim()).to.equal('Deze code is verlopen.');
+    expect(button(expired, 'Maak een nieuwe code')).to.exist;
+  });
+
+  for (const lang of ['en', 'nl'] as const) {
+    it(`fits a 320 px phone with nothing sticking out, and passes axe (${lang})`, async () => {
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, loginFlowSheet()];
+      await setViewport({ width: 320, height: 900 });
+      try {
+        for (const expiresAt of [Date.now() + 60_000, 0]) {
+          const card = await fixture<HTMLElement>(html`<login-flow
+            ><lf-approver-setup-step
+              .data=${data({ expiresAt })}
+              .actions=${['check', 'renew', 'back']}
+              .t=${translator(lang)}
+              .flowId=${FLOW_ID}
+              .api=${API}
+            ></lf-approver-setup-step
+          ></login-flow>`);
+          await card.querySelector<ApproverSetupStep>('lf-approver-setup-step')!.updateComplete;
+          expect(outside(card)).to.deep.equal([]);
+          expect(await axe(card)).to.deep.equal([]);
+          expect(document.documentElement.scrollWidth).to.be.at.most(320);
+          for (const control of card.querySelectorAll('.lf-button, .lf-button-secondary')) {
+            expect(control.getBoundingClientRect().width, control.textContent!).to.be.closeTo(content(card).width, 1);
+          }
+        }
+      } finally {
+        await setViewport({ width: 800, height: 600 });
+        document.adoptedStyleSheets = document.adoptedStyleSheets.filter((sheet) => sheet !== loginFlowSheet());
+      }
+    });
+  }
+});
+
+/** The card's content box. */
+function content(card: HTMLElement): { left: number; right: number; width: number } {
+  const box = card.getBoundingClientRect();
+  const style = getComputedStyle(card);
+  const left = box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
+  const right = box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
+  return { left, right, width: right - left };
+}
+
+/** The elements that pass the card's content box (1 px tolerance), as in test/e2e/layout.test.ts. */
+function outside(card: HTMLElement): string[] {
+  const { left, right } = content(card);
+  return [...card.querySelectorAll('*')]
+    .filter((child) => {
+      const rect = child.getBoundingClientRect();
+      return (rect.width || rect.height) && (rect.left < left - 1 || rect.right > right + 1);
+    })
+    .map((child) => `<${child.localName} class="${child.getAttribute('class') ?? ''}">`);
+}
+
+interface AxeResult {
+  violations: { id: string; help: string; nodes: { target: string[] }[] }[];
+}
+
+/** axe-core's WCAG 2.2 AA checks of `element`, as test/e2e/layout.test.ts runs them on every step of the walk. */
+async function axe(element: Element): Promise<string[]> {
+  const page = window as unknown as { axe?: { run(context: unknown, options: unknown): Promise<AxeResult> } };
+  if (!page.axe) {
+    const script = Object.assign(document.createElement('script'), { src: '/node_modules/axe-core/axe.min.js' });
+    const loaded = new Promise((resolve, reject) => {
+      script.addEventListener('load', resolve);
+      script.addEventListener('error', reject);
+    });
+    document.head.append(script);
+    await loaded;
+  }
+  const result = await page.axe!.run(element, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+  return result.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
