@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import { defineConfig, parseAst, type Plugin } from 'vite';
+import { build as viteBuild, defineConfig, parseAst, type Plugin, type UserConfig } from 'vite';
+import { iconPng, iconSvg } from './approver/icons.js';
 
 /**
  * The widget's Lit `css` text with the whitespace a CSS parser ignores taken
@@ -142,8 +143,87 @@ export function precompressPlugin(): Plugin {
 }
 
 /**
- * Two builds:
+ * The approver's files that no module imports: its web app manifest (checked
+ * to be JSON, written compact) and its icons, drawn at build time
+ * (approver/icons.ts). Emitted into the bundle, so precompressPlugin writes
+ * their .br/.gz too, under the stable names the manifest and the page name.
+ */
+export function approverAssetsPlugin(): Plugin {
+  return {
+    name: 'login-flow-approver-assets',
+    apply: 'build',
+    generateBundle() {
+      const manifest = JSON.parse(readFileSync('approver/manifest.webmanifest', 'utf8')) as unknown;
+      this.emitFile({ type: 'asset', fileName: 'manifest.webmanifest', source: JSON.stringify(manifest) });
+      this.emitFile({ type: 'asset', fileName: 'icon.svg', source: iconSvg() });
+      for (const size of [192, 512]) this.emitFile({ type: 'asset', fileName: `icon-${size}.png`, source: iconPng(size) });
+    },
+  };
+}
+
+/**
+ * Builds the approver's service worker into the same folder as `sw.js`, a
+ * classic script in one file (module service workers are not yet everywhere:
+ * Firefox lacks them), after the page's build: a second build, so the page
+ * and the worker share no chunk even where they share modules.
+ */
+export function approverWorkerPlugin(): Plugin {
+  return {
+    name: 'login-flow-approver-worker',
+    apply: 'build',
+    async closeBundle() {
+      await viteBuild({
+        configFile: false,
+        root: process.cwd(),
+        logLevel: 'warn',
+        publicDir: false,
+        plugins: [precompressPlugin()],
+        build: {
+          outDir: 'dist/approver',
+          emptyOutDir: false,
+          target: 'es2022',
+          copyPublicDir: false,
+          rollupOptions: { input: 'approver/sw.ts', output: { format: 'iife', entryFileNames: 'sw.js' } },
+        },
+      });
+    },
+  };
+}
+
+/**
+ * The approver (`vite build --mode approver`): the web app at /approve/ into
+ * dist/approver, under names that do not change between releases (the page,
+ * the service worker and the manifest refer to them; the server revalidates
+ * them with ETags): index.html, approve.js, approve.css, sw.js,
+ * manifest.webmanifest and the icons, each text file with .br and .gz beside it.
+ */
+const approverConfig: UserConfig = {
+  root: 'approver',
+  base: '/approve/',
+  publicDir: false,
+  plugins: [approverAssetsPlugin(), approverWorkerPlugin(), precompressPlugin()],
+  build: {
+    outDir: '../dist/approver',
+    emptyOutDir: true,
+    target: 'es2022',
+    // One entry and no dynamic import: nothing to preload, and no polyfill for it.
+    modulePreload: false,
+    // The strict CSP allows data: images, but a file is as small and can be cached.
+    assetsInlineLimit: 0,
+    rollupOptions: {
+      output: {
+        entryFileNames: 'approve.js',
+        chunkFileNames: 'approve-[name].js',
+        assetFileNames: (asset) => (asset.names.some((name) => name.endsWith('.css')) ? 'approve.css' : '[name][extname]'),
+      },
+    },
+  },
+};
+
+/**
+ * Three builds:
  * - `vite build` builds the demo host page into dist/demo;
+ * - `vite build --mode approver` builds the approver web app into dist/approver (see approverConfig);
  * - `vite build --mode widget` builds the embeddable script into dist/widget/login-flow.js
  *   (one ES module, Lit included: a host adds one script tag), and the account
  *   security page into dist/widget/account-security.js, which imports ./login-flow.js.
@@ -155,6 +235,7 @@ export default defineConfig(({ command, mode }) => {
   // people download must not depend on what NODE_ENV the person who started
   // the server happened to set. Vite reads this after loading the config.
   if (command === 'build') process.env.NODE_ENV = 'production';
+  if (mode === 'approver') return approverConfig;
   return mode === 'widget'
     ? {
         // About 0.3 KB gzip of indentation that neither the browser nor Lit needs: the budget is 20 KB.

@@ -10,6 +10,7 @@ import { startMailWorker } from './delivery/mail.js';
 import { ApiError } from './errors.js';
 import { generatePassword } from './factors/password.js';
 import { createLogger } from './log.js';
+import { approverPageRoutes } from './routes/approver-page.js';
 import { assetRoutes } from './routes/assets.js';
 import { sweepExpired } from './maintenance.js';
 import { resolveSecretKey } from './security/secrets.js';
@@ -77,6 +78,8 @@ export async function startServer(
 
   // The scripts host pages embed (login-flow.js, account-security.js and the chunks they load).
   app.route('/', assetRoutes({ dir: `${DIST}/widget`, origins: [config.publicUrl, ...config.allowedOrigins] }));
+  // The approver web app people install on their phone (/approve/), production included; before the demo's catch-all and CSP.
+  app.route('/', approverPageRoutes({ dir: `${DIST}/approver` }));
   if (config.env !== 'production' && existsSync(`${DIST}/demo`)) {
     app.use('/*', async (c, next) => {
       await next();
