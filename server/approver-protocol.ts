@@ -62,6 +62,12 @@ export interface EnrolmentResult {
   deviceToken: string;
   /** For `key.type: 'passkey'`: the credential id, for `allowCredentials` when signing a decision. */
   credentialId?: string;
+  /**
+   * Six digits to show on the phone now: the person types them on the screen
+   * that showed the QR code, which confirms this phone (and no other that
+   * scanned the code) as theirs.
+   */
+  confirmation: string;
 }
 
 /** `PUT /api/approver/devices/current/subscription` `{ subscription }`: a new push subscription (e.g. after `pushsubscriptionchange`), or `null` to stop pushes. */
@@ -79,6 +85,8 @@ export interface ApprovalDetails {
   ip: string | null;
   /** The company the person signs in to, when one is known. */
   company: string | null;
+  /** What is asking: a sign-in (or a re-authentication), or setting a new password from a reset link. */
+  purpose: 'sign-in' | 'password-reset';
   email: string;
   createdAt: number;
   expiresAt: number;

@@ -279,11 +279,14 @@ export interface StepMap {
    * QR code, or follow the link on the phone itself), installs the approver
    * web app and turns it on there. `url` holds a one-time enrolment token
    * that dies at `expiresAt` (epoch ms; `renew` makes a new one). Wait with
-   * `GET /api/flows/-/wait` (`ready: true` once the phone enrolled), then
-   * post `check` `{}`: it moves on as the other set-ups do, or answers
-   * `approver_pending` (409) while the phone has not enrolled. `back`
-   * returns to `method-choice` (not on the account page, which closes its
-   * own panel).
+   * `GET /api/flows/-/wait` (`ready: true` once a phone enrolled with the
+   * link); the phone then shows a 6-digit code, which the person types here:
+   * `check` `{ code }` moves on as the other set-ups do. The code proves the
+   * phone that enrolled is the one in the person's hand, not one that
+   * scanned the QR code over their shoulder: a wrong one is `invalid_code`
+   * (a failed attempt of the flow), `approver_pending` (409) while no phone
+   * has enrolled. `back` returns to `method-choice` (not on the account page,
+   * which closes its own panel).
    */
   'approver-setup': {
     data: { url: string; qr: QrCode; expiresAt: number; required: boolean; reason: SetupReason };
