@@ -27,6 +27,10 @@ interface Catalogue extends Record<`error_${ShownErrorCode | ClientErrorCode}`, 
   action_turn_on: string;
   busy_turning_on: string;
   notifications_off: string;
+  title_confirmation: string;
+  intro_confirmation: string;
+  label_confirmation: string;
+  hint_confirmation: string;
   title_home: string;
   home_waiting: string;
   action_turn_off: string;
@@ -35,12 +39,14 @@ interface Catalogue extends Record<`error_${ShownErrorCode | ClientErrorCode}`, 
   title_removed: string;
   intro_removed: string;
   title_request: string;
+  title_request_reset: string;
   label_account: string;
   label_browser: string;
   label_ip: string;
   label_time: string;
   label_company: string;
   pick_number: string;
+  pick_number_reset: string;
   action_deny: string;
   busy_confirming: string;
   title_approved: string;
@@ -48,6 +54,8 @@ interface Catalogue extends Record<`error_${ShownErrorCode | ClientErrorCode}`, 
   title_denied: string;
   intro_denied: string;
   intro_denied_number: string;
+  intro_denied_reset: string;
+  intro_denied_number_reset: string;
   title_expired: string;
   intro_expired: string;
   title_decided: string;
@@ -77,6 +85,10 @@ const en: Catalogue = {
   action_turn_on: 'Turn on',
   busy_turning_on: 'Turning on…',
   notifications_off: 'Notifications are off: open this app to approve sign-ins.',
+  title_confirmation: 'One more step',
+  intro_confirmation: 'Type this code on your sign-in screen:',
+  label_confirmation: 'Code: {digits}',
+  hint_confirmation: 'This confirms that this phone is yours. Tap Done once you have typed it.',
   title_home: 'This phone approves sign-ins for {email}',
   home_waiting: 'Waiting for sign-in requests. When you sign in, the request shows here.',
   action_turn_off: 'Turn off on this phone',
@@ -85,12 +97,14 @@ const en: Catalogue = {
   title_removed: 'This phone no longer approves sign-ins',
   intro_removed: 'It was removed from your account. To use it again, set it up where you sign in.',
   title_request: 'Are you signing in?',
+  title_request_reset: 'Are you setting a new password?',
   label_account: 'Account',
   label_browser: 'Browser',
   label_ip: 'IP address',
   label_time: 'Time',
   label_company: 'Company',
   pick_number: 'Pick the number shown on your sign-in screen',
+  pick_number_reset: 'Pick the number shown where you are setting your new password',
   action_deny: 'This wasn’t me',
   busy_confirming: 'Confirming…',
   title_approved: 'Approved',
@@ -98,6 +112,8 @@ const en: Catalogue = {
   title_denied: 'Denied',
   intro_denied: 'Denied. We ended the sign-in and told you by email.',
   intro_denied_number: 'That was not the number on your sign-in screen, so we ended the sign-in and told you by email. If it was you, sign in again.',
+  intro_denied_reset: 'Denied. Your password stays as it was, and we told you by email.',
+  intro_denied_number_reset: 'That was not the number on your screen, so your password stays as it was and we told you by email. If it was you, try again on your other screen.',
   title_expired: 'This request has expired',
   intro_expired: 'Nothing was approved. If you are signing in, send a new request from your sign-in screen.',
   title_decided: 'Already answered',
@@ -136,6 +152,10 @@ const nl: Catalogue = {
   action_turn_on: 'Aanzetten',
   busy_turning_on: 'Bezig met aanzetten…',
   notifications_off: 'Meldingen staan uit: open deze app om inloggen goed te keuren.',
+  title_confirmation: 'Nog één stap',
+  intro_confirmation: 'Typ deze code op je inlogscherm:',
+  label_confirmation: 'Code: {digits}',
+  hint_confirmation: 'Zo bevestig je dat deze telefoon van jou is. Tik op Klaar als je hem hebt getypt.',
   title_home: 'Deze telefoon keurt inloggen goed voor {email}',
   home_waiting: 'Wachten op inlogverzoeken. Als je inlogt, verschijnt het verzoek hier.',
   action_turn_off: 'Uitzetten op deze telefoon',
@@ -144,12 +164,14 @@ const nl: Catalogue = {
   title_removed: 'Deze telefoon keurt geen inloggen meer goed',
   intro_removed: 'Hij is uit je account verwijderd. Stel hem opnieuw in waar je inlogt om hem weer te gebruiken.',
   title_request: 'Ben jij aan het inloggen?',
+  title_request_reset: 'Ben jij een nieuw wachtwoord aan het instellen?',
   label_account: 'Account',
   label_browser: 'Browser',
   label_ip: 'IP-adres',
   label_time: 'Tijd',
   label_company: 'Bedrijf',
   pick_number: 'Kies het getal dat op je inlogscherm staat',
+  pick_number_reset: 'Kies het getal dat staat waar je je nieuwe wachtwoord instelt',
   action_deny: 'Dit was ik niet',
   busy_confirming: 'Bezig met bevestigen…',
   title_approved: 'Goedgekeurd',
@@ -157,6 +179,8 @@ const nl: Catalogue = {
   title_denied: 'Geweigerd',
   intro_denied: 'Geweigerd. We hebben het inloggen gestopt en je een e-mail gestuurd.',
   intro_denied_number: 'Dat was niet het getal op je inlogscherm, dus we hebben het inloggen gestopt en je een e-mail gestuurd. Was jij het wel, log dan opnieuw in.',
+  intro_denied_reset: 'Geweigerd. Je wachtwoord blijft zoals het was, en we hebben je een e-mail gestuurd.',
+  intro_denied_number_reset: 'Dat was niet het getal op je scherm, dus je wachtwoord blijft zoals het was en we hebben je een e-mail gestuurd. Was jij het wel, probeer het dan opnieuw op je andere scherm.',
   title_expired: 'Dit verzoek is verlopen',
   intro_expired: 'Er is niets goedgekeurd. Ben je aan het inloggen, stuur dan een nieuw verzoek vanaf je inlogscherm.',
   title_decided: 'Al beantwoord',

@@ -245,7 +245,31 @@ async function turnOn(token: string, start: EnrolmentStart, config: ApproverConf
   device = { device: result.device, deviceToken: result.deviceToken, email: start.user.email, key: local, push, lang };
   await saveDevice(device);
   clearFragment();
-  home();
+  confirmation(result.confirmation);
+}
+
+/** "123 456": the code in two groups of three, easier to read off and type. */
+function groupDigits(code: string): string {
+  return code.length === 6 ? `${code.slice(0, 3)}\u00a0${code.slice(3)}` : code;
+}
+
+/**
+ * Right after "Turn on": the code the person types on the sign-in screen,
+ * which confirms this phone as theirs (not one that scanned the QR code over
+ * their shoulder). It stays until "Done"; it is not kept anywhere (once typed
+ * it is worth nothing, and before that only this screen needs it).
+ */
+function confirmation(code: string): void {
+  const done = h('button', { type: 'button', class: 'primary' }, t('action_done'));
+  done.addEventListener('click', home);
+  show('confirmation', [
+    h('h1', {}, t('title_confirmation')),
+    h('p', {}, t('intro_confirmation')),
+    // Read out digit by digit: "1 2 3 4 5 6", not "one hundred twenty-three…".
+    h('p', { class: 'confirmation-code', role: 'img', 'aria-label': t('label_confirmation', { digits: [...code].join(' ') }) }, groupDigits(code)),
+    h('p', { class: 'hint' }, t('hint_confirmation')),
+    done,
+  ]);
 }
 
 /** Enrolled, nothing to answer: waits for a request (long poll) and shows it when one comes. */
@@ -300,9 +324,12 @@ const OUTCOMES = {
 } as const satisfies Record<string, readonly [MessageKey, MessageKey, 'success' | 'danger' | undefined]>;
 type Outcome = keyof typeof OUTCOMES;
 
-function outcome(which: Outcome): void {
+/** What a refusal of a password reset ended: the new password, not a sign-in. */
+const RESET_TEXTS: Partial<Record<Outcome, MessageKey>> = { denied: 'intro_denied_reset', 'denied-number': 'intro_denied_number_reset' };
+
+function outcome(which: Outcome, reset = false): void {
   const [title, text, tone] = OUTCOMES[which];
-  message(which, t(title), t(text), { label: t('action_done'), run: home }, tone);
+  message(which, t(title), t((reset && RESET_TEXTS[which]) || text), { label: t('action_done'), run: home }, tone);
 }
 
 /** An API refusal that ends the request's screen, as the outcome to show; undefined for one worth another try. */
@@ -326,7 +353,7 @@ async function openRequest(id: string): Promise<void> {
   }
 }
 
-/** "Are you signing in?": who asks, from where, and the three numbers. */
+/** "Are you signing in?" (or "Are you setting a new password?"): who asks, from where, and the three numbers. */
 function showRequest(details: ApprovalDetails): void {
   const record = device!;
   const status = h('p', { role: 'status', class: 'status' });
@@ -335,6 +362,7 @@ function showRequest(details: ApprovalDetails): void {
   const deny = h('button', { type: 'button', class: 'secondary danger' }, t('action_deny'));
   const buttons = [...numbers, deny];
   const time = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(details.createdAt);
+  const reset = details.purpose === 'password-reset';
   const row = (label: MessageKey, value: string | null) => value && [h('dt', {}, t(label)), h('dd', {}, ...(label === 'label_account' ? withEmail(value, value) : [value]))];
 
   let deciding = false;
@@ -351,7 +379,7 @@ function showRequest(details: ApprovalDetails): void {
         body: { number, decision, proof },
       });
       answered.add(details.id);
-      outcome(result === 'approved' ? 'approved' : decision === 'deny' ? 'denied' : 'denied-number');
+      outcome(result === 'approved' ? 'approved' : decision === 'deny' ? 'denied' : 'denied-number', reset);
     } catch (error) {
       const gone = requestGone(error);
       if (gone) answered.add(details.id);
@@ -372,9 +400,9 @@ function showRequest(details: ApprovalDetails): void {
   show(
     'request',
     [
-      h('h1', {}, t('title_request')),
+      h('h1', {}, t(reset ? 'title_request_reset' : 'title_request')),
       h('dl', { class: 'details' }, ...[row('label_account', details.email), row('label_browser', describeUserAgent(details.userAgent)), row('label_ip', details.ip), row('label_time', time), row('label_company', details.company)].flat()),
-      h('h2', { id: 'pick' }, t('pick_number')),
+      h('h2', { id: 'pick' }, t(reset ? 'pick_number_reset' : 'pick_number')),
       h('div', { class: 'numbers', role: 'group', 'aria-labelledby': 'pick' }, ...numbers),
       alert,
       deny,
@@ -408,7 +436,7 @@ async function turnOffHere(): Promise<void> {
   message('turned-off', t('title_turned_off'), t('intro_turned_off'));
 }
 
-type ScreenName = 'loading' | 'setup' | 'enrol' | 'enrol-error' | 'home' | 'request' | 'request-error' | 'removed' | 'turned-off' | Outcome;
+type ScreenName = 'loading' | 'setup' | 'enrol' | 'enrol-error' | 'confirmation' | 'home' | 'request' | 'request-error' | 'removed' | 'turned-off' | Outcome;
 
 /** Where the address sends the person: set-up, a request, or home. */
 async function route(): Promise<void> {
@@ -427,11 +455,12 @@ async function route(): Promise<void> {
 /**
  * The service worker's word: a push arrived (`approval`: show it if nothing
  * else is on screen) or its notification was tapped (`open`: show that one).
- * A screen waiting on the person's own input keeps it.
+ * A screen waiting on the person's own input (set-up, the code to type on the
+ * sign-in screen) keeps it.
  */
 function onWorkerMessage({ data }: MessageEvent<WorkerMessage>): void {
   if (!device || !data || typeof data.id !== 'string' || answered.has(data.id)) return;
-  if (screen.name === 'enrol' || screen.requestId === data.id) return;
+  if (screen.name === 'enrol' || screen.name === 'confirmation' || screen.requestId === data.id) return;
   if (data.type === 'open' || (data.type === 'approval' && screen.name !== 'request')) void openRequest(data.id);
 }
 

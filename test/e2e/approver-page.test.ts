@@ -2,7 +2,8 @@
  * The approver web app's own parts, without a person enrolled: the files the
  * API serves at /approve/ and their headers, the web app manifest and its
  * icons, the service worker's registration, the languages, the 320 px
- * layout, and that the strict CSP holds (nothing inline). The journeys
+ * layout, and that the strict CSP holds (nothing inline); and the code shown
+ * after "Turn on", with the enrolment's answers stubbed. The journeys
  * through the approver API are in approver.test.ts.
  *
  * Needs the builds: `npx vite build && npx vite build --mode widget && npx vite build --mode approver`.
@@ -12,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pickLang } from '../../approver/i18n.js';
+import type { EnrolmentResult, EnrolmentStart } from '../../server/approver-protocol.js';
 import { APPROVER_CSP } from '../../server/routes/approver-page.js';
 import { launchBrowser, secretKey, startServer, type ServerProcess } from './helpers.js';
 
@@ -63,6 +65,26 @@ async function openApprover(browser: Browser, url: string, options: Parameters<B
   await page.goto(url);
   await page.locator('main[data-screen]:not([data-screen="loading"])').waitFor();
   return { context, page, problems };
+}
+
+/**
+ * The enrolment's two answers, so the page reaches the screen after "Turn on"
+ * without a person and a sign-in behind it (approver.test.ts enrols for
+ * real): the set-up link opens, and enrolment answers with `confirmation`.
+ * The phone has no platform authenticator here, so the passkey options go
+ * unused; the request poll after "Done" is held.
+ */
+async function fakeEnrolment(page: Page, confirmation: string): Promise<void> {
+  const start: EnrolmentStart = {
+    user: { name: 'Robin de Vries', email: 'robin.de.vries@voorbeeld-bedrijf.example' },
+    passkey: { options: { challenge: 'AAAA', rp: { name: 'login-flow' }, user: { id: 'AAAA', name: 'robin', displayName: 'Robin' }, pubKeyCredParams: [{ type: 'public-key', alg: -7 }] } },
+    expiresAt: Date.now() + 600_000,
+  };
+  const result: EnrolmentResult = { device: { id: 'dev_1', name: 'Chrome on Linux' }, deviceToken: 'token', confirmation };
+  const json = (body: unknown) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  await page.route('**/api/approver/enrolment', (route) => route.fulfill(json(start)));
+  await page.route('**/api/approver/devices', (route) => route.fulfill(json(result)));
+  await page.route('**/api/approver/requests?wait=1', () => undefined);
 }
 
 /** axe-core's WCAG 2.2 A/AA rules on the page; evaluated over CDP, which the page's CSP does not govern (a script tag would be refused). */
@@ -236,6 +258,67 @@ describe('the approver page', () => {
           assert.deepEqual(await axe(page), [], `${width} px ${colorScheme}`);
           assert.deepEqual(problems, []);
           await page.screenshot({ path: `${SHOTS}/approver-setup-${colorScheme}-${width}.png`, fullPage: true });
+        } finally {
+          await context.close();
+        }
+      }
+    });
+  }
+
+  for (const [locale, heading, intro, label] of [
+    ['en-GB', 'One more step', 'Type this code on your sign-in screen:', 'Code: 0 4 7 1 9 3'],
+    ['nl-NL', 'Nog één stap', 'Typ deze code op je inlogscherm:', 'Code: 0 4 7 1 9 3'],
+  ] as const) {
+    it(`after Turn on, shows the code to type on the sign-in screen, large and in two groups, until Done (${locale})`, async () => {
+      // Every width in light, the narrowest in dark too.
+      for (const [colorScheme, width] of [...WIDTHS.map((width) => ['light', width] as const), ['dark', 320] as const]) {
+        const context = await browser.newContext({ locale, viewport: { width, height: 700 }, colorScheme });
+        const page = await context.newPage();
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        page.on('console', (message) => {
+          if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
+        });
+        try {
+          await fakeEnrolment(page, '047193');
+          await page.goto(`${server.url}/approve/#enrol=a-token`);
+          await page.locator('main[data-screen="enrol"]').waitFor();
+          await page.locator('main button[type="submit"]').click();
+          await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+          assert.equal(await page.locator('main').getAttribute('data-screen'), 'confirmation');
+          // The heading has focus (read out first), then the words, then the code read digit by digit.
+          assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1');
+          await page.getByText(intro).waitFor();
+          const code = page.getByRole('img', { name: label });
+          assert.equal(await code.textContent(), '047\u00a0193', 'grouped 3 and 3, on one line');
+          assert.ok(parseFloat(await code.evaluate((element) => getComputedStyle(element).fontSize)) >= 40, 'large');
+          const box = (await code.boundingBox())!;
+          assert.ok(box.height < 100, `${width} px: the code on one line (${box.height} px high)`);
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          assert.equal(overflow, 0, `${width} px: nothing wider than the screen`);
+          assert.deepEqual(await axe(page), [], `${locale} ${width} px ${colorScheme}`);
+          // Not kept: the phone's stored record does not hold the code.
+          const stored = await page.evaluate(
+            () =>
+              new Promise<string>((resolve, reject) => {
+                const open = indexedDB.open('login-flow-approver');
+                open.onerror = () => reject(open.error);
+                open.onsuccess = () => {
+                  const request = open.result.transaction('state').objectStore('state').get('device');
+                  request.onsuccess = () => resolve(JSON.stringify(request.result));
+                };
+              }),
+          );
+          assert.ok(stored.includes('"deviceToken":"token"'), 'the enrolment is stored');
+          assert.ok(!stored.includes('047193'), 'the code is not');
+          await page.screenshot({ path: `${SHOTS}/approver-confirmation-${locale.slice(0, 2)}-${colorScheme}-${width}.png`, fullPage: true });
+          assert.deepEqual(problems, []);
+          if (width === 320 && colorScheme === 'light') {
+            // The code stays until Done, which goes to the home screen.
+            await page.getByRole('button', { name: locale === 'nl-NL' ? 'Klaar' : 'Done' }).click();
+            await page.locator('main[data-screen="home"]').waitFor();
+            assert.equal(await page.getByRole('img', { name: label }).count(), 0);
+          }
         } finally {
           await context.close();
         }
