@@ -133,6 +133,8 @@ export function checkPushEndpoint(config: Pick<Config, 'env' | 'pushServiceHosts
   if (url.protocol === 'http:' && !production && LOOPBACK_HOSTS.has(url.hostname)) return;
   if (url.protocol !== 'https:') throw invalid('not https');
   if (production && !isListedPushService(url.hostname, config.pushServiceHosts)) throw invalid('not a listed push service');
+  // Push services listen on https's own port; another port on a listed host is not a push service (SSRF, ASVS 5.0 V1.3.6).
+  if (production && url.port !== '') throw invalid('not port 443');
 }
 
 /** The host, or a subdomain of it; an IP literal only when listed as it is (no "subdomain" of an address). */

@@ -41,6 +41,13 @@ const PUSH_TTL_SECONDS = APPROVAL_TTL_MS / 1000;
 const REQUEST_ID_BYTES = 16;
 /** The phone's bearer token: 256 random bits. */
 const DEVICE_TOKEN_BYTES = 32;
+/**
+ * Six digits the phone shows after enrolling and the set-up screen takes: one
+ * guess in a million, and the flow locks after FLOW_MAX_ATTEMPTS wrong ones.
+ */
+const CONFIRMATION_DIGITS = 6;
+/** Phones per person, set up or being set up: enough for a household of devices, and a bound on what a sign-in asks. */
+export const MAX_APPROVERS = 10;
 /** Two digits, 10-99: the number matching CISA recommends (one in 3 when guessed among the phone's three; a guess ends the request). */
 const NUMBER_MIN = 10;
 const NUMBER_MAX = 100;
@@ -50,8 +57,6 @@ interface ApproverSecret {
   key: 'passkey' | 'device';
   /** SHA-256 of the phone's bearer token. */
   tokenHash: string;
-  /** SHA-256 of the set-up link's token it enrolled with: the set-up step finds its phone by it. */
-  enrolment: string;
   push?: PushSubscriptionJSON;
 }
 
@@ -105,7 +110,8 @@ export async function startEnrolment(app: AppContext, token: string, now: number
   const options = await generateRegistrationOptions({
     rpName: app.config.appName,
     rpID: app.config.rpId,
-    userName: user.email,
+    // Named apart from the person's sign-in passkeys in the phone's list of passkeys.
+    userName: `${user.email} (approver)`,
     userDisplayName: user.name || user.email,
     // Its own handle: this passkey approves, it never signs in (WebAuthn Level 3 §14.6.1).
     userID: new Uint8Array(drawBytes(32)),
@@ -157,17 +163,17 @@ export async function enrolDevice(app: AppContext, request: EnrolmentRequest, no
     const { credential } = verified.registrationInfo;
     stored = { credentialId: credential.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'), counter: credential.counter };
   } else {
-    const jwk = p256Jwk.safeParse(request.key.publicKey);
-    if (!jwk.success) throw new ApiError('invalid_request');
-    const spki = createPublicKey({ key: { ...jwk.data }, format: 'jwk' }).export({ format: 'der', type: 'spki' }).toString('base64url');
+    const spki = deviceKey(request.key.publicKey);
     if (!deviceSigned(spki, enrolmentMessage(request.token), request.key.proof)) throw new ApiError('approver_signature');
     stored = { credentialId: null, publicKey: spki, counter: 0 };
   }
   const id = crypto.randomUUID();
   const deviceToken = `${id}.${randomToken(DEVICE_TOKEN_BYTES)}`;
-  const secret: ApproverSecret = { key: request.key.type, tokenHash: sha256(deviceToken), enrolment: tokenHash, ...(subscription ? { push: subscription } : {}) };
+  const secret: ApproverSecret = { key: request.key.type, tokenHash: sha256(deviceToken), ...(subscription ? { push: subscription } : {}) };
   await inTransaction(app.db, async (trx) => {
     if (!(await consumeLinkToken(trx, { tokenHash, purpose: 'approver-enrolment', now }))) throw new ApiError('approver_enrolment_invalid');
+    const { count } = await trx.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('count')).where('user_id', '=', user.id).where('type', '=', 'approver').executeTakeFirstOrThrow();
+    if (Number(count) >= MAX_APPROVERS) throw new ApiError('action_not_allowed');
     const inserted = await trx
       .insertInto('credentials')
       .values({
@@ -182,24 +188,55 @@ export async function enrolDevice(app: AppContext, request: EnrolmentRequest, no
         credential_id: stored.credentialId,
         public_key: stored.publicKey,
         counter: stored.counter,
+        enrolment: tokenHash,
       })
       .onConflict((oc) => oc.column('credential_id').doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 1) !== 1) throw new ApiError('passkey_already_registered');
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('passkey_already_registered');
   });
-  return { device: { id, name: request.name }, deviceToken, ...(stored.credentialId ? { credentialId: stored.credentialId } : {}) };
+  return { device: { id, name: request.name }, deviceToken, ...(stored.credentialId ? { credentialId: stored.credentialId } : {}), confirmation: confirmationCode(app, id) };
 }
 
-/** The pending approver a set-up link enrolled, once the phone has finished (the set-up step's `check`). */
-export async function enrolledBy(app: AppContext, { userId, enrolment }: { userId: string; enrolment: string }): Promise<string | undefined> {
-  const rows = await app.db.selectFrom('credentials').select(['id', 'secret']).where('user_id', '=', userId).where('type', '=', 'approver').where('confirmed_at', 'is', null).execute();
-  return rows.find((row) => openSecret(app, row.id, row.secret).enrolment === enrolment)?.id;
+/** A WebCrypto public key (JWK, EC P-256) as SPKI, base64url; a key that is not a point on the curve is `invalid_request`. */
+function deviceKey(publicKey: unknown): string {
+  const jwk = p256Jwk.safeParse(publicKey);
+  if (!jwk.success) throw new ApiError('invalid_request', { field: 'key' });
+  try {
+    return createPublicKey({ key: { ...jwk.data }, format: 'jwk' }).export({ format: 'der', type: 'spki' }).toString('base64url');
+  } catch {
+    throw new ApiError('invalid_request', { field: 'key' });
+  }
 }
 
-/** The set-up step confirms the phone it showed the link to: from now on it is asked at sign-in. */
-export async function confirmApprover(db: Db, { id, userId, now }: { id: string; userId: string; now: number }): Promise<boolean> {
-  const result = await db.updateTable('credentials').set({ confirmed_at: now }).where('id', '=', id).where('user_id', '=', userId).where('type', '=', 'approver').where('confirmed_at', 'is', null).executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** The code a phone shows after enrolling, derived from its id with the server's key: nothing to store. */
+function confirmationCode(app: AppContext, id: string): string {
+  const digest = createHmac('sha256', app.secretKey).update(`approver-confirmation:${id}`).digest();
+  return String(digest.readUInt32BE(0) % 10 ** CONFIRMATION_DIGITS).padStart(CONFIRMATION_DIGITS, '0');
+}
+
+/** The phone a set-up link enrolled, if one has (the set-up step's wait). */
+export async function enrolledBy(db: Db, { userId, enrolment }: { userId: string; enrolment: string }): Promise<string | undefined> {
+  const row = await db.selectFrom('credentials').select('id').where('enrolment', '=', enrolment).where('user_id', '=', userId).where('type', '=', 'approver').where('confirmed_at', 'is', null).executeTakeFirst();
+  return row?.id;
+}
+
+/**
+ * The set-up step confirms the phone its link enrolled, with the code that
+ * phone shows: a phone that scanned the QR code over the person's shoulder
+ * shows its own code, which the person never sees. From now on the phone is
+ * asked at sign-in.
+ */
+export async function confirmApprover(app: AppContext, { userId, enrolment, code, now }: { userId: string; enrolment: string; code: string; now: number }): Promise<{ id: string } | 'pending' | 'wrong'> {
+  const id = await enrolledBy(app.db, { userId, enrolment });
+  if (!id) return 'pending';
+  if (!safeEqual(code.replace(/\s/g, ''), confirmationCode(app, id))) return 'wrong';
+  const result = await app.db.updateTable('credentials').set({ confirmed_at: now, enrolment: null }).where('id', '=', id).where('confirmed_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1 ? { id } : 'pending';
+}
+
+/** Phones half set up with a link that is now spent (`renew`, `back`), or with none that lived past its ten minutes, go. */
+export async function dropPendingApprovers(db: Db, { userId, enrolment }: { userId: string; enrolment: string }): Promise<void> {
+  await db.deleteFrom('credentials').where('user_id', '=', userId).where('type', '=', 'approver').where('confirmed_at', 'is', null).where('enrolment', '=', enrolment).execute();
 }
 
 /** The phone behind a bearer token (`<id>.<secret>`), confirmed or pending; `approver_unknown` when it was removed or the token is wrong. */
@@ -236,6 +273,7 @@ export async function replaceSubscription(app: AppContext, device: ApproverDevic
   });
 }
 
+/** The row's sealed secret changed by `change`; nothing when the phone is gone. */
 async function updateSecret(app: AppContext, id: string, change: (secret: ApproverSecret) => ApproverSecret): Promise<void> {
   const row = await app.db.selectFrom('credentials').select('secret').where('id', '=', id).executeTakeFirst();
   if (!row) return;
@@ -279,13 +317,13 @@ function choicesFor(number: number): string[] {
  */
 export async function requestApproval(
   app: AppContext,
-  { userId, replaces, ip, userAgent, now }: { userId: string; replaces?: string; ip: string | null; userAgent: string | null; now: number },
+  { userId, replaces, purpose, ip, userAgent, now }: { userId: string; replaces?: string; purpose: 'sign-in' | 'password-reset'; ip: string | null; userAgent: string | null; now: number },
 ): Promise<{ id: string; number: string; expiresAt: number }> {
   const phones = await app.db.selectFrom('credentials').select(['id', 'secret']).where('user_id', '=', userId).where('type', '=', 'approver').where('confirmed_at', 'is not', null).execute();
   if (phones.length === 0) throw new ApiError('action_not_allowed');
   const hit = await consumeRateLimit(app.db, `approval:push:${userId}`, { limit: app.config.approvalsPerHour, windowMs: HOUR_MS }, now);
   if (hit.limited) throw rateLimited(hit, now);
-  if (replaces) await app.db.updateTable('approval_requests').set({ expires_at: now }).where('id', '=', replaces).where('user_id', '=', userId).where('status', '=', 'pending').execute();
+  if (replaces) await endApproval(app.db, { id: replaces, userId, now });
   const number = randomInt(NUMBER_MIN, NUMBER_MAX);
   const id = drawBytes(REQUEST_ID_BYTES).toString('base64url');
   const expiresAt = now + APPROVAL_TTL_MS;
@@ -300,6 +338,7 @@ export async function requestApproval(
       ip,
       user_agent: userAgent?.slice(0, 512) ?? null,
       company: companies.length === 1 ? companies[0]!.name : null,
+      purpose,
       status: 'pending',
       approver_id: null,
       created_at: now,
@@ -315,7 +354,8 @@ export async function requestApproval(
       // Only the id: the phone fetches the rest over its own authenticated call.
       const sent = await sendPush(app, push, { type: 'approval', id }, { ttlSeconds: PUSH_TTL_SECONDS, urgency: 'high', topic: 'approval' });
       // RFC 8030 §7.3: the subscription is gone for good; the phone still approves while its app is open.
-      if (sent === 'gone') await updateSecret(app, phone.id, ({ push: _gone, ...rest }) => rest);
+      // Only that subscription: one the phone sent meanwhile stays.
+      if (sent === 'gone') await updateSecret(app, phone.id, (secret) => (secret.push?.endpoint === push.endpoint ? { key: secret.key, tokenHash: secret.tokenHash } : secret));
     }),
   );
   return { id, number: String(number), expiresAt };
@@ -329,6 +369,7 @@ type RequestRow = {
   ip: string | null;
   user_agent: string | null;
   company: string | null;
+  purpose: 'sign-in' | 'password-reset';
   status: string;
   created_at: number;
   expires_at: number;
@@ -341,6 +382,7 @@ function details(app: AppContext, row: RequestRow, email: string): ApprovalDetai
     userAgent: row.user_agent,
     ip: row.ip,
     company: row.company,
+    purpose: row.purpose,
     email,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
@@ -348,7 +390,7 @@ function details(app: AppContext, row: RequestRow, email: string): ApprovalDetai
   };
 }
 
-const REQUEST_COLUMNS = ['id', 'user_id', 'number', 'choices', 'ip', 'user_agent', 'company', 'status', 'created_at', 'expires_at'] as const;
+const REQUEST_COLUMNS = ['id', 'user_id', 'number', 'choices', 'ip', 'user_agent', 'company', 'purpose', 'status', 'created_at', 'expires_at'] as const;
 
 /** The person's requests still waiting for an answer, newest first. A pending phone sees none. */
 export async function pendingApprovals(app: AppContext, device: ApproverDevice, now: number): Promise<ApprovalDetails[]> {
@@ -416,7 +458,9 @@ export async function decide(
   const row = await requestFor(app, device, id, now);
   const { counter } = await verifyDecision(app, device, approvalMessage(id, number, decision), proof);
   const status = decision === 'approve' && safeEqual(number, row.number) ? 'approved' : 'denied';
-  const attempt = await spendFactorAttempt(app, device.userId, now);
+  // An approval is a second factor passed, under the account's limits; a refusal is recorded whatever they say,
+  // so "this wasn't me" is never lost to an attacker who filled the account's window first.
+  const attempt = status === 'approved' ? await spendFactorAttempt(app, device.userId, now) : undefined;
   const answered = await app.db
     .updateTable('approval_requests')
     .set({ status, decided_at: now, approver_id: device.id })
@@ -425,18 +469,33 @@ export async function decide(
     .where('expires_at', '>', now)
     .executeTakeFirst();
   if (Number(answered.numUpdatedRows) !== 1) {
-    attempt.abandon();
-    await attempt.end();
+    attempt?.abandon();
+    await attempt?.end();
     throw new ApiError('approval_decided');
   }
-  if (status === 'approved') attempt.succeeded();
-  await attempt.end();
+  attempt?.succeeded();
+  await attempt?.end();
+  if (status === 'denied') await countDenial(app, device.userId, now);
   await app.db.updateTable('credentials').set({ last_used_at: now, ...(counter === undefined ? {} : { counter }) }).where('id', '=', device.id).execute();
-  await audit(app, { event: status === 'approved' ? 'approval.approved' : 'approval.denied', userId: device.userId, ip, detail: { approver: device.id, ...(decision === 'approve' && status === 'denied' ? { wrongNumber: true } : {}) } });
+  await audit(app, {
+    event: status === 'approved' ? 'approval.approved' : 'approval.denied',
+    userId: device.userId,
+    ip,
+    detail: { approver: device.id, signInIp: row.ip, purpose: row.purpose, ...(decision === 'approve' && status === 'denied' ? { wrongNumber: true } : {}) },
+  });
   if (status === 'denied') {
-    await notifyUser(app, device.userId, { kind: 'approval-denied', at: Number(row.created_at), ip: row.ip, browser: agentLabel(row.user_agent) });
+    await notifyUser(app, device.userId, { kind: 'approval-denied', purpose: row.purpose, at: Number(row.created_at), ip: row.ip, browser: agentLabel(row.user_agent) });
   }
   return { status };
+}
+
+/** A refusal counts as a failed second factor against the account; over its limits already, it is still recorded, not refused. */
+async function countDenial(app: AppContext, userId: string, now: number): Promise<void> {
+  try {
+    await (await spendFactorAttempt(app, userId, now)).end();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+  }
 }
 
 /** How the sign-in waiting for a request stands. `approved` once: `useApproval` spends it. */
@@ -447,20 +506,37 @@ export async function approvalStatus(db: Db, { id, userId, now }: { id: string; 
   return row.status;
 }
 
-/** Spends an approved request for the sign-in it was made for; false when it was not approved or already spent (a replay). */
+/**
+ * Spends an approved request for the sign-in it was made for: undefined when
+ * it was not approved, was spent already (a replay), or the phone that
+ * approved it has since been removed. Says which kind of key approved.
+ */
 export async function useApproval(db: Db, { id, userId }: { id: string; userId: string }): Promise<'passkey' | 'device' | undefined> {
-  const used = await db.updateTable('approval_requests').set({ status: 'used' }).where('id', '=', id).where('user_id', '=', userId).where('status', '=', 'approved').executeTakeFirst();
-  if (Number(used.numUpdatedRows) !== 1) return undefined;
-  const row = await db
+  const phone = await db
     .selectFrom('approval_requests')
     .innerJoin('credentials', 'credentials.id', 'approval_requests.approver_id')
     .select('credentials.credential_id')
     .where('approval_requests.id', '=', id)
+    .where('approval_requests.user_id', '=', userId)
+    .where('credentials.type', '=', 'approver')
+    .where('credentials.confirmed_at', 'is not', null)
     .executeTakeFirst();
-  return row?.credential_id ? 'passkey' : 'device';
+  if (!phone) return undefined;
+  const used = await db.updateTable('approval_requests').set({ status: 'used' }).where('id', '=', id).where('user_id', '=', userId).where('status', '=', 'approved').executeTakeFirst();
+  if (Number(used.numUpdatedRows) !== 1) return undefined;
+  return phone.credential_id ? 'passkey' : 'device';
 }
 
-/** Requests answered or expired more than a day ago go (the audit log keeps what happened). */
+/** A sign-in went on another way: its request to the phones ends, so no phone shows a number no screen shows. */
+export async function endApproval(db: Db, { id, userId, now }: { id: string; userId: string; now: number }): Promise<void> {
+  await db.updateTable('approval_requests').set({ expires_at: now }).where('id', '=', id).where('user_id', '=', userId).where('status', '=', 'pending').execute();
+}
+
+/**
+ * Requests answered or expired more than a day ago go (the audit log keeps
+ * what happened), and phones left half set up past their link's life.
+ */
 export async function purgeApprovals(db: Db, now: number): Promise<void> {
   await db.deleteFrom('approval_requests').where('expires_at', '<', now - 24 * HOUR_MS).execute();
+  await db.deleteFrom('credentials').where('type', '=', 'approver').where('confirmed_at', 'is', null).where('created_at', '<', now - ENROLMENT_TTL_MS).execute();
 }

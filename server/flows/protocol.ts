@@ -205,12 +205,15 @@ export interface StepMap {
    * enrolled and answers with `approval`: show "Check your phone" and its
    * two-digit `number`. Then wait with `GET /api/flows/-/wait` (the flow id
    * in `X-Flow-Id`; it answers `{ ready }` within 25 s, `ready: true` once
-   * the phone decided) and post `approval` `{ remember? }`: approved, it
-   * signs in; `approval_pending` (409) while no decision was made;
-   * `approval_denied` when the person chose "This wasn't me" or picked
-   * another number (a failed factor either way); `approval_expired` after
-   * two minutes. A new `send-approval` ends the request before it. Pushes
-   * are limited per account (`rate_limited` with `retryAfter`).
+   * the phone decided or the request expired) and post `approval`
+   * `{ remember? }`: approved, it signs in; `approval_pending` (409) while no
+   * decision was made; `approval_denied` when the person chose "This wasn't
+   * me" or picked another number (a failed factor either way; said once, the
+   * request then leaves the flow); `approval_expired` when the phone did not
+   * answer within two minutes, or the phone that approved was removed since.
+   * A new `send-approval` ends a request still waiting, and passing the
+   * second factor another way ends it too. Pushes are limited per account
+   * (`rate_limited` with `retryAfter`).
    */
   'second-factor': {
     data: {

@@ -357,6 +357,7 @@ export const enrolmentResult = z.object({
   device: z.object({ id: z.string(), name: z.string() }),
   deviceToken: z.string().meta({ description: 'The bearer token (`approverDevice`) for every later call; shown once.' }),
   credentialId: z.string().optional().meta({ description: 'For a `passkey` key: the credential id, for `allowCredentials` when signing a decision.' }),
+  confirmation: z.string().regex(/^\d{6}$/).meta({ description: 'Six digits to show on the phone: the person types them on the set-up screen (`check`), which confirms this phone as theirs.' }),
 });
 
 const approvalNumber = z.string().regex(/^\d{2}$/);
@@ -367,6 +368,7 @@ export const approvalDetails = z.object({
   userAgent: z.string().nullable().meta({ description: 'The asking browser\'s `User-Agent`.' }),
   ip: z.string().nullable(),
   company: z.string().nullable().meta({ description: 'The company the person signs in to, when one is known.' }),
+  purpose: z.enum(['sign-in', 'password-reset']).meta({ description: 'What is asking: a sign-in (or re-authentication), or a new password from a reset link.' }),
   email: z.string(),
   createdAt: epochMs,
   expiresAt: epochMs,

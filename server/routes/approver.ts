@@ -8,12 +8,9 @@ import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { assertionInput, linkToken, registrationInput } from '../flows/login/inputs.js';
 import { readJson } from './body.js';
+import { waitFor } from './wait.js';
 import type { ApprovalDecision, ApprovalDetails, ApprovalList, ApprovalOutcome, ApproverConfig, EnrolmentRequest, EnrolmentResult, EnrolmentStart, SubscriptionUpdate } from './approver-types.js';
 
-/** A long poll for requests answers within this (under the 30 s many proxies allow an idle response). */
-export const WAIT_MS = 25_000;
-/** How often a waiting call looks at the store: a decision reaches the other screen within this, from any process. */
-export const POLL_MS = 400;
 /** Request ids: 16 random bytes, base64url. */
 const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
 /* The bodies, with what each field means (the OpenAPI document reads them). */
@@ -73,28 +70,6 @@ function bearer(c: Context): string | undefined {
   return /^Bearer ([A-Za-z0-9_.-]{1,256})$/.exec(header)?.[1];
 }
 
-/** Resolves after `ms`, or at once when the client has gone. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}
-
-/**
- * Asks `check` every POLL_MS until it gives an answer, WAIT_MS pass, or the
- * client goes. The store is the only channel, so an answer written by any API
- * process, on SQLite or PostgreSQL, is seen.
- */
-export async function waitFor<T>(app: AppContext, signal: AbortSignal, check: () => Promise<T | undefined>): Promise<T | undefined> {
-  const until = app.now() + WAIT_MS;
-  for (;;) {
-    const found = await check();
-    if (found !== undefined || signal.aborted || app.now() >= until) return found;
-    await pause(POLL_MS, signal);
-  }
-}
-
 /**
  * The approver's API, called by the approver web app on the person's phone
  * (`/approve/`, same origin as the API). Enrolment spends the set-up link's
@@ -138,7 +113,7 @@ export function approverRoutes(app: AppContext): Hono {
     const device = await deviceFromToken(app, bearer(c));
     const wait = c.req.query('wait') === '1';
     const requests = wait
-      ? ((await waitFor(app, c.req.raw.signal, async () => {
+      ? ((await waitFor(`approver:${device.id}`, c.req.raw.signal, async () => {
           const found = await pendingApprovals(app, device, app.now());
           return found.length > 0 ? found : undefined;
         })) ?? [])

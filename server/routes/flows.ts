@@ -3,7 +3,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { flowReadiness, runAction, startFlow, type RenderedFlow } from '../flows/engine.js';
-import { waitFor } from './approver.js';
+import { waitFor } from './wait.js';
 import { flowDefinitions as FLOWS } from '../flows/login/flows.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { readJson } from './body.js';
@@ -48,14 +48,15 @@ export function flowRoutes(app: AppContext): Hono {
 
   /**
    * A long poll for a step that waits on the person's phone: `{ ready }`
-   * within WAIT_MS, `ready: true` as soon as the phone has answered (any
-   * process may have stored it). The widget then posts the step's action.
+   * within WAIT_MS, `ready: true` as soon as the phone has answered or the
+   * request expired (any process may have stored it). The widget then posts
+   * the step's action. One wait per flow: a newer one ends the older.
    */
   routes.get('/:id/wait', async (c) => {
     const id = c.req.param('id') === FLOW_IN_HEADER ? (c.req.header('x-flow-id') ?? '') : c.req.param('id');
     if (!FLOW_ID.test(id)) throw new ApiError('flow_not_found');
     const ready = await flowReadiness(app, FLOWS, id);
-    const answered = await waitFor(app, c.req.raw.signal, async () => ((await ready()) ? true : undefined));
+    const answered = await waitFor(`flow:${id}`, c.req.raw.signal, async () => ((await ready()) ? true : undefined));
     c.header('Cache-Control', 'no-store');
     return c.json({ ready: answered === true });
   });

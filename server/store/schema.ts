@@ -149,6 +149,8 @@ export interface CredentialsTable {
   device_type: string | null;
   /** When a counter went backwards: a sign the authenticator may be cloned (§6.1.1). */
   counter_regressed_at: number | null;
+  /** Approvers being set up: the SHA-256 of the set-up link's token the phone enrolled with. */
+  enrolment: string | null;
 }
 
 /** Passkey registration challenges issued outside a flow (from a signed-in session). */
@@ -254,6 +256,8 @@ export interface ApprovalRequestsTable {
   user_agent: string | null;
   /** The company's name, when the sign-in is for one. */
   company: string | null;
+  /** A sign-in (or re-authentication), or a new password from a reset link. */
+  purpose: 'sign-in' | 'password-reset';
   status: 'pending' | 'approved' | 'denied' | 'used';
   /** The approver (credential id) that answered. */
   approver_id: string | null;

@@ -74,11 +74,11 @@ describe('two API processes sharing one PostgreSQL', { skip: !postgresAvailable(
     if (setup.body.step !== 'approver-setup') return assert.fail(JSON.stringify(setup.body));
     const enrolment = new URL(setup.body.data.url).hash.slice('#enrol='.length);
     assert.equal((await api(b.url, 'POST', '/api/approver/enrolment', { body: { token: enrolment } })).status, 200);
-    const device = await api<{ deviceToken: string }>(b.url, 'POST', '/api/approver/devices', {
+    const device = await api<{ deviceToken: string; confirmation: string }>(b.url, 'POST', '/api/approver/devices', {
       body: { token: enrolment, name: 'Bob\'s phone', key: { type: 'device', publicKey: phone.publicKey.export({ format: 'jwk' }), proof: signed(enrolmentMessage(enrolment)) } },
     });
     assert.equal(device.status, 201);
-    const added = await act(a.url, setup.body.id, 'check', {});
+    const added = await act(a.url, setup.body.id, 'check', { code: device.body.confirmation });
     assert.equal(added.body.step, 'recovery-code', JSON.stringify(added.body));
     assert.equal((await act(a.url, setup.body.id, 'confirm', { saved: true })).body.step, 'done');
 

@@ -379,7 +379,7 @@ describe('the OpenAPI document', () => {
     assert.ok(choice.data.methods.includes('approver'));
     const setup = await step(server, answers, setUp.id, 'choose', { method: 'approver' });
     if (setup.step !== 'approver-setup') return assert.fail(JSON.stringify(setup));
-    const early = await act(server, setUp.id, 'check');
+    const early = await act(server, setUp.id, 'check', { code: '123456' });
     assert.equal(early.status, 409);
     assert.equal((await answers.check<FlowState>('post', FLOW_ACTION, early)).error?.code, 'approver_pending');
 
@@ -393,13 +393,17 @@ describe('the OpenAPI document', () => {
     const enrolled = await phone.call('post', '/devices', '/api/approver/devices', phone.enrolment(token, subscription));
     assert.equal(enrolled.status, 201);
     assert.equal(enrolled.headers.get('cache-control'), 'no-store');
-    phone.token = (await answers.check<EnrolmentResult>('post', '/api/approver/devices', enrolled)).deviceToken;
+    const result = await answers.check<EnrolmentResult>('post', '/api/approver/devices', enrolled);
+    phone.token = result.deviceToken;
     await expectCode('post', '/api/approver/enrolment', await phone.call('post', '/enrolment', '/api/approver/enrolment', { token }), 'approver_enrolment_invalid');
     await expectCode('post', '/api/approver/devices', await phone.call('post', '/devices', '/api/approver/devices', phone.enrolment(token)), 'approver_enrolment_invalid');
     // Until the set-up step goes on, the phone is pending: no requests for it.
     assert.deepEqual(await answers.check('get', '/api/approver/requests', await phone.call('get', '/requests', '/api/approver/requests')), { requests: [] });
     assert.deepEqual(await answers.check('get', '/api/flows/{id}/wait', await wait(setUp.id)), { ready: true });
-    let next = await step(server, answers, setUp.id, 'check');
+    // A wrong confirmation code is refused at its field; the phone's own goes on.
+    const wrongCode = await act(server, setUp.id, 'check', { code: result.confirmation === '000000' ? '000001' : '000000' });
+    assert.equal((await answers.check<FlowState>('post', FLOW_ACTION, wrongCode)).error?.code, 'invalid_code');
+    let next = await step(server, answers, setUp.id, 'check', { code: result.confirmation });
     if (next.step === 'method-choice') next = await step(server, answers, setUp.id, 'skip');
     assert.equal(next.step, 'recovery-code');
     grantOf(await step(server, answers, setUp.id, 'confirm', { saved: true }));

@@ -71,15 +71,24 @@ function template(message: MailMessage, app: string, email: string, now: number)
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
-    case 'approval-denied':
+    case 'approval-denied': {
+      const where = `on ${dateOf('en', message.at)}${message.browser ? ` from ${message.browser}` : ''}${message.ip ? ` (IP address ${message.ip})` : ''}`;
+      const reset = message.purpose === 'password-reset';
       return {
-        subject: `Someone tried to sign in to your ${app} account`,
-        heading: 'Someone tried to sign in',
+        subject: reset ? `Someone tried to set a new password on your ${app} account` : `Someone tried to sign in to your ${app} account`,
+        heading: reset ? 'Someone tried to set a new password' : 'Someone tried to sign in',
         blocks: [
-          { type: 'p', text: `A sign-in to your ${app} account (${email}) on ${dateOf('en', message.at)}${message.browser ? ` from ${message.browser}` : ''}${message.ip ? ` (IP address ${message.ip})` : ''} was refused on your phone. It passed your password: change your password now.` },
+          {
+            type: 'p',
+            text: reset
+              ? `Setting a new password for your ${app} account (${email}) from a reset link ${where} was refused on your phone. Whoever tried could read your email: secure your mailbox now.`
+              : `A sign-in to your ${app} account (${email}) ${where} was refused on your phone. Whoever tried knew your password: change it now.`,
+          },
+          { type: 'p', text: `If it was you and you picked the wrong number, ${reset ? 'open the link again' : 'sign in again'}: nothing else is needed.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
+    }
     case 'recovery-code-used':
       return {
         subject: `Your ${app} recovery code was used`,

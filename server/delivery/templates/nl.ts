@@ -71,15 +71,24 @@ function template(message: MailMessage, app: string, email: string, now: number)
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
-    case 'approval-denied':
+    case 'approval-denied': {
+      const where = `op ${dateOf('nl', message.at)}${message.browser ? ` vanaf ${message.browser}` : ''}${message.ip ? ` (IP-adres ${message.ip})` : ''}`;
+      const reset = message.purpose === 'password-reset';
       return {
-        subject: `Iemand probeerde in te loggen op je ${app}-account`,
-        heading: 'Iemand probeerde in te loggen',
+        subject: reset ? `Iemand probeerde een nieuw wachtwoord in te stellen op je ${app}-account` : `Iemand probeerde in te loggen op je ${app}-account`,
+        heading: reset ? 'Iemand probeerde een nieuw wachtwoord in te stellen' : 'Iemand probeerde in te loggen',
         blocks: [
-          { type: 'p', text: `Een inlogpoging op je ${app}-account (${email}) op ${dateOf('nl', message.at)}${message.browser ? ` vanaf ${message.browser}` : ''}${message.ip ? ` (IP-adres ${message.ip})` : ''} is op je telefoon geweigerd. Je wachtwoord was juist: wijzig het nu.` },
+          {
+            type: 'p',
+            text: reset
+              ? `Een nieuw wachtwoord instellen voor je ${app}-account (${email}) via een herstellink ${where} is op je telefoon geweigerd. Wie dit probeerde, kon je e-mail lezen: beveilig je mailbox nu.`
+              : `Een inlogpoging op je ${app}-account (${email}) ${where} is op je telefoon geweigerd. Wie dit probeerde, kende je wachtwoord: wijzig het nu.`,
+          },
+          { type: 'p', text: `Was jij het en koos je het verkeerde getal? ${reset ? 'Open de link dan opnieuw' : 'Log dan opnieuw in'}; verder hoef je niets te doen.` },
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
+    }
     case 'recovery-code-used':
       return {
         subject: `Je ${app}-herstelcode is gebruikt`,

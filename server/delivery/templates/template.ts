@@ -18,8 +18,8 @@ export type MailMessage =
   | { kind: 'password-changed' }
   | { kind: 'factor-added'; factor: 'totp' | 'passkey' | 'sms' | 'approver' }
   | { kind: 'factor-removed'; factor: 'totp' | 'passkey' | 'sms' | 'approver' }
-  /** "Someone tried to sign in": the person refused a sign-in on their phone, or picked another number than the sign-in screen's. */
-  | { kind: 'approval-denied'; at: number; ip: string | null; browser: string | null }
+  /** "Someone tried to sign in": the person refused a sign-in (or a new password from a reset link) on their phone, or picked another number than the screen's. */
+  | { kind: 'approval-denied'; purpose: 'sign-in' | 'password-reset'; at: number; ip: string | null; browser: string | null }
   | { kind: 'recovery-code-used' }
   /** Support reset the person's 2FA. */
   | { kind: 'mfa-reset' }

@@ -16,6 +16,7 @@ export const approvers: Migration = {
       .addColumn('ip', 'text')
       .addColumn('user_agent', 'text')
       .addColumn('company', 'text')
+      .addColumn('purpose', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('approver_id', 'text')
       .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -23,6 +24,9 @@ export const approvers: Migration = {
       .addColumn('decided_at', 'bigint')
       .execute();
     await db.schema.createIndex('approval_requests_user_status').on('approval_requests').columns(['user_id', 'status']).execute();
+    // A phone being set up: the hash of the set-up link it enrolled with, which the set-up step looks it up by.
+    await db.schema.alterTable('credentials').addColumn('enrolment', 'text').execute();
+    await db.schema.createIndex('credentials_enrolment').on('credentials').column('enrolment').execute();
     await db.schema
       .createTable('push_keys')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -33,6 +37,8 @@ export const approvers: Migration = {
   },
   async down(db: Kysely<any>) {
     await db.schema.dropTable('push_keys').execute();
+    await db.schema.dropIndex('credentials_enrolment').execute();
+    await db.schema.alterTable('credentials').dropColumn('enrolment').execute();
     await db.schema.dropIndex('approval_requests_user_status').execute();
     await db.schema.dropTable('approval_requests').execute();
   },

@@ -268,12 +268,14 @@ describe('push endpoints the server may post to', () => {
     checkPushEndpoint(PRODUCTION, 'https://fcm.googleapis.com/fcm/send/abc:def');
     checkPushEndpoint(PRODUCTION, 'https://web.push.apple.com/QGx');
     checkPushEndpoint(PRODUCTION, 'https://WEB.Push.Apple.com/QGx');
+    checkPushEndpoint(PRODUCTION, 'https://fcm.googleapis.com:443/fcm/send/abc');
     for (const endpoint of [
       'https://push.example.net/p/1',
       'https://evilfcm.googleapis.com/x',
       'https://fcm.googleapis.com.evil.example/x',
       'https://googleapis.com/x',
       'http://fcm.googleapis.com/fcm/send/x',
+      'https://fcm.googleapis.com:8443/fcm/send/x',
     ]) {
       refusesEndpoint(PRODUCTION, endpoint);
     }

@@ -1,6 +1,6 @@
 /* `second-factor`: the approver on the phone, an authenticator code, a passkey, a texted code or a recovery code. */
 import { audit } from '../../../audit.js';
-import { approvalStatus, requestApproval, useApproval } from '../../../factors/approver.js';
+import { approvalStatus, endApproval, requestApproval, useApproval } from '../../../factors/approver.js';
 import { notifyUser } from '../../../delivery/mail.js';
 import { ApiError } from '../../../errors.js';
 import { spendFactorAttempt } from '../../../factors/attempts.js';
@@ -14,7 +14,12 @@ import { liveChallenge, offerPasskey, passkeyRefusal } from '../ceremony.js';
 import { finish } from '../finish.js';
 import { assertionInput, codeInput, nothing, rememberInput } from '../inputs.js';
 import { chooseMethod, codeRefusal, firstFactorOf, recordFailure } from '../next.js';
-import { action, type LoginStepDefinition } from '../state.js';
+import { action, type Context, type LoginStates, type LoginStepDefinition } from '../state.js';
+
+/** Passed another way: a request still out to the phones ends, so none shows a number no screen shows. */
+async function endAsked({ app, state, now }: Context<LoginStates['second-factor']>): Promise<void> {
+  if (state.approval) await endApproval(app.db, { id: state.approval.requestId, userId: state.userId, now });
+}
 
 export const secondFactor: LoginStepDefinition<'second-factor'> = {
   view: (state, app) => ({
@@ -46,7 +51,8 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
     'send-approval': action({
       input: nothing,
       async run({ app, state, now, request }) {
-        const sent = await requestApproval(app, { userId: state.userId, replaces: state.approval?.requestId, ip: request.ip || null, userAgent: request.userAgent, now });
+        const purpose = state.purpose === 'reset' ? 'password-reset' : 'sign-in';
+        const sent = await requestApproval(app, { userId: state.userId, replaces: state.approval?.requestId, purpose, ip: request.ip || null, userAgent: request.userAgent, now });
         return { step: 'second-factor', state: { ...state, approval: { requestId: sent.id, number: sent.number, expiresAt: sent.expiresAt } } };
       },
     }),
@@ -60,8 +66,8 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         if (status === 'pending') return { step: 'second-factor', state, error: { code: 'approval_pending' } };
         const { approval: _answered, ...rest } = state;
         if (status === 'expired' || status === 'used') return { step: 'second-factor', state: rest, error: { code: 'approval_expired' } };
-        // The phone's refusal was counted against the account when it was made; the flow counts it too.
-        if (status === 'denied') return { step: 'second-factor', state: rest, failed: true, error: { code: 'approval_denied' } };
+        // The phone's refusal was counted against the account when it was made; the request leaves the flow, so it is said once.
+        if (status === 'denied') return { step: 'second-factor', state: rest, error: { code: 'approval_denied' } };
         const key = await useApproval(app.db, { id: pending.requestId, userId: state.userId });
         if (!key) return { step: 'second-factor', state: rest, error: { code: 'approval_expired' } };
         // RFC 8176 §2: a key held by the phone's authenticator (`hwk`) or its browser (`swk`).
@@ -81,6 +87,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         }
         spent.succeeded();
         await smsUsed(app.db, state.userId, now);
+        await endAsked(context);
         const { smsCode: _used, ...rest } = state;
         // RFC 8176 §2: `sms`, confirmation by text message.
         return finish({ ...context, state: { ...rest, remember: remember === true } }, [firstFactorOf(state), 'sms', 'mfa']);
@@ -97,6 +104,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         } catch (error) {
           return { step: 'second-factor', state: await offerPasskey(app, state, state.userId), error: passkeyRefusal(app, error) };
         }
+        await endAsked(context);
         const { passkeyRequest: _spent, ...rest } = state;
         return finish({ ...context, state: { ...rest, remember: remember === true } }, ['pwd', 'hwk', 'mfa']);
       },
@@ -112,6 +120,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           return { step: 'second-factor', state, failed: true, error: { code: 'invalid_code', field: 'code' } };
         }
         spent.succeeded();
+        await endAsked(context);
         // The first factor as it was: a password, or a passkey that did not verify the person.
         return finish({ ...context, state: { ...state, remember: remember === true } }, [firstFactorOf(state), 'otp', 'mfa']);
       },
@@ -129,6 +138,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
           return { step: 'second-factor', state, failed: true, error: { code: 'invalid_recovery_code', field: 'code' } };
         }
         spent.succeeded();
+        await endAsked(context);
         // The code stands in for a lost phone: remembered devices go now, the
         // old authenticators when set-up completes (never before, so an
         // abandoned set-up cannot leave the account without a second factor).

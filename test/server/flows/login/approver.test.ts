@@ -14,6 +14,7 @@ import type { FlowState } from '../../../../server/flows/protocol.js';
 import { act, addUser, assertError, bodyOf, EMAIL, grantOf, PASSWORD, reachPassword, startServer, type TestServer } from '../../helpers.js';
 import { auditOf, flowOf, messagesTo } from '../../inbox.js';
 import { SoftAuthenticator } from '../../soft-authenticator.js';
+import { issueRecoveryCode } from '../../../../server/factors/recovery.js';
 
 const ORIGIN = 'http://localhost:3000';
 const ENV = { APPROVER: 'true', MFA_REQUIRED_FROM: '2020-01-01', SESSION_COOKIE: 'false', PASSKEYS: 'true' };
@@ -22,6 +23,8 @@ const ENV = { APPROVER: 'true', MFA_REQUIRED_FROM: '2020-01-01', SESSION_COOKIE:
 class Phone {
   token = '';
   credentialId: string | undefined;
+  /** The code the phone shows after enrolling, for the set-up screen. */
+  confirmation = '';
   private readonly device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   private readonly authenticator = new SoftAuthenticator(ORIGIN);
 
@@ -47,6 +50,7 @@ class Phone {
       const result = await bodyOf<EnrolmentResult>(enrolled.clone());
       this.token = result.deviceToken;
       this.credentialId = result.credentialId;
+      this.confirmation = result.confirmation;
     }
     return enrolled;
   }
@@ -90,12 +94,13 @@ async function enrolAtSignIn(t: TestContext, kind: 'device' | 'passkey' = 'devic
   assert.match(setup.data.url, /^http:\/\/localhost:3000\/approve\/#enrol=[A-Za-z0-9_-]{43}$/);
   assert.ok(setup.data.qr.path.length > 100);
   // Not yet: the phone has not enrolled.
-  await assertError(await act(server, id, 'check', {}), 'approver_pending');
+  await assertError(await act(server, id, 'check', { code: '123456' }), 'approver_pending');
   const phone = new Phone(server, kind);
   assert.equal((await phone.enrol(setup.data.url)).status, 201);
   const waited = await server.request('/api/flows/-/wait', { headers: { 'x-flow-id': id } });
   assert.deepEqual(await waited.json(), { ready: true });
-  const after = await flowOf(await act(server, id, 'check', {}));
+  assert.match(phone.confirmation, /^\d{6}$/);
+  const after = await flowOf(await act(server, id, 'check', { code: phone.confirmation }));
   return { server, user, phone, after, flowId: id };
 }
 
@@ -132,6 +137,33 @@ describe('the approver', () => {
     assert.ok(events.includes('approval.sent') && events.includes('approval.approved'));
   });
 
+  it('confirms only the phone in the person\'s hand: one that scanned the QR code first shows a code the person never sees', async (t) => {
+    const server = await startServer(t, ENV);
+    await addUser(server);
+    const id = await reachPassword(server);
+    await act(server, id, 'password', { password: PASSWORD });
+    const setup = await flowOf(await act(server, id, 'choose', { method: 'approver' }));
+    if (setup.step !== 'approver-setup') return assert.fail();
+    // Someone photographs the QR code and enrols first; the person's own phone then finds the link spent.
+    const thief = new Phone(server);
+    assert.equal((await thief.enrol(setup.data.url)).status, 201);
+    await assertError(await new Phone(server).enrol(setup.data.url), 'approver_enrolment_invalid');
+    // The screen sees a phone arrive, but only its code confirms it: a guess is a failed attempt.
+    assert.deepEqual(await (await server.request('/api/flows/-/wait', { headers: { 'x-flow-id': id } })).json(), { ready: true });
+    const wrong = thief.confirmation === '000000' ? '000001' : '000000';
+    await assertError(await act(server, id, 'check', { code: wrong }), 'invalid_code');
+    assert.equal((await server.db.selectFrom('flows').select('attempts').executeTakeFirstOrThrow()).attempts, 1);
+    // "Make a new code": the thief's half-enrolled phone goes with the old link.
+    const renewed = await flowOf(await act(server, id, 'renew', {}));
+    if (renewed.step !== 'approver-setup') return assert.fail();
+    await assertError(await thief.call('/requests'), 'approver_unknown');
+    const mine = new Phone(server);
+    assert.equal((await mine.enrol(renewed.data.url)).status, 201);
+    assert.notEqual(mine.confirmation, thief.confirmation);
+    const after = await flowOf(await act(server, id, 'check', { code: ` ${mine.confirmation.slice(0, 3)} ${mine.confirmation.slice(3)} ` }));
+    assert.ok(['method-choice', 'recovery-code'].includes(after.step), JSON.stringify(after));
+  });
+
   it('with a passkey on the phone, the answer is a WebAuthn assertion over the request, number and decision', async (t) => {
     const { server, phone } = await enrolAtSignIn(t, 'passkey');
     assert.ok(phone.credentialId);
@@ -160,11 +192,58 @@ describe('the approver', () => {
       assert.equal(refused.status, 401);
       const body = await bodyOf<FlowState>(refused);
       assert.equal(body.error?.code, 'approval_denied');
+      // Said once: the request has left the flow, which may send a new one.
+      assert.ok(!body.actions.includes('approval' as never) && body.actions.includes('send-approval' as never), JSON.stringify(body.actions));
       // A denied request is never approved afterwards.
       await assertError(await phone.answer(request!.id, right), 'approval_decided');
     }
     const row = await server.db.selectFrom('rate_limits').select('count').where('key', 'like', 'mfa:acct:%').executeTakeFirst();
     assert.equal(Number(row?.count), 2);
+  });
+
+  it('records "this wasn\'t me" even when the account\'s limits are spent, and mails it', async (t) => {
+    const { server, phone } = await enrolAtSignIn(t, 'device', { ACCOUNT_MAX_FAILURES: '1' });
+    // A first refusal spends the account's one failure of the window.
+    const first = await askPhone(server);
+    const [one] = await phone.pending();
+    assert.deepEqual(await bodyOf(await phone.answer(one!.id, first.flow.data.approval!.number, 'deny')), { status: 'denied' });
+    // Over the limit now (an approval would be refused), yet the next "this wasn't me" is still recorded and mailed.
+    const second = await askPhone(server);
+    const [two] = await phone.pending();
+    await assertError(await phone.answer(two!.id, second.flow.data.approval!.number), 'rate_limited');
+    const before = (await messagesTo(server, EMAIL)).length;
+    assert.deepEqual(await bodyOf(await phone.answer(two!.id, second.flow.data.approval!.number, 'deny')), { status: 'denied' });
+    assert.equal((await messagesTo(server, EMAIL)).length, before + 1);
+  });
+
+  it('does not sign in with an approval whose phone was removed before the sign-in went on', async (t) => {
+    const { server, phone } = await enrolAtSignIn(t);
+    const { id, flow } = await askPhone(server);
+    const [request] = await phone.pending();
+    assert.equal((await phone.answer(request!.id, flow.data.approval!.number)).status, 200);
+    // Removed as support's reset does (the flow itself is not ended by this path).
+    await server.db.deleteFrom('credentials').where('id', '=', phone.token.split('.')[0]!).execute();
+    const refused = await bodyOf<FlowState>(await act(server, id, 'approval', {}));
+    assert.equal(refused.error?.code, 'approval_expired');
+  });
+
+  it('ends the request to the phones when the sign-in goes on another way', async (t) => {
+    const { server, phone } = await enrolAtSignIn(t);
+    const { id } = await askPhone(server);
+    assert.equal((await phone.pending()).length, 1);
+    // A second wait on the same flow ends the first: one at a time per flow.
+    const first = server.request('/api/flows/-/wait', { headers: { 'x-flow-id': id } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = server.request('/api/flows/-/wait', { headers: { 'x-flow-id': id } });
+    assert.deepEqual(await (await first).json(), { ready: false });
+    await act(server, id, 'send-approval', {});
+    assert.deepEqual(await (await second).json(), { ready: true });
+    assert.equal((await phone.pending()).length, 1, 'the new request replaced the old one');
+    // The recovery code signs in instead: the phone no longer shows the request.
+    const code = await issueRecoveryCode(server.db, { userId: (await server.db.selectFrom('users').select('id').executeTakeFirstOrThrow()).id, kind: 'recovery', now: server.clock.now });
+    const recovered = await flowOf(await act(server, id, 'recovery-code', { code }));
+    assert.equal(recovered.step, 'method-choice', JSON.stringify(recovered.error));
+    assert.deepEqual(await phone.pending(), []);
   });
 
   it('refuses a replayed approval, another person\'s request, an expired one, and an answer from a removed phone', async (t) => {
@@ -187,7 +266,7 @@ describe('the approver', () => {
     if (bobSetup.step !== 'approver-setup') return assert.fail();
     const bobPhone = new Phone(server);
     await bobPhone.enrol(bobSetup.data.url);
-    await flowOf(await act(server, bob, 'check', {}));
+    await flowOf(await act(server, bob, 'check', { code: bobPhone.confirmation }));
     const second = await askPhone(server);
     const [aliceRequest] = await phone.pending();
     await assertError(await bobPhone.call(`/requests/${aliceRequest!.id}`), 'approval_not_found');
