@@ -109,7 +109,7 @@ export async function signDecision(key: DeviceKey, message: string, rpId: string
     challenge: await sha256(message),
     rpId,
     allowCredentials: [{ type: 'public-key', id: fromBase64url(key.credentialId) }],
-    userVerification: 'preferred',
+    userVerification: 'required',
     timeout: 60_000,
   };
   let credential: Credential | null;

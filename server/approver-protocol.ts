@@ -9,7 +9,7 @@
  * device-bound key over `approvalMessage(id, number, decision)`:
  * - `passkey`: a WebAuthn assertion whose challenge is the base64url SHA-256
  *   of that message, by the passkey made at enrolment (user verification
- *   preferred: Face ID, fingerprint or the screen lock);
+ *   required: Face ID, fingerprint or the screen lock);
  * - `device`: an ECDSA P-256 / SHA-256 signature (WebCrypto's raw r‖s form,
  *   base64url) by a non-extractable key the approver generated, for phones
  *   without a platform authenticator.

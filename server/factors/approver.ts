@@ -119,7 +119,8 @@ export async function startEnrolment(app: AppContext, token: string, now: number
     timeout: ENROLMENT_TTL_MS,
     attestationType: 'none',
     // Not discoverable: it must not show up as a way to sign in, and only this phone holds it.
-    authenticatorSelection: { authenticatorAttachment: 'platform', residentKey: 'discouraged', userVerification: 'preferred' },
+    // The approver makes a passkey only where the phone verifies its owner (Face ID, fingerprint, screen lock); approving then always does.
+    authenticatorSelection: { authenticatorAttachment: 'platform', residentKey: 'discouraged', userVerification: 'required' },
   });
   return { user: { name: user.name, email: user.email }, passkey: { options }, expiresAt };
 }
@@ -154,7 +155,7 @@ export async function enrolDevice(app: AppContext, request: EnrolmentRequest, no
         expectedChallenge: enrolmentChallenge(app, request.token),
         expectedOrigin: app.config.webauthnOrigins,
         expectedRPID: app.config.rpId,
-        requireUserVerification: false,
+        requireUserVerification: true,
       });
     } catch {
       throw new ApiError('passkey_failed');
@@ -432,7 +433,8 @@ async function verifyDecision(app: AppContext, device: ApproverDevice, message: 
       expectedOrigin: app.config.webauthnOrigins,
       expectedRPID: app.config.rpId,
       credential: { id: device.credentialId!, publicKey: Buffer.from(device.publicKey, 'base64url'), counter: device.counter },
-      requireUserVerification: false,
+      // WebAuthn Level 3 §7.2 step 17: the phone verified its owner for this answer.
+      requireUserVerification: true,
     });
     if (!result.verified) throw new ApiError('approver_signature');
     return { counter: result.authenticationInfo.newCounter, userVerified: result.authenticationInfo.userVerified };
