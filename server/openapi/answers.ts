@@ -257,7 +257,7 @@ export const flowState = z.discriminatedUnion(
 
 /** `GET /api/flows/{id}/wait`: whether the step waiting on the person's phone can go on. */
 export const flowReadiness = z.object({
-  ready: z.boolean().meta({ description: 'True as soon as the phone has answered: post the step\'s action (`check`, `approval`) now; false when the wait ran out.' }),
+  ready: z.boolean().meta({ description: 'True as soon as the phone has enrolled or answered, or the request expired: post the step\'s action (`check`, `approval`) now; false when the wait ran out, or a newer wait on the same flow took over.' }),
 });
 
 // ---------------------------------------------------------------- session, account, passkeys, devices

@@ -240,12 +240,12 @@ function operations(): Operation[] {
       path: '/api/flows/{id}/wait',
       summary: 'Wait for the person\'s phone',
       description:
-        'A long poll for a step that waits on the approver: at `approver-setup` until the phone has enrolled, at `second-factor` until it has answered the request sent. Answers within 25 seconds; `ready: true` as soon as the phone has answered, from any API process. The widget then posts the step\'s action (`check`, `approval`). `Cache-Control: no-store`.',
+        'A long poll for a step that waits on the approver: at `approver-setup` until the phone has enrolled, at `second-factor` until it has answered the request sent. Answers within 25 seconds; `ready: true` as soon as the phone has enrolled or answered (or the request expired), from any API process. The widget then posts the step\'s action (`check` with the code the phone shows, `approval`). One wait per flow: a newer one ends the older with `ready: false`. `Cache-Control: no-store`; 503 `busy` when the process holds too many waits.',
       tag: 'flows',
       access: 'public',
       parameters: [FLOW_ID, FLOW_ID_HEADER],
       responses: { 200: json('FlowReadiness', 'Whether to post the step\'s action now; `false` when the wait ran out: ask again.') },
-      errors: ['flow_not_found', 'flow_expired', 'action_not_allowed'],
+      errors: ['flow_not_found', 'flow_expired', 'action_not_allowed', 'busy'],
     },
 
     // ------------------------------------------------------------ session
@@ -488,7 +488,7 @@ function operations(): Operation[] {
       access: 'approver',
       parameters: [{ name: 'wait', in: 'query', description: '`1`: wait (up to 25 seconds) until there is one; the answer may then still be empty.', schema: z.literal('1') }],
       responses: { 200: json('ApprovalList', 'Newest first.') },
-      errors: PHONE_ERRORS,
+      errors: [...PHONE_ERRORS, 'busy'],
     },
     {
       method: 'get',
