@@ -26,6 +26,8 @@ import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { seal, unseal } from '../security/secrets.js';
 import type { Approver } from '../shapes.js';
 import { inTransaction, type Db } from '../store/index.js';
+import type { ApprovalRequestsTable } from '../store/schema.js';
+import type { Selectable } from 'kysely';
 import { HOUR_MS, spendFactorAttempt } from './attempts.js';
 import { agentLabel } from '../user-agent.js';
 
@@ -362,19 +364,8 @@ export async function requestApproval(
   return { id, number: String(number), expiresAt };
 }
 
-type RequestRow = {
-  id: string;
-  user_id: string;
-  number: string;
-  choices: string;
-  ip: string | null;
-  user_agent: string | null;
-  company: string | null;
-  purpose: 'sign-in' | 'password-reset';
-  status: string;
-  created_at: number;
-  expires_at: number;
-};
+/** A request as this module reads it. */
+type RequestRow = Pick<Selectable<ApprovalRequestsTable>, (typeof REQUEST_COLUMNS)[number]>;
 
 function details(app: AppContext, row: RequestRow, email: string): ApprovalDetails {
   return {

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, parseInput } from '../errors.js';
 import { approvalDetails, decide, deviceFromToken, enrolDevice, pendingApprovals, replaceSubscription, startEnrolment } from '../factors/approver.js';
 import { vapidPublicKey } from '../delivery/push.js';
 import { clientIp, rateLimitKey } from '../security/client-ip.js';
@@ -56,15 +56,6 @@ export const approvalDecision = z
   .strict();
 
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const field = result.error.issues[0]?.path[0];
-    throw new ApiError('invalid_request', field === undefined ? {} : { field: String(field) });
-  }
-  return result.data;
-}
-
 function bearer(c: Context): string | undefined {
   const header = c.req.header('authorization') ?? '';
   return /^Bearer ([A-Za-z0-9_.-]{1,256})$/.exec(header)?.[1];
@@ -89,7 +80,7 @@ export function approverRoutes(app: AppContext): Hono {
   routes.get('/config', async (c) => c.json({ vapidPublicKey: await vapidPublicKey(app) } satisfies ApproverConfig));
 
   routes.post('/enrolment', async (c) => {
-    const { token } = parse(linkToken, await readJson(c, app.config.bodyLimitBytes));
+    const { token } = parseInput(linkToken, await readJson(c, app.config.bodyLimitBytes));
     return c.json((await startEnrolment(app, token, app.now())) satisfies EnrolmentStart);
   });
 
@@ -98,13 +89,13 @@ export function approverRoutes(app: AppContext): Hono {
     // A token guess costs a request: the same per-address limit as starting a flow.
     const hit = await consumeRateLimit(app.db, `approver:enrol:${rateLimitKey(clientIp(c, app.config.trustedProxyList))}`, { limit: app.config.ipMaxFlows, windowMs: app.config.rateWindowMinutes * 60_000 }, now);
     if (hit.limited) throw rateLimited(hit, now);
-    const body = parse(approverEnrolment, await readJson(c, app.config.bodyLimitBytes)) as EnrolmentRequest;
+    const body = parseInput(approverEnrolment, await readJson(c, app.config.bodyLimitBytes)) as EnrolmentRequest;
     return c.json((await enrolDevice(app, body, now)) satisfies EnrolmentResult, 201);
   });
 
   routes.put('/devices/current/subscription', async (c) => {
     const device = await deviceFromToken(app, bearer(c));
-    const body = parse(subscriptionUpdate, await readJson(c, app.config.bodyLimitBytes)) satisfies SubscriptionUpdate;
+    const body = parseInput(subscriptionUpdate, await readJson(c, app.config.bodyLimitBytes)) satisfies SubscriptionUpdate;
     await replaceSubscription(app, device, body.subscription);
     return c.body(null, 204);
   });
@@ -132,7 +123,7 @@ export function approverRoutes(app: AppContext): Hono {
     const device = await deviceFromToken(app, bearer(c));
     const id = c.req.param('id');
     if (!REQUEST_ID.test(id)) throw new ApiError('approval_not_found');
-    const body = parse(approvalDecision, await readJson(c, app.config.bodyLimitBytes)) as ApprovalDecision;
+    const body = parseInput(approvalDecision, await readJson(c, app.config.bodyLimitBytes)) as ApprovalDecision;
     const outcome = await decide(app, device, { id, ...body, ip: clientIp(c, app.config.trustedProxyList) }, app.now());
     return c.json(outcome satisfies ApprovalOutcome);
   });

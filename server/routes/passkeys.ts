@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { clientIp } from '../security/client-ip.js';
-import { ApiError } from '../errors.js';
+import { ApiError, parseInput } from '../errors.js';
 import { listPasskeys } from '../factors/passkey.js';
 import { removeFactor } from '../factors/removal.js';
 import { liveSession, ownSignIn, type SessionEnv } from '../security/session-auth.js';
@@ -13,15 +13,6 @@ import { renamePasskey } from '../factors/passkey.js';
 const CREDENTIAL_ROW_ID = /^[0-9a-f-]{36}$/;
 const nameSchema = z.string().trim().min(1).max(64);
 export const passkeyRename = z.object({ name: nameSchema }).strict() satisfies z.ZodType<PasskeyRename>;
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const field = result.error.issues[0]?.path[0];
-    throw new ApiError('invalid_request', field === undefined ? {} : { field: String(field) });
-  }
-  return result.data;
-}
 
 /**
  * The signed-in person's passkeys: list, rename, delete.
@@ -45,7 +36,7 @@ export function passkeyRoutes(app: AppContext): Hono<SessionEnv> {
   routes.patch('/:id', liveSession(app), async (c) => {
     const session = c.var.session;
     const id = c.req.param('id');
-    const { name } = parse(passkeyRename, await readJson(c, app.config.bodyLimitBytes));
+    const { name } = parseInput(passkeyRename, await readJson(c, app.config.bodyLimitBytes));
     if (!CREDENTIAL_ROW_ID.test(id) || !(await renamePasskey(app.db, { userId: session.userId, id, name }))) throw new ApiError('not_found');
     return c.json({ passkeys: await listPasskeys(app.db, session.userId) } satisfies Passkeys);
   });
