@@ -2,8 +2,8 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/account-security/index.js';
 import type { AccountSecurity, AccountSecurityChangeEvent, AccountSecurityErrorEvent } from '../../components/account-security/index.js';
-import { StepIntentEvent } from '../../components/lib/events.js';
 import type { FlowState, FlowStateOf } from '../../server/flows/protocol.js';
+import type { EnrolmentResult } from '../../server/approver-protocol.js';
 import type { Approver } from '../../server/routes/types.js';
 import type { LoginFlow } from '../../components/index.js';
 import { retryAfter } from '../../components/lib/step.js';
@@ -557,9 +557,9 @@ function base64url(bytes: ArrayBuffer): string {
  * What the approver app on a phone does with the set-up link (`url`, the QR
  * code's): opens the enrolment, makes a WebCrypto key (a phone without a
  * platform authenticator) and enrols it with no push subscription (the person
- * did not allow notifications).
+ * did not allow notifications). Returns the 6-digit code the phone then shows.
  */
-async function enrolPhone(url: string, name: string, api: ApiName = 'default'): Promise<void> {
+async function enrolPhone(url: string, name: string, api: ApiName = 'default'): Promise<string> {
   const base = await apiUrl(api);
   const post = (path: string, body: object) => fetch(new URL(path, base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const enrolment = new URLSearchParams(new URL(url).hash.slice(1)).get('enrol')!;
@@ -567,14 +567,16 @@ async function enrolPhone(url: string, name: string, api: ApiName = 'default'): 
   const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
   const publicKey = await crypto.subtle.exportKey('jwk', key.publicKey);
   const proof = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, new TextEncoder().encode(`login-flow enrolment v1\n${enrolment}`));
-  expect((await post('/api/approver/devices', { token: enrolment, name, key: { type: 'device', publicKey, proof: base64url(proof) } })).status).to.equal(201);
+  const enrolled = await post('/api/approver/devices', { token: enrolment, name, key: { type: 'device', publicKey, proof: base64url(proof) } });
+  expect(enrolled.status).to.equal(201);
+  return ((await enrolled.json()) as EnrolmentResult).confirmation;
 }
 
 /**
  * A phone that approves sign-ins, enrolled through the real APIs as the
  * approver app does it, in `token`'s session: the `enroll-approver` flow's set-up
- * link, the phone's enrolment (`enrolPhone`), then the flow's `check` (and the
- * first method's recovery code, confirmed).
+ * link, the phone's enrolment (`enrolPhone`), then the flow's `check` with
+ * the code the phone shows (and the first method's recovery code, confirmed).
  */
 async function enrolApprover(token: string, name: string, api: ApiName = 'default'): Promise<void> {
   const base = await apiUrl(api);
@@ -584,8 +586,8 @@ async function enrolApprover(token: string, name: string, api: ApiName = 'defaul
   };
   const flow = await post('/api/flows/enroll-approver', { token });
   expect(flow.step).to.equal('approver-setup');
-  await enrolPhone(flow.data.url, name, api);
-  const checked = await post('/api/flows/-/check', {}, flow.id);
+  const code = await enrolPhone(flow.data.url, name, api);
+  const checked = await post('/api/flows/-/check', { code }, flow.id);
   if (checked.step === 'recovery-code') await post('/api/flows/-/confirm', { saved: true }, flow.id);
   else expect(checked.step).to.equal('done');
 }
@@ -696,10 +698,13 @@ describe('<account-security>: phones that approve sign-ins', () => {
     while ((flow as unknown as { state?: FlowState }).state?.step !== 'approver-setup') await oneEvent(flow, 'lf-step-change');
     // The set-up link, as its step shows it (QR code and link; the set-up chunk draws it).
     const { url } = (flow as unknown as { state: FlowStateOf<'approver-setup'> }).state.data;
-    await enrolPhone(url, 'Pixel 8');
+    const confirmation = await enrolPhone(url, 'Pixel 8');
     const added = oneEvent(page, 'account-security-change') as Promise<AccountSecurityChangeEvent>;
-    // What the step does once the wait says the phone enrolled.
-    flow.dispatchEvent(new StepIntentEvent('check'));
+    // Once the wait says the phone enrolled, the step asks for the code the phone shows.
+    await waitUntil(() => flow.querySelector('lf-approver-setup-step input[name=code]'), 'the code was not asked for');
+    const input = flow.querySelector<HTMLInputElement>('lf-approver-setup-step input[name=code]')!;
+    fill(input, confirmation);
+    button(flow, 'Confirm').click();
     expect((await added).kind).to.equal('factor-added');
     await page.updateComplete;
     expect(page.querySelector('login-flow')).to.equal(null);

@@ -103,9 +103,14 @@ function button(step: Element, text: string): HTMLButtonElement | undefined {
   return [...step.querySelectorAll('button')].find((b) => b.textContent!.trim() === text);
 }
 
-/** Resolves once `check` holds: waits on DOM mutations, not on a clock. */
-async function until(element: Element, check: () => boolean): Promise<void> {
-  while (!check()) {
+function codeInput(step: Element): HTMLInputElement | null {
+  return step.querySelector<HTMLInputElement>('input[name="code"]');
+}
+
+/** Resolves with what `find` finds, once it does: waits on DOM mutations, not on a clock. */
+async function until<T>(element: Element, find: () => T): Promise<NonNullable<T>> {
+  for (let found = find(); ; found = find()) {
+    if (found) return found;
     await new Promise<void>((resolve) => {
       const observer = new MutationObserver(() => {
         observer.disconnect();
@@ -125,12 +130,23 @@ describe('<lf-approver-setup-step>', () => {
     wait.restore();
   });
 
+  /** The step once the wait said a phone enrolled: asking for the code on the phone. */
+  async function enrolled(options: Parameters<typeof mount>[1] = {}): Promise<ApproverSetupStep> {
+    // Polls of steps mounted before come first (each starts a tick after its step renders).
+    await new Promise((resolve) => setTimeout(resolve));
+    const next = wait.polls.length + 1;
+    const step = await mount({}, options);
+    (await wait.poll(next)).answer(true);
+    await until(step, () => codeInput(step));
+    return step;
+  }
+
   it('says what to do on the phone, in three steps, under its title', async () => {
     const step = await mount();
     const title = step.querySelector('h2')!;
     expect(title.textContent).to.equal('Approve sign-ins on your phone');
     expect(title.hasAttribute('data-autofocus')).to.equal(true);
-    expect(step.querySelector('[role=group]')!.getAttribute('aria-labelledby')).to.equal(title.id);
+    expect(step.querySelector('form')!.getAttribute('aria-labelledby')).to.equal(title.id);
     expect([...step.querySelectorAll('ol.lf-steps > li')].map((li) => li.textContent)).to.deep.equal([
       "Scan this QR code with your phone's camera.",
       'Open the link. If your phone asks, add the app to your home screen.',
@@ -168,23 +184,149 @@ describe('<lf-approver-setup-step>', () => {
     expect(status.hasAttribute('data-busy')).to.equal(true);
   });
 
-  it('long-polls the wait with the flow id in X-Flow-Id, and sends check once the phone has enrolled', async () => {
+  it('long-polls the wait with the flow id in X-Flow-Id, and asks for the code on the phone once it has enrolled, without sending check', async () => {
     const step = await mount();
+    const intents: string[] = [];
+    step.addEventListener('lf-intent', (event) => intents.push(event.action));
     const poll = await wait.poll(1);
     expect(poll.url.href).to.equal('https://api.example.com/api/flows/-/wait');
     expect(poll.flowId).to.equal(FLOW_ID);
-    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
     poll.answer(true);
-    const intent = await fired;
-    expect(intent.action).to.equal('check');
-    expect(intent.body).to.deep.equal({});
+    const input = await until(step, () => codeInput(step));
+    // The QR code is spent: it and its steps make way for the code.
+    expect(step.querySelector('svg.lf-qr')).to.equal(null);
+    expect(step.querySelector('ol.lf-steps')).to.equal(null);
+    expect(step.querySelector('a')).to.equal(null);
+    const status = step.querySelector('[role=status]')!;
+    expect(status.textContent!.trim()).to.equal('Your phone shows a 6-digit code. Type it here to finish.');
+    expect(status.hasAttribute('data-busy')).to.equal(false);
+    // What the live status says now is the field's label.
+    expect(input.labels!.length).to.equal(1);
+    expect(status.contains(input.labels![0]!)).to.equal(true);
+    expect(input.labels![0]!.textContent).to.equal('Your phone shows a 6-digit code. Type it here to finish.');
+    expect(input.autocomplete).to.equal('one-time-code');
+    expect(input.inputMode).to.equal('numeric');
+    expect(input.hasAttribute('aria-describedby')).to.equal(false);
+    expect(button(step, 'Confirm')!.type).to.equal('submit');
+    expect(intents).to.deep.equal([]);
+    // Nothing more to wait for.
+    await new Promise(requestAnimationFrame);
+    expect(wait.polls.length).to.equal(1);
   });
 
-  it('asks the server when the wait says the flow is gone', async () => {
+  it('moves focus to the field when the step had it, and leaves it alone elsewhere on the page', async () => {
     const step = await mount();
+    step.querySelector('h2')!.focus();
+    (await wait.poll(1)).answer(true);
+    const input = await until(step, () => codeInput(step));
+    await step.updateComplete;
+    expect(document.activeElement).to.equal(input);
+
+    const outsider = Object.assign(document.createElement('input'), { name: 'search' });
+    document.body.append(outsider);
+    try {
+      const other = await mount();
+      outsider.focus();
+      (await wait.poll(2)).answer(true);
+      await until(other, () => codeInput(other));
+      await other.updateComplete;
+      expect(document.activeElement).to.equal(outsider);
+    } finally {
+      outsider.remove();
+    }
+  });
+
+  it('sends check with the code the person typed, spaces and dashes removed', async () => {
+    const step = await enrolled();
+    codeInput(step)!.value = ' 123 456 ';
     const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Confirm')!.click();
+    const intent = await fired;
+    expect(intent.action).to.equal('check');
+    expect(intent.body).to.deep.equal({ code: '123456' });
+  });
+
+  it('sends the code on Enter in the field', async () => {
+    const step = await enrolled();
+    codeInput(step)!.value = '654-321';
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    step.querySelector('form')!.requestSubmit();
+    expect((await fired).body).to.deep.equal({ code: '654321' });
+  });
+
+  it('asks for a code before sending an empty one', async () => {
+    const step = await enrolled();
+    const intents: string[] = [];
+    step.addEventListener('lf-intent', (event) => intents.push(event.action));
+    button(step, 'Confirm')!.click();
+    await step.updateComplete;
+    const input = codeInput(step)!;
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    const error = step.querySelector(`#${input.getAttribute('aria-describedby')!}`)!;
+    expect(error.getAttribute('role')).to.equal('alert');
+    expect(error.textContent).to.equal('Enter the code.');
+    expect(document.activeElement).to.equal(input);
+    expect(intents).to.deep.equal([]);
+  });
+
+  it('says a wrong code is wrong, at the field, and takes the next one', async () => {
+    const step = await enrolled();
+    codeInput(step)!.value = '111111';
+    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Confirm')!.click();
+    await fired;
+    // <login-flow> posts check (busy), and the server answers that the code is wrong.
+    step.busy = true;
+    await step.updateComplete;
+    expect(button(step, 'Please wait…')).to.exist;
+    step.busy = false;
+    step.error = { code: 'invalid_code', field: 'code' };
+    await step.updateComplete;
+    const input = codeInput(step)!;
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    expect(input.value).to.equal('');
+    const error = step.querySelector(`#${input.getAttribute('aria-describedby')!}`)!;
+    expect(error.className).to.equal('lf-error');
+    expect(error.getAttribute('role')).to.equal('alert');
+    expect(error.textContent).to.equal('The code is incorrect. Check the code on your phone and try again.');
+    // Still the code, not the QR code, and no new wait.
+    expect(step.querySelector('svg.lf-qr')).to.equal(null);
+    expect(wait.polls.length).to.equal(1);
+    input.value = '222222';
+    const again = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
+    button(step, 'Confirm')!.click();
+    expect((await again).body).to.deep.equal({ code: '222222' });
+  });
+
+  it('does not send the code while a request runs', async () => {
+    const step = await enrolled();
+    step.busy = true;
+    await step.updateComplete;
+    const intents: string[] = [];
+    step.addEventListener('lf-intent', (event) => intents.push(event.action));
+    codeInput(step)!.value = '123456';
+    step.querySelector('form')!.requestSubmit();
+    expect(intents).to.deep.equal([]);
+  });
+
+  it('keeps asking for the code once the phone enrolled, even after the QR code would have expired', async () => {
+    const step = await mount({ expiresAt: Date.now() + 400 });
+    (await wait.poll(1)).answer(true);
+    await until(step, () => codeInput(step));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    step.requestUpdate();
+    await step.updateComplete;
+    expect(codeInput(step)).to.exist;
+    expect(button(step, 'Make a new code')).to.equal(undefined);
+  });
+
+  it('shows the code field when the wait says the flow is gone, whose check then tells what is', async () => {
+    const step = await mount();
+    const intents: string[] = [];
+    step.addEventListener('lf-intent', (event) => intents.push(event.action));
     (await wait.poll(1)).refuse(404);
-    expect((await fired).action).to.equal('check');
+    await until(step, () => codeInput(step));
+    expect(intents).to.deep.equal([]);
   });
 
   it('asks again while the phone has not enrolled', async () => {
@@ -195,23 +337,39 @@ describe('<lf-approver-setup-step>', () => {
     const second = await wait.poll(2);
     expect(second.flowId).to.equal(FLOW_ID);
     expect(intents).to.deep.equal([]);
+    expect(codeInput(step)).to.equal(null);
   });
 
-  it('waits on in silence when check answers approver_pending', async () => {
-    const step = await mount();
-    const fired = oneEvent(step, 'lf-intent') as Promise<StepIntentEvent>;
-    (await wait.poll(1)).answer(true);
-    await fired;
-    // <login-flow> posts check (busy), and the server answers that the phone is not done yet.
+  it('shows the QR code again, says so and waits on when check answers approver_pending', async () => {
+    const step = await enrolled();
+    codeInput(step)!.value = '123456';
+    button(step, 'Confirm')!.click();
+    // <login-flow> posts check (busy), and the server answers that no phone has enrolled.
     step.busy = true;
     await step.updateComplete;
     step.busy = false;
     step.error = { code: 'approver_pending' };
     await step.updateComplete;
+    expect(codeInput(step)).to.equal(null);
+    expect(step.querySelector('svg.lf-qr')).to.exist;
+    expect(step.querySelector('[role=status]')!.textContent!.trim()).to.equal('Waiting for your phone…');
+    expect(step.querySelector('[role=alert]')!.textContent).to.equal('Your phone is not set up yet. Follow the steps above on your phone.');
     const again = await wait.poll(2);
     expect(again.signal.aborted).to.equal(false);
-    expect(step.querySelector('.lf-error, [role=alert]')).to.equal(null);
-    expect(step.querySelector('[role=status]')!.textContent!.trim()).to.equal('Waiting for your phone…');
+    // Once the phone does enrol, the code is asked for, without the old error.
+    again.answer(true);
+    await until(step, () => codeInput(step));
+    expect(step.querySelector('[role=alert]')).to.equal(null);
+    expect(codeInput(step)!.getAttribute('aria-invalid')).to.equal('false');
+  });
+
+  it('shows a new QR code, and waits again, when a new code comes after the phone enrolled', async () => {
+    const step = await enrolled();
+    step.data = data({ url: 'https://login.example.com/approve/#enrol=another-token' });
+    await step.updateComplete;
+    expect(codeInput(step)).to.equal(null);
+    expect(step.querySelector('svg.lf-qr')).to.exist;
+    expect((await wait.poll(2)).flowId).to.equal(FLOW_ID);
   });
 
   it('does not wait while a request runs', async () => {
@@ -295,6 +453,16 @@ describe('<lf-approver-setup-step>', () => {
     const expired = await mount({ expiresAt: 0 }, { lang: 'nl' });
     expect(expired.querySelector('[role=status]')!.textContent!.trim()).to.equal('Deze code is verlopen.');
     expect(button(expired, 'Maak een nieuwe code')).to.exist;
+    const code = await enrolled({ lang: 'nl' });
+    expect(code.querySelector('[role=status]')!.textContent!.trim()).to.equal('Je telefoon toont een 6-cijferige code. Vul die hier in om af te ronden.');
+    expect(codeInput(code)!.labels![0]!.textContent).to.equal('Je telefoon toont een 6-cijferige code. Vul die hier in om af te ronden.');
+    code.error = { code: 'invalid_code', field: 'code' };
+    await code.updateComplete;
+    expect(code.querySelector('.lf-error')!.textContent).to.equal('De code klopt niet. Controleer de code op je telefoon en probeer het opnieuw.');
+    const fired = oneEvent(code, 'lf-intent') as Promise<StepIntentEvent>;
+    codeInput(code)!.value = '123456';
+    button(code, 'Bevestigen')!.click();
+    expect((await fired).body).to.deep.equal({ code: '123456' });
   });
 
   for (const lang of ['en', 'nl'] as const) {
@@ -302,17 +470,26 @@ describe('<lf-approver-setup-step>', () => {
       document.adoptedStyleSheets = [...document.adoptedStyleSheets, loginFlowSheet()];
       await setViewport({ width: 320, height: 900 });
       try {
-        for (const expiresAt of [Date.now() + 60_000, 0]) {
+        // Waiting with the QR code, expired, and asking for the phone's code after a wrong one.
+        for (const view of ['waiting', 'expired', 'code'] as const) {
+          await new Promise((resolve) => setTimeout(resolve));
+          const next = wait.polls.length + 1;
           const card = await fixture<HTMLElement>(html`<login-flow
             ><lf-approver-setup-step
-              .data=${data({ expiresAt })}
+              .data=${data({ expiresAt: view === 'expired' ? 0 : Date.now() + 60_000 })}
               .actions=${['check', 'renew', 'back']}
               .t=${translator(lang)}
               .flowId=${FLOW_ID}
               .api=${API}
             ></lf-approver-setup-step
           ></login-flow>`);
-          await card.querySelector<ApproverSetupStep>('lf-approver-setup-step')!.updateComplete;
+          const step = card.querySelector<ApproverSetupStep>('lf-approver-setup-step')!;
+          if (view === 'code') {
+            (await wait.poll(next)).answer(true);
+            await until(step, () => codeInput(step));
+            step.error = { code: 'invalid_code', field: 'code' };
+          }
+          await step.updateComplete;
           expect(outside(card)).to.deep.equal([]);
           expect(await axe(card)).to.deep.equal([]);
           expect(document.documentElement.scrollWidth).to.be.at.most(320);

@@ -30,8 +30,8 @@ class Phone {
     return btoa(String.fromCharCode(...new Uint8Array(signature))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   }
 
-  /** Opens the set-up link (as scanning the QR code would) and enrols. */
-  async enrol(url: string): Promise<void> {
+  /** Opens the set-up link (as scanning the QR code would) and enrols; returns the 6-digit code the phone then shows. */
+  async enrol(url: string): Promise<string> {
     const token = new URL(url).hash.replace('#enrol=', '');
     expect((await this.call('/enrolment', { method: 'POST', body: { token } })).status).to.equal(200);
     this.keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
@@ -40,6 +40,8 @@ class Phone {
     const enrolled = await this.call<EnrolmentResult>('/devices', { method: 'POST', body: { token, name: 'Test phone', key } });
     expect(enrolled.status).to.equal(201);
     this.token = enrolled.body.deviceToken;
+    expect(enrolled.body.confirmation).to.match(/^\d{6}$/);
+    return enrolled.body.confirmation;
   }
 
   /** The sign-in request waiting on the phone (the approver's long poll). */
@@ -92,8 +94,8 @@ async function until<T>(flow: LoginFlow, find: () => T | null | undefined): Prom
   }
 }
 
-/** A person who chose to turn on two-step verification sets up the approver through the widget; returns their phone. */
-async function setUpApprover(user: TestUser): Promise<Phone> {
+/** Signs `user` in up to the approver's set-up (they chose to turn on two-step verification), and enrols a phone from its QR code; returns the widget, the phone and the code the phone shows. */
+async function enrolFromQr(user: TestUser): Promise<{ flow: LoginFlow; phone: Phone; confirmation: string }> {
   const flow = await mount();
   await signIn(flow, user);
   await untilStep(flow, 'mfa-prompt');
@@ -105,9 +107,26 @@ async function setUpApprover(user: TestUser): Promise<Phone> {
   expect(qr.getAttribute('aria-label')).to.equal('QR code to set up approving sign-ins on your phone');
   const link = flow.querySelector<HTMLAnchorElement>('lf-approver-setup-step a')!;
   const phone = new Phone(await apiUrl());
-  // The widget waits for the phone on its own, and goes on once it has enrolled.
+  const confirmation = await phone.enrol(link.href);
+  return { flow, phone, confirmation };
+}
+
+/** Types `code` into the set-up step's field, which shows once the widget's wait saw the phone enrol, and confirms it. */
+async function typeConfirmation(flow: LoginFlow, code: string): Promise<void> {
+  const input = await until(flow, () => flow.querySelector<HTMLInputElement>('lf-approver-setup-step input[name=code]'));
+  expect(flow.querySelector('lf-approver-setup-step [role=status]')!.textContent!.trim()).to.equal('Your phone shows a 6-digit code. Type it here to finish.');
+  // The QR code is spent once a phone enrolled.
+  expect(flow.querySelector('lf-approver-setup-step svg.lf-qr')).to.equal(null);
+  fill(input, code);
+  button(flow, 'Confirm').click();
+}
+
+/** A person who chose to turn on two-step verification sets up the approver through the widget, typing the code their phone shows; returns their phone. */
+async function setUpApprover(user: TestUser): Promise<Phone> {
+  const { flow, phone, confirmation } = await enrolFromQr(user);
+  // The widget waited for the phone on its own; it goes on once the person typed the phone's code.
   const next = oneEvent(flow, 'lf-step-change') as Promise<LoginFlowStepChangeEvent>;
-  await phone.enrol(link.href);
+  await typeConfirmation(flow, confirmation);
   const { step, previous } = await next;
   expect(previous).to.equal('approver-setup');
   expect(['method-choice', 'recovery-code']).to.include(step);
@@ -133,6 +152,31 @@ describe('<login-flow> with the approver, against the real API', () => {
     const { session } = await success;
     expect(session.user.email).to.equal(user.email);
     expect(session.amr).to.include('mfa');
+  });
+
+  it('refuses a code that is not the one the phone shows, at the field, and takes the right one then', async () => {
+    const user = await createUser({ prompt: true });
+    const { flow, confirmation } = await enrolFromQr(user);
+    const wrong = confirmation === '000000' ? '111111' : '000000';
+    const errors: string[] = [];
+    flow.addEventListener('lf-error', (event) => errors.push(event.code));
+    await typeConfirmation(flow, wrong);
+    const error = await until(flow, () => flow.querySelector('lf-approver-setup-step .lf-error'));
+    expect(error.textContent).to.equal('The code is incorrect. Check the code on your phone and try again.');
+    expect(errors).to.deep.equal(['invalid_code']);
+    const input = flow.querySelector<HTMLInputElement>('lf-approver-setup-step input[name=code]')!;
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    expect(input.getAttribute('aria-describedby')).to.equal(error.id);
+    // The step tells it, not the banner; the set-up goes on.
+    expect(flow.querySelector('.lf-banner')).to.equal(null);
+    expect(flow.querySelector('lf-approver-setup-step')).to.exist;
+
+    const next = oneEvent(flow, 'lf-step-change') as Promise<LoginFlowStepChangeEvent>;
+    fill(input, confirmation);
+    button(flow, 'Confirm').click();
+    const { step, previous } = await next;
+    expect(previous).to.equal('approver-setup');
+    expect(['method-choice', 'recovery-code']).to.include(step);
   });
 
   it('says a sign-in refused on the phone was refused, and sends a new request with a new wait', async () => {

@@ -27,6 +27,9 @@ interface ApproverCatalogue extends Record<`error_${ApprovalErrorCode | Approver
   action_open_approver: string;
   approver_expired: string;
   action_new_code: string;
+  approver_code_intro: string;
+  action_confirm_phone: string;
+  approver_code_wrong: string;
 }
 
 export type ApproverMessageKey = keyof ApproverCatalogue;
@@ -50,6 +53,9 @@ const en: ApproverCatalogue = {
   action_open_approver: 'Setting up on this phone? Open the approver',
   approver_expired: 'This code has expired.',
   action_new_code: 'Make a new code',
+  approver_code_intro: 'Your phone shows a 6-digit code. Type it here to finish.',
+  action_confirm_phone: 'Confirm',
+  approver_code_wrong: 'The code is incorrect. Check the code on your phone and try again.',
   error_approval_pending: 'The sign-in has not been approved on your phone yet.',
   error_approval_denied: 'The sign-in was refused on your phone.',
   error_approval_expired: 'The request expired.',
@@ -73,6 +79,9 @@ const nl: ApproverCatalogue = {
   action_open_approver: 'Stel je dit in op deze telefoon? Open de app',
   approver_expired: 'Deze code is verlopen.',
   action_new_code: 'Maak een nieuwe code',
+  approver_code_intro: 'Je telefoon toont een 6-cijferige code. Vul die hier in om af te ronden.',
+  action_confirm_phone: 'Bevestigen',
+  approver_code_wrong: 'De code klopt niet. Controleer de code op je telefoon en probeer het opnieuw.',
   error_approval_pending: 'Het inloggen is nog niet goedgekeurd op je telefoon.',
   error_approval_denied: 'Het inloggen is op je telefoon geweigerd.',
   error_approval_expired: 'Het verzoek is verlopen.',
