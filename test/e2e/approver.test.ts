@@ -28,6 +28,9 @@ const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (K
 /** The computer signing in, which the phone names in its question. */
 const LAPTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
 
+/** The sign-in screen's field for the code the phone shows. */
+const CODE_FIELD = /6-digit code/;
+
 let people = 0;
 
 /**
@@ -58,11 +61,26 @@ class Laptop {
     return fetch(new URL(path, this.server.url), { ...init, headers: { 'user-agent': LAPTOP_UA, 'content-type': 'application/json', 'x-flow-id': this.id, ...init.headers } });
   }
 
+  /** A flow opened from a mailed link (`reset`: the forgot-password link's token). */
+  async open(kind: 'reset', token: string): Promise<FlowState> {
+    const opened = (await (await this.request(`/api/flows/${kind}`, { method: 'POST', body: JSON.stringify({ token }) })).json()) as FlowState;
+    this.id = opened.id;
+    return opened;
+  }
+
   async start(email: string, password = PASSWORD): Promise<FlowState> {
     const started = (await (await this.request('/api/flows/login', { method: 'POST' })).json()) as FlowState;
     this.id = started.id;
     assert.equal((await this.act('email', { email })).step, 'password');
     return this.act('password', { password });
+  }
+
+  /** "Forgot password" on the password step: a reset link goes out by mail. */
+  async forgot(email: string): Promise<void> {
+    const started = (await (await this.request('/api/flows/login', { method: 'POST' })).json()) as FlowState;
+    this.id = started.id;
+    assert.equal((await this.act('email', { email })).step, 'password');
+    assert.equal((await this.act('forgot')).step, 'reset-sent');
   }
 
   /** One action; the answer's FlowState (an error answer carries one too, or `{ error }`). */
@@ -147,8 +165,9 @@ async function shoot(page: Page, name: string): Promise<void> {
 /**
  * The person's first sign-in: password, then (2FA required) the authenticator
  * app, then "Approve on your phone" as the second method; the phone opens the
- * set-up link and turns the approver on; the laptop goes on by itself, and
- * ends with the recovery code.
+ * set-up link and turns the approver on, and shows a code, which the laptop
+ * types (`check` `{ code }`) and which ends with the recovery code; then
+ * "Done" on the phone.
  */
 async function setUpWithPhone(server: ServerProcess, phone: Phone, { email, name }: { email: string; name: string }, { shots = false } = {}): Promise<void> {
   const laptop = new Laptop(server);
@@ -164,12 +183,13 @@ async function setUpWithPhone(server: ServerProcess, phone: Phone, { email, name
   if (setup.step !== 'approver-setup') return assert.fail(JSON.stringify(setup));
   assert.match(setup.data.url, /\/approve\/#enrol=/);
 
-  await enrolOnPhone(phone.page, setup.data.url, { email, name }, { shots });
+  const code = await enrolOnPhone(phone.page, setup.data.url, { email, name }, { shots });
 
   await laptop.waitReady();
-  const recovery = await laptop.act('check');
+  const recovery = await laptop.act('check', { code });
   if (recovery.step !== 'recovery-code') return assert.fail(JSON.stringify(recovery));
   assert.equal((await laptop.act('confirm', { saved: true })).step, 'done');
+  await donePhone(phone.page, email);
 }
 
 /** A sign-in that gets as far as "Check your phone": returns the laptop and the number on its screen. */
@@ -192,16 +212,51 @@ async function signInOnDemo(page: Page, url: string, email: string): Promise<voi
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
-/** The phone opens the set-up link and turns the approver on. */
-async function enrolOnPhone(page: Page, url: string, { email, name }: { email: string; name: string }, { shots = false } = {}): Promise<void> {
+/**
+ * The phone opens the set-up link and turns the approver on; it then shows
+ * the code to type on the sign-in screen, large, in two groups of three, read
+ * out digit by digit. Returns the code (the phone stays on that screen).
+ */
+async function enrolOnPhone(page: Page, url: string, { email, name }: { email: string; name: string }, { shots = false } = {}): Promise<string> {
   await page.goto(url);
   await screen(page, 'enrol');
   await page.getByText(`Approve sign-ins for ${name} (${email}) on this phone`).waitFor();
   assert.equal(await page.getByLabel('Name of this phone').inputValue(), 'Chrome on Android');
   if (shots) await shoot(page, 'enrol');
   await page.getByRole('button', { name: 'Turn on' }).click();
-  await page.getByRole('heading', { level: 1, name: `This phone approves sign-ins for ${email}` }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'One more step' }).waitFor();
+  await screen(page, 'confirmation');
+  await page.getByText('Type this code on your sign-in screen:').waitFor();
   assert.equal(new URL(page.url()).hash, '', 'the one-time token left the address bar');
+  const shown = page.getByRole('img', { name: /^Code: (\d ){5}\d$/ });
+  const [, a, b] = /^(\d{3})\u00a0(\d{3})$/.exec((await shown.textContent()) ?? '') ?? assert.fail('the code in two groups of three');
+  const code = `${a}${b}`;
+  assert.equal(await shown.getAttribute('aria-label'), `Code: ${[...code].join(' ')}`);
+  if (shots) await shoot(page, 'confirmation');
+  return code;
+}
+
+/** "Done" on the phone's code screen: the code goes, and the phone waits for requests. */
+async function donePhone(page: Page, email: string): Promise<void> {
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('heading', { level: 1, name: `This phone approves sign-ins for ${email}` }).waitFor();
+  assert.equal(await page.getByRole('img', { name: /^Code:/ }).count(), 0);
+}
+
+interface OutboxMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** The dev outbox (newest first); mail goes out in the background, so this waits up to 10 s for `match`. */
+async function mailTo(server: ServerProcess, match: (mail: OutboxMail) => boolean): Promise<OutboxMail> {
+  for (let round = 0; round < 50; round++) {
+    const found = ((await (await fetch(`${server.url}/dev/outbox.json`)).json()) as OutboxMail[]).find(match);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return assert.fail('no such mail');
 }
 
 /** The three numbers on the phone's request screen. */
@@ -242,12 +297,25 @@ describe('the approver on a phone, in Chromium', () => {
       const url = (await link.getAttribute('href'))!;
       assert.match(url, new RegExp(`^${server.url}/approve/#enrol=`));
 
-      // The phone opens the QR code's link and turns the approver on; the sign-in screen goes on by itself.
-      await enrolOnPhone(page, url, person, { shots: true });
-      // No notifications were allowed: the approver says how it still works.
+      // The phone opens the QR code's link and turns the approver on; it shows a code, which the sign-in screen asks for.
+      const code = await enrolOnPhone(page, url, person, { shots: true });
+      const codeField = screenPage.getByLabel(CODE_FIELD);
+      await codeField.waitFor();
+      // A wrong code is refused at the field; the phone's code stays on its screen.
+      const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+      await codeField.fill(wrong);
+      await screenPage.getByRole('button', { name: 'Confirm', exact: true }).click();
+      await screenPage.getByText('The code is incorrect. Check the code on your phone and try again.').waitFor();
+      assert.equal(await codeField.getAttribute('aria-invalid'), 'true');
+      await screen(page, 'confirmation');
+      // The right one moves on.
+      await codeField.fill(code);
+      await screenPage.getByRole('button', { name: 'Confirm', exact: true }).click();
+      await screenPage.locator('.lf-recovery-code').waitFor();
+      // "Done" on the phone: it waits for requests. No notifications were allowed: the approver says how it still works.
+      await donePhone(page, person.email);
       await page.getByText('Notifications are off: open this app to approve sign-ins.').waitFor();
       await shoot(page, 'home');
-      await screenPage.locator('.lf-recovery-code').waitFor();
       await screenPage.getByRole('button', { name: 'Continue', exact: true }).click();
       await screenPage.getByLabel('I have saved my recovery code').check();
       await screenPage.getByRole('button', { name: 'Continue', exact: true }).click();
@@ -327,10 +395,48 @@ describe('the approver on a phone, in Chromium', () => {
 
       await laptop.waitReady();
       assert.equal((await laptop.act('approval', { remember: false })).error?.code, 'approval_denied');
-      const outbox = (await (await fetch(`${server.url}/dev/outbox.json`)).json()) as { to: string; subject: string; text: string }[];
-      const mail = outbox.find((message) => message.to === person.email && /tried to sign in/.test(message.subject));
-      assert.ok(mail, 'a mail about the refused sign-in');
+      const mail = await mailTo(server, (message) => message.to === person.email && /tried to sign in/.test(message.subject));
       assert.match(mail.text, /Chrome, Windows/);
+    } finally {
+      await phone.context.close();
+    }
+  });
+
+  it('a password reset asks the phone as well: “Are you setting a new password?”; refused, the password stays', async () => {
+    const person = await newPerson(server);
+    const phone = await openPhone(browser);
+    try {
+      await setUpWithPhone(server, phone, person);
+      const { page } = phone;
+      // Forgot password: the mailed link's flow asks for the second factor before the new password.
+      await new Laptop(server).forgot(person.email);
+      const link = await mailTo(server, (message) => message.to === person.email && /Reset your .* password/.test(message.subject));
+      const [, token] = /#token=([\w-]+)/.exec(link.text) ?? assert.fail(link.text);
+      const laptop = new Laptop(server);
+      const second = await laptop.open('reset', token!);
+      if (second.step !== 'second-factor') return assert.fail(JSON.stringify(second));
+      assert.equal(second.data.methods[0], 'approver');
+      const sent = await laptop.act('send-approval');
+      if (sent.step !== 'second-factor' || !sent.data.approval) return assert.fail(JSON.stringify(sent));
+
+      await page.getByRole('heading', { level: 1, name: 'Are you setting a new password?' }).waitFor();
+      await page.getByRole('heading', { level: 2, name: 'Pick the number shown on the screen where you are setting your new password' }).waitFor();
+      assert.ok((await numbersOn(page)).includes(sent.data.approval.number));
+      await shoot(page, 'request-reset');
+      await page.getByRole('button', { name: 'This wasn’t me' }).click();
+      await page.getByText('Denied. Your password stays as it was, and we told you by email.').waitFor();
+
+      await laptop.waitReady();
+      assert.equal((await laptop.act('approval', { remember: false })).error?.code, 'approval_denied');
+      await mailTo(server, (message) => message.to === person.email && /tried to set a new password/.test(message.subject));
+
+      // In Dutch, the same question in Dutch.
+      const again = await laptop.act('send-approval');
+      if (again.step !== 'second-factor' || !again.data.approval) return assert.fail(JSON.stringify(again));
+      await page.goto(`${server.url}/approve/?lang=nl`);
+      await page.getByRole('heading', { level: 1, name: 'Ben jij een nieuw wachtwoord aan het instellen?' }).waitFor();
+      await page.getByRole('heading', { level: 2, name: 'Kies het getal op het scherm waar je je nieuwe wachtwoord instelt' }).waitFor();
+      await shoot(page, 'request-reset-nl');
     } finally {
       await phone.context.close();
     }
