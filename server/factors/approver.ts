@@ -350,18 +350,28 @@ export async function requestApproval(
     })
     .execute();
   await audit(app, { event: 'approval.sent', userId, ip, detail: { phones: phones.length } });
+  const pushes = phones.flatMap((phone) => {
+    const push = openSecret(app, phone.id, phone.secret).push;
+    return push ? [{ id: phone.id, push }] : [];
+  });
+  // Inside a flow's transaction the pushes wait for its commit: a request that loses a race to the
+  // flow (a double click) is rolled back, and no phone shows a number that no screen shows.
+  const send = (outside: AppContext) => pushAll(outside, pushes, id);
+  if (app.afterCommit) app.afterCommit(send);
+  else await send(app);
+  return { id, number: String(number), expiresAt };
+}
+
+/** Pushes a request's id (and nothing else: the phone fetches the rest over its own authenticated call) to the phones. */
+async function pushAll(app: AppContext, phones: { id: string; push: PushSubscriptionJSON }[], requestId: string): Promise<void> {
   await Promise.all(
-    phones.map(async (phone) => {
-      const push = openSecret(app, phone.id, phone.secret).push;
-      if (!push) return;
-      // Only the id: the phone fetches the rest over its own authenticated call.
-      const sent = await sendPush(app, push, { type: 'approval', id }, { ttlSeconds: PUSH_TTL_SECONDS, urgency: 'high', topic: 'approval' });
+    phones.map(async ({ id, push }) => {
+      const sent = await sendPush(app, push, { type: 'approval', id: requestId }, { ttlSeconds: PUSH_TTL_SECONDS, urgency: 'high', topic: 'approval' });
       // RFC 8030 §7.3: the subscription is gone for good; the phone still approves while its app is open.
       // Only that subscription: one the phone sent meanwhile stays.
-      if (sent === 'gone') await updateSecret(app, phone.id, (secret) => (secret.push?.endpoint === push.endpoint ? { key: secret.key, tokenHash: secret.tokenHash } : secret));
+      if (sent === 'gone') await updateSecret(app, id, (secret) => (secret.push?.endpoint === push.endpoint ? { key: secret.key, tokenHash: secret.tokenHash } : secret));
     }),
   );
-  return { id, number: String(number), expiresAt };
 }
 
 /** A request as this module reads it. */

@@ -48,7 +48,9 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         return { step: 'second-factor', state: { ...state, smsCode: await textCode(app, { userId: state.userId, phone: phone.phone, now }) } };
       },
     }),
+    // Atomic: the request, the push cap it spends and the flow's move commit together; the pushes follow the commit.
     'send-approval': action({
+      atomic: true,
       input: nothing,
       async run({ app, state, now, request }) {
         const purpose = state.purpose === 'reset' ? 'password-reset' : 'sign-in';

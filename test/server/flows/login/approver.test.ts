@@ -299,6 +299,21 @@ describe('the approver', () => {
     assert.deepEqual(answers.map((r) => r.status).sort(), [200, 409, 409]);
   });
 
+  it('sends one request for a double click on "Send again": the one that loses the race to the flow leaves nothing behind', async (t) => {
+    const { server, phone } = await enrolAtSignIn(t);
+    const { id } = await askPhone(server);
+    const both = await Promise.all([act(server, id, 'send-approval', {}), act(server, id, 'send-approval', {})]);
+    const statuses = both.map((r) => r.status).sort();
+    assert.ok(statuses[0] === 200 && [200, 409].includes(statuses[1]!), JSON.stringify(statuses));
+    const shown = await bodyOf<FlowState>(await act(server, id, 'approval', {}));
+    if (shown.step !== 'second-factor') return assert.fail();
+    // The phone sees exactly the request the screen shows.
+    const pending = await phone.pending();
+    assert.equal(pending.length, 1);
+    const row = await server.db.selectFrom('approval_requests').select('number').where('id', '=', pending[0]!.id).executeTakeFirstOrThrow();
+    assert.equal(row.number, shown.data.approval?.number);
+  });
+
   it('caps the requests pushed to a person in an hour (push fatigue)', async (t) => {
     const { server } = await enrolAtSignIn(t, 'device', { APPROVALS_PER_HOUR: '2' });
     const { id } = await askPhone(server);
