@@ -20,6 +20,7 @@ import {
   type Organization,
   type Rollout,
   type RolloutChange,
+  type RolloutStage,
   type RolloutStats,
 } from '../companies/organizations.js';
 import { option, requireOrg, storeCommand, UsageError, type Command, type Flags } from './command.js';
@@ -148,7 +149,7 @@ function policyLine(o: Organization): string {
 const stats = storeCommand({
   name: 'org stats',
   flags: '--org S [--json]',
-  help: ["how many of the company's people have 2FA, by method, and its rollout's stages"],
+  help: ["the company's people by second factor, and its rollout's stages"],
   parse: (flags) => ({ org: requireOrg(flags), json: flags.json }),
   async run({ db, app }, { org, json }) {
     const figures = await rolloutStats(db, org, app.now());
@@ -156,22 +157,23 @@ const stats = storeCommand({
   },
 });
 
-/** `org stats` as people read it. */
+/** `org stats` as people read it: one figure a line, the shares of those 2FA applies to. */
 function statsText(s: RolloutStats): string {
-  const share = (n: number) => (s.members - s.sso === 0 ? '' : ` (${Math.round((100 * n) / (s.members - s.sso))}%)`);
-  const stage = (name: string, { from, reached }: { from: string | null; reached: boolean }, none: string) =>
-    `  ${name.padEnd(9)}${from ?? none}${from === null ? '' : reached ? '  (reached)' : '  (not yet)'}`;
+  const applies = s.members - s.sso;
+  const share = (n: number) => (applies === 0 ? '' : `  (${Math.round((100 * n) / applies)}%)`);
+  const row = (depth: number, label: string, value: string | number, note = '') => `${' '.repeat(depth * 2)}${label.padEnd(20 - depth * 2)}${value}${note}`;
+  const stage = (label: string, { from, reached }: RolloutStage, none: string) => row(1, label, from ?? none, from === null ? '' : reached ? '  (reached)' : '  (not yet)');
   return [
     `${s.organization.name} (${s.organization.slug})`,
-    `members       ${s.members}`,
-    `  sso         ${s.sso} (exempt: their company's provider holds their factors)`,
-    `  with 2FA    ${s.withMfa}${share(s.withMfa)}`,
-    ...Object.entries(s.byMethod).map(([method, n]) => `    ${method.padEnd(10)}${n}`),
-    `  without     ${s.withoutMfa}${share(s.withoutMfa)}`,
-    `    deferred  ${s.deferred} ("remind me later")`,
-    `    recovery code only  ${s.recoveryCodeOnly}`,
+    row(0, 'members', s.members),
+    row(1, 'sso', s.sso, "  (exempt: their company's provider holds their factors)"),
+    row(1, 'with 2FA', s.withMfa, share(s.withMfa)),
+    ...Object.entries(s.byMethod).map(([method, n]) => row(2, method, n)),
+    row(1, 'without 2FA', s.withoutMfa, share(s.withoutMfa)),
+    row(2, 'deferred', s.deferred, '  ("remind me later")'),
+    row(2, 'recovery code only', s.recoveryCodeOnly),
     'stages',
-    stage('prompt', s.stages.prompt, s.stages.prompt.reached ? 'now (until 2FA is required)' : 'none'),
+    stage('prompt', s.stages.prompt, s.stages.prompt.reached ? 'now, until 2FA is required' : 'none'),
     stage('code', s.stages.askCode, 'always asked'),
     stage('required', s.stages.required, 'not required'),
   ].join('\n');

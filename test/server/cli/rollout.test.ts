@@ -91,9 +91,9 @@ describe('cli: a company\'s 2FA rollout', { concurrency: CLI_CONCURRENCY }, () =
     const [text, json, unknown] = await Promise.all([cli(dir, ['org', 'stats', '--org', 'nmbrs']), cli(dir, ['org', 'stats', '--org', 'nmbrs', '--json']), cli(dir, ['org', 'stats', '--org', 'globex'])]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^members\s+4$/m);
-    assert.match(text.stdout, /^ {2}with 2FA\s+2 \(50%\)$/m);
+    assert.match(text.stdout, /^ {2}with 2FA\s+2 {2}\(50%\)$/m);
     assert.match(text.stdout, /^ {4}totp\s+1$/m);
-    assert.match(text.stdout, /^ {4}deferred\s+1 /m);
+    assert.match(text.stdout, /^ {4}deferred\s+1 {2}\("remind me later"\)$/m);
     assert.match(text.stdout, /^ {2}prompt\s+2020-01-01 {2}\(reached\)$/m);
     assert.match(text.stdout, /^ {2}code\s+2099-02-01 {2}\(not yet\)$/m);
     const stats = JSON.parse(json.stdout) as RolloutStats;
