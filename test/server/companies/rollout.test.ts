@@ -12,7 +12,7 @@ import type { Organization, RolloutStats } from '../../../server/companies/organ
 import type { ErrorResponse } from '../../../server/flows/protocol.js';
 import { sha256 } from '../../../server/security/random.js';
 import { act, addUser, assertError, bodyOf, EMAIL, grantOf, MINUTE, PASSWORD, reachPassword, SESSION_COOKIE_NAME, sessionCookieToken, setCookieFor, startServer, type TestServer } from '../helpers.js';
-import { addTotp, flowOf, totpCode } from '../inbox.js';
+import { addTotp, eventually, flowOf, linkTokenIn, messagesTo, openLink, totpCode } from '../inbox.js';
 
 const KEY = 'admin-key-for-tests-0123456789-abcdefghij';
 const PAST = '2031-01-01';
@@ -200,6 +200,21 @@ describe('2FA rollout: asking people with 2FA for their code (seed 004)', () => 
     await company(server, 'Nmbrs', { mfaAskCodeFrom: SOON });
     const challenge = await afterPassword(server);
     assert.equal(challenge.step, 'second-factor');
+  });
+
+  it('a password reset never skips a factor the person has, even in the window', async (t) => {
+    const server = await serverWith(t);
+    const user = await addUser(server);
+    await company(server, 'Nmbrs', { mfaAskCodeFrom: SOON });
+    const id = await reachPassword(server);
+    assert.equal((await act(server, id, 'forgot', {})).status, 200);
+    const mail = await eventually(async () => (await messagesTo(server, EMAIL)).find((m) => /reset your/i.test(m.subject)), 'the reset mail');
+    const opened = await flowOf(await openLink(server, 'reset', linkTokenIn(mail.body)));
+    assert.equal(opened.step, 'set-password', 'no second factor yet when the link is opened');
+    // One is set up elsewhere before the new password is chosen.
+    await addTotp(server, user.id);
+    const next = await flowOf(await act(server, opened.id, 'password', { password: 'Another-Horse-7-Battery' }));
+    assert.equal(next.step, 'second-factor');
   });
 
   it('a remembered device works as before, and its token still rotates', async (t) => {
