@@ -143,6 +143,11 @@ async function accountsOf(db: Db, userId: string): Promise<AccountRow[]> {
  * that company, and for those that do not require 2FA today, but not for one
  * that does (seed 001: "Visma Connect 2FA does not apply to you" because the
  * company's own provider enforces it, which speaks for that company only).
+ * A sign-in that skipped the second factor in a migration window
+ * (`secondFactorDeferred`) was one where no company required 2FA; a company
+ * whose required date comes while the session lives is entered, as for a
+ * person who added a factor on the account page, on their having one (the
+ * date comes no earlier than the company's own date for asking the code).
  */
 export async function enterableAccounts(app: AppContext, userId: string, { sso, now }: { sso: string | null; now: number }): Promise<CompanyAccount[]> {
   const serverRequires = dateReached(app.config.mfaRequiredFrom, now);
