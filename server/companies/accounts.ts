@@ -58,10 +58,12 @@ export function promptReached(dates: RolloutDates, now: number): boolean {
 /**
  * May a sign-in go on without the second factor of a person who has one?
  *
- * Seed 004: "from [a date] people who already use the new 2FA are asked for
- * their code". A company phasing out its own 2FA system sets that date
- * (`mfa_ask_code_from`); until it comes, its people sign in as they did
- * under the old system, without this platform's code. Skipping a factor the
+ * Seed 001: "Have you already set up Visma Connect two-factor
+ * authentication? Then the system will ask for a verification code when
+ * logging into Nmbrs from April 13th onwards." A company phasing out its own
+ * 2FA system ("Nmbrs had its own 2FA system, which will be phased out") sets
+ * that date (`mfa_ask_code_from`); until it comes, its people sign in as they
+ * did under the old system, without this platform's code. Skipping a factor the
  * person has weakens the sign-in, so it holds only when every source agrees:
  *
  * - the person belongs to at least one company (a person of no company is
@@ -74,7 +76,9 @@ export function promptReached(dates: RolloutDates, now: number): boolean {
  *
  * The sign-in then carries amr `['pwd']` only, so whatever needs a fresh
  * second factor (re-authentication for a credential change) still asks for
- * it; re-authentication itself never skips it (`reauthSecondFactor`).
+ * it; re-authentication itself never skips it (`reauthSecondFactor`), nor
+ * does a password reset, nor a sign-in whose only way in is a recovery or
+ * support code (`afterVerified`). A remembered device works as ever.
  */
 export function secondFactorDeferred(companies: readonly RolloutDates[], serverRequiredFrom: string | null, now: number): boolean {
   if (companies.length === 0) return false;

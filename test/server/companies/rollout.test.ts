@@ -122,7 +122,7 @@ describe('2FA rollout: people without 2FA', () => {
   });
 });
 
-describe('2FA rollout: asking people with 2FA for their code (seed 004)', () => {
+describe('2FA rollout: asking people with 2FA for their code (seed 001: "from April 13th onwards")', () => {
   it('before the date, with every company in its window, the sign-in skips the code and carries amr pwd only', async (t) => {
     const server = await serverWith(t);
     await withTotp(server);
