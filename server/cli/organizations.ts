@@ -17,6 +17,7 @@ import {
   slugFromName,
   slugSchema,
   updateOrganization,
+  withChange,
   type Organization,
   type Rollout,
   type RolloutChange,
@@ -48,7 +49,7 @@ function rolloutFlags(flags: Flags, options: { none: boolean }): RolloutChange {
  * out of order (the registry checks it again as it writes).
  */
 function checkedOrder(stored: Rollout, change: RolloutChange): void {
-  const merged = Object.fromEntries(Object.entries(stored).map(([key, value]) => [key, change[key as keyof Rollout] === undefined ? value : change[key as keyof Rollout]])) as Rollout;
+  const merged = withChange(stored, change);
   const fault = rolloutOrderFault(merged);
   if (fault === undefined) return;
   const stage = fault === 'mfaPromptFrom' ? 'the prompt' : 'asking for the code';

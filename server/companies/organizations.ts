@@ -19,6 +19,7 @@ export {
   requireOrganization,
   rolloutOrderFault,
   updateOrganization,
+  withChange,
   type Organization,
   type Rollout,
   type RolloutChange,

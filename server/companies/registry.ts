@@ -67,13 +67,18 @@ export function rolloutOrderFault(rollout: Rollout): 'mfaPromptFrom' | 'mfaAskCo
   return undefined;
 }
 
-/** A rollout with its changes applied: `invalid_request` naming the stage out of order. */
-export function changedRollout(stored: Rollout, change: RolloutChange): Rollout {
-  const rollout: Rollout = {
+/** A rollout with its changes applied, in order or not. */
+export function withChange(stored: Rollout, change: RolloutChange): Rollout {
+  return {
     mfaPromptFrom: change.mfaPromptFrom === undefined ? stored.mfaPromptFrom : change.mfaPromptFrom,
     mfaAskCodeFrom: change.mfaAskCodeFrom === undefined ? stored.mfaAskCodeFrom : change.mfaAskCodeFrom,
     mfaRequiredFrom: change.mfaRequiredFrom === undefined ? stored.mfaRequiredFrom : change.mfaRequiredFrom,
   };
+}
+
+/** A rollout with its changes applied: `invalid_request` naming the stage out of order. */
+export function changedRollout(stored: Rollout, change: RolloutChange): Rollout {
+  const rollout = withChange(stored, change);
   const fault = rolloutOrderFault(rollout);
   if (fault) throw new ApiError('invalid_request', { field: fault });
   return rollout;
@@ -176,7 +181,7 @@ export async function createOrganization(
       .onConflict((oc) => oc.column('slug').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('organization_exists', { field: 'slug' });
-    await audit(app, { event: 'organization.created', actor, detail: { organizationId: id, slug: chosen, mfaRequiredFrom, ...rolloutDetail({ mfaPromptFrom: rollout.mfaPromptFrom ?? undefined, mfaAskCodeFrom: rollout.mfaAskCodeFrom ?? undefined }) } }, trx);
+    await audit(app, { event: 'organization.created', actor, detail: { organizationId: id, slug: chosen, mfaRequiredFrom, ...rolloutDetail(change) } }, trx);
   });
   return { id, name, slug: chosen, ...rollout, createdAt: now, sso: null, members: 0 };
 }
