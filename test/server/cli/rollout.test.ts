@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../server/config.js';
 import { listOrganizations, type RolloutStats } from '../../../server/companies/organizations.js';
-import { openStore, type Db } from '../../../server/store/index.js';
 import { createUser } from '../../../server/users.js';
-import { CLI_CONCURRENCY, cli, dataDir } from '../cli-run.js';
+import { CLI_CONCURRENCY, cli, dataDir, withStore } from '../cli-run.js';
 
 const VALID = 'Correct-Horse-9-Battery';
 
@@ -26,16 +25,6 @@ async function refused(dir: string, args: string[], message: RegExp): Promise<vo
   const result = await cli(dir, args);
   assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}`);
   assert.match(result.stderr, message);
-}
-
-/** Opens the directory's store in this process. */
-async function withStore<T>(dir: string, use: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openStore({ dataDir: dir, databaseUrl: undefined });
-  try {
-    return await use(db);
-  } finally {
-    await db.destroy();
-  }
 }
 
 /** The stages of the one company in the store. */
