@@ -22,6 +22,8 @@ export const FLAGS = {
   org: { type: 'string' },
   slug: { type: 'string' },
   'mfa-required-from': { type: 'string' },
+  'mfa-prompt-from': { type: 'string' },
+  'mfa-ask-code-from': { type: 'string' },
   issuer: { type: 'string' },
   'client-id': { type: 'string' },
   domain: { type: 'string', multiple: true },

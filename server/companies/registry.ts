@@ -29,10 +29,64 @@ export interface Organization {
   slug: string;
   /** From this date (YYYY-MM-DD, from 00:00 UTC) its people need 2FA; null when the company does not require it. */
   mfaRequiredFrom: string | null;
+  /** From this date its people without 2FA are prompted to set it up; null: whenever `mfaRequiredFrom` is set. */
+  mfaPromptFrom: string | null;
+  /**
+   * From this date its people with 2FA are asked for their code; before it,
+   * while it is set, they may sign in without (a company leaving its own 2FA
+   * system: see `secondFactorDeferred`). Null: always asked.
+   */
+  mfaAskCodeFrom: string | null;
   createdAt: number;
   sso: SsoSummary | null;
   /** How many people belong to it. */
   members: number;
+}
+
+/** A company's 2FA rollout: the dates of its stages (each YYYY-MM-DD, or null). */
+export interface Rollout {
+  mfaPromptFrom: string | null;
+  mfaAskCodeFrom: string | null;
+  mfaRequiredFrom: string | null;
+}
+
+/** A change to a rollout: a date, null to drop it, undefined to keep it. */
+export type RolloutChange = { [K in keyof Rollout]?: string | null | undefined };
+
+/**
+ * The stage out of order in a rollout, if one is: the prompt to set 2FA up
+ * comes no later than the day it is required, and so does asking for the code
+ * (a sign-in without the code while set-up is already required would be
+ * contradictory). Dates in `YYYY-MM-DD` compare as text.
+ */
+export function rolloutOrderFault(rollout: Rollout): 'mfaPromptFrom' | 'mfaAskCodeFrom' | undefined {
+  const { mfaPromptFrom, mfaAskCodeFrom, mfaRequiredFrom } = rollout;
+  if (mfaRequiredFrom === null) return undefined;
+  if (mfaPromptFrom !== null && mfaPromptFrom > mfaRequiredFrom) return 'mfaPromptFrom';
+  if (mfaAskCodeFrom !== null && mfaAskCodeFrom > mfaRequiredFrom) return 'mfaAskCodeFrom';
+  return undefined;
+}
+
+/** A rollout with its changes applied, in order or not. */
+export function withChange(stored: Rollout, change: RolloutChange): Rollout {
+  return {
+    mfaPromptFrom: change.mfaPromptFrom === undefined ? stored.mfaPromptFrom : change.mfaPromptFrom,
+    mfaAskCodeFrom: change.mfaAskCodeFrom === undefined ? stored.mfaAskCodeFrom : change.mfaAskCodeFrom,
+    mfaRequiredFrom: change.mfaRequiredFrom === undefined ? stored.mfaRequiredFrom : change.mfaRequiredFrom,
+  };
+}
+
+/** A rollout with its changes applied: `invalid_request` naming the stage out of order. */
+export function changedRollout(stored: Rollout, change: RolloutChange): Rollout {
+  const rollout = withChange(stored, change);
+  const fault = rolloutOrderFault(rollout);
+  if (fault) throw new ApiError('invalid_request', { field: fault });
+  return rollout;
+}
+
+/** The stages a change names, in the audit log's words (those left out are unchanged). */
+function rolloutDetail(change: RolloutChange): RolloutChange {
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
 }
 
 /** What an id or a slug can look like (ids are lower-case UUIDs); anything else is not looked up at all. */
@@ -81,6 +135,8 @@ async function describeOrganizations(db: Db, rows: OrganizationRow[], only?: str
     name: r.name,
     slug: r.slug,
     mfaRequiredFrom: r.mfa_required_from,
+    mfaPromptFrom: r.mfa_prompt_from,
+    mfaAskCodeFrom: r.mfa_ask_code_from,
     createdAt: Number(r.created_at),
     sso: sso.get(r.id) ?? null,
     members: members.get(r.id) ?? 0,
@@ -108,42 +164,58 @@ export async function requireOrganization(db: Db, idOrSlug: string): Promise<Org
 /** Creates a company; without a slug, one is made from the name. A slug in use is `organization_exists`. */
 export async function createOrganization(
   app: AppContext,
-  { name, slug, mfaRequiredFrom = null, actor }: { name: string; slug?: string | undefined; mfaRequiredFrom?: string | null | undefined; actor: AuditActor },
+  { name, slug, actor, ...change }: { name: string; slug?: string | undefined; actor: AuditActor } & RolloutChange,
 ): Promise<Organization> {
   const chosen = slug ?? slugFromName(name);
   // Nothing to make a slug from (a name in another script): the caller picks one.
   if (chosen === undefined) throw new ApiError('invalid_request', { field: 'slug' });
+  const rollout = changedRollout({ mfaPromptFrom: null, mfaAskCodeFrom: null, mfaRequiredFrom: null }, change);
+  const { mfaRequiredFrom } = rollout;
   const id = randomUUID();
   const now = app.now();
   await inTransaction(app.db, async (trx) => {
     // The unique slug settles a race between two creators: one row goes in, the other caller hears 409.
     const inserted = await trx
       .insertInto('organizations')
-      .values({ id, name, slug: chosen, mfa_required_from: mfaRequiredFrom, created_at: now })
+      .values({ id, name, slug: chosen, mfa_required_from: mfaRequiredFrom, mfa_prompt_from: rollout.mfaPromptFrom, mfa_ask_code_from: rollout.mfaAskCodeFrom, created_at: now })
       .onConflict((oc) => oc.column('slug').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new ApiError('organization_exists', { field: 'slug' });
-    await audit(app, { event: 'organization.created', actor, detail: { organizationId: id, slug: chosen, mfaRequiredFrom } }, trx);
+    await audit(app, { event: 'organization.created', actor, detail: { organizationId: id, slug: chosen, mfaRequiredFrom, ...rolloutDetail(change) } }, trx);
   });
-  return { id, name, slug: chosen, mfaRequiredFrom, createdAt: now, sso: null, members: 0 };
+  return { id, name, slug: chosen, ...rollout, createdAt: now, sso: null, members: 0 };
 }
 
-/** Renames a company or changes its 2FA policy (`mfaRequiredFrom: null` drops it; undefined keeps it). */
+/**
+ * Renames a company or changes its 2FA rollout (a date of null drops that
+ * stage; undefined keeps it). The stages must stay in order with those kept
+ * (`rolloutOrderFault`): else `invalid_request` naming the stage.
+ */
 export async function updateOrganization(
   app: AppContext,
   idOrSlug: string,
-  { name, mfaRequiredFrom, actor }: { name?: string | undefined; mfaRequiredFrom?: string | null | undefined; actor: AuditActor },
+  { name, actor, ...change }: { name?: string | undefined; actor: AuditActor } & RolloutChange,
 ): Promise<Organization> {
   const row = await requireOrganizationRow(app.db, idOrSlug);
-  const changes = { ...(name === undefined ? {} : { name }), ...(mfaRequiredFrom === undefined ? {} : { mfa_required_from: mfaRequiredFrom }) };
+  const given = rolloutDetail(change);
+  const changes = {
+    ...(name === undefined ? {} : { name }),
+    ...(given.mfaRequiredFrom === undefined ? {} : { mfa_required_from: given.mfaRequiredFrom }),
+    ...(given.mfaPromptFrom === undefined ? {} : { mfa_prompt_from: given.mfaPromptFrom }),
+    ...(given.mfaAskCodeFrom === undefined ? {} : { mfa_ask_code_from: given.mfaAskCodeFrom }),
+  };
   if (Object.keys(changes).length > 0) {
     await inTransaction(app.db, async (trx) => {
+      // Checked against the row as this transaction reads it, with the stages the change keeps.
+      const stored = await trx.selectFrom('organizations').select(['mfa_prompt_from', 'mfa_ask_code_from', 'mfa_required_from']).where('id', '=', row.id).executeTakeFirst();
+      if (!stored) throw new ApiError('organization_not_found');
+      changedRollout({ mfaPromptFrom: stored.mfa_prompt_from, mfaAskCodeFrom: stored.mfa_ask_code_from, mfaRequiredFrom: stored.mfa_required_from }, given);
       const updated = await trx.updateTable('organizations').set(changes).where('id', '=', row.id).executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw new ApiError('organization_not_found');
       await audit(app, {
         event: 'organization.updated',
         actor,
-        detail: { organizationId: row.id, slug: row.slug, ...(name === undefined ? {} : { name }), ...(mfaRequiredFrom === undefined ? {} : { mfaRequiredFrom }) },
+        detail: { organizationId: row.id, slug: row.slug, ...(name === undefined ? {} : { name }), ...given },
       }, trx);
     });
   }
@@ -181,7 +253,7 @@ export async function deleteOrganization(app: AppContext, idOrSlug: string, acto
 export async function ensureOrganization(db: Db, { slug, name }: { slug: string; name: string }, now: number): Promise<string> {
   await db
     .insertInto('organizations')
-    .values({ id: randomUUID(), name, slug, mfa_required_from: null, created_at: now })
+    .values({ id: randomUUID(), name, slug, mfa_required_from: null, mfa_prompt_from: null, mfa_ask_code_from: null, created_at: now })
     .onConflict((oc) => oc.column('slug').doNothing())
     .execute();
   return (await db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;

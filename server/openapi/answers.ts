@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { AuditActor, AuditEntry, AuditEvent } from '../audit.js';
 import type { Member, Membership } from '../companies/members.js';
 import type { Organization } from '../companies/registry.js';
+import type { RolloutStats } from '../companies/stats.js';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors.js';
 import type { Passkey } from '../factors/passkey.js';
 import type { Approver } from '../factors/approver.js';
@@ -457,6 +458,8 @@ export const organization = z.object({
   name: z.string(),
   slug: z.string(),
   mfaRequiredFrom: isoDate.nullable(),
+  mfaPromptFrom: isoDate.nullable().meta({ description: 'From this date its people without 2FA are prompted to set it up; null: whenever `mfaRequiredFrom` is set.' }),
+  mfaAskCodeFrom: isoDate.nullable().meta({ description: 'From this date its people with 2FA are asked for their code; before it they may sign in without. Null: always asked.' }),
   createdAt: epochMs,
   sso: z.object({ name: z.string(), issuer: z.string(), clientId: z.string(), domains: z.array(z.string()) }).nullable(),
   members: z.number().int().meta({ description: 'How many people belong to it.' }),
@@ -466,6 +469,19 @@ export const member = z.object({ userId: z.string(), email: z.string(), name: z.
 export const organizationList = z.object({ organizations: z.array(organization) });
 export const organizationDetails = organization.extend({ memberList: z.array(member) });
 export const membership = z.object({ id: z.string(), organizationId: z.string(), userId: z.string(), role: z.string(), createdAt: epochMs });
+const rolloutStage = z.object({ from: isoDate.nullable(), reached: z.boolean().meta({ description: 'Whether the stage holds today.' }) });
+const headcount = z.number().int();
+export const rolloutStats = z.object({
+  organization: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+  members: headcount.meta({ description: '`sso + withMfa + withoutMfa`.' }),
+  sso: headcount.meta({ description: 'Members who sign in through a company\'s own provider: exempt from 2FA here.' }),
+  withMfa: headcount,
+  byMethod: z.object({ totp: headcount, passkey: headcount, sms: headcount, approver: headcount }).meta({ description: 'How many of those with 2FA have each method (a person may have several).' }),
+  withoutMfa: headcount,
+  recoveryCodeOnly: headcount.meta({ description: 'Of those without 2FA: holding only an unused recovery or support code.' }),
+  deferred: headcount.meta({ description: 'Of those without 2FA: "remind me later" still holds.' }),
+  stages: z.object({ prompt: rolloutStage, askCode: rolloutStage, required: rolloutStage }),
+});
 
 // ---------------------------------------------------------------- dev outbox
 
@@ -531,4 +547,5 @@ export type SchemasAgreeWithTypes = [
   Expect<Agrees<z.infer<typeof organization>, Organization>>,
   Expect<Agrees<z.infer<typeof member>, Member>>,
   Expect<Agrees<z.infer<typeof membership>, Membership>>,
+  Expect<Agrees<z.infer<typeof rolloutStats>, RolloutStats>>,
 ];

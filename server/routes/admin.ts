@@ -21,6 +21,7 @@ import {
   removeSsoConnection,
   requireOrganization,
   roleSchema,
+  rolloutStats,
   setSsoConnection,
   slugSchema,
   updateOrganization,
@@ -40,8 +41,10 @@ export const auditQuery = z.object({
   before: z.string().max(64).optional(),
 });
 
-export const newOrganization = z.object({ name: organizationNameSchema, slug: slugSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
-export const organizationChange = z.object({ name: organizationNameSchema.optional(), mfaRequiredFrom: mfaDateSchema.optional() }).strict();
+/** A company's 2FA rollout: each stage a date, or null for none (the order is the registry's to check). */
+const rolloutDates = { mfaRequiredFrom: mfaDateSchema.optional(), mfaPromptFrom: mfaDateSchema.optional(), mfaAskCodeFrom: mfaDateSchema.optional() };
+export const newOrganization = z.object({ name: organizationNameSchema, slug: slugSchema.optional(), ...rolloutDates }).strict();
+export const organizationChange = z.object({ name: organizationNameSchema.optional(), ...rolloutDates }).strict();
 export const newMember = z.object({ email: z.string().max(1024), role: roleSchema.optional() }).strict();
 export const ssoConnection = z
   .object({ name: providerNameSchema, issuer: issuerSchema, clientId: clientIdSchema, clientSecret: clientSecretSchema.optional(), domains: domainsSchema })
@@ -168,6 +171,9 @@ export function adminRoutes(app: AppContext): Hono {
     await deleteOrganization(app, c.req.param('org'), 'admin');
     return c.body(null, 204);
   });
+
+  /** How far the company's 2FA rollout has come: two aggregate reads, whatever its size. */
+  routes.get('/organizations/:org/stats', async (c) => c.json(await rolloutStats(app.db, c.req.param('org'), app.now())));
 
   routes.post('/organizations/:org/members', async (c) => {
     const input = parseInput(newMember, await body(c));

@@ -34,6 +34,10 @@ export interface OrganizationsTable {
   /** From this date (YYYY-MM-DD, UTC) its people need 2FA; null when the company does not require it. */
   mfa_required_from: string | null;
   created_at: number;
+  /** From this date (YYYY-MM-DD, UTC) its people without 2FA are prompted to set it up; null: as `mfa_required_from` has it. */
+  mfa_prompt_from: string | null;
+  /** From this date (YYYY-MM-DD, UTC) its people with 2FA are asked for their code; null: always. */
+  mfa_ask_code_from: string | null;
 }
 
 /** One person's account at one company. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { openStore, type Db } from '../../server/store/index.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/login-flow.js', import.meta.url));
 
@@ -48,4 +49,14 @@ export function cli(dir: string, args: string[], env: Record<string, string> = {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Opens a data directory's store in the test's process (a CLI run costs seconds, so set-up and checks happen here). */
+export async function withStore<T>(dir: string, use: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openStore({ dataDir: dir, databaseUrl: undefined });
+  try {
+    return await use(db);
+  } finally {
+    await db.destroy();
+  }
 }

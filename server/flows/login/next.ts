@@ -67,17 +67,21 @@ export async function afterVerified(context: Context<Authenticated>, deviceToken
   const firstFactor = firstFactorOf(state);
   // A passkey that did not verify the person is one factor; it cannot also be the second.
   const methods = (await secondFactorMethods(app, state.userId)).filter((m) => firstFactor === 'pwd' || m !== 'passkey');
+  const policy = await mfaPolicy(app, state.userId, now);
   if (methods.length > 0) {
-    if (deviceToken && app.config.rememberDeviceDays > 0 && methods.some((m) => m !== 'recovery_code')) {
+    const hasFactor = methods.some((m) => m !== 'recovery_code');
+    if (deviceToken && app.config.rememberDeviceDays > 0 && hasFactor) {
       // A remembered device skips only the second factor; the token rotates on every use.
       const expiresAt = await spendRememberedDevice(app.db, { userId: state.userId, token: deviceToken, now });
       if (expiresAt !== null) return finish({ ...context, state: { ...state, remember: true, deviceExpiresAt: expiresAt } }, [firstFactor]);
     }
+    // A company's migration window (`secondFactorDeferred`): a sign-in, not a reset or
+    // re-authentication, goes on with the first factor alone, and its amr says so.
+    if (hasFactor && !policy.askCodeNow && state.purpose === undefined) return finish(context, [firstFactor]);
     return secondFactorStep(app, state, methods);
   }
-  const policy = await mfaPolicy(app, state.userId, now);
   if (policy.requiredNow) return chooseMethod(context, { reason: 'required', requiredFrom: policy.requiredFrom });
-  if (policy.requiredFrom === null) return finish(context, [firstFactor]);
+  if (!policy.promptNow) return finish(context, [firstFactor]);
   // "Remind me later" holds for a number of logins; each login spends one.
   if (await spendSnooze(app.db, state.userId)) return finish(context, [firstFactor]);
   return { step: 'mfa-prompt', state: { ...state, requiredFrom: policy.requiredFrom } };

@@ -57,7 +57,7 @@ describe('admin API: organizations', () => {
   it('creates (201, slug from the name), lists, reads by slug or id, changes and deletes (204) a company', async (t) => {
     const server = await startServer(t, ENV);
     const created = await createCompany(server, { name: 'Ärzte & Co — Zürich', mfaRequiredFrom: '2031-03-01' });
-    assert.deepEqual(created, { id: created.id, name: 'Ärzte & Co — Zürich', slug: 'arzte-co-zurich', mfaRequiredFrom: '2031-03-01', createdAt: server.clock.now, sso: null, members: 0 });
+    assert.deepEqual(created, { id: created.id, name: 'Ärzte & Co — Zürich', slug: 'arzte-co-zurich', mfaRequiredFrom: '2031-03-01', mfaPromptFrom: null, mfaAskCodeFrom: null, createdAt: server.clock.now, sso: null, members: 0 });
     const other = await createCompany(server, { name: 'Globex', slug: 'globex-nl' });
     assert.equal(other.slug, 'globex-nl');
     assert.equal(other.mfaRequiredFrom, null);

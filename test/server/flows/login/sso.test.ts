@@ -144,6 +144,15 @@ describe('single sign-on', () => {
     assert.equal(replay.status, 404);
   });
 
+  test('a company rolling 2FA out in stages: its people who sign in through their provider meet none of them', async (t) => {
+    const { server, acme } = await ssoServer(t);
+    await server.db.updateTable('organizations').set({ mfa_prompt_from: '2020-01-01', mfa_ask_code_from: '2020-01-01', mfa_required_from: '2020-02-01' }).where('id', '=', acme).execute();
+    const user = await addEmployee(server, acme);
+    const flow = await reachSso(server);
+    const { flow: done } = await callback(server, flow.id, await signInAtProvider(flow.data.url!, { email: SAM }));
+    assert.equal(grantOf(done).user.id, user.id, 'no prompt, no code, no set-up');
+  });
+
   test('a tampered state is refused, and the next try gets a new request', async (t) => {
     const { server, acme } = await ssoServer(t);
     await addEmployee(server, acme);
