@@ -85,9 +85,9 @@ export async function startServer(
       await next();
       if (c.res.headers.get('content-type')?.startsWith('text/html')) c.header('Content-Security-Policy', DEMO_CSP);
     });
-    // The pages that emailed links open (ACTIVATION_URL, RESET_URL): the demo page runs the matching flow.
-    app.get('/activate', serveStatic({ path: `${DIST}/demo/index.html` }));
-    app.get('/reset-password', serveStatic({ path: `${DIST}/demo/index.html` }));
+    // The pages that emailed links open (ACTIVATION_URL, RESET_URL, RECOVERY_URL), and the public
+    // recovery request form: the demo page runs the matching flow.
+    for (const page of ['/activate', '/reset-password', '/recover', '/recovery-request']) app.get(page, serveStatic({ path: `${DIST}/demo/index.html` }));
     app.get('/*', serveStatic({ root: `${DIST}/demo`, precompressed: true }));
   }
 
