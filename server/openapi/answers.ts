@@ -195,9 +195,15 @@ const STEPS = {
       phone: z.string().optional(),
       smsSent: z.boolean().optional(),
       approval: z.object({ number: z.string(), expiresAt: epochMs }).optional().meta({ description: 'The sign-in request sent to the person\'s phones: the number to pick there.' }),
+      recoveryRequest: z
+        .object({ employeeNumber: z.boolean() })
+        .optional()
+        .meta({ description: 'Recovery requests are open ("lost access to your phone?", action `request-recovery`); `employeeNumber`: the person\'s company asks for one with the request.' }),
     }),
-    actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms', 'send-approval', 'approval'],
+    actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms', 'send-approval', 'approval', 'request-recovery'],
   },
+  'recovery-request': { data: z.object({ email: z.string().optional() }), actions: ['request'] },
+  'recovery-requested': { data: z.object({ email: z.string(), expiresInDays: z.number().int() }), actions: [] },
   'mfa-prompt': { data: z.object({ requiredFrom: isoDate.nullable() }), actions: ['enable', 'remind-later'] },
   'method-choice': {
     data: z.object({ methods: z.array(z.enum(['totp', 'passkey', 'approver', 'sms'])), backup: z.boolean(), reason: setupReason, requiredFrom: isoDate.nullable() }),
@@ -227,7 +233,7 @@ const STEPS = {
   done: { data: z.object({ session: sessionGrant, passkeyOffer: z.boolean().optional() }), actions: [] },
 } as const satisfies { [K in StepName]: { data: z.ZodType; actions: readonly StepMap[K]['actions'][] } };
 
-const flowKind = z.enum(['login', 'activate', 'reset', 'reauth', 'enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] satisfies FlowKind[]);
+const flowKind = z.enum(['login', 'activate', 'reset', 'reauth', 'recovery-request', 'recover', 'enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] satisfies FlowKind[]);
 
 /** One step's flow state: `step` names the screen, `data` is what it shows, `actions` what may be posted now. */
 function stepState<K extends StepName>(step: K) {
@@ -435,6 +441,12 @@ const auditEvents = [
   'approval.sent',
   'approval.approved',
   'approval.denied',
+  'member.updated',
+  'recovery.requested',
+  'recovery.approved',
+  'recovery.rejected',
+  'recovery.completed',
+  'recovery.expired',
 ] as const satisfies AuditEvent[];
 
 export const auditEntry = z.object({
