@@ -9,7 +9,8 @@ import type { AuthenticationExtensionsClientInputs } from '@simplewebauthn/serve
 import { z } from 'zod';
 import type { AuditActor, AuditEntry, AuditEvent } from '../audit.js';
 import type { Member, Membership } from '../companies/members.js';
-import type { Organization } from '../companies/registry.js';
+import type { Organization, RecoverySettings } from '../companies/registry.js';
+import type { ApprovalResult, RecoveryRequestDetails, RecoveryRequestSummary } from '../recovery/decisions.js';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors.js';
 import type { Passkey } from '../factors/passkey.js';
 import type { Approver } from '../factors/approver.js';
@@ -479,6 +480,55 @@ export const organizationList = z.object({ organizations: z.array(organization) 
 export const organizationDetails = organization.extend({ memberList: z.array(member) });
 export const membership = z.object({ id: z.string(), organizationId: z.string(), userId: z.string(), role: z.string(), createdAt: epochMs });
 
+// ---------------------------------------------------------------- recovery requests
+
+const recoveryStatus = z.enum(['pending', 'approved', 'rejected', 'expired', 'used']);
+
+export const recoveryRequestSummary = z.object({
+  id: z.string(),
+  status: recoveryStatus.meta({ description: 'A pending request past `expiresAt` reads as `expired`.' }),
+  user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+  companies: z.array(z.object({ id: z.string(), slug: z.string(), name: z.string(), role: z.string() })),
+  queue: z.enum(['company', 'support']).meta({ description: "Who decides: the administrators of the person's companies, or the platform's support (no company administrator)." }),
+  note: z.string(),
+  source: z.enum(['second-factor', 'form']).meta({ description: 'Made at the second factor of a sign-in (the password was given), or on the public form.' }),
+  createdAt: epochMs,
+  expiresAt: epochMs,
+  approvals: z.number().int(),
+  approvalsNeeded: z.number().int().meta({ description: '2 when one of the person\'s companies has the two-person rule.' }),
+  decidedAt: epochMs.nullable(),
+  decidedBy: z.string().nullable().meta({ description: "An administrator's email, or `support`." }),
+  reason: z.string().nullable(),
+});
+
+export const recoveryRequestDetails = recoveryRequestSummary.extend({
+  checked: z.object({
+    employeeNumber: z.enum(['match', 'mismatch', 'not-given', 'no-record', 'not-asked']),
+    passwordChecked: z.boolean(),
+    accountCreatedAt: epochMs,
+    accountAgeDays: z.number().int(),
+    ip: z.string().nullable(),
+    browser: z.string().nullable(),
+  }),
+  methods: z.array(secondFactorMethod),
+  lastSignIns: z.array(z.object({ at: epochMs, ip: z.string().nullable() })),
+  approvedBy: z.array(z.object({ by: z.string(), at: epochMs })),
+});
+
+export const recoveryRequestList = z.object({ requests: z.array(recoveryRequestSummary) });
+
+export const recoveryApprovalResult = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'approved']).meta({ description: '`pending`: the two-person rule waits for another administrator.' }),
+  approvals: z.number().int(),
+  approvalsNeeded: z.number().int(),
+  linkExpiresAt: epochMs.optional().meta({ description: 'Approved: when the mailed recovery link stops working.' }),
+});
+
+export const recoveryRejectionResult = z.object({ id: z.string(), status: z.literal('rejected') });
+
+export const recoverySettingsResult = z.object({ organizationId: z.string(), slug: z.string(), approvals: z.union([z.literal(1), z.literal(2)]), employeeNumber: z.boolean() });
+
 // ---------------------------------------------------------------- dev outbox
 
 export const outboxMessage = z.object({
@@ -543,4 +593,8 @@ export type SchemasAgreeWithTypes = [
   Expect<Agrees<z.infer<typeof organization>, Organization>>,
   Expect<Agrees<z.infer<typeof member>, Member>>,
   Expect<Agrees<z.infer<typeof membership>, Membership>>,
+  Expect<Agrees<z.infer<typeof recoveryRequestSummary>, RecoveryRequestSummary>>,
+  Expect<Agrees<z.infer<typeof recoveryRequestDetails>, RecoveryRequestDetails>>,
+  Expect<Agrees<z.infer<typeof recoveryApprovalResult>, ApprovalResult>>,
+  Expect<Agrees<z.infer<typeof recoverySettingsResult>, RecoverySettings & { organizationId: string; slug: string }>>,
 ];

@@ -56,7 +56,7 @@ export const loginFlow: LoginFlow = {
   sealedStart: true,
   initial: async (app) => ({ step: 'email', state: await offerPasskey(app, {}) }),
   steps: {
-    email, password, sso, 'reset-sent': resetSent, 'verify-email': verifyEmail, 'second-factor': secondFactor, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps,
+    email, password, sso, 'reset-sent': resetSent, 'verify-email': verifyEmail, 'second-factor': secondFactor, 'recovery-requested': recoveryRequested, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps,
   },
 };
 
@@ -107,7 +107,7 @@ export const resetFlow: LoginFlow = {
     if (methods.length === 0) return { step: 'set-password', state };
     return secondFactorStep(app, state, methods);
   },
-  steps: { 'second-factor': secondFactor, 'set-password': setPassword, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps },
+  steps: { 'second-factor': secondFactor, 'recovery-requested': recoveryRequested, 'set-password': setPassword, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps },
 };
 
 /**

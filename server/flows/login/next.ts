@@ -9,7 +9,7 @@ import { audit } from '../../audit.js';
 import { mfaPolicy } from '../../companies/accounts.js';
 import { mailEmailCode } from '../../factors/email-code.js';
 import { issueEnrolment } from '../../factors/approver.js';
-import { factorAdded } from '../../factors/enrolment.js';
+import { discardNewFactor, factorAdded } from '../../factors/enrolment.js';
 import { secondFactorMethods } from '../../factors/methods.js';
 import { completeRecovery } from '../../recovery/decisions.js';
 import { asksEmployeeNumber } from '../../recovery/requests.js';
@@ -199,7 +199,13 @@ export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown
   const backup = state.setup.backup === true;
   // From an approved recovery request's link: the link is spent as the new factor replaces the lost ones, in one transaction.
   const fromLink = state.purpose === 'recover' && !backup;
-  if (fromLink) await completeRecovery(app, { tokenHash: state.linkTokenHash!, userId: state.userId, now });
+  if (fromLink) {
+    await completeRecovery(app, { tokenHash: state.linkTokenHash!, userId: state.userId, now }).catch(async (error: unknown) => {
+      // Spent meanwhile (another tab): the factor just confirmed does not stay either.
+      await discardNewFactor(app.db, { userId: state.userId, credentialId });
+      throw error;
+    });
+  }
   const recoveryCode = await factorAdded(app, {
     userId: state.userId,
     credentialId,
