@@ -1,4 +1,4 @@
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../components/index.js';
 import type { LoginFlow, LoginFlowErrorEvent } from '../../components/index.js';
@@ -8,7 +8,7 @@ import { loginFlowSheet } from '../../components/login-flow/styles.js';
 import type { RecoveryRequestStep } from '../../components/steps/recovery/recovery-request-step.js';
 import type { SecondFactorStep } from '../../components/steps/second-factor/second-factor-step.js';
 import type { StepMap } from '../../server/flows/protocol.js';
-import { axe, content, fill, outside, untilStep } from './helpers.js';
+import { apiUrl, axe, content, createUser, fill, outside, untilStep } from './helpers.js';
 
 type Data = StepMap['second-factor']['data'];
 const plain: Data = { methods: ['totp', 'recovery_code'], rememberDays: null };
@@ -125,17 +125,17 @@ describe('"Lost access to your phone?" at the second factor', () => {
     expect(intent.body).to.deep.equal({ note: 'My phone fell in the canal. Call me on 020 123 4567.' });
   });
 
-  it('asks for the employee number when the company wants one, and sends it', async () => {
-    const form = await openForm(await mount(withNumber));
+  it('asks for the employee number when the company keeps them, and sends it if given', async () => {
+    let form = await openForm(await mount(withNumber));
     const number = form.querySelector<HTMLInputElement>('input[name=employee-number]')!;
-    expect(number.labels![0]!.textContent).to.equal('Employee number');
-    expect(number.required).to.equal(true);
+    expect(number.labels![0]!.textContent).to.equal('Employee number (if your employer gave you one)');
+    // Whoever decides sees that none was given: a person who does not know theirs can still ask.
+    expect(number.required).to.equal(false);
     typeNote(form, 'New phone.');
-    button(form, 'Send request').click();
-    await form.updateComplete;
-    expect(form.querySelector('.lf-error')!.textContent).to.equal('Enter your employee number.');
-    expect(document.activeElement).to.equal(number);
-    fill(number, ' E-1234 ');
+    expect((await submit(form)).body).to.deep.equal({ note: 'New phone.' });
+    form = await openForm(await mount(withNumber));
+    typeNote(form, 'New phone.');
+    fill(form.querySelector('input[name=employee-number]')!, ' E-1234 ');
     expect((await submit(form)).body).to.deep.equal({ note: 'New phone.', employeeNumber: 'E-1234' });
   });
 
@@ -183,7 +183,9 @@ describe('"Lost access to your phone?" at the second factor', () => {
     expect(form.querySelector('h2')!.textContent).to.equal('Herstel aanvragen');
     expect(form.querySelector('.lf-intro')!.textContent).to.equal('Je beheerder bekijkt het verzoek en mailt je een link om tweestapsverificatie opnieuw in te stellen.');
     expect(note(form).labels[0]!.textContent).to.equal('Toelichting voor je beheerder');
-    expect(form.querySelector<HTMLInputElement>('input[name=employee-number]')!.labels![0]!.textContent).to.equal('Personeelsnummer');
+    expect(form.querySelector<HTMLInputElement>('input[name=employee-number]')!.labels![0]!.textContent).to.equal(
+      'Personeelsnummer (als je werkgever je er een heeft gegeven)',
+    );
     expect(buttons(form)).to.deep.equal(['Verzoek versturen', 'Annuleren']);
     button(form, 'Verzoek versturen').click();
     await form.updateComplete;
@@ -415,5 +417,56 @@ describe('<login-flow> and recovery requests', () => {
     await untilStep(flow, 'recovery-requested');
     expect(requests.at(-1)).to.deep.equal({ path: '/api/flows/-/request-recovery', body: { note: 'New phone, old one wiped.' } });
     expect(flow.querySelector('.lf-intro')!.textContent).to.contain('If an account exists for ada@example.com');
+  });
+});
+
+describe('recovery requests against the real API', () => {
+  it('files a request from the second factor after the password, and says Request sent', async () => {
+    const user = await createUser({ totp: true });
+    const flow = await fixture<LoginFlow>(html`<login-flow api=${await apiUrl()}></login-flow>`);
+    await untilStep(flow, 'email');
+    fill(flow.querySelector('input[name=username]')!, user.email);
+    flow.querySelector<HTMLButtonElement>('lf-email-step button[type=submit]')!.click();
+    await untilStep(flow, 'password');
+    fill(flow.querySelector('input[name=password]')!, user.password);
+    flow.querySelector<HTMLButtonElement>('lf-password-step button[type=submit]')!.click();
+    await untilStep(flow, 'second-factor');
+    const form = await openForm(flow.querySelector<SecondFactorStep>('lf-second-factor-step')!);
+    expect(form.textContent).to.contain(`The answer goes to ${user.email}.`);
+    typeNote(form, 'My phone was stolen; call me at the front desk.');
+    button(form, 'Send request').click();
+    await untilStep(flow, 'recovery-requested');
+    expect(flow.querySelector('h2')!.textContent).to.equal('Request sent');
+    expect(flow.querySelector('.lf-intro')!.textContent).to.equal(
+      `If an account exists for ${user.email}, your administrator will look at your request. You'll get an email once it is decided; the request stays open for 7 days.`,
+    );
+  });
+
+  it('answers the public form the same for an address without an account, in Dutch', async () => {
+    const flow = await fixture<LoginFlow>(html`<login-flow api=${await apiUrl()} flow="recovery-request" lang="nl"></login-flow>`);
+    await untilStep(flow, 'recovery-request');
+    const form = flow.querySelector<RecoveryRequestStep>('lf-recovery-request-step')!;
+    fill(form.querySelector('input[name=email]')!, 'nobody-here@example.com');
+    typeNote(form, 'Telefoon kwijt.');
+    button(form, 'Verzoek versturen').click();
+    await untilStep(flow, 'recovery-requested');
+    expect(flow.querySelector('h2')!.textContent).to.equal('Verzoek verstuurd');
+    expect(flow.querySelector('.lf-intro')!.textContent).to.contain('Als er een account is voor nobody-here@example.com');
+  });
+
+  it("shows the server's refusal of a malformed address under the field", async () => {
+    const flow = await fixture<LoginFlow>(html`<login-flow api=${await apiUrl()} flow="recovery-request"></login-flow>`);
+    await untilStep(flow, 'recovery-request');
+    const form = flow.querySelector<RecoveryRequestStep>('lf-recovery-request-step')!;
+    fill(form.querySelector('input[name=email]')!, 'not an address');
+    typeNote(form, 'Lost my phone.');
+    const refused = oneEvent(flow, 'lf-error') as Promise<LoginFlowErrorEvent>;
+    button(form, 'Send request').click();
+    expect((await refused).code).to.equal('invalid_email');
+    await form.updateComplete;
+    const email = form.querySelector('input[name=email]')!;
+    expect(email.getAttribute('aria-invalid')).to.equal('true');
+    expect(form.querySelector('.lf-error')!.textContent).to.equal('Enter a valid email address, like name@example.com.');
+    await waitUntil(() => document.activeElement === email, 'focus goes to the refused address');
   });
 });

@@ -18,7 +18,6 @@ interface RecoveryCatalogue extends Record<`error_${RecoveryFormErrorCode}`, str
   label_note: string;
   hint_note: string;
   label_employee_number: string;
-  label_employee_number_optional: string;
   action_send_request: string;
   title_recovery_requested: string;
   intro_recovery_requested: string;
@@ -39,15 +38,13 @@ const en: RecoveryCatalogue = {
   recovery_for: 'The answer goes to {email}.',
   label_note: 'Note for your administrator',
   hint_note: 'Say what happened (for example: phone lost or replaced) and how your administrator can reach you to check it is you. At most 1000 characters.',
-  label_employee_number: 'Employee number',
-  label_employee_number_optional: 'Employee number (if your employer gave you one)',
+  label_employee_number: 'Employee number (if your employer gave you one)',
   action_send_request: 'Send request',
   title_recovery_requested: 'Request sent',
   intro_recovery_requested:
     "If an account exists for {email}, your administrator will look at your request. You'll get an email once it is decided; the request stays open for {days} days.",
   error_note_required: 'Write a short note for your administrator.',
   error_note_too_long: 'Your note is too long: keep it to 1000 characters.',
-  error_employee_number_required: 'Enter your employee number.',
 };
 
 const nl: RecoveryCatalogue = {
@@ -58,15 +55,13 @@ const nl: RecoveryCatalogue = {
   recovery_for: 'Het antwoord gaat naar {email}.',
   label_note: 'Toelichting voor je beheerder',
   hint_note: 'Vertel wat er is gebeurd (bijvoorbeeld: telefoon kwijt of vervangen) en hoe je beheerder je kan bereiken om te controleren dat jij het bent. Maximaal 1000 tekens.',
-  label_employee_number: 'Personeelsnummer',
-  label_employee_number_optional: 'Personeelsnummer (als je werkgever je er een heeft gegeven)',
+  label_employee_number: 'Personeelsnummer (als je werkgever je er een heeft gegeven)',
   action_send_request: 'Verzoek versturen',
   title_recovery_requested: 'Verzoek verstuurd',
   intro_recovery_requested:
     'Als er een account is voor {email}, bekijkt je beheerder je verzoek. Je krijgt een e-mail zodra erover is beslist; het verzoek blijft {days} dagen open.',
   error_note_required: 'Schrijf een korte toelichting voor je beheerder.',
   error_note_too_long: 'Je toelichting is te lang: gebruik maximaal 1000 tekens.',
-  error_employee_number_required: 'Vul je personeelsnummer in.',
 };
 
 export const RECOVERY_MESSAGES: Record<Locale, RecoveryCatalogue> = { en, nl };

@@ -23,7 +23,8 @@ export class RecoveryCancelEvent extends Event {
  * one. At the second factor (`inline`, opened by its "Lost access to your
  * phone?" link) the address is known: it shows it when the widget knows it
  * (`data.email`), asks for the employee number only when the person's company
- * wants one (`data.employeeNumber`), and offers Cancel, back to the methods.
+ * keeps them (`data.employeeNumber`; the person may leave it empty, whoever
+ * decides sees that), and offers Cancel, back to the methods.
  * @event lf-intent - `request` with `{ email, note, employeeNumber? }` on the
  * public page; `request-recovery` with `{ note, employeeNumber? }` inline
  * (trimmed; an empty employee number is left out).
@@ -103,7 +104,7 @@ export class RecoveryRequestStep extends StepElement<RecoveryFormData> {
         </div>
         ${employee
           ? html`<div class="lf-field">
-              <label class="lf-label" for=${ids.employee}>${t(inline ? 'label_employee_number' : 'label_employee_number_optional')}</label>
+              <label class="lf-label" for=${ids.employee}>${t('label_employee_number')}</label>
               <input
                 class="lf-input"
                 id=${ids.employee}
@@ -111,7 +112,6 @@ export class RecoveryRequestStep extends StepElement<RecoveryFormData> {
                 type="text"
                 autocomplete="off"
                 spellcheck="false"
-                ?required=${inline}
                 maxlength="64"
                 aria-invalid=${on('employeeNumber') ? 'true' : 'false'}
                 aria-describedby=${on('employeeNumber') ? `${ids.error}-employee` : nothing}
@@ -144,7 +144,6 @@ export class RecoveryRequestStep extends StepElement<RecoveryFormData> {
     if (!note) return refuse({ code: 'note_required', field: 'note' }, 'note');
     // Counted as the server counts (UTF-16 code units), and not cut off by `maxlength`: a pasted note keeps its end for the person to shorten.
     if (note.length > NOTE_MAX) return refuse({ code: 'note_too_long', field: 'note' }, 'note');
-    if (this.inline && this.data.employeeNumber && !employeeNumber) return refuse({ code: 'employee_number_required', field: 'employeeNumber' }, 'employee-number');
     const body = { note, ...(employeeNumber ? { employeeNumber } : {}) };
     if (this.inline) this.intent('request-recovery', body);
     else this.intent('request', { email, ...body });
