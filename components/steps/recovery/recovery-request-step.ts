@@ -65,7 +65,7 @@ export class RecoveryRequestStep extends StepElement<RecoveryFormData> {
         <p class="lf-intro">${t(inline ? 'intro_recovery_inline' : 'intro_recovery_request')}</p>
         ${inline
           ? email
-            ? html`<p class="lf-intro">${t('recovery_for', { email })}</p>`
+            ? html`<p class="lf-intro lf-long-words">${t('recovery_for', { email })}</p>`
             : nothing
           : html`<div class="lf-field">
               <label class="lf-label" for=${ids.email}>${t('label_email')}</label>

@@ -16,7 +16,7 @@ export class RecoveryRequestedStep extends StepElement<StepMap['recovery-request
     return html`
       <div class="lf-form">
         <h2 class="lf-title" tabindex="-1" data-autofocus>${t('title_recovery_requested')}</h2>
-        <p class="lf-intro">${t('intro_recovery_requested', { email: data.email, days: data.expiresInDays })}</p>
+        <p class="lf-intro lf-long-words">${t('intro_recovery_requested', { email: data.email, days: data.expiresInDays })}</p>
       </div>
     `;
   }

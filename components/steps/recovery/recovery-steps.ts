@@ -15,6 +15,8 @@ import './recovery-requested-step.js';
 
 Object.assign(CATALOGUES.en, RECOVERY_MESSAGES.en);
 Object.assign(CATALOGUES.nl, RECOVERY_MESSAGES.nl);
-// The note grows downwards only, as the person needs; it never pushes the card wider.
 const sheet = loginFlowSheet();
+// The note grows downwards only, as the person needs; it never pushes the card wider.
 sheet.insertRule(':where(login-flow) :where(.lf-textarea) { min-height: 6rem; resize: vertical; }', sheet.cssRules.length);
+// Text with an email address in it: a long address breaks anywhere rather than widen the card at 320 px.
+sheet.insertRule(':where(login-flow) :where(.lf-long-words) { overflow-wrap: anywhere; }', sheet.cssRules.length);
