@@ -75,7 +75,8 @@ describe('"Lost access to your phone?" in the demo: request, approval, recovery'
 
   for (const width of [320, 1280]) {
     it(`a person who lost their authenticator asks, the administrator approves, the mailed link sets 2FA up again (${width} px)`, async () => {
-      const email = `robin-${width}@fernway.example`;
+      // A long address: it must wrap, not widen the card, at 320 px.
+      const email = `robin.with.a.rather.long.address-${width}@fernway.example`;
       await runCli(['user', 'create', '--email', email, '--password', PASSWORD, '--name', 'Robin Employee'], env);
       await runCli(['member', 'add', '--org', 'fernway', '--email', email, '--role', 'employee'], env);
       await runCli(['member', 'employee-number', '--org', 'fernway', '--email', email, '--number', `E-${width}`], env);
@@ -93,6 +94,7 @@ describe('"Lost access to your phone?" in the demo: request, approval, recovery'
       await page.getByRole('button', { name: 'Lost access to your phone?' }).click();
       await page.getByRole('heading', { name: 'Request recovery' }).waitFor();
       await page.getByText(`The answer goes to ${email}.`).waitFor();
+      await assertFits(page, width, 'the request form');
       const note = page.getByLabel('Note for your administrator');
       assert.equal(await note.evaluate((element) => element === document.activeElement), true, 'the note has focus');
       // Sent empty: refused in the page, nothing filed.
@@ -104,6 +106,7 @@ describe('"Lost access to your phone?" in the demo: request, approval, recovery'
       await page.getByRole('button', { name: 'Send request' }).click();
       await page.getByRole('heading', { name: 'Request sent' }).waitFor();
       await page.getByText(`If an account exists for ${email}, your administrator will look at your request.`).waitFor();
+      await assertFits(page, width, 'Request sent');
       await mailTo(server, email, /recovery request was made/);
 
       // The administrator finds it in the queue, with the employee number checked, and approves.
