@@ -151,3 +151,17 @@ export async function axe(element: Element): Promise<string[]> {
   const result = await page.axe!.run(element, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
   return result.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/**
+ * Answers the widget's requests from `answers`, in turn, and records each
+ * request's path and body. The test puts the real `fetch` back afterwards.
+ */
+export function stubFetch(answers: { status: number; body: unknown }[]): { path: string; body: unknown }[] {
+  const requests: { path: string; body: unknown }[] = [];
+  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    requests.push({ path: new URL(String(input)).pathname, body: JSON.parse(String(init?.body)) });
+    const answer = answers.shift() ?? { status: 500, body: {} };
+    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
+  };
+  return requests;
+}

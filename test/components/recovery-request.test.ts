@@ -8,7 +8,7 @@ import { loginFlowSheet } from '../../components/login-flow/styles.js';
 import type { RecoveryRequestStep } from '../../components/steps/recovery/recovery-request-step.js';
 import type { SecondFactorStep } from '../../components/steps/second-factor/second-factor-step.js';
 import type { StepMap } from '../../server/flows/protocol.js';
-import { apiUrl, axe, content, createUser, fill, outside, untilStep } from './helpers.js';
+import { apiUrl, axe, content, createUser, fill, outside, stubFetch, untilStep } from './helpers.js';
 
 type Data = StepMap['second-factor']['data'];
 const plain: Data = { methods: ['totp', 'recovery_code'], rememberDays: null };
@@ -331,16 +331,6 @@ describe('<login-flow> and recovery requests', () => {
     window.fetch = realFetch;
     history.replaceState(history.state, '', location.pathname + location.search);
   });
-
-  function stubFetch(answers: { status: number; body: unknown }[]): { path: string; body: unknown }[] {
-    const requests: { path: string; body: unknown }[] = [];
-    window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-      requests.push({ path: new URL(String(input)).pathname, body: JSON.parse(String(init?.body)) });
-      const answer = answers.shift() ?? { status: 500, body: {} };
-      return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
-    };
-    return requests;
-  }
 
   const state = (step: string, data: unknown, actions: string[], kind = 'login') => ({ id: 'flow-1', kind, step, data, actions, expiresAt: Date.now() + 60_000 });
 
