@@ -148,5 +148,6 @@ describe('recovery requests at the second factor', () => {
     assert.equal(flow.data.recoveryRequest, undefined);
     assert.ok(!flow.actions.includes('request-recovery'));
     await assertError(await act(server, flow.id, 'request-recovery', { note: 'Lost.' }), 'action_not_allowed');
+    await assertError(await server.post('/api/flows/recovery-request'), 'action_not_allowed');
   });
 });
