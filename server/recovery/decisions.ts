@@ -230,7 +230,11 @@ export async function showRecoveryRequest(app: AppContext, id: string): Promise<
   };
 }
 
-/** Who decides, as the caller names them: an administrator's email, or nothing (or `support`) for the platform's support. */
+/**
+ * Who decides, as the caller names them: an administrator's email, or
+ * nothing (or `support`) for the platform's support. The audit log records
+ * the administrator by user id; the request keeps the address for display.
+ */
 export interface Decider {
   by?: string | undefined;
   actor: AuditActor;
@@ -308,7 +312,7 @@ export async function approveRecoveryRequest(app: AppContext, id: string, { by, 
       link = await issueLinkToken(trx, { userId: row.user_id, purpose: 'account-recovery', ttlMs, now });
       await trx.updateTable('recovery_requests').set({ link_token_hash: sha256(link.token) }).where('id', '=', row.id).execute();
     }
-    await audit(app, { event: 'recovery.approved', userId: row.user_id, actor, detail: { requestId: row.id, by: approver.name, approvals: Number(updated.approvals), needed: approver.needed, final: approved } }, trx);
+    await audit(app, { event: 'recovery.approved', userId: row.user_id, actor, detail: { requestId: row.id, by: approver.key, approvals: Number(updated.approvals), needed: approver.needed, final: approved } }, trx);
     return { approvals: Number(updated.approvals), link };
   });
   if (outcome.link) {
@@ -340,7 +344,7 @@ export async function rejectRecoveryRequest(app: AppContext, id: string, { by, r
       .where('expires_at', '>', now)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) throw new ApiError('recovery_request_closed');
-    await audit(app, { event: 'recovery.rejected', userId: row.user_id, actor, detail: { requestId: row.id, by: decider.name } }, trx);
+    await audit(app, { event: 'recovery.rejected', userId: row.user_id, actor, detail: { requestId: row.id, by: decider.key } }, trx);
   });
   const user = await app.db.selectFrom('users').select(['email', 'locale']).where('id', '=', row.user_id).executeTakeFirstOrThrow();
   await queueMail(app, { to: user.email, userId: row.user_id, locale: user.locale, message: { kind: 'recovery-rejected', reason } });

@@ -119,7 +119,10 @@ export const recoveryRequestFlow: LoginFlow = {
   kind: 'recovery-request',
   map: LOGIN_MAP,
   sealedStart: true,
-  initial: async () => ({ step: 'recovery-request', state: {} }),
+  async initial(app) {
+    if (!app.config.recoveryRequests) throw new ApiError('action_not_allowed');
+    return { step: 'recovery-request', state: {} };
+  },
   steps: { 'recovery-request': recoveryRequest, 'recovery-requested': recoveryRequested },
 };
 

@@ -12,8 +12,8 @@ import { seedSsoConnection } from '../../../server/companies/sso-connections.js'
 import type { FlowState } from '../../../server/flows/protocol.js';
 import { rejectRecoveryRequest, showRecoveryRequest } from '../../../server/recovery/decisions.js';
 import { disableUser } from '../../../server/users.js';
-import { act, addUser, assertError, bodyOf, type RequestOptions, startServer, type TestServer } from '../helpers.js';
-import { eventually, messagesTo } from '../inbox.js';
+import { act, addUser, assertError, bodyOf, PASSWORD, type RequestOptions, startServer, type TestServer } from '../helpers.js';
+import { eventually, messagesTo, totpCode } from '../inbox.js';
 import { ADMIN, atSecondFactor, company, fileRequest, PERSON } from './support.js';
 
 /** Opens the public form and sends it; returns the answer. */
@@ -148,5 +148,23 @@ describe('recovery requests at the second factor', () => {
     assert.equal(flow.data.recoveryRequest, undefined);
     assert.ok(!flow.actions.includes('request-recovery'));
     await assertError(await act(server, flow.id, 'request-recovery', { note: 'Lost.' }), 'action_not_allowed');
+    await assertError(await server.post('/api/flows/recovery-request'), 'action_not_allowed');
+  });
+});
+
+describe('recovery requests on the account page', () => {
+  it("are not offered at a re-authentication's second factor", async (t) => {
+    const server = await startServer(t, { REAUTH_MFA_HOURS: '0', SESSION_COOKIE: 'false' });
+    const { secret } = await company(server);
+    const signedIn = await atSecondFactor(server);
+    const done = await bodyOf<FlowState>(await act(server, signedIn.id, 'totp', { code: totpCode(secret, server.clock.now) }));
+    if (done.step !== 'done') throw new Error(`expected done, got ${done.step}`);
+    const headers = { authorization: `Bearer ${done.data.session.token!}` };
+    const reauth = await bodyOf<FlowState>(await server.post('/api/flows/reauth', {}, { headers }));
+    const second = await bodyOf<FlowState>(await act(server, reauth.id, 'password', { password: PASSWORD }));
+    if (second.step !== 'second-factor') throw new Error(`expected second-factor, got ${second.step}`);
+    assert.equal(second.data.recoveryRequest, undefined);
+    assert.ok(!second.actions.includes('request-recovery'));
+    await assertError(await act(server, second.id, 'request-recovery', { note: 'Lost.' }), 'action_not_allowed');
   });
 });
