@@ -8,10 +8,12 @@ import type { LoginFlow } from '../components/index.js';
 
 const widget = document.querySelector<LoginFlow>('#widget')!;
 
-// The server serves this page at /activate and /reset-password too, for the
-// emailed links (`#token=…`, which the widget reads). The kind of flow must be
-// set before the widget starts, so the widget's script loads after it.
-const kind = location.pathname.endsWith('/activate') ? 'activate' : location.pathname.endsWith('/reset-password') ? 'reset' : undefined;
+// The server serves this page at /activate, /reset-password and /recover too, for
+// the emailed links (`#token=…`, which the widget reads), and at /recovery-request,
+// the public "lost access to your phone?" form. The kind of flow must be set
+// before the widget starts, so the widget's script loads after it.
+const KINDS: Record<string, string> = { activate: 'activate', 'reset-password': 'reset', recover: 'recover', 'recovery-request': 'recovery-request' };
+const kind = KINDS[location.pathname.split('/').pop() ?? ''];
 if (kind) widget.setAttribute('flow', kind);
 await import('../components/index.js');
 await import('../components/account-security/index.js');

@@ -34,7 +34,13 @@ export type AuditEvent =
   | 'sso.removed'
   | 'approval.sent'
   | 'approval.approved'
-  | 'approval.denied';
+  | 'approval.denied'
+  | 'member.updated'
+  | 'recovery.requested'
+  | 'recovery.approved'
+  | 'recovery.rejected'
+  | 'recovery.completed'
+  | 'recovery.expired';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

@@ -14,7 +14,7 @@ const schema = z.object(Object.fromEntries(Object.entries(SETTINGS).map(([name, 
 type Parsed = z.output<typeof schema>;
 
 /** Settings without a default in their schema that `loadConfig` fills in from others. */
-type Filled = 'publicUrl' | 'rpId' | 'webauthnOrigins' | 'sms' | 'activationUrl' | 'resetUrl' | 'ssoRedirectUrl' | 'hashSlots' | 'vapidSubject';
+type Filled = 'publicUrl' | 'rpId' | 'webauthnOrigins' | 'sms' | 'activationUrl' | 'resetUrl' | 'recoveryUrl' | 'ssoRedirectUrl' | 'hashSlots' | 'vapidSubject';
 type FilledIn = { [K in Filled]: NonNullable<Parsed[K]> };
 
 /** The resolved settings, read once at start-up. */
@@ -87,6 +87,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     sms,
     activationUrl: parsed.activationUrl ?? `${publicUrl}/activate`,
     resetUrl: parsed.resetUrl ?? `${publicUrl}/reset-password`,
+    recoveryUrl: parsed.recoveryUrl ?? `${publicUrl}/recover`,
     ssoRedirectUrl: parsed.ssoRedirectUrl ?? `${publicUrl}/`,
     hashSlots: parsed.hashSlots ?? availableParallelism(),
     vapidSubject: parsed.vapidSubject ?? `mailto:${mailAddress(parsed.mailFrom)}`,

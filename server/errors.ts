@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   invalid_phone: { status: 400, message: 'This is not a valid mobile phone number.' },
   invitation_invalid: { status: 410, message: 'This activation link is no longer valid: it has expired, was replaced by a newer invitation, or was already used.' },
   reset_link_invalid: { status: 410, message: 'This link to set a new password is no longer valid: it has expired or was already used.' },
+  recovery_link_invalid: { status: 410, message: 'This recovery link is no longer valid: it has expired or was already used. Ask for a new recovery request.' },
   delivery_failed: { status: 502, message: 'The message could not be sent; try again shortly.' },
   user_not_found: { status: 404, message: 'There is no user with this email address.' },
   user_exists: { status: 409, message: 'A user with this email address already exists.' },
@@ -49,6 +50,11 @@ export const ERROR_CATALOGUE = {
   sso_no_account: { status: 403, message: 'There is no account for this address yet; ask your company\'s administrator for access.' },
   sso_required: { status: 403, message: 'Your company signs you in through its own sign-in service.' },
   account_not_available: { status: 403, message: 'This company account is not available in this session.' },
+  recovery_request_not_found: { status: 404, message: 'There is no recovery request with this id in your queue.' },
+  recovery_request_closed: { status: 409, message: 'This recovery request was already decided, or has expired.' },
+  recovery_not_administrator: { status: 403, message: "Only an administrator of the person's company (or the platform's support, for people without a company) may decide this request." },
+  recovery_same_administrator: { status: 409, message: 'This company needs the approval of two different administrators; you approved this request already.' },
+  import_invalid: { status: 400, message: 'The import could not be read: see the rows reported.' },
   organization_not_found: { status: 404, message: 'There is no company with this id.' },
   organization_exists: { status: 409, message: 'A company with this slug already exists.' },
   sso_domain_taken: { status: 409, message: 'This email domain already belongs to another company.' },
@@ -78,7 +84,20 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export type AccountErrorCode = 'mfa_required' | 'mfa_not_enabled' | 'last_factor';
 
 /** Codes the login widget never sees, so it carries no message for them: the admin API's, and the account page's. */
-export type AdminErrorCode = 'user_not_found' | 'user_exists' | 'user_active' | 'organization_not_found' | 'organization_exists' | 'sso_domain_taken' | 'sso_domain_in_use' | AccountErrorCode;
+export type AdminErrorCode =
+  | 'user_not_found'
+  | 'user_exists'
+  | 'user_active'
+  | 'organization_not_found'
+  | 'organization_exists'
+  | 'sso_domain_taken'
+  | 'sso_domain_in_use'
+  | 'recovery_request_not_found'
+  | 'recovery_request_closed'
+  | 'recovery_not_administrator'
+  | 'recovery_same_administrator'
+  | 'import_invalid'
+  | AccountErrorCode;
 
 /**
  * Codes of the sign-in's rarer steps (single sign-on, choosing a company): the

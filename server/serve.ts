@@ -88,6 +88,9 @@ export async function startServer(
     // The pages that emailed links open (ACTIVATION_URL, RESET_URL): the demo page runs the matching flow.
     app.get('/activate', serveStatic({ path: `${DIST}/demo/index.html` }));
     app.get('/reset-password', serveStatic({ path: `${DIST}/demo/index.html` }));
+    app.get('/recover', serveStatic({ path: `${DIST}/demo/index.html` }));
+    // The public recovery request form ("Lost access to your phone?"): the demo page runs `recovery-request`.
+    app.get('/recovery-request', serveStatic({ path: `${DIST}/demo/index.html` }));
     app.get('/*', serveStatic({ root: `${DIST}/demo`, precompressed: true }));
   }
 
@@ -96,7 +99,7 @@ export async function startServer(
     await ensureDemoCompanies(context, print);
   }
 
-  const sweep = setInterval(() => void sweepExpired(db, Date.now()).catch(() => undefined), SWEEP_INTERVAL_MS);
+  const sweep = setInterval(() => void sweepExpired(db, Date.now(), context.log).catch(() => undefined), SWEEP_INTERVAL_MS);
   sweep.unref();
   // Mail that could not be sent at once (SMTP down) goes out when its retry is due.
   const stopMail = startMailWorker(context);

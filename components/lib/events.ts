@@ -48,8 +48,11 @@ export class LoginFlowLanguageChangeEvent extends Event {
  */
 export type PasskeyErrorCode = 'passkey_cancelled' | 'passkey_exists' | 'passkey_unsupported' | 'passkey_error';
 
+/** The recovery request form's own checks: its words come with the recovery chunk (steps/recovery/recovery-messages.ts). */
+export type RecoveryFormErrorCode = 'note_required' | 'note_too_long';
+
 /** Codes the widget raises itself, beside the server's catalogue. */
-export type ClientErrorCode = 'network_error' | 'email_required' | 'password_required' | 'code_required' | 'confirmation_required' | PasskeyErrorCode;
+export type ClientErrorCode = 'network_error' | 'email_required' | 'password_required' | 'code_required' | 'confirmation_required' | PasskeyErrorCode | RecoveryFormErrorCode;
 
 /** Fired when an action fails; `code` is a catalogue code (or a client one such as `network_error`). */
 export class LoginFlowErrorEvent extends Event {

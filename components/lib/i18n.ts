@@ -1,5 +1,5 @@
 import type { AdminErrorCode, CompanyErrorCode, ErrorCode, PasswordRule, SecondFactorMethod } from '../../server/flows/protocol.js';
-import type { ClientErrorCode } from './events.js';
+import type { ClientErrorCode, RecoveryFormErrorCode } from './events.js';
 
 /**
  * The approver's codes the widget shows: at `second-factor` (pending, denied,
@@ -12,10 +12,10 @@ export type ApproverSetupErrorCode = Extract<ErrorCode, 'approver_pending'>;
 type ApproverAppErrorCode = Extract<ErrorCode, 'approval_not_found' | 'approval_decided' | 'approver_unknown' | 'approver_signature' | 'push_endpoint_invalid' | 'approver_enrolment_invalid'>;
 /**
  * Admin-API codes never reach the widget, so it carries no message for them;
- * the company and approver codes' messages come with the chunks that need them.
+ * the company and approver codes' messages, and the recovery form's own, come with the chunks that need them.
  * A code with no message reads as `error_not_found`'s "Something went wrong" (see `translator`).
  */
-type ErrorKeys = `error_${Exclude<ErrorCode, AdminErrorCode | CompanyErrorCode | ApprovalErrorCode | ApproverSetupErrorCode | ApproverAppErrorCode> | ClientErrorCode}`;
+type ErrorKeys = `error_${Exclude<ErrorCode, AdminErrorCode | CompanyErrorCode | ApprovalErrorCode | ApproverSetupErrorCode | ApproverAppErrorCode> | Exclude<ClientErrorCode, RecoveryFormErrorCode>}`;
 type RuleKeys = `rule_${PasswordRule}`;
 /** The links that switch the second-factor step to each method; the approver's comes with the approval chunk. */
 type MethodKeys = `action_use_${Exclude<SecondFactorMethod, 'approver'>}`;
@@ -75,6 +75,7 @@ interface Catalogue extends Record<ErrorKeys | RuleKeys | MethodKeys, string> {
   title_link_invalid: string;
   label_language: string;
   action_try_again: string;
+  action_lost_phone: string;
 }
 
 const en: Catalogue = {
@@ -135,10 +136,12 @@ const en: Catalogue = {
   title_link_invalid: 'This link no longer works',
   label_language: 'Language',
   action_try_again: 'Try again',
+  action_lost_phone: 'Lost access to your phone?',
   error_code_expired: 'This code has expired. Ask for a new one.',
   error_invalid_phone: 'Enter a valid mobile number, like +31 6 12345678.',
   error_invitation_invalid: 'It has expired or was already used. Ask your employer for a new invitation, or sign in if you already activated your account.',
   error_reset_link_invalid: 'It has expired or was already used. Request a new link from the sign-in page.',
+  error_recovery_link_invalid: 'It has expired or was already used. If you still cannot sign in, send a new recovery request.',
   error_delivery_failed: 'The message could not be sent. Please try again shortly.',
   error_invalid_json: 'Something went wrong sending your answer. Please try again.',
   error_invalid_request: 'Please check this field.',
@@ -250,10 +253,12 @@ const nl: Catalogue = {
   title_link_invalid: 'Deze link werkt niet meer',
   label_language: 'Taal',
   action_try_again: 'Opnieuw proberen',
+  action_lost_phone: 'Geen toegang meer tot je telefoon?',
   error_code_expired: 'Deze code is verlopen. Vraag een nieuwe aan.',
   error_invalid_phone: 'Vul een geldig mobiel nummer in, zoals 06 12345678.',
   error_invitation_invalid: 'De link is verlopen of al gebruikt. Vraag je werkgever om een nieuwe uitnodiging, of log in als je je account al hebt geactiveerd.',
   error_reset_link_invalid: 'De link is verlopen of al gebruikt. Vraag een nieuwe link aan via de inlogpagina.',
+  error_recovery_link_invalid: 'De link is verlopen of al gebruikt. Kun je nog steeds niet inloggen? Dien dan een nieuw herstelverzoek in.',
   error_delivery_failed: 'We konden het bericht niet versturen. Probeer het zo opnieuw.',
   error_invalid_json: 'Er ging iets mis bij het versturen. Probeer het opnieuw.',
   error_invalid_request: 'Controleer dit veld.',

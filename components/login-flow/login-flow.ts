@@ -22,8 +22,10 @@ import { loginFlowSheet } from './styles.js';
  * the password is set, and refuses it after that, which ends the restarts).
  */
 const RESTART_CODES = new Set(['flow_not_found', 'flow_expired', 'too_many_attempts']);
+/** The flows an emailed link opens (`#token=…`), each with the error of a link that cannot open it. */
+const LINKS: { [K in FlowKind]?: string } = { activate: 'invitation_invalid', reset: 'reset_link_invalid', recover: 'recovery_link_invalid' };
 /** An emailed link that cannot open its flow: the element says so in full, not in a banner. */
-const LINK_CODES = new Set(['invitation_invalid', 'reset_link_invalid']);
+const LINK_CODES = new Set(Object.values(LINKS));
 
 /*
  * Rare steps come in chunks of their own beside login-flow.js, each with its
@@ -33,7 +35,9 @@ const LINK_CODES = new Set(['invitation_invalid', 'reset_link_invalid']);
  * verification (setup-steps.ts), which a person sees once or twice. The
  * approver (approval/approver-steps.ts: the second factor's "Check your
  * phone", and the approver's set-up, which takes some set-up words too) comes
- * only when a second factor offers it or it is being set up.
+ * only when a second factor offers it or it is being set up. Recovery requests
+ * (recovery/recovery-steps.ts) come when a flow shows one of their steps, or
+ * when the person opens the form at the second factor.
  */
 let companyChunk: Promise<typeof import('../steps/company-steps.js')> | undefined;
 const companySteps = () => (companyChunk ??= import('../steps/company-steps.js'));
@@ -41,6 +45,7 @@ let setupChunk: Promise<unknown> | undefined;
 const setupSteps = () => (setupChunk ??= import('../steps/setup-steps.js'));
 let approverChunk: Promise<unknown> | undefined;
 const approverSteps = () => (approverChunk ??= import('../steps/approval/approver-steps.js'));
+const recoverySteps = () => import('../steps/recovery/recovery-steps.js');
 const CHUNKS: { [S in StepName]?: () => Promise<unknown> } = {
   sso: companySteps,
   'choose-account': companySteps,
@@ -50,6 +55,8 @@ const CHUNKS: { [S in StepName]?: () => Promise<unknown> } = {
   'sms-setup': setupSteps,
   'approver-setup': () => Promise.all([setupSteps(), approverSteps()]),
   'recovery-code': setupSteps,
+  'recovery-request': recoverySteps,
+  'recovery-requested': recoverySteps,
 };
 
 /** The result, once the elements and words it needs are in; a chunk that cannot load is a network error. */
@@ -97,8 +104,8 @@ const STEPS: StepRenderers = {
   'verify-email': (flow, { t, busy, error }) =>
     html`<lf-verify-email-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?failed=${!!flow.error}></lf-verify-email-step>`,
   'sms-setup': (flow, { t, busy, error }) => html`<lf-sms-setup-step .data=${flow.data} .actions=${flow.actions} .error=${error} .t=${t} ?busy=${busy}></lf-sms-setup-step>`,
-  'second-factor': (flow, { t, busy, waiting, error, api }) =>
-    html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting} .flowId=${flow.id} .api=${api}></lf-second-factor-step>`,
+  'second-factor': (flow, { t, busy, waiting, error, api, email }) =>
+    html`<lf-second-factor-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy} ?waiting=${waiting} .flowId=${flow.id} .api=${api} .email=${email}></lf-second-factor-step>`,
   'mfa-prompt': (flow, { t, busy, error }) =>
     html`<lf-mfa-prompt-step .data=${flow.data} .error=${error} .t=${t} ?busy=${busy}></lf-mfa-prompt-step>`,
   'method-choice': (flow, { t, busy, error }) =>
@@ -119,6 +126,9 @@ const STEPS: StepRenderers = {
     }`,
   sso: (flow, { t, busy, api }) => html`<lf-sso-step .data=${flow.data} .actions=${flow.actions} .flowId=${flow.id} .api=${api} .t=${t} ?busy=${busy}></lf-sso-step>`,
   'choose-account': (flow, { t, busy }) => html`<lf-choose-account-step .data=${flow.data} .t=${t} ?busy=${busy}></lf-choose-account-step>`,
+  'recovery-request': (flow, { t, busy, error, email }) =>
+    html`<lf-recovery-request-step .data=${flow.data.email ? flow.data : { ...flow.data, email }} .error=${error} .t=${t} ?busy=${busy}></lf-recovery-request-step>`,
+  'recovery-requested': (flow, { t }) => html`<lf-recovery-requested-step .data=${flow.data} .t=${t}></lf-recovery-requested-step>`,
 };
 
 /**
@@ -188,14 +198,15 @@ export class LoginFlow extends LitElement {
   /** Origin (or base URL) of the login-flow API. Defaults to the page's own origin. */
   api = '';
   /**
-   * Which flow to run: `login`; `activate` and `reset`, which open from an
-   * emailed link; or, inside a signed-in page such as `<account-security>`,
+   * Which flow to run: `login`; `recovery-request`, the public "lost access to
+   * your phone?" form; `activate`, `reset` and `recover` (after an approved
+   * recovery request), which open from an emailed link; or, inside a signed-in page such as `<account-security>`,
    * `reauth` ("confirm it's you") and `enroll-totp`, `enroll-passkey`,
    * `enroll-sms`, `enroll-approver` (add a second factor), which end at `done` in the same session.
    */
   flow: FlowKind = 'login';
   /**
-   * The token of the emailed link an `activate` or `reset` flow opens with.
+   * The token of the emailed link an `activate`, `reset` or `recover` flow opens with.
    * When empty, the element takes it from the page's URL fragment
    * (`#token=…`) and removes the fragment, so the token leaves the address bar
    * and the history. For the signed-in kinds (`reauth`, `enroll-*`) it is the
@@ -299,12 +310,11 @@ export class LoginFlow extends LitElement {
   /** Starts a flow of this element's kind; a link's kind without a token fails as the server would fail a bad token. */
   private start(): Promise<FlowResult> {
     const kind = this.flow;
+    const invalid = LINKS[kind] as ClientError['code'] | undefined;
     // The account page's kinds run in the session: the host's token, or (without one) the cookie.
-    if (kind !== 'activate' && kind !== 'reset') return this.client.start(kind, kind !== 'login' && this.token ? { token: this.token } : {});
+    if (!invalid) return this.client.start(kind, kind !== 'login' && this.token ? { token: this.token } : {});
     const token = this.token || (this.linkToken ||= takeFragmentToken());
-    return token
-      ? this.client.start(kind, { token })
-      : Promise.resolve({ error: { code: kind === 'activate' ? 'invitation_invalid' : 'reset_link_invalid' } });
+    return token ? this.client.start(kind, { token }) : Promise.resolve({ error: { code: invalid } });
   }
 
   /** The language picked with the switch; only an element that shows the switch heeds it (not the account page's own flows). */

@@ -29,6 +29,13 @@ export const FLAGS = {
   domain: { type: 'string', multiple: true },
   'provider-name': { type: 'string' },
   role: { type: 'string' },
+  id: { type: 'string' },
+  by: { type: 'string' },
+  reason: { type: 'string' },
+  status: { type: 'string' },
+  approvals: { type: 'string' },
+  'employee-number': { type: 'string' },
+  number: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;

@@ -11,11 +11,12 @@ import { FLAGS, usage, UsageError, type Command } from './command.js';
 import { memberCommands } from './members.js';
 import { audit, keysRotate, migrate } from './operations.js';
 import { organizationCommands } from './organizations.js';
+import { recoveryCommands, recoveryOrganizationCommands } from './recovery.js';
 import { serve } from './serve.js';
 import { userCommands } from './users.js';
 
 /** Every command, in the order the help lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, ...userCommands, audit, keysRotate, ...organizationCommands, ...memberCommands];
+const COMMANDS: readonly Command[] = [serve, migrate, ...userCommands, audit, keysRotate, ...organizationCommands, ...memberCommands, ...recoveryOrganizationCommands, ...recoveryCommands];
 
 const USAGE = usage(COMMANDS);
 

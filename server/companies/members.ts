@@ -106,6 +106,23 @@ export async function removeMember(app: AppContext, { organization, email, actor
 export async function markAccountUsed(db: Db, membershipId: string, now: number): Promise<void> {
   await db.updateTable('memberships').set({ last_used_at: now }).where('id', '=', membershipId).execute();
 }
+/**
+ * Records a member's employee number at a company (null forgets it), which a
+ * recovery request's is checked against. `user_not_found` when the person is
+ * not a member there.
+ */
+export async function setEmployeeNumber(app: AppContext, { organization, email, employeeNumber, actor }: { organization: string; email: string; employeeNumber: string | null; actor: AuditActor }): Promise<void> {
+  const org = await requireOrganizationRow(app.db, organization);
+  const user = await findUserByEmail(app.db, email);
+  if (!user) throw new ApiError('user_not_found', { field: 'email' });
+  await inTransaction(app.db, async (trx) => {
+    const updated = await trx.updateTable('memberships').set({ employee_number: employeeNumber }).where('user_id', '=', user.id).where('organization_id', '=', org.id).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new ApiError('user_not_found', { field: 'email' });
+    // The number itself stays out of the log: it is a fact that proves who someone is.
+    await audit(app, { event: 'member.updated', userId: user.id, actor, detail: { organizationId: org.id, slug: org.slug, employeeNumber: employeeNumber === null ? 'removed' : 'set' } }, trx);
+  });
+}
+
 /** Makes the person an employee of the company unless they already belong to it (demo seeding, safe to repeat). */
 export async function ensureMember(db: Db, { userId, organizationId, now }: { userId: string; organizationId: string; now: number }): Promise<void> {
   await db

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import { audit, type AuditActor } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -92,7 +93,7 @@ function rolloutDetail(change: RolloutChange): RolloutChange {
 /** What an id or a slug can look like (ids are lower-case UUIDs); anything else is not looked up at all. */
 const ID_OR_SLUG = /^[a-z0-9-]{1,63}$/;
 
-type OrganizationRow = OrganizationsTable;
+type OrganizationRow = Selectable<OrganizationsTable>;
 
 /** The stored company for an id or a slug (case does not matter), the id winning should a slug look like another's id. */
 async function organizationRow(db: Db, idOrSlug: string): Promise<OrganizationRow | undefined> {
@@ -257,4 +258,22 @@ export async function ensureOrganization(db: Db, { slug, name }: { slug: string;
     .onConflict((oc) => oc.column('slug').doNothing())
     .execute();
   return (await db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
+}
+
+/** A company's rules for recovery requests: how many administrators approve one, and whether its people give their employee number. */
+export interface RecoverySettings {
+  /** 1, or 2 for the two-person rule (two different administrators). */
+  approvals: 1 | 2;
+  employeeNumber: boolean;
+}
+
+/** Sets a company's rules for recovery requests. */
+export async function setRecoverySettings(app: AppContext, idOrSlug: string, { approvals, employeeNumber, actor }: RecoverySettings & { actor: AuditActor }): Promise<RecoverySettings & { organizationId: string; slug: string }> {
+  const row = await requireOrganizationRow(app.db, idOrSlug);
+  await inTransaction(app.db, async (trx) => {
+    const updated = await trx.updateTable('organizations').set({ recovery_approvals: approvals, recovery_employee_number: employeeNumber ? 1 : 0 }).where('id', '=', row.id).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new ApiError('organization_not_found');
+    await audit(app, { event: 'organization.updated', actor, detail: { organizationId: row.id, slug: row.slug, recoveryApprovals: approvals, recoveryEmployeeNumber: employeeNumber } }, trx);
+  });
+  return { organizationId: row.id, slug: row.slug, approvals, employeeNumber };
 }

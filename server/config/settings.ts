@@ -189,6 +189,21 @@ export const SETTINGS = {
   invitationDays: { env: 'INVITATION_DAYS', schema: z.coerce.number().int().min(1).max(30).default(7), help: 'how long an invitation link works' },
   // OWASP Forgot Password Cheat Sheet: reset tokens expire after a short period.
   resetLinkMinutes: { env: 'RESET_LINK_MINUTES', schema: z.coerce.number().int().min(5).max(24 * 60).default(60), help: 'how long a reset link works' },
+  recoveryRequests: {
+    env: 'RECOVERY_REQUESTS',
+    schema: bool.default(true),
+    help: "\"lost access to your phone?\": people may ask their company's administrators (or support) for a recovery link",
+  },
+  recoveryUrl: {
+    env: 'RECOVERY_URL',
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    help: 'the page that runs `<login-flow flow="recover">`; the token follows in the fragment',
+    fallback: 'PUBLIC_URL/recover',
+  },
+  // Like a reset link (OWASP Forgot Password Cheat Sheet: tokens expire), but an
+  // approval may reach the person after working hours: a day by default, a week at most.
+  recoveryLinkHours: { env: 'RECOVERY_LINK_HOURS', schema: z.coerce.number().int().min(1).max(168).default(24), help: 'how long the link mailed on an approved recovery request works' },
+  recoveryRequestDays: { env: 'RECOVERY_REQUEST_DAYS', schema: z.coerce.number().int().min(1).max(30).default(7), help: 'how long a recovery request waits for a decision before it expires' },
   sms: {
     env: 'SMS',
     schema: z.enum(['off', 'outbox', 'http']).optional(),

@@ -4,6 +4,7 @@
  * for a change of methods (`methodsChanged`).
  */
 import type { AppContext } from '../context.js';
+import type { Db } from '../store/index.js';
 import { methodsChanged, type FactorType } from '../security/credential-change.js';
 import { hasRecoveryCode, issueRecoveryCode } from './recovery.js';
 import { saveConfirmedPhone } from './sms.js';
@@ -29,4 +30,13 @@ export async function factorAdded(
 export async function phoneAdded(app: AppContext, { userId, phone, now }: { userId: string; phone: string; now: number }): Promise<void> {
   await saveConfirmedPhone(app.db, app.secretKey, { userId, phone, now });
   await methodsChanged(app, { userId, change: { kind: 'added', factor: 'sms' }, now });
+}
+
+/**
+ * Takes back a factor just confirmed whose set-up may not count (its
+ * recovery link was spent meanwhile, in another tab): the person keeps the
+ * factors they had.
+ */
+export async function discardNewFactor(db: Db, { userId, credentialId }: { userId: string; credentialId: string }): Promise<void> {
+  await db.deleteFrom('credentials').where('id', '=', credentialId).where('user_id', '=', userId).execute();
 }

@@ -41,8 +41,16 @@ export interface PasskeyRequest {
  * sign-on session, the `sso` step with a fresh sign-in at the provider), and
  * `enroll-totp`, `enroll-passkey` and `enroll-sms` add a second factor, which
  * needs a recent (re-)authentication (403 `reauthentication_required`).
+ *
+ * `recovery-request` is the public "lost access to your phone?" page: one
+ * form (`recovery-request`), then `recovery-requested`, the same for every
+ * address. `recover` opens from the link mailed when an administrator
+ * approved a recovery request (start body `{ token }`, refused with
+ * `recovery_link_invalid`, 410): `password` -> `method-choice` (reason
+ * `recovered`) -> set-up -> `recovery-code` -> `done`; the lost methods are
+ * replaced when set-up completes.
  */
-export type FlowKind = 'login' | 'activate' | 'reset' | 'reauth' | AccountEnrolment;
+export type FlowKind = 'login' | 'activate' | 'reset' | 'reauth' | 'recovery-request' | 'recover' | AccountEnrolment;
 
 /** The account page's flows that add a second factor. */
 export type AccountEnrolment = 'enroll-totp' | 'enroll-passkey' | 'enroll-sms' | 'enroll-approver';
@@ -224,9 +232,31 @@ export interface StepMap {
       smsSent?: boolean;
       /** With `approver` among the methods: the request sent to the person's phones, once `send-approval` sent one. */
       approval?: ApprovalPending;
+      /**
+       * Recovery requests are open to this person ("Lost access to your
+       * phone?"): `employeeNumber` says whether their company asks for an
+       * employee number with the request. Absent on the account page.
+       */
+      recoveryRequest?: { employeeNumber: boolean };
     };
-    actions: 'totp' | 'recovery-code' | 'passkey' | 'sms' | 'send-sms' | 'send-approval' | 'approval';
+    actions: 'totp' | 'recovery-code' | 'passkey' | 'sms' | 'send-sms' | 'send-approval' | 'approval' | 'request-recovery';
   };
+  /**
+   * The public recovery-request form: `email` (prefilled when known), a note
+   * for the person's administrator and, where their employer gave them one,
+   * an employee number. Body of `request`: `{ email, note, employeeNumber? }`
+   * (note 1 to 1000 characters, employee number at most 64). It always goes
+   * on to `recovery-requested`, whether or not an account exists.
+   */
+  'recovery-request': { data: { email?: string }; actions: 'request' };
+  /**
+   * "If an account exists for this address, your request was sent to your
+   * administrator; you will get an email once it is decided." The same for
+   * every address. Also where `request-recovery` at `second-factor` leads
+   * (body `{ note, employeeNumber? }`). `expiresInDays` is how long the
+   * request stays open. The flow ends here.
+   */
+  'recovery-requested': { data: { email: string; expiresInDays: number }; actions: never };
   /**
    * "Add an extra layer of security": enable 2FA now, or later. `requiredFrom`
    * is the ISO date (YYYY-MM-DD) from which 2FA is required, if one is set.

@@ -9,8 +9,9 @@ import type { AuthenticationExtensionsClientInputs } from '@simplewebauthn/serve
 import { z } from 'zod';
 import type { AuditActor, AuditEntry, AuditEvent } from '../audit.js';
 import type { Member, Membership } from '../companies/members.js';
-import type { Organization } from '../companies/registry.js';
 import type { RolloutStats } from '../companies/stats.js';
+import type { Organization, RecoverySettings } from '../companies/registry.js';
+import type { ApprovalResult, RecoveryRequestDetails, RecoveryRequestSummary } from '../recovery/decisions.js';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors.js';
 import type { Passkey } from '../factors/passkey.js';
 import type { Approver } from '../factors/approver.js';
@@ -196,9 +197,15 @@ const STEPS = {
       phone: z.string().optional(),
       smsSent: z.boolean().optional(),
       approval: z.object({ number: z.string(), expiresAt: epochMs }).optional().meta({ description: 'The sign-in request sent to the person\'s phones: the number to pick there.' }),
+      recoveryRequest: z
+        .object({ employeeNumber: z.boolean() })
+        .optional()
+        .meta({ description: 'Recovery requests are open ("lost access to your phone?", action `request-recovery`); `employeeNumber`: the person\'s company asks for one with the request.' }),
     }),
-    actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms', 'send-approval', 'approval'],
+    actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms', 'send-approval', 'approval', 'request-recovery'],
   },
+  'recovery-request': { data: z.object({ email: z.string().optional() }), actions: ['request'] },
+  'recovery-requested': { data: z.object({ email: z.string(), expiresInDays: z.number().int() }), actions: [] },
   'mfa-prompt': { data: z.object({ requiredFrom: isoDate.nullable() }), actions: ['enable', 'remind-later'] },
   'method-choice': {
     data: z.object({ methods: z.array(z.enum(['totp', 'passkey', 'approver', 'sms'])), backup: z.boolean(), reason: setupReason, requiredFrom: isoDate.nullable() }),
@@ -228,7 +235,7 @@ const STEPS = {
   done: { data: z.object({ session: sessionGrant, passkeyOffer: z.boolean().optional() }), actions: [] },
 } as const satisfies { [K in StepName]: { data: z.ZodType; actions: readonly StepMap[K]['actions'][] } };
 
-const flowKind = z.enum(['login', 'activate', 'reset', 'reauth', 'enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] satisfies FlowKind[]);
+const flowKind = z.enum(['login', 'activate', 'reset', 'reauth', 'recovery-request', 'recover', 'enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] satisfies FlowKind[]);
 
 /** One step's flow state: `step` names the screen, `data` is what it shows, `actions` what may be posted now. */
 function stepState<K extends StepName>(step: K) {
@@ -436,6 +443,12 @@ const auditEvents = [
   'approval.sent',
   'approval.approved',
   'approval.denied',
+  'member.updated',
+  'recovery.requested',
+  'recovery.approved',
+  'recovery.rejected',
+  'recovery.completed',
+  'recovery.expired',
 ] as const satisfies AuditEvent[];
 
 export const auditEntry = z.object({
@@ -482,6 +495,55 @@ export const rolloutStats = z.object({
   deferred: headcount.meta({ description: 'Of those without 2FA: "remind me later" still holds.' }),
   stages: z.object({ prompt: rolloutStage, askCode: rolloutStage, required: rolloutStage }),
 });
+
+// ---------------------------------------------------------------- recovery requests
+
+const recoveryStatus = z.enum(['pending', 'approved', 'rejected', 'expired', 'used']);
+
+export const recoveryRequestSummary = z.object({
+  id: z.string(),
+  status: recoveryStatus.meta({ description: 'A pending request past `expiresAt` reads as `expired`.' }),
+  user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+  companies: z.array(z.object({ id: z.string(), slug: z.string(), name: z.string(), role: z.string() })),
+  queue: z.enum(['company', 'support']).meta({ description: "Who decides: the administrators of the person's companies, or the platform's support (no company administrator)." }),
+  note: z.string(),
+  source: z.enum(['second-factor', 'form']).meta({ description: 'Made at the second factor of a sign-in (the password was given), or on the public form.' }),
+  createdAt: epochMs,
+  expiresAt: epochMs,
+  approvals: z.number().int(),
+  approvalsNeeded: z.number().int().meta({ description: '2 when one of the person\'s companies has the two-person rule.' }),
+  decidedAt: epochMs.nullable(),
+  decidedBy: z.string().nullable().meta({ description: "An administrator's email, or `support`." }),
+  reason: z.string().nullable(),
+});
+
+export const recoveryRequestDetails = recoveryRequestSummary.extend({
+  checked: z.object({
+    employeeNumber: z.enum(['match', 'mismatch', 'not-given', 'no-record', 'not-asked']),
+    passwordChecked: z.boolean(),
+    accountCreatedAt: epochMs,
+    accountAgeDays: z.number().int(),
+    ip: z.string().nullable(),
+    browser: z.string().nullable(),
+  }),
+  methods: z.array(secondFactorMethod),
+  lastSignIns: z.array(z.object({ at: epochMs, ip: z.string().nullable() })),
+  approvedBy: z.array(z.object({ by: z.string(), at: epochMs })),
+});
+
+export const recoveryRequestList = z.object({ requests: z.array(recoveryRequestSummary) });
+
+export const recoveryApprovalResult = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'approved']).meta({ description: '`pending`: the two-person rule waits for another administrator.' }),
+  approvals: z.number().int(),
+  approvalsNeeded: z.number().int(),
+  linkExpiresAt: epochMs.optional().meta({ description: 'Approved: when the mailed recovery link stops working.' }),
+});
+
+export const recoveryRejectionResult = z.object({ id: z.string(), status: z.literal('rejected') });
+
+export const recoverySettingsResult = z.object({ organizationId: z.string(), slug: z.string(), approvals: z.union([z.literal(1), z.literal(2)]), employeeNumber: z.boolean() });
 
 // ---------------------------------------------------------------- dev outbox
 
@@ -548,4 +610,8 @@ export type SchemasAgreeWithTypes = [
   Expect<Agrees<z.infer<typeof member>, Member>>,
   Expect<Agrees<z.infer<typeof membership>, Membership>>,
   Expect<Agrees<z.infer<typeof rolloutStats>, RolloutStats>>,
+  Expect<Agrees<z.infer<typeof recoveryRequestSummary>, RecoveryRequestSummary>>,
+  Expect<Agrees<z.infer<typeof recoveryRequestDetails>, RecoveryRequestDetails>>,
+  Expect<Agrees<z.infer<typeof recoveryApprovalResult>, ApprovalResult>>,
+  Expect<Agrees<z.infer<typeof recoverySettingsResult>, RecoverySettings & { organizationId: string; slug: string }>>,
 ];

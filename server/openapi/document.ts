@@ -12,6 +12,7 @@ import { flowDefinitions } from '../flows/login/flows.js';
 import { assertionInput, codeInput, linkToken, nothing, registrationInput, sessionStart, setupCodeInput } from '../flows/login/inputs.js';
 import { noInput, passwordChange } from '../routes/account.js';
 import { auditQuery, byEmail, invite, newMember, newOrganization, organizationChange, ssoConnection } from '../routes/admin.js';
+import { employeeNumberChange, recoveryApproval, recoveryQuery, recoveryRejection, recoverySettings } from '../routes/admin-recovery.js';
 import { approvalDecision, approverEnrolment, subscriptionUpdate } from '../routes/approver.js';
 import { passkeyRename } from '../routes/passkeys.js';
 import { switchInput } from '../routes/session.js';
@@ -59,6 +60,12 @@ const ANSWERS = {
   Member: answers.member,
   Membership: answers.membership,
   RolloutStats: answers.rolloutStats,
+  RecoveryRequest: answers.recoveryRequestSummary,
+  RecoveryRequestDetails: answers.recoveryRequestDetails,
+  RecoveryRequestList: answers.recoveryRequestList,
+  RecoveryApproval: answers.recoveryApprovalResult,
+  RecoveryRejection: answers.recoveryRejectionResult,
+  RecoverySettings: answers.recoverySettingsResult,
   ApproverConfig: answers.approverConfig,
   EnrolmentStart: answers.enrolmentStart,
   EnrolmentResult: answers.enrolmentResult,
@@ -91,6 +98,10 @@ const INPUT_NAMES = new Map<z.ZodType, string>([
   [organizationChange, 'OrganizationChangeInput'],
   [newMember, 'NewMemberInput'],
   [ssoConnection, 'SsoConnectionInput'],
+  [recoveryApproval, 'RecoveryApprovalInput'],
+  [recoveryRejection, 'RecoveryRejectionInput'],
+  [recoverySettings, 'RecoverySettingsInput'],
+  [employeeNumberChange, 'EmployeeNumberInput'],
   [approverEnrolment, 'EnrolmentInput'],
   [subscriptionUpdate, 'SubscriptionInput'],
   [approvalDecision, 'ApprovalDecisionInput'],
@@ -191,6 +202,7 @@ const APPROVER_ERRORS: ErrorCode[] = ['not_found'];
 const PHONE_ERRORS: ErrorCode[] = [...APPROVER_ERRORS, 'approver_unknown'];
 const FLOW_ID = pathId('id', 'The flow\'s id, or `-` to send it in the `X-Flow-Id` header instead (what the widget does: a header stays out of logs).');
 const FLOW_ID_HEADER: Parameter = { name: 'X-Flow-Id', in: 'header', description: 'The flow\'s id, when the path says `-`.', schema: z.string() };
+const RECOVERY_ID = pathId('id', 'The recovery request\'s id.');
 const REQUEST_ID = pathId('id', 'The sign-in request\'s id (`ApprovalDetails.id`, or the push\'s payload).');
 
 function operations(): Operation[] {
@@ -204,14 +216,14 @@ function operations(): Operation[] {
       path: '/api/flows/{kind}',
       summary: 'Start a flow',
       description:
-        'Starts a flow and answers its first step. `activate` and `reset` start from an emailed link (`{ token }`); the account page\'s flows (`reauth`, `enroll-*`) run in the caller\'s session (cookie, bearer token, or `{ token }` in the body). `login` takes no body.',
+        'Starts a flow and answers its first step. `activate`, `reset` and `recover` start from an emailed link (`{ token }`); the account page\'s flows (`reauth`, `enroll-*`) run in the caller\'s session (cookie, bearer token, or `{ token }` in the body). `login` takes no body.',
       tag: 'flows',
       access: 'optional-session',
       parameters: [pathId('kind', 'The kind of flow.', z.enum(kinds as [string, ...string[]]))],
       body: { anyOf: startInputs().map(({ schema, kinds }) => ({ schema, description: `The start body of ${kinds.map((k) => `\`${k}\``).join(', ')}.` })) },
       bodyOptional: true,
       responses: { 201: json('FlowState', 'The flow at its first step.') },
-      errors: ['unknown_flow_kind', 'invitation_invalid', 'reset_link_invalid', 'unauthenticated', 'reauthentication_required', 'sso_required', 'action_not_allowed', 'rate_limited', ...BODY_ERRORS],
+      errors: ['unknown_flow_kind', 'invitation_invalid', 'reset_link_invalid', 'recovery_link_invalid', 'unauthenticated', 'reauthentication_required', 'sso_required', 'action_not_allowed', 'rate_limited', ...BODY_ERRORS],
     },
     {
       method: 'post',
@@ -703,6 +715,79 @@ function operations(): Operation[] {
       parameters: [ORG],
       responses: { 204: noContent('Removed.') },
       errors: ['organization_not_found'],
+    },
+
+    {
+      method: 'get',
+      path: '/api/admin/recovery-requests',
+      summary: 'List recovery requests, oldest first',
+      tag: 'admin',
+      access: 'admin',
+      parameters: [
+        { name: 'org', in: 'query', description: "Only the requests of this company's people (id or slug).", schema: recoveryQuery.shape.org },
+        { name: 'status', in: 'query', description: '`pending` leaves out those past their end; `expired` includes them.', schema: recoveryQuery.shape.status },
+      ],
+      responses: { 200: json('RecoveryRequestList', 'At most 500.') },
+      errors: ['invalid_request', 'organization_not_found'],
+    },
+    {
+      method: 'get',
+      path: '/api/admin/recovery-requests/{id}',
+      summary: 'One recovery request, with what was checked',
+      tag: 'admin',
+      access: 'admin',
+      parameters: [RECOVERY_ID],
+      responses: { 200: json('RecoveryRequestDetails', "The person's companies, methods and last sign-ins; the employee number check; the approvals so far.") },
+      errors: ['recovery_request_not_found'],
+    },
+    {
+      method: 'post',
+      path: '/api/admin/recovery-requests/{id}/approve',
+      summary: 'Approve a recovery request',
+      description:
+        "`by`: the deciding administrator's email (an `admin` of one of the person's companies, never the person); left out or `support` for a request in the support queue. With the two-person rule the first approval leaves it pending; the approval that completes it mails the person a single-use link.",
+      tag: 'admin',
+      access: 'admin',
+      parameters: [RECOVERY_ID],
+      body: recoveryApproval,
+      bodyOptional: true,
+      responses: { 200: json('RecoveryApproval', 'Approved (the link is mailed), or waiting for a second administrator.') },
+      errors: ['recovery_request_not_found', 'recovery_request_closed', 'recovery_not_administrator', 'recovery_same_administrator', 'invalid_email', ...BODY_ERRORS],
+    },
+    {
+      method: 'post',
+      path: '/api/admin/recovery-requests/{id}/reject',
+      summary: 'Reject a recovery request; the person is mailed the reason',
+      tag: 'admin',
+      access: 'admin',
+      parameters: [RECOVERY_ID],
+      body: recoveryRejection,
+      responses: { 200: json('RecoveryRejection', 'Rejected.') },
+      errors: ['recovery_request_not_found', 'recovery_request_closed', 'recovery_not_administrator', 'invalid_email', ...BODY_ERRORS],
+    },
+    {
+      method: 'put',
+      path: '/api/admin/organizations/{org}/recovery',
+      summary: "Set a company's rules for recovery requests",
+      description: '`approvals`: 2 for the two-person rule (two different administrators approve); `employeeNumber`: its people give their employee number with a request.',
+      tag: 'admin',
+      access: 'admin',
+      parameters: [ORG],
+      body: recoverySettings,
+      responses: { 200: json('RecoverySettings', 'Set.') },
+      errors: ['organization_not_found', ...BODY_ERRORS],
+    },
+    {
+      method: 'put',
+      path: '/api/admin/organizations/{org}/members/employee-number',
+      summary: "Record a member's employee number (null forgets it)",
+      description: 'A recovery request\'s employee number is checked against it. The person is named in the body, never in the path (access logs).',
+      tag: 'admin',
+      access: 'admin',
+      parameters: [ORG],
+      body: employeeNumberChange,
+      responses: { 204: noContent('Recorded.') },
+      errors: ['organization_not_found', 'invalid_email', 'user_not_found', ...BODY_ERRORS],
     },
 
     // ------------------------------------------------------------ development

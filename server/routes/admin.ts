@@ -30,6 +30,7 @@ import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { safeEqual } from '../security/random.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { disableUser, findUserByEmail, inviteUser, listUsers, supportResetMfa } from '../users.js';
+import { adminRecoveryRoutes } from './admin-recovery.js';
 import { readJson } from './body.js';
 
 export const byEmail = z.object({ email: z.string().max(1024) }).strict();
@@ -197,6 +198,8 @@ export function adminRoutes(app: AppContext): Hono {
     await removeSsoConnection(app, c.req.param('org'), 'admin');
     return c.body(null, 204);
   });
+
+  routes.route('/', adminRecoveryRoutes(app));
 
   return routes;
 }

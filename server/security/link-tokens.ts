@@ -9,7 +9,7 @@ import { inTransaction } from '../store/index.js';
  */
 const LINK_TOKEN_BYTES = 32;
 
-export type LinkPurpose = 'invitation' | 'password-reset' | 'approver-enrolment';
+export type LinkPurpose = 'invitation' | 'password-reset' | 'approver-enrolment' | 'account-recovery';
 
 /**
  * Issues a single-use link token and returns it; only its SHA-256 is stored.

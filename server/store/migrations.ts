@@ -6,6 +6,7 @@ import { activation } from './migrations/2026-11-004-activation.js';
 import { account } from './migrations/2026-11-005-account.js';
 import { companies } from './migrations/2026-11-006-companies.js';
 import { approvers } from './migrations/2026-12-007-approvers.js';
+import { recovery } from './migrations/2026-12-008-recovery.js';
 import { rollout } from './migrations/2026-12-009-rollout.js';
 
 /*
@@ -23,6 +24,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-005-account': account,
   '2026-11-006-companies': companies,
   '2026-12-007-approvers': approvers,
+  '2026-12-008-recovery': recovery,
   '2026-12-009-rollout': rollout,
 };
 

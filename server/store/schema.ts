@@ -38,6 +38,10 @@ export interface OrganizationsTable {
   mfa_prompt_from: string | null;
   /** From this date (YYYY-MM-DD, UTC) its people with 2FA are asked for their code; null: always. */
   mfa_ask_code_from: string | null;
+  /** Recovery requests: how many different administrators approve one (1 or 2). */
+  recovery_approvals: Generated<number>;
+  /** Recovery requests: 1 when its people give their employee number with one, else 0. */
+  recovery_employee_number: Generated<number>;
 }
 
 /** One person's account at one company. */
@@ -48,6 +52,8 @@ export interface MembershipsTable {
   role: string;
   created_at: number;
   last_used_at: number | null;
+  /** The person's employee number at this company, checked against a recovery request's; null when not on record. */
+  employee_number: Generated<string | null>;
 }
 
 /** A company's OpenID Connect provider: its people sign in there, not with a password and 2FA here. */
@@ -203,7 +209,7 @@ export interface OutboxTable {
 export interface LinkTokensTable {
   token_hash: string;
   user_id: string;
-  purpose: 'invitation' | 'password-reset' | 'approver-enrolment';
+  purpose: 'invitation' | 'password-reset' | 'approver-enrolment' | 'account-recovery';
   created_at: number;
   expires_at: number;
   /** Set by the one conditional update that consumes it (or kills it when a newer link is sent). */
@@ -279,7 +285,51 @@ export interface PushKeysTable {
   created_at: number;
 }
 
+/**
+ * "Lost access to your phone?": a person's request to have their second
+ * factors replaced, decided by their company's administrators or by support.
+ * `pending` becomes `approved` (a link was mailed), `rejected` or `expired`;
+ * an approved one becomes `used` when its link replaced the factors.
+ */
+export interface RecoveryRequestsTable {
+  /** 128 random bits, base64url. */
+  id: string;
+  user_id: string;
+  /** The person's note for whoever decides. */
+  note: string;
+  /** The employee number given, when one was. */
+  employee_number: string | null;
+  /** What the employee number check said: `match`, `mismatch`, `not-given`, `no-record` or `not-asked`. */
+  employee_check: string;
+  /** Where it was made: `second-factor` (after the password) or `form` (the public page). */
+  source: 'second-factor' | 'form';
+  ip: string | null;
+  user_agent: string | null;
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'used';
+  /** Approvals so far (the rows of recovery_request_approvals); counted in the update that decides. */
+  approvals: Generated<number>;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  /** Who decided: an administrator's email, or `support`. */
+  decided_by: string | null;
+  /** A rejection's reason, as mailed to the person. */
+  reason: string | null;
+  /** The SHA-256 of the link mailed on approval. */
+  link_token_hash: string | null;
+}
+
+/** One administrator's approval of a recovery request (the two-person rule counts each once). */
+export interface RecoveryRequestApprovalsTable {
+  request_id: string;
+  /** The administrator's user id, or `support`. */
+  approver: string;
+  at: number;
+}
+
 export interface Database {
+  recovery_requests: RecoveryRequestsTable;
+  recovery_request_approvals: RecoveryRequestApprovalsTable;
   approval_requests: ApprovalRequestsTable;
   push_keys: PushKeysTable;
   users: UsersTable;

@@ -111,3 +111,57 @@ export function signInRemembered(user: TestUser, userAgent: string): Promise<boo
 export function createSsoCompany(options: { name?: string; provider?: string; unreachable?: boolean } = {}): Promise<{ organizationId: string; domain: string; issuer: string }> {
   return executeServerCommand<{ organizationId: string; domain: string; issuer: string }, typeof options>('create-sso-company', options);
 }
+
+/** The card's content box. */
+export function content(card: HTMLElement): { left: number; right: number; width: number } {
+  const box = card.getBoundingClientRect();
+  const style = getComputedStyle(card);
+  const left = box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
+  const right = box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
+  return { left, right, width: right - left };
+}
+
+/** The elements that pass the card's content box (1 px tolerance), as in test/e2e/layout.test.ts. */
+export function outside(card: HTMLElement): string[] {
+  const { left, right } = content(card);
+  return [...card.querySelectorAll('*')]
+    .filter((child) => {
+      const rect = child.getBoundingClientRect();
+      return (rect.width || rect.height) && (rect.left < left - 1 || rect.right > right + 1);
+    })
+    .map((child) => `<${child.localName} class="${child.getAttribute('class') ?? ''}">`);
+}
+
+interface AxeResult {
+  violations: { id: string; help: string; nodes: { target: string[] }[] }[];
+}
+
+/** axe-core's WCAG 2.2 AA checks of `element`, as test/e2e/layout.test.ts runs them on every step of the walk. */
+export async function axe(element: Element): Promise<string[]> {
+  const page = window as unknown as { axe?: { run(context: unknown, options: unknown): Promise<AxeResult> } };
+  if (!page.axe) {
+    const script = Object.assign(document.createElement('script'), { src: '/node_modules/axe-core/axe.min.js' });
+    const loaded = new Promise((resolve, reject) => {
+      script.addEventListener('load', resolve);
+      script.addEventListener('error', reject);
+    });
+    document.head.append(script);
+    await loaded;
+  }
+  const result = await page.axe!.run(element, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+  return result.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * Answers the widget's requests from `answers`, in turn, and records each
+ * request's path and body. The test puts the real `fetch` back afterwards.
+ */
+export function stubFetch(answers: { status: number; body: unknown }[]): { path: string; body: unknown }[] {
+  const requests: { path: string; body: unknown }[] = [];
+  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    requests.push({ path: new URL(String(input)).pathname, body: JSON.parse(String(init?.body)) });
+    const answer = answers.shift() ?? { status: 500, body: {} };
+    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
+  };
+  return requests;
+}

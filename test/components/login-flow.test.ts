@@ -2,7 +2,7 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../components/index.js';
 import type { LoginFlow, LoginFlowErrorEvent, LoginFlowSuccessEvent } from '../../components/index.js';
-import { apiUrl, createSession, createUser, fill, totpCode, untilStep } from './helpers.js';
+import { apiUrl, createSession, createUser, fill, stubFetch, totpCode, untilStep } from './helpers.js';
 
 async function mount(attributes: { lang?: string } = {}): Promise<LoginFlow> {
   const api = await apiUrl();
@@ -325,17 +325,6 @@ describe('<login-flow> against the real API', () => {
       window.fetch = realFetch;
       history.replaceState(history.state, '', location.pathname + location.search);
     });
-
-    /** Answers the widget's requests from `answers`, in turn, and records each request's path and body. */
-    function stubFetch(answers: { status: number; body: unknown }[]): { path: string; body: unknown }[] {
-      const requests: { path: string; body: unknown }[] = [];
-      window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-        requests.push({ path: new URL(String(input)).pathname, body: JSON.parse(String(init?.body)) });
-        const answer = answers.shift() ?? { status: 500, body: {} };
-        return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
-      };
-      return requests;
-    }
 
     const setPassword = (id: string) => ({
       id,

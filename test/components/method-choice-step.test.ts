@@ -189,7 +189,7 @@ describe('<lf-method-choice-step>', () => {
   it('explains that the recovery code is spent and two-step verification must be set up again', async () => {
     const step = await mount({ reason: 'recovered' });
     expect(intros(step)).to.deep.equal([
-      'You signed in with your recovery code, which no longer works now. Set up two-step verification again.',
+      'Set up two-step verification again. You get a new recovery code at the end: the old one no longer works.',
       "Each time you sign in, you confirm it's you after your password. Choose how.",
     ]);
   });
@@ -254,7 +254,7 @@ describe('<lf-method-choice-step>', () => {
     const required = await mount({ reason: 'required' }, { lang: 'nl' });
     expect(intros(required)[0]).to.equal('Tweestapsverificatie is verplicht voor dit account.');
     const recovered = await mount({ reason: 'recovered' }, { lang: 'nl' });
-    expect(intros(recovered)[0]).to.equal('Je bent ingelogd met je herstelcode. Die werkt nu niet meer: stel tweestapsverificatie opnieuw in.');
+    expect(intros(recovered)[0]).to.equal('Stel tweestapsverificatie opnieuw in. Aan het eind krijg je een nieuwe herstelcode: de oude werkt niet meer.');
   });
 
   it('asks for a backup method in Dutch', async () => {

@@ -113,7 +113,7 @@ describe('<lf-passkey-setup-step>', () => {
 
   it('explains that the recovery code is spent and set-up must be done again', async () => {
     const step = await mount({ reason: 'recovered' });
-    expect(step.textContent).to.contain('You signed in with your recovery code, which no longer works now. Set up two-step verification again.');
+    expect(step.textContent).to.contain('Set up two-step verification again. You get a new recovery code at the end: the old one no longer works.');
   });
 
   it('gives no reason when the person chose to set it up', async () => {

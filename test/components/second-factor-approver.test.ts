@@ -8,6 +8,7 @@ import type { StepIntentEvent } from '../../components/lib/events.js';
 import type { ClientError } from '../../components/lib/api.js';
 import { translator } from '../../components/lib/i18n.js';
 import { loginFlowSheet } from '../../components/login-flow/styles.js';
+import { axe, content, outside } from './helpers.js';
 import type { StepMap } from '../../server/flows/protocol.js';
 
 type Data = StepMap['second-factor']['data'];
@@ -375,43 +376,3 @@ describe('<lf-second-factor-step> with the approver', () => {
     });
   }
 });
-
-/** The card's content box. */
-function content(card: HTMLElement): { left: number; right: number; width: number } {
-  const box = card.getBoundingClientRect();
-  const style = getComputedStyle(card);
-  const left = box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
-  const right = box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
-  return { left, right, width: right - left };
-}
-
-/** The elements that pass the card's content box (1 px tolerance), as in test/e2e/layout.test.ts. */
-function outside(card: HTMLElement): string[] {
-  const { left, right } = content(card);
-  return [...card.querySelectorAll('*')]
-    .filter((child) => {
-      const rect = child.getBoundingClientRect();
-      return (rect.width || rect.height) && (rect.left < left - 1 || rect.right > right + 1);
-    })
-    .map((child) => `<${child.localName} class="${child.getAttribute('class') ?? ''}">`);
-}
-
-interface AxeResult {
-  violations: { id: string; help: string; nodes: { target: string[] }[] }[];
-}
-
-/** axe-core's WCAG 2.2 AA checks of `element`, as test/e2e/layout.test.ts runs them on every step of the walk. */
-async function axe(element: Element): Promise<string[]> {
-  const page = window as unknown as { axe?: { run(context: unknown, options: unknown): Promise<AxeResult> } };
-  if (!page.axe) {
-    const script = Object.assign(document.createElement('script'), { src: '/node_modules/axe-core/axe.min.js' });
-    const loaded = new Promise((resolve, reject) => {
-      script.addEventListener('load', resolve);
-      script.addEventListener('error', reject);
-    });
-    document.head.append(script);
-    await loaded;
-  }
-  const result = await page.axe!.run(element, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-  return result.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}

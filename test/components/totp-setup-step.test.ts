@@ -199,7 +199,7 @@ describe('<lf-totp-setup-step>', () => {
 
   it('explains that the recovery code is spent and set-up must be done again', async () => {
     const step = await mount({ reason: 'recovered' });
-    expect(step.textContent).to.contain('You signed in with your recovery code, which no longer works now. Set up two-step verification again.');
+    expect(step.textContent).to.contain('Set up two-step verification again. You get a new recovery code at the end: the old one no longer works.');
   });
 
   it('gives no reason when the person chose to enable it', async () => {
@@ -258,7 +258,7 @@ describe('<lf-totp-setup-step>', () => {
       'Vul de 6-cijferige code in die de app toont.',
     ]);
     expect(step.textContent).to.contain('Lukt het scannen niet? Vul deze sleutel in de app in:');
-    expect(step.textContent).to.contain('Je bent ingelogd met je herstelcode. Die werkt nu niet meer: stel tweestapsverificatie opnieuw in.');
+    expect(step.textContent).to.contain('Stel tweestapsverificatie opnieuw in. Aan het eind krijg je een nieuwe herstelcode: de oude werkt niet meer.');
     expect(step.querySelector('.lf-identity')!.textContent!.replace(/\s+/g, ' ').trim()).to.equal('In je app: login-flow (ada@example.com)');
     const open = step.querySelector('a')!;
     expect(open.textContent!.trim()).to.equal('Openen in authenticator-app');

@@ -143,7 +143,7 @@ ${readmeSnippet().replaceAll(PLACEHOLDER, `http://localhost:${apiPort}`)}
 
     const text = await entry.text();
     const setupChunk = /setup-steps-[\w-]+\.js/.exec(text)?.[0];
-    for (const name of ['company-steps', 'setup-steps', 'approver-steps', 'passkey-offer']) {
+    for (const name of ['company-steps', 'setup-steps', 'approver-steps', 'recovery-steps', 'passkey-offer']) {
       const chunk = new RegExp(`${name}-[\\w-]+\\.js`).exec(text)?.[0];
       assert.ok(chunk, `the widget names its ${name} chunk`);
       const lazy = await fetch(`${api.url}/${chunk}`, { headers: { origin: hostUrl } });

@@ -20,7 +20,7 @@ const WIDTHS = [320, 390, 1280];
 const PASSWORD = 'Correct-Horse-42-Battery';
 /** Screenshots of these steps, at every width, go to SHOTS (for a person to look at). */
 const SHOTS = '/tmp/shots-layout';
-const SHOT_STEPS = new Set(['password', 'set-password', 'method-choice', 'totp-setup', 'sms-setup (phone)', 'account (password form open)']);
+const SHOT_STEPS = new Set(['password', 'set-password', 'method-choice', 'totp-setup', 'sms-setup (phone)', 'account (password form open)', 'second-factor (lost phone: the request form)', 'recovery-request']);
 
 type Lang = 'en' | 'nl';
 
@@ -256,6 +256,39 @@ const STEPS: StepEntry[] = [
     reach: async ({ page }) => {
       await page.locator('lf-second-factor-step .lf-link').first().click();
       await page.locator('input[name="recovery-code"]').waitFor();
+    },
+  },
+  {
+    name: 'second-factor (lost phone: the request form)',
+    card: 'login-flow',
+    reach: async ({ page }) => {
+      await page.locator('lf-second-factor-step .lf-link').last().click();
+      await page.locator('lf-recovery-request-step textarea[name="note"]').waitFor();
+    },
+  },
+  {
+    name: 'second-factor (lost phone: the request form, error)',
+    card: 'login-flow',
+    reach: async ({ page }) => {
+      await page.locator('lf-recovery-request-step button[type="submit"]').click();
+      await page.locator('lf-recovery-request-step .lf-error').waitFor();
+    },
+  },
+  {
+    name: 'recovery-requested',
+    card: 'login-flow',
+    reach: async ({ page }) => {
+      await page.locator('lf-recovery-request-step textarea[name="note"]').fill('My phone was stolen on the train; call me at extension 214.');
+      await page.locator('lf-recovery-request-step button[type="submit"]').click();
+      await step(page, 'recovery-requested').waitFor();
+    },
+  },
+  {
+    name: 'recovery-request',
+    card: 'login-flow',
+    reach: async (walk) => {
+      await open(walk, '<login-flow flow="recovery-request"></login-flow>');
+      await step(walk.page, 'recovery-request').locator('input[name="email"]').waitFor();
     },
   },
   {

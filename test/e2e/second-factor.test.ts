@@ -95,7 +95,7 @@ describe('two-step verification in the demo, with oathtool as the authenticator 
     await second.getByRole('button', { name: 'Use a recovery code' }).click();
     await second.getByLabel('Recovery code').fill(recoveryCode);
     await second.getByRole('button', { name: 'Verify' }).click();
-    await second.getByText('You signed in with your recovery code').waitFor();
+    await second.getByText('Set up two-step verification again.').waitFor();
     const mail = (await (await fetch(`${server.url}/dev/outbox.json`)).json()) as { to: string; subject: string }[];
     assert.equal(mail[0]?.to, EMAIL);
     assert.match(mail[0]!.subject, /recovery code was used/);

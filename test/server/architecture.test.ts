@@ -121,6 +121,8 @@ const OWNERS: Record<string, string> = {
   outbox: 'server/delivery/',
   rate_limits: 'server/security/rate-limit.ts',
   recovery_codes: 'server/factors/recovery.ts',
+  recovery_requests: 'server/recovery/',
+  recovery_request_approvals: 'server/recovery/decisions.ts',
   remembered_devices: 'server/security/devices.ts',
   sessions: 'server/security/sessions.ts',
   signing_keys: 'server/security/tokens.ts',

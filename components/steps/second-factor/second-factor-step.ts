@@ -4,6 +4,9 @@ import type { ClientError } from '../../lib/api.js';
 import { StepElement, codeField, fieldError, normalizeCode, uniqueId } from '../../lib/step.js';
 import type { ApproverTranslate } from '../approval/approver-messages.js';
 
+/** The recovery request form and its words: a chunk of their own, loaded when the person opens the form. */
+const recoverySteps = () => import('../recovery/recovery-steps.js');
+
 /**
  * @summary The second factor: the approver on the phone, the passkey, a code
  * from the authenticator app, a code texted to the phone or a recovery code,
@@ -18,7 +21,8 @@ import type { ApproverTranslate } from '../approval/approver-messages.js';
  * `send-sms` to text a code (again); `recovery-code` with `{ code, remember }`
  * for a recovery code (trimmed); `passkey` with the `passkey` flag
  * (`<login-flow>` runs the ceremony with `data.passkey.options` and sends `{ response }`);
- * from `<lf-approval-view>`, `send-approval` and `approval` with `{ remember }`.
+ * from `<lf-approval-view>`, `send-approval` and `approval` with `{ remember }`;
+ * from the recovery request form, `request-recovery` with `{ note, employeeNumber? }`.
  *
  * `data`: the methods on offer, in the server's order of preference, how long
  * a device may be remembered (null: not at all), the passkey options when
@@ -27,15 +31,27 @@ import type { ApproverTranslate } from '../approval/approver-messages.js';
  * code) on the passkey.
  */
 export class SecondFactorStep extends StepElement<StepMap['second-factor']['data']> {
-  static override properties = { waiting: { type: Boolean }, flowId: { attribute: false }, api: { attribute: false }, chosen: { state: true }, serverError: { state: true } };
+  static override properties = {
+    waiting: { type: Boolean },
+    flowId: { attribute: false },
+    api: { attribute: false },
+    email: { attribute: false },
+    chosen: { state: true },
+    serverError: { state: true },
+    asking: { state: true },
+  };
 
   /** True while a passkey ceremony runs: the passkey button says so. */
   waiting = false;
   /** The flow's id and the API's origin, for the approver's wait. Set by `<login-flow>`. */
   flowId = '';
   api = '';
+  /** The person's address, when the widget knows it from an earlier step: the recovery request form shows it. */
+  email: string | undefined;
   declare t: ApproverTranslate;
 
+  /** The recovery request form is open. */
+  private asking = false;
   /** The method the person switched to, if any. */
   private chosen: SecondFactorMethod | undefined;
   /** The server's error, until the person switches to the other form. */
@@ -81,11 +97,22 @@ export class SecondFactorStep extends StepElement<StepMap['second-factor']['data
     const describedBy = error ? ids.error : nothing;
     const disabled = busy ? 'true' : 'false';
     const others = data.methods.filter((other) => other !== method);
+    if (this.asking && data.recoveryRequest) {
+      return html`<lf-recovery-request-step
+        inline
+        .data=${{ email: this.email, employeeNumber: data.recoveryRequest.employeeNumber }}
+        .error=${this.serverError}
+        .t=${t}
+        ?busy=${busy}
+        @lf-recovery-cancel=${this.handleCancel}
+      ></lf-recovery-request-step>`;
+    }
+    const lost = data.recoveryRequest ? html`<button class="lf-link" type="button" @click=${this.handleLost}>${t('action_lost_phone')}</button>` : nothing;
     if (method === 'approver') {
       const other = others.find((next) => next !== 'recovery_code') ?? others[0];
       return html`<div class="lf-form">
         <lf-approval-view .data=${data} .error=${this.serverError} .t=${t} ?busy=${busy} .flowId=${this.flowId} .api=${this.api}></lf-approval-view>
-        ${other ? html`<button class="lf-link" type="button" @click=${() => this.handleSwitch(other)}>${t('action_other_way')}</button>` : nothing}
+        ${other ? html`<button class="lf-link" type="button" @click=${() => this.handleSwitch(other)}>${t('action_other_way')}</button>` : nothing} ${lost}
       </div>`;
     }
     const switches = others.map(
@@ -142,7 +169,7 @@ export class SecondFactorStep extends StepElement<StepMap['second-factor']['data
       <form class="lf-form" novalidate aria-labelledby=${ids.title} aria-busy=${disabled} @submit=${this.handleSubmit}>
         <h2 class="lf-title" id=${ids.title}>${t('title_second_factor')}</h2>
         ${intro ? html`<p class="lf-intro">${intro}</p>` : nothing}
-        ${body} ${switches}
+        ${body} ${switches} ${lost}
       </form>
     `;
   }
@@ -152,6 +179,24 @@ export class SecondFactorStep extends StepElement<StepMap['second-factor']['data
     // The error belonged to the other form's field.
     this.localError = this.serverError = undefined;
     // Take the person straight to the field they switched to.
+    this.focusField = true;
+  }
+
+  /** "Lost access to your phone?": the form, once its chunk is in (a chunk that cannot load is a network error). */
+  private handleLost(): void {
+    recoverySteps().then(
+      () => {
+        this.asking = true;
+        this.localError = this.serverError = undefined;
+      },
+      () => (this.serverError = { code: 'network_error' }),
+    );
+  }
+
+  /** Back from the form to the methods, with focus on the method's field. */
+  private handleCancel(): void {
+    this.asking = false;
+    this.serverError = undefined;
     this.focusField = true;
   }
 

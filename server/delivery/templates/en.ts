@@ -125,6 +125,46 @@ function template(message: MailMessage, app: string, email: string, now: number)
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
+    case 'recovery-requested':
+      return {
+        subject: `A recovery request was made for your ${app} account`,
+        heading: 'Recovery request received',
+        blocks: [
+          { type: 'p', text: `Someone asked to reset two-step verification on your ${app} account (${email}), because the phone or authenticator app was lost. Your administrator (or support) decides; you get an email when they have.` },
+          { type: 'p', text: `The request stays open until ${dateOf('en', message.expiresAt)}.` },
+          { type: 'p', text: 'If this was not you, change your password now and tell your administrator, so they refuse the request.' },
+        ],
+      };
+    case 'recovery-approved':
+      return {
+        subject: `Your ${app} recovery request was approved`,
+        heading: 'Set up two-step verification again',
+        blocks: [
+          { type: 'p', text: `Your request to reset two-step verification on your ${app} account (${email}) was approved. Sign in with your password and set up a new phone or authenticator app; your old methods stop working then.` },
+          { type: 'button', label: 'Set up two-step verification', href: assertWebLink(message.link) },
+          { type: 'p', text: `The link works once, for ${validFor('en', message.expiresAt, now)} (until ${dateOf('en', message.expiresAt)}).` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'recovery-rejected':
+      return {
+        subject: `Your ${app} recovery request was refused`,
+        heading: 'Recovery request refused',
+        blocks: [
+          { type: 'p', text: `Your request to reset two-step verification on your ${app} account (${email}) was refused. The reason given:` },
+          { type: 'p', text: message.reason },
+          { type: 'p', text: 'Your sign-in methods stay as they were. Questions? Ask your administrator.' },
+        ],
+      };
+    case 'recovery-completed':
+      return {
+        subject: `Two-step verification was reset on your ${app} account`,
+        heading: 'Two-step verification was reset',
+        blocks: [
+          { type: 'p', text: `Two-step verification on your ${app} account (${email}) was set up again after your recovery request. The methods you had before no longer work, and a new recovery code was issued.` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
   }
 }
 

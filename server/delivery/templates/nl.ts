@@ -125,6 +125,46 @@ function template(message: MailMessage, app: string, email: string, now: number)
           { type: 'p', text: IF_NOT_YOU },
         ],
       };
+    case 'recovery-requested':
+      return {
+        subject: `Er is een herstelverzoek gedaan voor je ${app}-account`,
+        heading: 'Herstelverzoek ontvangen',
+        blocks: [
+          { type: 'p', text: `Iemand heeft gevraagd de tweestapsverificatie van je ${app}-account (${email}) opnieuw in te stellen, omdat de telefoon of authenticator-app kwijt is. Je beheerder (of de helpdesk) beslist; je krijgt een e-mail zodra dat gebeurd is.` },
+          { type: 'p', text: `Het verzoek staat open tot ${dateOf('nl', message.expiresAt)}.` },
+          { type: 'p', text: 'Was jij dit niet? Wijzig dan nu je wachtwoord en laat het je beheerder weten, zodat die het verzoek weigert.' },
+        ],
+      };
+    case 'recovery-approved':
+      return {
+        subject: `Je herstelverzoek voor ${app} is goedgekeurd`,
+        heading: 'Stel tweestapsverificatie opnieuw in',
+        blocks: [
+          { type: 'p', text: `Je verzoek om de tweestapsverificatie van je ${app}-account (${email}) opnieuw in te stellen is goedgekeurd. Log in met je wachtwoord en stel een nieuwe telefoon of authenticator-app in; je oude methoden werken dan niet meer.` },
+          { type: 'button', label: 'Tweestapsverificatie instellen', href: assertWebLink(message.link) },
+          { type: 'p', text: `De link werkt één keer, ${validFor('nl', message.expiresAt, now)} lang (tot ${dateOf('nl', message.expiresAt)}).` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
+    case 'recovery-rejected':
+      return {
+        subject: `Je herstelverzoek voor ${app} is geweigerd`,
+        heading: 'Herstelverzoek geweigerd',
+        blocks: [
+          { type: 'p', text: `Je verzoek om de tweestapsverificatie van je ${app}-account (${email}) opnieuw in te stellen is geweigerd. De opgegeven reden:` },
+          { type: 'p', text: message.reason },
+          { type: 'p', text: 'Je inlogmethoden blijven zoals ze waren. Vragen? Neem contact op met je beheerder.' },
+        ],
+      };
+    case 'recovery-completed':
+      return {
+        subject: `Tweestapsverificatie voor je ${app}-account is opnieuw ingesteld`,
+        heading: 'Tweestapsverificatie is opnieuw ingesteld',
+        blocks: [
+          { type: 'p', text: `De tweestapsverificatie van je ${app}-account (${email}) is opnieuw ingesteld na je herstelverzoek. Je vorige methoden werken niet meer en er is een nieuwe herstelcode gemaakt.` },
+          { type: 'p', text: IF_NOT_YOU },
+        ],
+      };
   }
 }
 

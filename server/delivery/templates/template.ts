@@ -26,7 +26,15 @@ export type MailMessage =
   /** The person made a new recovery code on the account page; the old one no longer works. */
   | { kind: 'recovery-code-regenerated' }
   /** The person turned two-step verification off on the account page. */
-  | { kind: 'mfa-disabled' };
+  | { kind: 'mfa-disabled' }
+  /** A recovery request was made for the account; it waits for a decision until `expiresAt`. */
+  | { kind: 'recovery-requested'; expiresAt: number }
+  /** The recovery request was approved: the single-use link to replace the lost methods. */
+  | { kind: 'recovery-approved'; link: string; expiresAt: number }
+  /** The recovery request was refused, with the administrator's reason. */
+  | { kind: 'recovery-rejected'; reason: string }
+  /** Two-step verification was set up again from an approved recovery request's link. */
+  | { kind: 'recovery-completed' };
 
 /** One piece of a mail's body: a paragraph, a button with its link, or a code to type. */
 export type Block =

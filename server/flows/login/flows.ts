@@ -28,6 +28,8 @@ import { mfaPrompt } from './steps/mfa-prompt.js';
 import { passkeySetup } from './steps/passkey-setup.js';
 import { password } from './steps/password.js';
 import { recoveryCode } from './steps/recovery-code.js';
+import { recoveryRequest } from './steps/recovery-request.js';
+import { recoveryRequested } from './steps/recovery-requested.js';
 import { resetSent } from './steps/reset-sent.js';
 import { secondFactor } from './steps/second-factor.js';
 import { setPassword } from './steps/set-password.js';
@@ -54,14 +56,14 @@ export const loginFlow: LoginFlow = {
   sealedStart: true,
   initial: async (app) => ({ step: 'email', state: await offerPasskey(app, {}) }),
   steps: {
-    email, password, sso, 'reset-sent': resetSent, 'verify-email': verifyEmail, 'second-factor': secondFactor, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps,
+    email, password, sso, 'reset-sent': resetSent, 'verify-email': verifyEmail, 'second-factor': secondFactor, 'recovery-requested': recoveryRequested, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps,
   },
 };
 
 /** Opens a flow from an emailed link: the token must be live and its account in the state the link was made for. */
 async function openLink(app: AppContext, { token, purpose }: { token: string; purpose: LinkPurpose }) {
   const now = app.now();
-  const refusal = purpose === 'invitation' ? 'invitation_invalid' : 'reset_link_invalid';
+  const refusal = purpose === 'invitation' ? 'invitation_invalid' : purpose === 'account-recovery' ? 'recovery_link_invalid' : 'reset_link_invalid';
   const link = await findLinkToken(app.db, { token, purpose, now });
   if (!link) throw new ApiError(refusal);
   const user = await app.db.selectFrom('users').select(['id', 'email', 'status', 'locale']).where('id', '=', link.userId).executeTakeFirst();
@@ -105,7 +107,42 @@ export const resetFlow: LoginFlow = {
     if (methods.length === 0) return { step: 'set-password', state };
     return secondFactorStep(app, state, methods);
   },
-  steps: { 'second-factor': secondFactor, 'set-password': setPassword, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps },
+  steps: { 'second-factor': secondFactor, 'recovery-requested': recoveryRequested, 'set-password': setPassword, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps },
+};
+
+/**
+ * "Lost access to your phone?", the public form: `recovery-request` ->
+ * `recovery-requested`, the same answer for every address. Starts sealed, so
+ * opening the page stores nothing.
+ */
+export const recoveryRequestFlow: LoginFlow = {
+  kind: 'recovery-request',
+  map: LOGIN_MAP,
+  sealedStart: true,
+  async initial(app) {
+    if (!app.config.recoveryRequests) throw new ApiError('action_not_allowed');
+    return { step: 'recovery-request', state: {} };
+  },
+  steps: { 'recovery-request': recoveryRequest, 'recovery-requested': recoveryRequested },
+};
+
+/**
+ * From the link mailed when a recovery request was approved: `password` (the
+ * link's account, no other address, no reset) -> `method-choice` (reason
+ * `recovered`) -> set-up -> (`method-choice` for a backup) ->
+ * `recovery-code` -> `done`. The link is spent when the new factor replaces
+ * the lost ones; until then it may be opened again.
+ */
+export const recoverFlow: LoginFlow = {
+  kind: 'recover',
+  map: LOGIN_MAP,
+  start: linkToken,
+  locale: (state) => state.locale,
+  async initial(app, input) {
+    const opened = await openLink(app, { token: String(input.token), purpose: 'account-recovery' });
+    return { step: 'password', state: { purpose: 'recover', ...opened } };
+  },
+  steps: { password, 'mfa-prompt': mfaPrompt, 'choose-account': chooseAccount, ...setupSteps },
 };
 
 /** The person and session an account-page flow starts from. */
@@ -194,6 +231,6 @@ function enrolmentFlow(kind: AccountEnrolment): LoginFlow {
 
 /** Every kind of flow `POST /api/flows/{kind}` starts, by kind. */
 export const flowDefinitions: ReadonlyMap<string, LoginFlow> = new Map(
-  [loginFlow, activationFlow, resetFlow, reauthFlow, ...(['enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] as const).map(enrolmentFlow)].map((flow) => [flow.kind, flow]),
+  [loginFlow, activationFlow, resetFlow, reauthFlow, recoveryRequestFlow, recoverFlow, ...(['enroll-totp', 'enroll-passkey', 'enroll-sms', 'enroll-approver'] as const).map(enrolmentFlow)].map((flow) => [flow.kind, flow]),
 );
 

@@ -9,8 +9,11 @@ import { audit } from '../../audit.js';
 import { mfaPolicy } from '../../companies/accounts.js';
 import { mailEmailCode } from '../../factors/email-code.js';
 import { issueEnrolment } from '../../factors/approver.js';
-import { factorAdded } from '../../factors/enrolment.js';
+import { discardNewFactor, factorAdded } from '../../factors/enrolment.js';
 import { secondFactorMethods } from '../../factors/methods.js';
+import { completeRecovery } from '../../recovery/decisions.js';
+import { asksEmployeeNumber } from '../../recovery/requests.js';
+import { notifyUser } from '../../delivery/mail.js';
 import { setSnooze, spendSnooze } from '../../store/users.js';
 import { confirmedPhone, maskPhone } from '../../factors/sms.js';
 import { beginTotpEnrolment } from '../../factors/totp-enrolment.js';
@@ -101,11 +104,24 @@ export async function reauthSecondFactor(context: Context<Authenticated>): Promi
   return secondFactorStep(app, state, methods);
 }
 
-/** The `second-factor` step with the person's methods: a passkey ceremony and the masked number when they apply. */
+/**
+ * The `second-factor` step with the person's methods: a passkey ceremony and
+ * the masked number when they apply, and at a sign-in or reset the way to
+ * ask for recovery ("lost access to your phone?"), never on the account page.
+ */
 export async function secondFactorStep(app: AppContext, state: Authenticated, methods: SecondFactorMethod[]): Promise<MoveTo<'second-factor'>> {
   const offered = methods.includes('passkey') ? await offerPasskey(app, state, state.userId) : state;
   const phone = methods.includes('sms') ? await confirmedPhone(app.db, app.secretKey, state.userId) : undefined;
-  return { step: 'second-factor', state: { ...offered, methods, ...(phone ? { maskedPhone: maskPhone(phone.phone) } : {}) } };
+  const recovery = app.config.recoveryRequests && state.purpose !== 'reauth' && state.purpose !== 'enroll';
+  return {
+    step: 'second-factor',
+    state: {
+      ...offered,
+      methods,
+      ...(phone ? { maskedPhone: maskPhone(phone.phone) } : {}),
+      ...(recovery ? { recoveryEmployeeNumber: await asksEmployeeNumber(app, state.userId) } : {}),
+    },
+  };
 }
 
 /**
@@ -185,6 +201,15 @@ export async function startApproverSetup({ app, state, now }: Context<Authentica
 export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown; approverSetup?: unknown }>, credentialId: string, factors: Amr, factor = factorOf(factors)): Promise<Move> {
   const { app, state, now } = context;
   const backup = state.setup.backup === true;
+  // From an approved recovery request's link: the link is spent as the new factor replaces the lost ones, in one transaction.
+  const fromLink = state.purpose === 'recover' && !backup;
+  if (fromLink) {
+    await completeRecovery(app, { tokenHash: state.linkTokenHash!, userId: state.userId, now }).catch(async (error: unknown) => {
+      // Spent meanwhile (another tab): the factor just confirmed does not stay either.
+      await discardNewFactor(app.db, { userId: state.userId, credentialId });
+      throw error;
+    });
+  }
   const recoveryCode = await factorAdded(app, {
     userId: state.userId,
     credentialId,
@@ -196,6 +221,7 @@ export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown
     keepRecoveryCode: state.purpose === 'enroll' || backup,
     now,
   });
+  if (fromLink) await notifyUser(app, state.userId, { kind: 'recovery-completed' });
   const { setup, passkeyCreation: _ceremony, recovered: _recovered, smsSetup: _number, approverSetup: _link, ...rest } = state;
   const next: Authenticated = {
     ...rest,

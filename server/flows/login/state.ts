@@ -11,8 +11,12 @@ import type { PendingCode } from '../../factors/one-time-code.js';
 import { action as defineAction, type ActionContext, type ActionDefinition, type StepDefinition, type Transition, type TransitionTo } from '../engine.js';
 import type { CompanyAccount, SecondFactorMethod, SetupMethod, SetupReason } from '../protocol.js';
 
-/** Why the flow runs: sign-in (unset), activation from an invitation, a password reset, or the account page. */
-export type Purpose = 'activate' | 'reset' | 'reauth' | 'enroll';
+/**
+ * Why the flow runs: sign-in (unset), activation from an invitation, a
+ * password reset, the account page, or new factors from an approved recovery
+ * request's link.
+ */
+export type Purpose = 'activate' | 'reset' | 'reauth' | 'enroll' | 'recover';
 
 /** RFC 8176 method references passed so far, e.g. `['pwd']`, `['pwd', 'otp', 'mfa']`. */
 export type Amr = string[];
@@ -30,7 +34,11 @@ interface FlowFacts {
   sessionTokenHash?: string;
   /** Re-authentication: the session's second factor is recent enough not to ask it again. */
   mfaFresh?: boolean;
-  /** The emailed link that opened an activation or reset flow, by hash; spent when the new password is set. */
+  /**
+   * The emailed link that opened an activation, reset or recovery flow, by
+   * hash; spent when the new password is set (activation, reset) or when the
+   * new factor replaces the lost ones (recovery).
+   */
   linkTokenHash?: string;
   /** Reset: the new password is set, the flow may complete. */
   passwordSet?: boolean;
@@ -135,7 +143,11 @@ export interface LoginStates {
     smsCode?: PendingCode;
     /** The request sent to the person's phones at this step (the approver). */
     approval?: PendingApproval;
+    /** Recovery requests are offered here; true when one of the person's companies asks for an employee number with one. */
+    recoveryEmployeeNumber?: boolean;
   };
+  'recovery-request': Anonymous;
+  'recovery-requested': Identified;
   'mfa-prompt': Authenticated & { /** The date 2FA is required from, for this person. */ requiredFrom?: string | null };
   'method-choice': Authenticated & { setup: SetupIntent; /** The methods offered, in order. */ methods: SetupMethod[] };
   'totp-setup': Authenticated & { setup: Setup };

@@ -14,13 +14,14 @@ import { sha256 } from '../../../security/random.js';
 import { offerPasskey, passkeyRefusal } from '../ceremony.js';
 import { assertionInput, nothing } from '../inputs.js';
 import { afterPassword } from '../next.js';
+import { recoverWithLink } from '../recover.js';
 import { signInWithPasskey } from '../passwordless.js';
 import { action, type LoginStepDefinition } from '../state.js';
 
 export const password: LoginStepDefinition<'password'> = {
   view: (state) => ({ email: state.email, ...(state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}) }),
-  // Re-authentication is for the signed-in person: no other address, no reset from here.
-  unavailable: (state) => [...(state.passkeyRequest ? [] : ['passkey' as const]), ...(state.purpose === 'reauth' ? (['back', 'forgot'] as const) : [])],
+  // Re-authentication is for the signed-in person, a recovery link for its own: no other address, no reset from here.
+  unavailable: (state) => [...(state.passkeyRequest ? [] : ['passkey' as const]), ...(state.purpose === 'reauth' || state.purpose === 'recover' ? (['back', 'forgot'] as const) : [])],
   actions: {
     back: action({
       input: nothing,
@@ -63,6 +64,7 @@ export const password: LoginStepDefinition<'password'> = {
           return { step: 'password', state, failed: true, error: { code: 'invalid_credentials', field: 'password' } };
         }
         const { user } = checked;
+        if (state.purpose === 'recover') return recoverWithLink({ ...context, state: { ...state, userId: user.id } });
         const next = { ...context, state: { ...state, userId: user.id } };
         return { ...(await afterPassword(next, { deviceToken: device ?? request.deviceToken, emailVerified: user.emailVerified })), userId: user.id };
       },

@@ -9,6 +9,7 @@ import { useRecoveryCode } from '../../../factors/recovery.js';
 import { checkTextedCode, confirmedPhone, smsUsed, textCode } from '../../../factors/sms.js';
 import { normalizeCode } from '../../../factors/totp.js';
 import { verifyUserTotp } from '../../../factors/totp-enrolment.js';
+import { admitRecoveryRequest, fileRecoveryRequest, recoveryNote } from '../../../recovery/requests.js';
 import { forgetDevices } from '../../../security/devices.js';
 import { liveChallenge, offerPasskey, passkeyRefusal } from '../ceremony.js';
 import { finish } from '../finish.js';
@@ -28,9 +29,10 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
     ...(state.methods.includes('passkey') && state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}),
     ...(state.maskedPhone ? { phone: state.maskedPhone, smsSent: state.smsCode !== undefined } : {}),
     ...(state.approval ? { approval: { number: state.approval.number, expiresAt: state.approval.expiresAt } } : {}),
+    ...(state.recoveryEmployeeNumber !== undefined && app.config.recoveryRequests ? { recoveryRequest: { employeeNumber: state.recoveryEmployeeNumber } } : {}),
   }),
   ready: (app, state, now) => (state.approval ? approvalStatus(app.db, { id: state.approval.requestId, userId: state.userId, now }).then((status) => status !== 'pending') : undefined),
-  unavailable: (state) => [
+  unavailable: (state, app) => [
     ...(state.methods.includes('totp') ? [] : ['totp' as const]),
     ...(state.methods.includes('recovery_code') ? [] : ['recovery-code' as const]),
     ...(state.methods.includes('passkey') ? [] : ['passkey' as const]),
@@ -38,6 +40,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
     ...(state.smsCode ? [] : ['sms' as const]),
     ...(state.methods.includes('approver') ? [] : ['send-approval' as const]),
     ...(state.approval ? [] : ['approval' as const]),
+    ...(state.recoveryEmployeeNumber !== undefined && app.config.recoveryRequests ? [] : ['request-recovery' as const]),
   ],
   actions: {
     'send-sms': action({
@@ -125,6 +128,19 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
         await endAsked(context);
         // The first factor as it was: a password, or a passkey that did not verify the person.
         return finish({ ...context, state: { ...state, remember: remember === true } }, [firstFactorOf(state), 'otp', 'mfa']);
+      },
+    }),
+    // "Lost access to your phone?": the password is proved; the request goes to the person's administrators (or support).
+    'request-recovery': action({
+      input: recoveryNote,
+      async run(context, { note, employeeNumber }) {
+        const { app, state, request, now } = context;
+        // Over the client's limit: `rate_limited`. Over the account's: the same answer, nothing filed.
+        if (await admitRecoveryRequest(app, { email: state.email, ip: request.ip, now })) {
+          await fileRecoveryRequest(app, { email: state.email, note, employeeNumber, source: 'second-factor', ip: request.ip, userAgent: request.userAgent, now });
+        }
+        await endAsked(context);
+        return { step: 'recovery-requested', state: { email: state.email, ...(state.locale ? { locale: state.locale } : {}) } };
       },
     }),
     'recovery-code': action({

@@ -255,7 +255,7 @@ describe('signing in with the authenticator app', () => {
     const challenge = await afterPassword(server);
     assert.equal(challenge.step, 'second-factor');
     if (challenge.step !== 'second-factor') return;
-    assert.deepEqual(challenge.data, { methods: ['totp', 'recovery_code'], rememberDays: 30 });
+    assert.deepEqual(challenge.data, { methods: ['totp', 'recovery_code'], rememberDays: 30, recoveryRequest: { employeeNumber: false } });
     const done = await flowOf(await act(server, challenge.id, 'totp', { code: codeAt(secret, server.clock.now) }));
     if (done.step !== 'done') return assert.fail(done.step);
     assert.deepEqual(done.data.session.amr, ['pwd', 'otp', 'mfa']);
