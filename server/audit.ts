@@ -34,7 +34,9 @@ export type AuditEvent =
   | 'sso.removed'
   | 'approval.sent'
   | 'approval.approved'
-  | 'approval.denied';
+  | 'approval.denied'
+  | 'password.rehashed'
+  | 'users.imported';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

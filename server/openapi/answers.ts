@@ -435,6 +435,8 @@ const auditEvents = [
   'approval.sent',
   'approval.approved',
   'approval.denied',
+  'password.rehashed',
+  'users.imported',
 ] as const satisfies AuditEvent[];
 
 export const auditEntry = z.object({
