@@ -33,6 +33,7 @@ import type {
 } from '../flows/protocol.js';
 import type { RememberedDevice } from '../security/devices.js';
 import type { Invitation, UserDetails, UserSummary } from '../users.js';
+import type { ImportReport } from '../import/import.js';
 import type { AccountOverview, AccountSessions, NewRecoveryCode, Passkeys, RememberedDevices, SignedOut } from '../routes/types.js';
 
 /** Epoch milliseconds. */
@@ -469,6 +470,19 @@ export const organizationList = z.object({ organizations: z.array(organization) 
 export const organizationDetails = organization.extend({ memberList: z.array(member) });
 export const membership = z.object({ id: z.string(), organizationId: z.string(), userId: z.string(), role: z.string(), createdAt: epochMs });
 
+export const importReport = z.object({
+  format: z.enum(['jsonl', 'csv']),
+  dryRun: z.boolean().meta({ description: 'Nothing was written; the counts say what would have been.' }),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  failed: z.number().int().meta({ description: 'Rows not imported; the others were.' }),
+  errors: z
+    .array(z.object({ row: z.number().int(), field: z.string().optional(), reason: z.string() }))
+    .meta({ description: 'The first 1000 row errors in file order: a JSON line\'s line number, a CSV record\'s number with the header as row 1.' }),
+  errorsNotListed: z.number().int().meta({ description: 'Row errors past those listed.' }),
+});
+
 // ---------------------------------------------------------------- dev outbox
 
 export const outboxMessage = z.object({
@@ -533,4 +547,5 @@ export type SchemasAgreeWithTypes = [
   Expect<Agrees<z.infer<typeof organization>, Organization>>,
   Expect<Agrees<z.infer<typeof member>, Member>>,
   Expect<Agrees<z.infer<typeof membership>, Membership>>,
+  Expect<Agrees<z.infer<typeof importReport>, ImportReport>>,
 ];

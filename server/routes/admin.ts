@@ -29,6 +29,7 @@ import { clientIp, rateLimitKey } from '../security/client-ip.js';
 import { safeEqual } from '../security/random.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { disableUser, findUserByEmail, inviteUser, listUsers, supportResetMfa } from '../users.js';
+import { adminImportRoutes } from './admin-import.js';
 import { readJson } from './body.js';
 
 export const byEmail = z.object({ email: z.string().max(1024) }).strict();
@@ -117,6 +118,8 @@ export function adminRoutes(app: AppContext): Hono {
     const user = await userFor(c);
     return c.json({ user: await disableUser(app, { email: user.email, actor: 'admin' }) });
   });
+
+  routes.route('/', adminImportRoutes(app));
 
   routes.get('/audit', async (c) => {
     const query = parseInput(auditQuery, c.req.query());
