@@ -70,6 +70,13 @@ function capped(parsed: Parsed, within: boolean): Outcome {
   return within ? { parsed } : { refusal: 'parameters over the cap' };
 }
 
+/** Django writes its argon2 and plain bcrypt hashes behind the hasher's name (`argon2` + `$argon2id$…`, `bcrypt$` + `$2b$…`): the hash is what follows. */
+const DJANGO_WRAPPED = /^(?:argon2(?=\$argon2)|bcrypt\$(?=\$2[aby]\$))/;
+
+function unwrap(stored: string): string {
+  return stored.replace(DJANGO_WRAPPED, '');
+}
+
 function parse(stored: string): Outcome {
   let m = BCRYPT.exec(stored);
   if (m) {
@@ -123,7 +130,7 @@ function parse(stored: string): Outcome {
  * `password_hash` column, and the audit's `from` of a rehash.
  */
 export function inspectHash(stored: string): { scheme: HashScheme } | { refusal: HashRefusal } {
-  const outcome = parse(stored);
+  const outcome = parse(unwrap(stored));
   return 'refusal' in outcome ? outcome : { scheme: outcome.parsed.scheme };
 }
 
@@ -148,7 +155,8 @@ function scryptAsync(password: string, salt: Buffer, { n, r, p, length }: { n: n
  * first fails (the NFKC-normalised one for argon2, which this server writes
  * normalised while other systems did not).
  */
-export async function verifyAnyHash(stored: string, password: string, alternatives: readonly string[] = []): Promise<boolean> {
+export async function verifyAnyHash(wrapped: string, password: string, alternatives: readonly string[] = []): Promise<boolean> {
+  const stored = unwrap(wrapped);
   const outcome = parse(stored);
   if ('refusal' in outcome) return false;
   const { parsed } = outcome;

@@ -22,6 +22,8 @@ export const LEGACY_FORMATS = [
   'pbkdf2-sha256 passlib',
   'pbkdf2-sha512 passlib',
   'pbkdf2_sha256 Django',
+  'bcrypt Django',
+  'argon2id Django',
   'argon2i',
   'argon2d',
   'argon2id',
@@ -39,6 +41,8 @@ export const SCHEME_OF: Record<LegacyFormat, string> = {
   'pbkdf2-sha256 passlib': 'pbkdf2-sha256',
   'pbkdf2-sha512 passlib': 'pbkdf2-sha512',
   'pbkdf2_sha256 Django': 'pbkdf2-sha256',
+  'bcrypt Django': 'bcrypt',
+  'argon2id Django': 'argon2id',
   argon2i: 'argon2i',
   argon2d: 'argon2d',
   argon2id: 'argon2id',
@@ -86,6 +90,12 @@ export async function legacyHash(format: LegacyFormat, password: string): Promis
       const s = randomBytes(9).toString('base64url');
       return `pbkdf2_sha256$1000$${s}$${pbkdf2Sync(password, s, 1000, 32, 'sha256').toString('base64')}`;
     }
+    case 'bcrypt Django':
+      // Django's BCryptPasswordHasher: its name, `$`, then the bcrypt hash.
+      return `bcrypt$${bcrypt.hashSync(password, 4)}`;
+    case 'argon2id Django':
+      // Django's Argon2PasswordHasher: `argon2` right before the PHC string.
+      return `argon2${await argon2(password, { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 })}`;
     case 'argon2i':
       return argon2(password, { algorithm: 1, memoryCost: 1024, timeCost: 1, parallelism: 1 });
     case 'argon2d':
