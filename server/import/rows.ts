@@ -73,7 +73,7 @@ const totpSecret = z
 /** A row of the file, checked. */
 export const importRow = z
   .object({
-    email: z.string({ error: 'required' }).max(1024, { error: 'not an email address' }).pipe(z.string().pipe(emailSchema)),
+    email: z.string({ error: 'required' }).max(1024, { error: 'not an email address' }).pipe(emailSchema),
     name: optional(z.string().trim().max(200)),
     locale: optional(z.enum(['en', 'nl'], { error: 'en or nl' })),
     email_verified: optional(flag),
