@@ -52,7 +52,8 @@ type Parsed =
 export type HashRefusal = 'unsupported format' | 'parameters over the cap';
 
 const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
-const ARGON2 = /^\$(argon2(?:id|i|d))\$(?:v=(?:16|19)\$)?m=\d{1,10},t=\d{1,10},p=\d{1,3}(?:,[a-z]+=[^$]*)*\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+/** Parameters in any order: the `argon2` package wrote `m=19456,p=1,t=2`; @node-rs/argon2 reads both. */
+const ARGON2 = /^\$(argon2(?:id|i|d))\$(?:v=(?:16|19)\$)?[a-z]+=[^,$]{1,64}(?:,[a-z]+=[^,$]{1,64}){0,5}\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 const SCRYPT_PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/.]+={0,2})\$([A-Za-z0-9+/.]+={0,2})$/;
 /** PHC (`$pbkdf2-sha256$i=600000,l=32$salt$hash`) and passlib's (`$pbkdf2-sha256$29000$salt$hash`, adapted base64). */
 const PBKDF2_PHC = /^\$pbkdf2-(sha256|sha512)\$(?:i=(\d{1,10})(?:,l=(\d{1,4}))?|(\d{1,10}))\$([A-Za-z0-9+/.]*={0,2})\$([A-Za-z0-9+/.]+={0,2})$/;
@@ -92,6 +93,7 @@ function parse(stored: string): Outcome {
       return { refusal: 'unsupported format' };
     }
     const { memoryCost = 0, timeCost = 0, parallelism = 0 } = options;
+    if (memoryCost < 1 || timeCost < 1 || parallelism < 1) return { refusal: 'unsupported format' };
     const parsed: Parsed = { scheme: m[1] as 'argon2id' | 'argon2i' | 'argon2d', memoryCost, timeCost, parallelism };
     return capped(parsed, memoryCost <= ARGON2_MAX_MEMORY_KIB && timeCost <= ARGON2_MAX_TIME && parallelism <= ARGON2_MAX_PARALLELISM);
   }
