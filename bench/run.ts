@@ -34,6 +34,9 @@
  *    measured just before (budget 1.15 x on SQLite, 1.3 x on PostgreSQL); and the
  *    time the fill took. How TOTP replays are avoided: bench/logins.ts. How stores
  *    are filled: bench/fill.ts. CPU from /proc: bench/cpu.ts (Linux; n/a elsewhere).
+ * 6. Import rate: rows per second of `login-flow import users` (importUsers, in this
+ *    process) on each store of BENCH_STORES, BENCH_IMPORT_ROWS generated people
+ *    (default 100,000; no password hashes). How: bench/import.ts.
  *
  * Environment:
  *   BENCH_SECONDS  seconds per measurement (default 10; part 5 adds WARMUP_SECONDS before each).
@@ -68,6 +71,7 @@ import { createStore, fillerFactory, signInAccounts, type StoreKind } from './fi
 import { childProcesses, commandLine, cpuSeconds, mainThreadCpuSeconds } from './cpu.js';
 import { completeLogins, STEPS, type LoadResult, type Step } from './logins.js';
 import { countLoginWrites, LOGINS, type WriteCount } from './writes.js';
+import { describeImportRate, IMPORT_ROWS, importRate } from './import.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -360,6 +364,8 @@ async function main(): Promise<void> {
     }
     // 5. Complete logins with an authenticator code, under load, by store and size.
     if (USER_COUNTS.length > 0) notes = await loadRuns(raw, cluster);
+    // 6. Import rate, in process, on each store: a figure, no budget.
+    for (const kind of STORES) rows.push({ name: `import users, ${kind}`, value: describeImportRate(await importRate(kind, IMPORT_ROWS, cluster)), budget: 'measured', ok: true, detail: true });
   } finally {
     cluster?.stop();
   }

@@ -40,7 +40,9 @@ export type AuditEvent =
   | 'recovery.approved'
   | 'recovery.rejected'
   | 'recovery.completed'
-  | 'recovery.expired';
+  | 'recovery.expired'
+  | 'password.rehashed'
+  | 'users.imported';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

@@ -37,6 +37,8 @@ export const FLAGS = {
   'employee-number': { type: 'string' },
   number: { type: 'string' },
   json: { type: 'boolean', default: false },
+  format: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -59,7 +61,7 @@ export interface Command {
   flags: string;
   /** The help's description, one string per line. */
   help: readonly string[];
-  prepare(flags: Flags): (config: Config) => Promise<number | undefined>;
+  prepare(flags: Flags, operands?: readonly string[]): (config: Config) => Promise<number | undefined>;
 }
 
 /** What a command that works on the store runs with. */
@@ -71,25 +73,25 @@ export interface StoreContext {
 }
 
 interface StoreCommandSpec<Args> extends Omit<Command, 'prepare'> {
-  /** Reads the command's arguments from the flags; throws `UsageError` for a missing or malformed one. */
-  parse(flags: Flags): Args;
-  run(context: StoreContext, args: Args): Promise<void>;
+  /** Reads the command's arguments from the flags (and the words after its name, `import users FILE`); throws `UsageError` for a missing or malformed one. */
+  parse(flags: Flags, operands: readonly string[]): Args;
+  /** Resolves to the exit code when it is not 0 (`import users`: 1 when some rows failed). */
+  run(context: StoreContext, args: Args): Promise<void | number>;
   /** Bring the schema up to date before running (default); `migrate` itself reports what it applies. */
   migrate?: boolean;
 }
 
-/** A command that opens the store, runs, and closes it again; it exits 0 unless it throws. */
+/** A command that opens the store, runs, and closes it again; it exits 0 unless it throws or says otherwise. */
 export function storeCommand<Args>({ parse, run, migrate = true, ...about }: StoreCommandSpec<Args>): Command {
   return {
     ...about,
-    prepare(flags) {
-      const args = parse(flags);
+    prepare(flags, operands = []) {
+      const args = parse(flags, operands);
       return async (config) => {
         const db = await openStore(config, { migrate });
         const { context: app } = createApp({ config, db, log: createLogger(config.logLevel === 'silent' ? 'silent' : 'error') });
         try {
-          await run({ config, db, app }, args);
-          return 0;
+          return (await run({ config, db, app }, args)) ?? 0;
         } finally {
           await db.destroy();
         }

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import { StoreOpenError } from '../store/sqlite.js';
 import { FLAGS, usage, UsageError, type Command } from './command.js';
+import { importCommands } from './import.js';
 import { memberCommands } from './members.js';
 import { audit, keysRotate, migrate } from './operations.js';
 import { organizationCommands } from './organizations.js';
@@ -16,7 +17,7 @@ import { serve } from './serve.js';
 import { userCommands } from './users.js';
 
 /** Every command, in the order the help lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, ...userCommands, audit, keysRotate, ...organizationCommands, ...memberCommands, ...recoveryOrganizationCommands, ...recoveryCommands];
+const COMMANDS: readonly Command[] = [serve, migrate, ...userCommands, ...importCommands, audit, keysRotate, ...organizationCommands, ...memberCommands, ...recoveryOrganizationCommands, ...recoveryCommands];
 
 const USAGE = usage(COMMANDS);
 
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   const name = first === serve.name ? first : `${first} ${second ?? ''}`.trim();
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command "${name}"\n\n${USAGE}`);
-  return command.prepare(flags)(config);
+  return command.prepare(flags, positionals.slice(2))(config);
 }
 
 /** The one line a failure prints; anything unforeseen is printed whole. */

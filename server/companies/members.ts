@@ -131,3 +131,17 @@ export async function ensureMember(db: Db, { userId, organizationId, now }: { us
     .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doNothing())
     .execute();
 }
+
+/**
+ * Accounts given by an import: added, or their role set to the file's; one
+ * statement for a batch. Accounts the file does not name are left alone.
+ * Audited once per import run (`users.imported`), not per account.
+ */
+export async function importMemberships(db: Db, rows: { userId: string; organizationId: string; role: string }[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('memberships')
+    .values(rows.map((r) => ({ id: randomUUID(), user_id: r.userId, organization_id: r.organizationId, role: r.role, created_at: now, last_used_at: null })))
+    .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doUpdateSet((eb) => ({ role: eb.ref('excluded.role') })))
+    .execute();
+}

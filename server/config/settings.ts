@@ -250,6 +250,12 @@ export const SETTINGS = {
   },
   demoUser: { env: 'DEMO_USER', schema: z.string().email().default('demo@example.com'), help: 'the demo user made on first start in development' },
   demoPassword: { env: 'DEMO_PASSWORD', schema: z.string().optional(), help: "the demo user's password", fallback: 'generated' },
+  // An import is streamed in batches, so this bounds the work of one request, not its memory.
+  importMaxBytes: {
+    env: 'IMPORT_MAX_BYTES',
+    schema: z.coerce.number().int().min(1024).max(10 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+    help: 'the largest body of `POST /api/admin/users/import` (streamed, not held: `BODY_LIMIT_BYTES` does not apply)',
+  },
 } satisfies Record<string, Setting>;
 
 /** A setting's name in code. */

@@ -1,7 +1,9 @@
+import { audit } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { rateLimitKey } from '../security/client-ip.js';
 import { sha256 } from '../security/random.js';
 import { beginAttempt, withAction } from '../security/rate-limit.js';
+import { inspectHash } from './legacy-hashes.js';
 import { hashPassword, needsRehash, verifyPassword } from './password.js';
 import { setPasswordHash } from '../store/users.js';
 import { prepare } from '../store/prepared.js';
@@ -48,9 +50,11 @@ const byEmail = prepare<{ email: string }, Pick<Selectable<Database['users']>, '
  *   failures, and writes nothing when there were none (the client's count
  *   holds only failures: an office behind one address is not locked out by
  *   colleagues signing in);
- * - with `rehash` (the default), a hash made with weaker parameters than
- *   today's is replaced (OWASP Password Storage Cheat Sheet); a caller that
- *   is about to set a new password passes false.
+ * - with `rehash` (the default), a hash made with another algorithm (one
+ *   imported: bcrypt, scrypt, PBKDF2, argon2i/d) or weaker parameters than
+ *   today's is replaced, and the replacement audited as `password.rehashed`
+ *   (OWASP Password Storage Cheat Sheet, "upgrading legacy hashes"); a
+ *   caller that is about to set a new password passes false.
  *
  * Inside a flow action its writes join the action's transaction.
  * `email` is normalised already (`emailSchema`).
@@ -82,8 +86,13 @@ export async function checkPassword(
     if (user.status !== 'active') return { refusal: 'account_disabled', userId: user.id };
     attempt.succeeded();
     if (rehash && needsRehash(user.password_hash!)) {
+      const inspected = inspectHash(user.password_hash!);
       const passwordHash = await app.hashing.run(() => hashPassword(password));
-      await withAction(app, (db) => setPasswordHash(db, user.id, passwordHash, now));
+      // In a flow action, the new hash commits with the sign-in's own writes, or not at all.
+      await withAction(app, async (db) => {
+        await setPasswordHash(db, user.id, passwordHash, now);
+        await audit(app, { event: 'password.rehashed', userId: user.id, actor: 'system', detail: { from: 'scheme' in inspected ? inspected.scheme : 'unknown' } }, db);
+      });
     }
     return { user: { id: user.id, email: user.email, name: user.name, emailVerified: user.email_verified_at !== null } };
   } finally {

@@ -1,5 +1,6 @@
 import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2';
 import { randomToken } from '../security/random.js';
+import { verifyAnyHash } from './legacy-hashes.js';
 import { MAX_PASSWORD_LENGTH, normalizePassword } from './password-policy.js';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (a const enum, which isolated modules cannot read). */
@@ -34,6 +35,12 @@ let dummyHash: Promise<string> | undefined;
  * password set), verifies against a dummy hash of the same cost and returns
  * false, so the answer takes as long as for a real account (OWASP ASVS 5.0
  * V6.3.8, no user enumeration through timing).
+ *
+ * Besides our argon2id, the stored hash may be one imported from another
+ * system (bcrypt, scrypt, PBKDF2, other argon2: legacy-hashes.ts), which costs
+ * what its source made it cost until the first sign-in replaces it. The
+ * password is tried normalised (how this server hashes) and, when that
+ * differs, as typed (how most other systems hashed it).
  */
 export async function verifyPassword({ hash: stored, password }: { hash: string | null; password: string }): Promise<boolean> {
   if ([...password].length > MAX_PASSWORD_LENGTH * 4) return false;
@@ -42,12 +49,8 @@ export async function verifyPassword({ hash: stored, password }: { hash: string 
     await verify(await dummyHash, normalizePassword(password));
     return false;
   }
-  try {
-    return await verify(stored, normalizePassword(password));
-  } catch {
-    // A corrupt stored hash verifies nothing.
-    return false;
-  }
+  // A corrupt or unknown stored hash verifies nothing (false, never a throw).
+  return verifyAnyHash(stored, normalizePassword(password), [password]);
 }
 
 /**

@@ -60,3 +60,21 @@ export async function verifyUserTotp(app: AppContext, userId: string, code: stri
   }
   return false;
 }
+
+/**
+ * Authenticators brought over by an import: confirmed at once (the person
+ * set them up in the old system), each secret sealed like one set up here.
+ * No time step is recorded yet, so the first code is checked as usual.
+ */
+export async function importTotpCredentials(db: Db, secretKey: Buffer, rows: { userId: string; secret: string }[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('credentials')
+    .values(
+      rows.map(({ userId, secret }) => {
+        const id = crypto.randomUUID();
+        return { id, user_id: userId, type: 'totp' as const, secret: seal(secretKey, secret, `totp:${id}`), name: 'Authenticator app', created_at: now, confirmed_at: now, last_used_at: null, last_step: null };
+      }),
+    )
+    .execute();
+}

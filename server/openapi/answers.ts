@@ -35,6 +35,7 @@ import type {
 } from '../flows/protocol.js';
 import type { RememberedDevice } from '../security/devices.js';
 import type { Invitation, UserDetails, UserSummary } from '../users.js';
+import type { ImportReport } from '../import/import.js';
 import type { AccountOverview, AccountSessions, NewRecoveryCode, Passkeys, RememberedDevices, SignedOut } from '../routes/types.js';
 
 /** Epoch milliseconds. */
@@ -449,6 +450,8 @@ const auditEvents = [
   'recovery.rejected',
   'recovery.completed',
   'recovery.expired',
+  'password.rehashed',
+  'users.imported',
 ] as const satisfies AuditEvent[];
 
 export const auditEntry = z.object({
@@ -545,6 +548,19 @@ export const recoveryRejectionResult = z.object({ id: z.string(), status: z.lite
 
 export const recoverySettingsResult = z.object({ organizationId: z.string(), slug: z.string(), approvals: z.union([z.literal(1), z.literal(2)]), employeeNumber: z.boolean() });
 
+export const importReport = z.object({
+  format: z.enum(['jsonl', 'csv']),
+  dryRun: z.boolean().meta({ description: 'Nothing was written; the counts say what would have been.' }),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  failed: z.number().int().meta({ description: 'Rows not imported; the others were.' }),
+  errors: z
+    .array(z.object({ row: z.number().int(), field: z.string().optional(), reason: z.string() }))
+    .meta({ description: 'The first 1000 row errors in file order: a JSON line\'s line number, a CSV record\'s number with the header as row 1.' }),
+  errorsNotListed: z.number().int().meta({ description: 'Row errors past those listed.' }),
+});
+
 // ---------------------------------------------------------------- dev outbox
 
 export const outboxMessage = z.object({
@@ -614,4 +630,5 @@ export type SchemasAgreeWithTypes = [
   Expect<Agrees<z.infer<typeof recoveryRequestDetails>, RecoveryRequestDetails>>,
   Expect<Agrees<z.infer<typeof recoveryApprovalResult>, ApprovalResult>>,
   Expect<Agrees<z.infer<typeof recoverySettingsResult>, RecoverySettings & { organizationId: string; slug: string }>>,
+  Expect<Agrees<z.infer<typeof importReport>, ImportReport>>,
 ];

@@ -13,6 +13,7 @@ import { assertionInput, codeInput, linkToken, nothing, registrationInput, sessi
 import { noInput, passwordChange } from '../routes/account.js';
 import { auditQuery, byEmail, invite, newMember, newOrganization, organizationChange, ssoConnection } from '../routes/admin.js';
 import { employeeNumberChange, recoveryApproval, recoveryQuery, recoveryRejection, recoverySettings } from '../routes/admin-recovery.js';
+import { importQuery } from '../routes/admin-import.js';
 import { approvalDecision, approverEnrolment, subscriptionUpdate } from '../routes/approver.js';
 import { passkeyRename } from '../routes/passkeys.js';
 import { switchInput } from '../routes/session.js';
@@ -74,6 +75,7 @@ const ANSWERS = {
   ApprovalOutcome: answers.approvalOutcome,
   OutboxMessage: answers.outboxMessage,
   Outbox: answers.outbox,
+  ImportReport: answers.importReport,
   ...Object.fromEntries(Object.entries(answers.stepStates).map(([step, schema]) => [`FlowState.${step}`, schema])),
 } satisfies Record<string, z.ZodType>;
 
@@ -173,6 +175,8 @@ interface Operation {
   body?: z.ZodType | { anyOf: { schema: z.ZodType; description: string }[] };
   /** Whether a request may leave the body out (it then counts as `{}`). */
   bodyOptional?: boolean;
+  /** A body that is not JSON: text in each of these media types. */
+  textBody?: { mediaTypes: string[]; description: string };
   responses: Partial<Record<number | '4XX' | '5XX', Answer>>;
   /** Catalogue codes this operation answers with besides `default`; grouped by their status. */
   errors?: ErrorCode[];
@@ -602,6 +606,22 @@ function operations(): Operation[] {
       errors: ['invalid_email', 'user_not_found', ...BODY_ERRORS],
     },
     {
+      method: 'post',
+      path: '/api/admin/users/import',
+      summary: 'Import people from another login',
+      description:
+        'Streams a file of people into the store in batches: their password hashes (bcrypt, scrypt, PBKDF2, argon2), replaced by argon2id at each person\'s first sign-in; authenticator secrets; company accounts. Keyed on the email: the same file again updates and never duplicates. A bad row is reported with its number and the others still import. The body is capped by `IMPORT_MAX_BYTES`, not `BODY_LIMIT_BYTES`.',
+      tag: 'admin',
+      access: 'admin',
+      parameters: [{ name: 'dryRun', in: 'query', description: '`true`: check and count, write nothing.', schema: importQuery.shape.dryRun }],
+      textBody: {
+        mediaTypes: ['application/x-ndjson', 'application/jsonl', 'text/csv'],
+        description: 'JSON lines, one person per line, or CSV with a header row. Fields: `email` (required), `name`, `locale` (`en`, `nl`), `email_verified`, `password_hash`, `totp_secret` (base32), `companies` (`[{ "org": slug, "role": role }]`, in CSV `acme:admin;globex:employee`).',
+      },
+      responses: { 200: json('ImportReport', 'Imported; `failed` rows and their reasons are listed.') },
+      errors: ['invalid_request', 'body_too_large', 'unsupported_media_type'],
+    },
+    {
       method: 'get',
       path: '/api/admin/audit',
       summary: 'Read the audit log',
@@ -922,6 +942,13 @@ export function buildOpenApiDocument({ development = false }: { development?: bo
           ? { anyOf: operation.body.anyOf.map(({ schema, description }) => ({ ...ref(nameInput(schema, 'Input')), description })) }
           : ref(nameInput(operation.body, `${pascal(operationId)}Input`));
       requestBody = { required: !operation.bodyOptional, content: { 'application/json': { schema } } };
+    }
+    if (operation.textBody) {
+      requestBody = {
+        required: true,
+        description: operation.textBody.description,
+        content: Object.fromEntries(operation.textBody.mediaTypes.map((type) => [type, { schema: { type: 'string' } }])),
+      };
     }
 
     paths[operation.path] ??= {};

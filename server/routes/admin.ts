@@ -31,6 +31,7 @@ import { safeEqual } from '../security/random.js';
 import { consumeRateLimit, rateLimited } from '../security/rate-limit.js';
 import { disableUser, findUserByEmail, inviteUser, listUsers, supportResetMfa } from '../users.js';
 import { adminRecoveryRoutes } from './admin-recovery.js';
+import { adminImportRoutes } from './admin-import.js';
 import { readJson } from './body.js';
 
 export const byEmail = z.object({ email: z.string().max(1024) }).strict();
@@ -121,6 +122,8 @@ export function adminRoutes(app: AppContext): Hono {
     const user = await userFor(c);
     return c.json({ user: await disableUser(app, { email: user.email, actor: 'admin' }) });
   });
+
+  routes.route('/', adminImportRoutes(app));
 
   routes.get('/audit', async (c) => {
     const query = parseInput(auditQuery, c.req.query());

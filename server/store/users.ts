@@ -80,3 +80,23 @@ export async function lockUser(trx: Db, userId: string): Promise<void> {
 export async function deleteUserRow(db: Db, userId: string): Promise<void> {
   await db.deleteFrom('users').where('id', '=', userId).execute();
 }
+
+/** People of one import batch, added in one statement (rows checked by the import); an address taken meanwhile keeps its row. */
+export async function insertImportedUsers(db: Db, rows: Insertable<Database['users']>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('users').values(rows).onConflict((oc) => oc.column('email').doNothing()).execute();
+}
+
+/**
+ * What importing a person again changes: name, language, a confirmed address,
+ * a hash still from the old system (with it, an invitation becomes an active
+ * account). The import decides which of these apply (server/import/import.ts).
+ */
+export async function updateImportedUser(
+  db: Db,
+  userId: string,
+  change: { name?: string; locale?: string; email_verified_at?: number; password_hash?: string; status?: 'active' },
+  now: number,
+): Promise<void> {
+  await db.updateTable('users').set({ ...change, updated_at: now }).where('id', '=', userId).execute();
+}

@@ -489,6 +489,12 @@ describe('the OpenAPI document', () => {
     await answers.check('get', '/api/admin/organizations/{org}', await admin('GET', `/organizations/${company.id}`));
     await answers.check('patch', '/api/admin/organizations/{org}', await admin('PATCH', `/organizations/${company.id}`, { name: 'Acme Inc.' }));
     await answers.check('get', '/api/admin/organizations', await admin('GET', '/organizations'));
+    const imported = await server.request('/api/admin/users/import', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'text/csv' },
+      body: 'email,companies\nmoved@example.com,acme:manager\nnot-an-address,\n',
+    });
+    assert.equal((await answers.check<{ failed: number }>('post', '/api/admin/users/import', imported)).failed, 1);
     await answers.check('post', '/api/admin/users/reset-mfa', await admin('POST', '/users/reset-mfa', { email: user.email }));
     await answers.check('post', '/api/admin/users/disable', await admin('POST', '/users/disable', { email: user.email }));
     await answers.check('delete', '/api/admin/organizations/{org}/members', await admin('DELETE', `/organizations/${company.id}/members`, { email: user.email }));
