@@ -243,14 +243,15 @@ async function main(): Promise<void> {
   // Rare steps come in chunks beside login-flow.js, each loaded the first time a flow shows one of its
   // steps: single sign-on and choosing a company (company-steps-[hash].js), setting up two-step
   // verification (setup-steps-[hash].js), which a person sees once or twice, the approver's "check your
-  // phone" and set-up (approver-steps-[hash].js), and the offer of a passkey after a password sign-in
-  // (passkey-offer-[hash].js).
+  // phone" and set-up (approver-steps-[hash].js), the offer of a passkey after a password sign-in
+  // (passkey-offer-[hash].js), and the recovery request's form and answer (recovery-steps-[hash].js).
   let lazyTotal = 0;
   for (const [chunk, label, budgetKb] of [
     ['company-steps', 'company steps', 4],
     ['setup-steps', '2FA set-up steps', 6],
     ['approver-steps', 'approver steps', 4],
     ['passkey-offer', 'passkey offer', 3],
+    ['recovery-steps', 'recovery requests', 3],
   ] as const) {
     const names = readdirSync(join(ROOT, 'dist/widget')).filter((name) => new RegExp(`^${chunk}-.*\\.js$`).test(name));
     const files = names.map((name) => readFileSync(join(ROOT, 'dist/widget', name)));
