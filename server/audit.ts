@@ -40,7 +40,9 @@ export type AuditEvent =
   | 'recovery.approved'
   | 'recovery.rejected'
   | 'recovery.completed'
-  | 'recovery.expired';
+  | 'recovery.expired'
+  | 'mfa.recovered'
+  | 'recovery.closed';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

@@ -449,6 +449,8 @@ const auditEvents = [
   'recovery.rejected',
   'recovery.completed',
   'recovery.expired',
+  'mfa.recovered',
+  'recovery.closed',
 ] as const satisfies AuditEvent[];
 
 export const auditEntry = z.object({

@@ -219,6 +219,7 @@ export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown
     // The account page adds a factor beside others, and a backup joins the first method:
     // the recovery code the person saved, or was just issued, stays good.
     keepRecoveryCode: state.purpose === 'enroll' || backup,
+    flowIdHash: context.flowIdHash,
     now,
   });
   if (fromLink) await notifyUser(app, state.userId, { kind: 'recovery-completed' });
