@@ -39,10 +39,33 @@ export const EMPLOYEE_NUMBER_MAX = 64;
 /** 128 random bits: a request's id is shown to administrators and named in the admin API's paths. */
 const REQUEST_ID_BYTES = 16;
 
+/**
+ * Characters that may rewrite what an administrator reads: control
+ * characters (a terminal's escape sequences, NUL, which PostgreSQL refuses in
+ * text) and the bidirectional embeddings, overrides and isolates (Unicode
+ * UAX #9 §2; CVE-2021-42574, "Trojan Source").
+ */
+const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** Unsafe characters but the line feed: a note may have lines. */
+const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/** One line of text people type and others read: trimmed, not empty, no control or bidi-override characters. */
+export function plainLine(max: number) {
+  return z.string().trim().min(1).max(max).refine((value) => !UNSAFE.test(value));
+}
+
+/**
+ * A note for whoever decides: printable text and line feeds (a CR LF or a
+ * lone CR reads as a line feed), nothing else a terminal or a page could act on.
+ */
+export const noteText = z
+  .string()
+  .transform((value) => value.replace(/\r\n?/g, '\n'))
+  .pipe(z.string().trim().min(1).max(NOTE_MAX).refine((value) => !UNSAFE_BUT_NEWLINE.test(value)));
+
 /** The body of `request-recovery` at `second-factor`: a note, and the employee number when the company asks for one. */
-export const recoveryNote = z
-  .object({ note: z.string().trim().min(1).max(NOTE_MAX), employeeNumber: z.string().trim().min(1).max(EMPLOYEE_NUMBER_MAX).optional() })
-  .strict();
+export const recoveryNote = z.object({ note: noteText, employeeNumber: plainLine(EMPLOYEE_NUMBER_MAX).optional() }).strict();
 
 /**
  * What the employee number check said, for whoever decides (never for the
