@@ -200,7 +200,7 @@ const STEPS = {
       recoveryRequest: z
         .object({ employeeNumber: z.boolean() })
         .optional()
-        .meta({ description: 'Recovery requests are open ("lost access to your phone?", action `request-recovery`); `employeeNumber`: the person\'s company asks for one with the request.' }),
+        .meta({ description: 'Recovery requests are open ("lost access to your phone?", action `request-recovery`); `employeeNumber`: the person\'s company asks for one with the request. Absent in a password reset: a reset link proves the mailbox, not the password.' }),
     }),
     actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms', 'send-approval', 'approval', 'request-recovery'],
   },
