@@ -41,7 +41,7 @@ const list = storeCommand({
   help: ['recovery requests, oldest first (pending past their end read as expired)'],
   parse: (flags) => ({
     org: flags.org,
-    status: flags.status === undefined ? undefined : (option(recoveryQuery.shape.status, flags.status, '--status', 'pending, approved, rejected, expired or used') as RecoveryStatus),
+    status: flags.status === undefined ? undefined : (option(recoveryQuery.shape.status, flags.status, '--status', 'pending, approved, rejected, expired, used or closed') as RecoveryStatus),
     json: flags.json,
   }),
   async run({ app }, { org, status, json }) {

@@ -500,7 +500,7 @@ export const rolloutStats = z.object({
 
 // ---------------------------------------------------------------- recovery requests
 
-const recoveryStatus = z.enum(['pending', 'approved', 'rejected', 'expired', 'used']);
+const recoveryStatus = z.enum(['pending', 'approved', 'rejected', 'expired', 'used', 'closed']);
 
 export const recoveryRequestSummary = z.object({
   id: z.string(),

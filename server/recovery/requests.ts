@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { queueMail } from '../delivery/mail.js';
+import { closeRecoveryRequests } from './closing.js';
 import { rateLimitKey } from '../security/client-ip.js';
 import { randomToken, safeEqual, sha256 } from '../security/random.js';
 import { consumeRateLimit, rateLimited, type RateLimitRule } from '../security/rate-limit.js';
@@ -17,7 +18,9 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Requests per account (by the SHA-256 of the address, known or not) in a
- * day. OWASP ASVS 5.0 V2.4.1 (anti-automation against excessive calls of a
+ * day, for each source apart: the public form, which anyone can fill in for
+ * any address, cannot use up the person's own requests after the password.
+ * OWASP ASVS 5.0 V2.4.1 (anti-automation against excessive calls of a
  * function) and V6.3.8 (no account enumeration through recovery features):
  * over this limit the answer stays the same and nothing is stored or mailed,
  * so a mailbox cannot be flooded and the limit tells nothing about the address.
@@ -93,10 +96,10 @@ export interface Filing {
  * `rate_limited` over the client's; answers false over the account's, when
  * the request is to be dropped quietly.
  */
-export async function admitRecoveryRequest(app: AppContext, { email, ip, now }: { email: string; ip: string; now: number }): Promise<boolean> {
+export async function admitRecoveryRequest(app: AppContext, { email, ip, source, now }: { email: string; ip: string; source: RequestSource; now: number }): Promise<boolean> {
   const client = await consumeRateLimit(app.db, `recovery:ip:${rateLimitKey(ip)}`, REQUESTS_PER_IP, now);
   if (client.limited) throw rateLimited(client, now);
-  const account = await consumeRateLimit(app.db, `recovery:acct:${sha256(email)}`, REQUESTS_PER_ACCOUNT, now);
+  const account = await consumeRateLimit(app.db, `recovery:acct:${source}:${sha256(email)}`, REQUESTS_PER_ACCOUNT, now);
   return !account.limited;
 }
 
@@ -134,7 +137,10 @@ function checkEmployeeNumber(given: string | undefined, records: { asks: boolean
  * signs them in through its own provider keep their factors there, so their
  * requests are dropped quietly), and no request of theirs still pending (a
  * new one joins it: the open request stands, with its approvals, and nothing
- * more is stored or mailed). Known and unknown addresses do the same reads.
+ * more is stored or mailed), but for one from the public form pending when
+ * the person files after the password: that one closes as `superseded`, so
+ * a stranger's form cannot stand in the way and the queue shows the request
+ * with the stronger evidence. Known and unknown addresses do the same reads.
  * Returns the new request's id, or undefined when none was stored.
  */
 export async function fileRecoveryRequest(app: AppContext, filing: Filing): Promise<string | undefined> {
@@ -150,9 +156,11 @@ export async function fileRecoveryRequest(app: AppContext, filing: Filing): Prom
     .select(['memberships.employee_number', 'organizations.recovery_employee_number'])
     .where('memberships.user_id', '=', userId)
     .execute();
-  const pending = await app.db.selectFrom('recovery_requests').select('id').where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
+  const pending = await app.db.selectFrom('recovery_requests').select(['id', 'source']).where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '>', now).execute();
   const employeeCheck = checkEmployeeNumber(filing.employeeNumber, records.map((r) => ({ asks: Number(r.recovery_employee_number) === 1, number: r.employee_number })));
-  if (!user || user.status !== 'active' || user.password_hash === null || sso || pending) return undefined;
+  const supersedes = filing.source === 'second-factor' && pending.length > 0 && pending.every((r) => r.source === 'form');
+  if (!user || user.status !== 'active' || user.password_hash === null || sso || (pending.length > 0 && !supersedes)) return undefined;
+  if (supersedes) await closeRecoveryRequests(app, user.id, { reason: 'superseded', formOnly: true, now });
 
   const id = randomToken(REQUEST_ID_BYTES);
   const expiresAt = now + app.config.recoveryRequestDays * 24 * HOUR_MS;

@@ -17,7 +17,7 @@ const by = plainLine(1024).optional();
 
 export const recoveryQuery = z.object({
   org: z.string().max(64).optional(),
-  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'used']).optional(),
+  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'used', 'closed']).optional(),
 });
 export const recoveryApproval = z.object({ by }).strict();
 export const recoveryRejection = z.object({ by, reason: plainLine(NOTE_MAX) }).strict();

@@ -8,6 +8,7 @@ import { revokeUserSessions } from './sessions.js';
 import { setPasswordHash } from '../store/users.js';
 import { endUserFlows } from '../store/flows.js';
 import { endUserApprovals } from '../factors/approver.js';
+import { closeRecoveryRequests } from '../recovery/closing.js';
 
 /**
  * The one rule for "this person's password changed", whoever changed it (the
@@ -18,19 +19,22 @@ import { endUserApprovals } from '../factors/approver.js';
  *   choosing a company) end: they proved the old password, not this one; the
  *   reset flow that is setting it stays;
  * - remembered devices end: they skipped 2FA on the strength of the old password;
+ * - open recovery requests close and their links end: they were checked
+ *   against the person who knew the old password;
  * - with `endSessions`, every session ends (a reset, or support: OWASP Forgot
  *   Password Cheat Sheet); the account page instead offers "sign out
  *   everywhere else" (OWASP ASVS 5.0 V7.4.3).
  * Returns the number of sessions ended.
  */
 export async function passwordChanged(
-  db: Db,
+  app: Pick<AppContext, 'db' | 'log' | 'now'>,
   { userId, passwordHash, endSessions, now }: { userId: string; passwordHash: string; endSessions: boolean; now: number },
 ): Promise<number> {
-  return inTransaction(db, async (trx) => {
+  return inTransaction(app.db, async (trx) => {
     await setPasswordHash(trx, userId, passwordHash, now);
     await endUserFlows(trx, userId, { except: 'reset' });
     await forgetDevices(trx, userId, now);
+    await closeRecoveryRequests({ ...app, db: trx }, userId, { reason: 'password-changed', now });
     return endSessions ? revokeUserSessions(trx, userId, now) : 0;
   });
 }

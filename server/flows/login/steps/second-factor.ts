@@ -146,7 +146,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
       async run(context, { note, employeeNumber }) {
         const { app, state, request, now } = context;
         // Over the client's limit: `rate_limited`. Over the account's: the same answer, nothing filed.
-        if (await admitRecoveryRequest(app, { email: state.email, ip: request.ip, now })) {
+        if (await admitRecoveryRequest(app, { email: state.email, ip: request.ip, source: 'second-factor', now })) {
           await fileRecoveryRequest(app, { email: state.email, note, employeeNumber, source: 'second-factor', ip: request.ip, userAgent: request.userAgent, now });
         }
         await endAsked(context);
