@@ -204,7 +204,7 @@ export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown
   // From an approved recovery request's link: the link is spent as the new factor replaces the lost ones, in one transaction.
   const fromLink = state.purpose === 'recover' && !backup;
   if (fromLink) {
-    await completeRecovery(app, { tokenHash: state.linkTokenHash!, userId: state.userId, now }).catch(async (error: unknown) => {
+    await completeRecovery(app, { tokenHash: state.linkTokenHash!, userId: state.userId, ip: context.request.ip || null, now }).catch(async (error: unknown) => {
       // Spent meanwhile (another tab): the factor just confirmed does not stay either.
       await discardNewFactor(app.db, { userId: state.userId, credentialId });
       throw error;

@@ -30,15 +30,18 @@ async function recoverWithLink(server: TestServer): Promise<void> {
   await approveRecoveryRequest(server.context, id, { by: ADMIN, actor: 'cli' });
   const mail = (await messagesTo(server, PERSON)).find((m) => /was approved/.test(m.subject));
   assert.ok(mail);
-  const opened = await bodyOf<FlowState>(await server.post('/api/flows/recover', { token: linkTokenIn(mail.body) }));
-  await completeSetup(server, await bodyOf<FlowState>(await act(server, opened.id, 'password', { password: PASSWORD })));
+  const opened = await bodyOf<FlowState>(await server.post('/api/flows/recover', { token: linkTokenIn(mail.body) }, { peer: PEER }));
+  await completeSetup(server, await bodyOf<FlowState>(await act(server, opened.id, 'password', { password: PASSWORD }, { peer: PEER })));
 }
+
+/** The address the recovery is completed from. */
+const PEER = '203.0.113.9';
 
 /** At `method-choice` after a recovery: sets up a new authenticator app. */
 async function completeSetup(server: TestServer, choice: FlowState): Promise<void> {
   const setup = await chooseMethod(server, choice);
   if (setup.step !== 'totp-setup') throw new Error('unreachable');
-  const answer = await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) });
+  const answer = await act(server, setup.id, 'totp', { code: totpCode(setup.data.secret, server.clock.now) }, { peer: PEER });
   assert.equal(answer.status, 200, JSON.stringify((await bodyOf<FlowState>(answer.clone())).error));
 }
 
@@ -64,6 +67,10 @@ describe('a recovery ends what the lost factors opened', () => {
       await assertError(late, 'flow_not_found');
       const audit = await server.db.selectFrom('audit_events').select('event').where('user_id', '=', personId).where('event', '=', 'mfa.recovered').execute();
       assert.equal(audit.length, 1);
+      if (path === 'link') {
+        const completed = await server.db.selectFrom('audit_events').select('ip').where('user_id', '=', personId).where('event', '=', 'recovery.completed').executeTakeFirstOrThrow();
+        assert.equal(completed.ip, PEER);
+      }
     });
   }
 });
