@@ -42,7 +42,9 @@ export type AuditEvent =
   | 'recovery.completed'
   | 'recovery.expired'
   | 'password.rehashed'
-  | 'users.imported';
+  | 'users.imported'
+  | 'mfa.recovered'
+  | 'recovery.closed';
 
 export type AuditActor = 'user' | 'admin' | 'cli' | 'system';
 

@@ -17,6 +17,7 @@ import { deleteUserRow, insertUser, setUserStatus, updateProfile } from './store
 import { endUserFlows } from './store/flows.js';
 import { deleteAllFactors } from './factors/removal.js';
 import { clearRateLimits } from './security/rate-limit.js';
+import { closeRecoveryRequests } from './recovery/closing.js';
 
 export interface UserSummary {
   id: string;
@@ -141,17 +142,20 @@ export async function disableUser(app: AppContext, { email, actor }: { email: st
     await forgetDevices(trx, user.id, now);
     await revokeLinkTokens(trx, { userId: user.id, now });
     await endUserFlows(trx, user.id);
+    await closeRecoveryRequests({ ...app, db: trx }, user.id, { reason: 'disabled', now });
     await audit(app, { event: 'user.disabled', userId: user.id, actor }, trx);
   });
   return { ...user, status: 'disabled' };
 }
 
-/** Support's 2FA reset ({@link resetMfa}), then what follows any change of second factors (`methodsChanged`): recorded, told to the person, parked sign-ins ended. */
+/** Support's 2FA reset ({@link resetMfa}), the person's open recovery requests closed, then what follows any change of second factors (`methodsChanged`): recorded, told to the person, parked sign-ins ended. */
 export async function supportResetMfa(app: AppContext, { email, actor }: { email: string; actor: AuditActor }): Promise<string | undefined> {
   const user = await findUserByEmail(app.db, email);
   if (!user) return undefined;
   const now = app.now();
   const code = await resetMfa(app.db, { email: user.email, now });
+  // Support handed out the way back in: an open request, or its link, has no more to do.
+  await closeRecoveryRequests(app, user.id, { reason: 'mfa-reset', now });
   await methodsChanged(app, { userId: user.id, change: { kind: 'reset' }, actor, now });
   return code;
 }
@@ -176,14 +180,14 @@ export async function deleteUser(db: Db, email: string): Promise<boolean> {
 
 /** Replaces a user's password (support, the CLI): every session, parked sign-in and remembered device ends. */
 export async function setPassword(
-  db: Db,
+  app: Pick<AppContext, 'db' | 'log' | 'now'>,
   config: PasswordPolicyConfig,
   { email, password, now }: { email: string; password: string; now: number },
 ): Promise<boolean> {
-  const user = await findUserByEmail(db, email);
+  const user = await findUserByEmail(app.db, email);
   if (!user) return false;
-  await assertNewPassword(db, config, { password, email: user.email, userId: user.id });
-  await passwordChanged(db, { userId: user.id, passwordHash: await hashPassword(password), endSessions: true, now });
+  await assertNewPassword(app.db, config, { password, email: user.email, userId: user.id });
+  await passwordChanged(app, { userId: user.id, passwordHash: await hashPassword(password), endSessions: true, now });
   return true;
 }
 

@@ -17,6 +17,23 @@ function requireId(flags: Flags): string {
 
 const date = (at: number | null) => (at === null ? '-' : new Date(at).toISOString());
 
+/** Control and bidi-override characters, which a terminal or its reader could be made to act on. */
+const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
+
+/**
+ * Text from a request, shown inert: each control or bidi-override character
+ * as `\u{…}`. Input refuses them since the note's rule; rows stored before
+ * it may still hold them.
+ */
+function inert(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+/** The person's note, last: each of its lines indented behind a marker, so none reads as one of the fields above. */
+function noteLines(note: string): string[] {
+  return ['Note (the requester\'s words, as typed):', ...note.split(/\r\n|\r|\n/).map((line) => `  | ${inert(line)}`)];
+}
+
 /** `recovery list`: the queue, one line per request. */
 const list = storeCommand({
   name: 'recovery list',
@@ -24,7 +41,7 @@ const list = storeCommand({
   help: ['recovery requests, oldest first (pending past their end read as expired)'],
   parse: (flags) => ({
     org: flags.org,
-    status: flags.status === undefined ? undefined : (option(recoveryQuery.shape.status, flags.status, '--status', 'pending, approved, rejected, expired or used') as RecoveryStatus),
+    status: flags.status === undefined ? undefined : (option(recoveryQuery.shape.status, flags.status, '--status', 'pending, approved, rejected, expired, used or closed') as RecoveryStatus),
     json: flags.json,
   }),
   async run({ app }, { org, status, json }) {
@@ -49,16 +66,16 @@ const show = storeCommand({
     if (json) return console.log(JSON.stringify(r, null, 2));
     const lines = [
       `Request ${r.id}: ${r.status} (${r.approvals}/${r.approvalsNeeded} approvals; ${r.queue === 'support' ? 'support decides' : "the company's administrators decide"})`,
-      `Person: ${r.user.name} <${r.user.email}>, account ${r.checked.accountAgeDays} days old`,
-      `Companies: ${r.companies.map((c) => `${c.name} (${c.role})`).join(', ') || 'none'}`,
+      `Person: ${inert(r.user.name)} <${r.user.email}>, account ${r.checked.accountAgeDays} days old`,
+      `Companies: ${r.companies.map((c) => `${inert(c.name)} (${c.role})`).join(', ') || 'none'}`,
       `Methods: ${r.methods.join(', ') || 'none'}`,
       `Last sign-ins: ${r.lastSignIns.map((s) => `${date(s.at)}${s.ip ? ` from ${s.ip}` : ''}`).join('; ') || 'none'}`,
-      `Made: ${date(r.createdAt)} ${r.source === 'second-factor' ? 'after the password, at the second factor' : 'on the public form'}, from ${r.checked.ip ?? 'an unknown address'}${r.checked.browser ? ` (${r.checked.browser})` : ''}`,
+      `Made: ${date(r.createdAt)} ${r.source === 'second-factor' ? 'after the password, at the second factor' : 'on the public form'}, from ${r.checked.ip ?? 'an unknown address'}${r.checked.browser ? ` (${inert(r.checked.browser)})` : ''}`,
       `Employee number: ${r.checked.employeeNumber}`,
-      `Note: ${r.note}`,
       `Expires: ${date(r.expiresAt)}`,
-      ...r.approvedBy.map((a) => `Approved by ${a.by} at ${date(a.at)}`),
-      ...(r.decidedBy ? [`Decided by ${r.decidedBy} at ${date(r.decidedAt)}${r.reason ? `: ${r.reason}` : ''}`] : []),
+      ...r.approvedBy.map((a) => `Approved by ${inert(a.by)} at ${date(a.at)}`),
+      ...(r.decidedBy ? [`Decided by ${inert(r.decidedBy)} at ${date(r.decidedAt)}${r.reason ? `: ${inert(r.reason)}` : ''}`] : []),
+      ...noteLines(r.note),
     ];
     console.log(lines.join('\n'));
   },

@@ -82,9 +82,9 @@ const setUserPassword = storeCommand({
   flags: '--email E [--password P]',
   help: ["replace a password and end the user's sessions"],
   parse: (flags) => ({ email: requireEmail(flags), password: flags.password }),
-  async run({ db, config }, { email, password: given }) {
+  async run({ app, config }, { email, password: given }) {
     const password = given ?? generatePassword();
-    if (!(await setPassword(db, config, { email, password, now: Date.now() }))) throw new UsageError(`no user with email ${email}`);
+    if (!(await setPassword(app, config, { email, password, now: Date.now() }))) throw new UsageError(`no user with email ${email}`);
     console.log(`Password replaced for ${email}; their sessions have ended.${given ? '' : `\nPassword: ${password}`}`);
   },
 });

@@ -535,6 +535,11 @@ export async function endApproval(db: Db, { id, userId, now }: { id: string; use
   await db.updateTable('approval_requests').set({ expires_at: now }).where('id', '=', id).where('user_id', '=', userId).where('status', '=', 'pending').execute();
 }
 
+/** The person's factors were replaced (a recovery): every request still out to the phones ends. */
+export async function endUserApprovals(db: Db, { userId, now }: { userId: string; now: number }): Promise<void> {
+  await db.updateTable('approval_requests').set({ expires_at: now }).where('user_id', '=', userId).where('status', '=', 'pending').execute();
+}
+
 /**
  * Requests answered or expired more than a day ago go (the audit log keeps
  * what happened), and phones left half set up past their link's life.

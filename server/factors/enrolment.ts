@@ -17,12 +17,13 @@ import { saveConfirmedPhone } from './sms.js';
  */
 export async function factorAdded(
   app: AppContext,
-  { userId, credentialId, factor, replaceOthers, keepRecoveryCode, now }: { userId: string; credentialId: string; factor: FactorType; replaceOthers: boolean; keepRecoveryCode: boolean; now: number },
+  { userId, credentialId, factor, replaceOthers, keepRecoveryCode, flowIdHash, now }: { userId: string; credentialId: string; factor: FactorType; replaceOthers: boolean; keepRecoveryCode: boolean; flowIdHash?: string | undefined; now: number },
 ): Promise<string | undefined> {
   if (replaceOthers) await app.db.deleteFrom('credentials').where('user_id', '=', userId).where('id', '!=', credentialId).execute();
   const keep = keepRecoveryCode && (await hasRecoveryCode(app.db, userId));
   const recoveryCode = keep ? undefined : await issueRecoveryCode(app.db, { userId, kind: 'recovery', now });
-  await methodsChanged(app, { userId, change: { kind: 'added', factor }, now });
+  // Replacing the lost factors ends every session, every other flow and every request out to the phones.
+  await methodsChanged(app, { userId, change: replaceOthers ? { kind: 'recovered', factor, keepFlow: flowIdHash } : { kind: 'added', factor }, now });
   return recoveryCode;
 }
 

@@ -28,6 +28,8 @@ export interface ActionContext<S> {
   state: S;
   request: RequestFacts;
   now: number;
+  /** The SHA-256 of the flow's id: a change that ends the person's other flows spares this one. */
+  flowIdHash?: string;
 }
 
 /** The session a flow ends with: a new one (sign-in), or the one it ran in (account page). */

@@ -232,7 +232,7 @@ async function act<M extends StateMap, K extends FlowStep>(
   const perform = async (context: AppContext): Promise<Transition<M> | ActionOutcome> => {
     try {
       await definition.guard?.(context, state);
-      return await actionDefinition.run({ app: context, state, request, now }, parsed.data);
+      return await actionDefinition.run({ app: context, state, request, now, flowIdHash: idHash }, parsed.data);
     } catch (error) {
       // A refusal, or the hash gate's `busy`: the same step again, with the error (and when to retry).
       if (error instanceof ApiError && (error.status < 500 || error.code === 'busy')) return again(error.body, error.status, error.retryAfter);

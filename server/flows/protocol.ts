@@ -235,7 +235,8 @@ export interface StepMap {
       /**
        * Recovery requests are open to this person ("Lost access to your
        * phone?"): `employeeNumber` says whether their company asks for an
-       * employee number with the request. Absent on the account page.
+       * employee number with the request. Absent on the account page, and
+       * in a password reset (its link proves the mailbox, not the password).
        */
       recoveryRequest?: { employeeNumber: boolean };
     };

@@ -201,7 +201,7 @@ const STEPS = {
       recoveryRequest: z
         .object({ employeeNumber: z.boolean() })
         .optional()
-        .meta({ description: 'Recovery requests are open ("lost access to your phone?", action `request-recovery`); `employeeNumber`: the person\'s company asks for one with the request.' }),
+        .meta({ description: 'Recovery requests are open ("lost access to your phone?", action `request-recovery`); `employeeNumber`: the person\'s company asks for one with the request. Absent in a password reset: a reset link proves the mailbox, not the password.' }),
     }),
     actions: ['totp', 'recovery-code', 'passkey', 'sms', 'send-sms', 'send-approval', 'approval', 'request-recovery'],
   },
@@ -452,6 +452,8 @@ const auditEvents = [
   'recovery.expired',
   'password.rehashed',
   'users.imported',
+  'mfa.recovered',
+  'recovery.closed',
 ] as const satisfies AuditEvent[];
 
 export const auditEntry = z.object({
@@ -501,7 +503,7 @@ export const rolloutStats = z.object({
 
 // ---------------------------------------------------------------- recovery requests
 
-const recoveryStatus = z.enum(['pending', 'approved', 'rejected', 'expired', 'used']);
+const recoveryStatus = z.enum(['pending', 'approved', 'rejected', 'expired', 'used', 'closed']);
 
 export const recoveryRequestSummary = z.object({
   id: z.string(),

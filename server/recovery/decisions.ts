@@ -356,7 +356,7 @@ export async function rejectRecoveryRequest(app: AppContext, id: string, { by, r
  * second tab or a replay gets `recovery_link_invalid`) and its request
  * `used`. Runs in the transaction that replaces the person's factors.
  */
-export async function completeRecovery(app: Pick<AppContext, 'db' | 'log' | 'now'>, { tokenHash, userId, now }: { tokenHash: string; userId: string; now: number }): Promise<void> {
+export async function completeRecovery(app: Pick<AppContext, 'db' | 'log' | 'now'>, { tokenHash, userId, ip = null, now }: { tokenHash: string; userId: string; ip?: string | null; now: number }): Promise<void> {
   if (!(await consumeLinkToken(app.db, { tokenHash, purpose: 'account-recovery', now }))) throw new ApiError('recovery_link_invalid');
   const used = await app.db
     .updateTable('recovery_requests')
@@ -366,7 +366,7 @@ export async function completeRecovery(app: Pick<AppContext, 'db' | 'log' | 'now
     .where('status', '=', 'approved')
     .returning('id')
     .executeTakeFirst();
-  await audit(app, { event: 'recovery.completed', userId, detail: { requestId: used?.id ?? null } }, app.db);
+  await audit(app, { event: 'recovery.completed', userId, ip, detail: { requestId: used?.id ?? null } }, app.db);
 }
 
 /** How many requests one sweep closes at most. */

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { AppContext } from '../context.js';
 import { queueMail } from '../delivery/mail.js';
+import { closeRecoveryRequests } from './closing.js';
 import { rateLimitKey } from '../security/client-ip.js';
 import { randomToken, safeEqual, sha256 } from '../security/random.js';
 import { consumeRateLimit, rateLimited, type RateLimitRule } from '../security/rate-limit.js';
@@ -17,7 +18,9 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Requests per account (by the SHA-256 of the address, known or not) in a
- * day. OWASP ASVS 5.0 V2.4.1 (anti-automation against excessive calls of a
+ * day, for each source apart: the public form, which anyone can fill in for
+ * any address, cannot use up the person's own requests after the password.
+ * OWASP ASVS 5.0 V2.4.1 (anti-automation against excessive calls of a
  * function) and V6.3.8 (no account enumeration through recovery features):
  * over this limit the answer stays the same and nothing is stored or mailed,
  * so a mailbox cannot be flooded and the limit tells nothing about the address.
@@ -39,10 +42,33 @@ export const EMPLOYEE_NUMBER_MAX = 64;
 /** 128 random bits: a request's id is shown to administrators and named in the admin API's paths. */
 const REQUEST_ID_BYTES = 16;
 
+/**
+ * Characters that may rewrite what an administrator reads: control
+ * characters (a terminal's escape sequences, NUL, which PostgreSQL refuses in
+ * text) and the bidirectional embeddings, overrides and isolates (Unicode
+ * UAX #9 §2; CVE-2021-42574, "Trojan Source").
+ */
+const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** Unsafe characters but the line feed: a note may have lines. */
+const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/** One line of text people type and others read: trimmed, not empty, no control or bidi-override characters. */
+export function plainLine(max: number) {
+  return z.string().trim().min(1).max(max).refine((value) => !UNSAFE.test(value));
+}
+
+/**
+ * A note for whoever decides: printable text and line feeds (a CR LF or a
+ * lone CR reads as a line feed), nothing else a terminal or a page could act on.
+ */
+export const noteText = z
+  .string()
+  .transform((value) => value.replace(/\r\n?/g, '\n'))
+  .pipe(z.string().trim().min(1).max(NOTE_MAX).refine((value) => !UNSAFE_BUT_NEWLINE.test(value)));
+
 /** The body of `request-recovery` at `second-factor`: a note, and the employee number when the company asks for one. */
-export const recoveryNote = z
-  .object({ note: z.string().trim().min(1).max(NOTE_MAX), employeeNumber: z.string().trim().min(1).max(EMPLOYEE_NUMBER_MAX).optional() })
-  .strict();
+export const recoveryNote = z.object({ note: noteText, employeeNumber: plainLine(EMPLOYEE_NUMBER_MAX).optional() }).strict();
 
 /**
  * What the employee number check said, for whoever decides (never for the
@@ -70,10 +96,10 @@ export interface Filing {
  * `rate_limited` over the client's; answers false over the account's, when
  * the request is to be dropped quietly.
  */
-export async function admitRecoveryRequest(app: AppContext, { email, ip, now }: { email: string; ip: string; now: number }): Promise<boolean> {
+export async function admitRecoveryRequest(app: AppContext, { email, ip, source, now }: { email: string; ip: string; source: RequestSource; now: number }): Promise<boolean> {
   const client = await consumeRateLimit(app.db, `recovery:ip:${rateLimitKey(ip)}`, REQUESTS_PER_IP, now);
   if (client.limited) throw rateLimited(client, now);
-  const account = await consumeRateLimit(app.db, `recovery:acct:${sha256(email)}`, REQUESTS_PER_ACCOUNT, now);
+  const account = await consumeRateLimit(app.db, `recovery:acct:${source}:${sha256(email)}`, REQUESTS_PER_ACCOUNT, now);
   return !account.limited;
 }
 
@@ -111,7 +137,10 @@ function checkEmployeeNumber(given: string | undefined, records: { asks: boolean
  * signs them in through its own provider keep their factors there, so their
  * requests are dropped quietly), and no request of theirs still pending (a
  * new one joins it: the open request stands, with its approvals, and nothing
- * more is stored or mailed). Known and unknown addresses do the same reads.
+ * more is stored or mailed), but for one from the public form pending when
+ * the person files after the password: that one closes as `superseded`, so
+ * a stranger's form cannot stand in the way and the queue shows the request
+ * with the stronger evidence. Known and unknown addresses do the same reads.
  * Returns the new request's id, or undefined when none was stored.
  */
 export async function fileRecoveryRequest(app: AppContext, filing: Filing): Promise<string | undefined> {
@@ -127,9 +156,11 @@ export async function fileRecoveryRequest(app: AppContext, filing: Filing): Prom
     .select(['memberships.employee_number', 'organizations.recovery_employee_number'])
     .where('memberships.user_id', '=', userId)
     .execute();
-  const pending = await app.db.selectFrom('recovery_requests').select('id').where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
+  const pending = await app.db.selectFrom('recovery_requests').select(['id', 'source']).where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '>', now).execute();
   const employeeCheck = checkEmployeeNumber(filing.employeeNumber, records.map((r) => ({ asks: Number(r.recovery_employee_number) === 1, number: r.employee_number })));
-  if (!user || user.status !== 'active' || user.password_hash === null || sso || pending) return undefined;
+  const supersedes = filing.source === 'second-factor' && pending.length > 0 && pending.every((r) => r.source === 'form');
+  if (!user || user.status !== 'active' || user.password_hash === null || sso || (pending.length > 0 && !supersedes)) return undefined;
+  if (supersedes) await closeRecoveryRequests(app, user.id, { reason: 'superseded', formOnly: true, now });
 
   const id = randomToken(REQUEST_ID_BYTES);
   const expiresAt = now + app.config.recoveryRequestDays * 24 * HOUR_MS;

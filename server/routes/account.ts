@@ -115,7 +115,7 @@ export function accountRoutes(app: AppContext): Hono<SessionEnv> {
     }
 
     const passwordHash = await app.hashing.run(() => hashPassword(password));
-    await passwordChanged(app.db, { userId: user.id, passwordHash, endSessions: false, now });
+    await passwordChanged(app, { userId: user.id, passwordHash, endSessions: false, now });
     // OWASP ASVS 5.0 V7.4.3: after a credential change, the option to end every other session.
     const signedOut = signOutOthers ? await revokeOtherSessions(app.db, app.config, { userId: user.id, keep: session.id, now }) : 0;
     await audit(app, { event: 'password.changed', userId: user.id, ip, detail: { signedOut } });

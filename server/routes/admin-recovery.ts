@@ -6,21 +6,24 @@ import { emailSchema } from '../factors/email-address.js';
 import { setEmployeeNumber } from '../companies/members.js';
 import { requireOrganizationRow, setRecoverySettings } from '../companies/registry.js';
 import { approveRecoveryRequest, listRecoveryRequests, rejectRecoveryRequest, showRecoveryRequest } from '../recovery/decisions.js';
-import { EMPLOYEE_NUMBER_MAX, NOTE_MAX } from '../recovery/requests.js';
+import { EMPLOYEE_NUMBER_MAX, NOTE_MAX, plainLine } from '../recovery/requests.js';
 import { readJson } from './body.js';
 
-/** Who decides: an administrator of the person's company by email; left out (or `support`) for the platform's support. */
-const by = z.string().max(1024).optional();
+/**
+ * Who decides: an administrator of the person's company by email; left out (or `support`) for the platform's support.
+ * The caller holding the admin key names them: the two-person rule holds as far as the host binds `by` to its own signed-in administrator.
+ */
+const by = plainLine(1024).optional();
 
 export const recoveryQuery = z.object({
   org: z.string().max(64).optional(),
-  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'used']).optional(),
+  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'used', 'closed']).optional(),
 });
 export const recoveryApproval = z.object({ by }).strict();
-export const recoveryRejection = z.object({ by, reason: z.string().trim().min(1).max(NOTE_MAX) }).strict();
+export const recoveryRejection = z.object({ by, reason: plainLine(NOTE_MAX) }).strict();
 export const recoverySettings = z.object({ approvals: z.union([z.literal(1), z.literal(2)]), employeeNumber: z.boolean() }).strict();
 export const employeeNumberChange = z
-  .object({ email: z.string().max(1024), employeeNumber: z.string().trim().min(1).max(EMPLOYEE_NUMBER_MAX).nullable() })
+  .object({ email: z.string().max(1024), employeeNumber: plainLine(EMPLOYEE_NUMBER_MAX).nullable() })
   .strict();
 
 /**

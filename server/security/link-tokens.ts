@@ -57,7 +57,9 @@ export async function consumeLinkToken(db: Db, { tokenHash, purpose, now }: { to
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Ends every live link of a user (a disabled account keeps none). */
-export async function revokeLinkTokens(db: Db, { userId, now }: { userId: string; now: number }): Promise<void> {
-  await db.updateTable('link_tokens').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+/** Ends every live link of a user (a disabled account keeps none), or those of one purpose. */
+export async function revokeLinkTokens(db: Db, { userId, purpose, now }: { userId: string; purpose?: LinkPurpose; now: number }): Promise<void> {
+  let query = db.updateTable('link_tokens').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null);
+  if (purpose) query = query.where('purpose', '=', purpose);
+  await query.execute();
 }

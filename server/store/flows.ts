@@ -95,13 +95,15 @@ export async function endSealedFlow(db: Db, { idHash, version }: { idHash: strin
  * Ends a person's flows: all of them (`{}`: an account disabled), those of
  * one kind (`{ kind: 'login' }`: sign-ins parked past a factor that changed),
  * or all but one kind (`{ except: 'reset' }`: the reset setting the password
- * stays). Each is left marked ended until it expires, so an id that carries
+ * stays); `keep` spares one flow by the hash of its id (the one making the
+ * change). Each is left marked ended until it expires, so an id that carries
  * its sealed start cannot open it again.
  */
-export async function endUserFlows(db: Db, userId: string, { kind, except }: { kind?: string; except?: string } = {}): Promise<void> {
+export async function endUserFlows(db: Db, userId: string, { kind, except, keep }: { kind?: string; except?: string; keep?: string | undefined } = {}): Promise<void> {
   let query = db.updateTable('flows').set({ step: ENDED_STEP, state: '{}', user_id: null, version: sql<number>`version + 1` }).where('user_id', '=', userId);
   if (kind) query = query.where('kind', '=', kind);
   if (except) query = query.where('kind', '!=', except);
+  if (keep) query = query.where('id_hash', '!=', keep);
   await query.execute();
 }
 

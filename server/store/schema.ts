@@ -305,7 +305,8 @@ export interface RecoveryRequestsTable {
   source: 'second-factor' | 'form';
   ip: string | null;
   user_agent: string | null;
-  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'used';
+  /** `closed`: ended without a decision (a later request replaced it, the password changed, 2FA was reset, the account disabled). */
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'used' | 'closed';
   /** Approvals so far (the rows of recovery_request_approvals); counted in the update that decides. */
   approvals: Generated<number>;
   created_at: number;

@@ -204,7 +204,7 @@ export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown
   // From an approved recovery request's link: the link is spent as the new factor replaces the lost ones, in one transaction.
   const fromLink = state.purpose === 'recover' && !backup;
   if (fromLink) {
-    await completeRecovery(app, { tokenHash: state.linkTokenHash!, userId: state.userId, now }).catch(async (error: unknown) => {
+    await completeRecovery(app, { tokenHash: state.linkTokenHash!, userId: state.userId, ip: context.request.ip || null, now }).catch(async (error: unknown) => {
       // Spent meanwhile (another tab): the factor just confirmed does not stay either.
       await discardNewFactor(app.db, { userId: state.userId, credentialId });
       throw error;
@@ -219,6 +219,7 @@ export async function enrolled(context: Context<SettingUp & { smsSetup?: unknown
     // The account page adds a factor beside others, and a backup joins the first method:
     // the recovery code the person saved, or was just issued, stays good.
     keepRecoveryCode: state.purpose === 'enroll' || backup,
+    flowIdHash: context.flowIdHash,
     now,
   });
   if (fromLink) await notifyUser(app, state.userId, { kind: 'recovery-completed' });

@@ -378,7 +378,7 @@ const SETTERS: Record<string, (t: TestContext, password: string, person?: Person
     const server = await startServer(t, env);
     await createUser(server.db, server.config, { email: EMAIL, password: PASSWORD, name, now: server.clock.now });
     await employ(server, company);
-    return refusedBy(() => setPassword(server.db, server.config, { email: EMAIL, password, now: server.clock.now }));
+    return refusedBy(() => setPassword(server.context, server.config, { email: EMAIL, password, now: server.clock.now }));
   },
 };
 

@@ -32,7 +32,7 @@ describe('recovery commands', () => {
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /Employee number: match/);
     assert.match(shown.stdout, /0\/2 approvals/);
-    assert.match(shown.stdout, /Note: Lost it on the train\./);
+    assert.match(shown.stdout, /\n  \| Lost it on the train\.\n/);
 
     const rejected = await run('recovery', 'reject', '--id', id, '--by', ADMIN, '--reason', 'Come by the office.');
     assert.equal(rejected.code, 0, rejected.stderr);

@@ -15,7 +15,7 @@ describe('support sets a new password (login-flow user set-password)', () => {
     const parked = await bodyOf<FlowState>(await act(server, id, 'password', { password: PASSWORD }));
     assert.equal(parked.step, 'mfa-prompt');
 
-    assert.equal(await setPassword(server.db, server.config, { email: EMAIL, password: NEW_PASSWORD, now: server.clock.now }), true);
+    assert.equal(await setPassword(server.context, server.config, { email: EMAIL, password: NEW_PASSWORD, now: server.clock.now }), true);
 
     await assertError(await act(server, id, 'remind-later', {}), 'flow_not_found');
   });
@@ -24,7 +24,7 @@ describe('support sets a new password (login-flow user set-password)', () => {
     const server = await startServer(t, { SESSION_COOKIE: 'false' });
     await addUser(server);
     const grant = await signInForGrant(server);
-    await setPassword(server.db, server.config, { email: EMAIL, password: NEW_PASSWORD, now: server.clock.now });
+    await setPassword(server.context, server.config, { email: EMAIL, password: NEW_PASSWORD, now: server.clock.now });
     const session = await server.request('/api/session', { headers: { authorization: `Bearer ${grant.token}` } });
     assert.equal(session.status, 401);
     assert.ok((await signInForGrant(server, EMAIL, NEW_PASSWORD)).token);

@@ -18,7 +18,7 @@ export const recoveryRequest: LoginStepDefinition<'recovery-request'> = {
         if (!parsed.success) return { step: 'recovery-request', state, error: { code: 'invalid_email', field: 'email' } };
         const email = parsed.data;
         // Over the client's limit: `rate_limited`. Over the account's: the same answer, nothing filed.
-        if (await admitRecoveryRequest(app, { email, ip: request.ip, now })) {
+        if (await admitRecoveryRequest(app, { email, ip: request.ip, source: 'form', now })) {
           fileInBackground(app, { email, note, employeeNumber, source: 'form', ip: request.ip, userAgent: request.userAgent, now });
         }
         return { step: 'recovery-requested', state: { email } };

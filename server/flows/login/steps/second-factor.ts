@@ -1,4 +1,5 @@
 /* `second-factor`: the approver on the phone, an authenticator code, a passkey, a texted code or a recovery code. */
+import type { AppContext } from '../../../context.js';
 import { audit } from '../../../audit.js';
 import { approvalStatus, endApproval, requestApproval, useApproval } from '../../../factors/approver.js';
 import { notifyUser } from '../../../delivery/mail.js';
@@ -22,6 +23,15 @@ async function endAsked({ app, state, now }: Context<LoginStates['second-factor'
   if (state.approval) await endApproval(app.db, { id: state.approval.requestId, userId: state.userId, now });
 }
 
+/**
+ * Whether "lost access to your phone?" is offered: where the recovery
+ * requests are on, and the password was typed at this sign-in. A reset link
+ * proves the mailbox only, so a password reset offers no request.
+ */
+function offersRecoveryRequest(state: LoginStates['second-factor'], app: AppContext): boolean {
+  return state.recoveryEmployeeNumber !== undefined && app.config.recoveryRequests && state.purpose !== 'reset';
+}
+
 export const secondFactor: LoginStepDefinition<'second-factor'> = {
   view: (state, app) => ({
     methods: state.methods,
@@ -29,7 +39,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
     ...(state.methods.includes('passkey') && state.passkeyRequest ? { passkey: { options: state.passkeyRequest } } : {}),
     ...(state.maskedPhone ? { phone: state.maskedPhone, smsSent: state.smsCode !== undefined } : {}),
     ...(state.approval ? { approval: { number: state.approval.number, expiresAt: state.approval.expiresAt } } : {}),
-    ...(state.recoveryEmployeeNumber !== undefined && app.config.recoveryRequests ? { recoveryRequest: { employeeNumber: state.recoveryEmployeeNumber } } : {}),
+    ...(offersRecoveryRequest(state, app) ? { recoveryRequest: { employeeNumber: state.recoveryEmployeeNumber! } } : {}),
   }),
   ready: (app, state, now) => (state.approval ? approvalStatus(app.db, { id: state.approval.requestId, userId: state.userId, now }).then((status) => status !== 'pending') : undefined),
   unavailable: (state, app) => [
@@ -40,7 +50,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
     ...(state.smsCode ? [] : ['sms' as const]),
     ...(state.methods.includes('approver') ? [] : ['send-approval' as const]),
     ...(state.approval ? [] : ['approval' as const]),
-    ...(state.recoveryEmployeeNumber !== undefined && app.config.recoveryRequests ? [] : ['request-recovery' as const]),
+    ...(offersRecoveryRequest(state, app) ? [] : ['request-recovery' as const]),
   ],
   actions: {
     'send-sms': action({
@@ -136,7 +146,7 @@ export const secondFactor: LoginStepDefinition<'second-factor'> = {
       async run(context, { note, employeeNumber }) {
         const { app, state, request, now } = context;
         // Over the client's limit: `rate_limited`. Over the account's: the same answer, nothing filed.
-        if (await admitRecoveryRequest(app, { email: state.email, ip: request.ip, now })) {
+        if (await admitRecoveryRequest(app, { email: state.email, ip: request.ip, source: 'second-factor', now })) {
           await fileRecoveryRequest(app, { email: state.email, note, employeeNumber, source: 'second-factor', ip: request.ip, userAgent: request.userAgent, now });
         }
         await endAsked(context);

@@ -41,7 +41,7 @@ export const setPassword: LoginStepDefinition<'set-password'> = {
           if (!moved) throw refusal;
           // OWASP Forgot Password Cheat Sheet: every other session ends, and the person is told.
           if (reset) {
-            await passwordChanged(trx, { userId, passwordHash, endSessions: true, now });
+            await passwordChanged({ ...app, db: trx }, { userId, passwordHash, endSessions: true, now });
             // The old password's failures are forgotten with it.
             await clearRateLimit(trx, `pwd:acct:${sha256(state.email)}`);
           }

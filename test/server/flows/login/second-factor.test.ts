@@ -491,7 +491,7 @@ describe('remember this device', () => {
     const second = await afterPassword(server);
     const again = await flowOf(await act(server, second.id, 'totp', { code: codeAt(secret, server.clock.now), remember: true }));
     if (again.step !== 'done') return assert.fail(again.step);
-    await setPassword(server.db, server.config, { email: EMAIL, password: 'Another-Horse-42-Battery', now: server.clock.now });
+    await setPassword(server.context, server.config, { email: EMAIL, password: 'Another-Horse-42-Battery', now: server.clock.now });
     const after = await reachPassword(server);
     assert.equal((await flowOf(await act(server, after, 'password', { password: 'Another-Horse-42-Battery', device: again.data.session.deviceToken }))).step, 'second-factor');
   });
