@@ -115,7 +115,7 @@ describe('"Lost access to your phone?" in the demo: request, approval, recovery'
       assert.ok(request, `the request is in the queue: ${JSON.stringify(queue)}`);
       const shown = await runCli(['recovery', 'show', '--id', request.id], env);
       assert.match(shown, /Employee number: match/);
-      assert.match(shown, /Note: New phone; the old one was stolen/);
+      assert.match(shown, /\n  \| New phone; the old one was stolen/);
       assert.match(await runCli(['recovery', 'approve', '--id', request.id, '--by', 'boss@fernway.example'], env), /Approved; the recovery link was mailed/);
 
       // The mailed link opens /recover with the token in the fragment.
