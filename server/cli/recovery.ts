@@ -6,6 +6,7 @@
 import { setEmployeeNumber } from '../companies/members.js';
 import { requireOrganization, requireOrganizationRow, setRecoverySettings } from '../companies/registry.js';
 import { approveRecoveryRequest, listRecoveryRequests, rejectRecoveryRequest, showRecoveryRequest, type RecoveryStatus } from '../recovery/decisions.js';
+import { UNSAFE } from '../recovery/requests.js';
 import { recoveryQuery, recoveryRejection, recoverySettings, employeeNumberChange } from '../routes/admin-recovery.js';
 import { option, requireEmail, requireOrg, storeCommand, UsageError, type Command, type Flags } from './command.js';
 
@@ -17,8 +18,8 @@ function requireId(flags: Flags): string {
 
 const date = (at: number | null) => (at === null ? '-' : new Date(at).toISOString());
 
-/** Control and bidi-override characters, which a terminal or its reader could be made to act on. */
-const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
+/** The characters input refuses (`UNSAFE`), every one of them: a terminal or its reader could be made to act on them. */
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
 
 /**
  * Text from a request, shown inert: each control or bidi-override character
@@ -26,7 +27,7 @@ const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
  * it may still hold them.
  */
 function inert(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return text.replace(UNSAFE_ALL, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 /** The person's note, last: each of its lines indented behind a marker, so none reads as one of the fields above. */

@@ -48,7 +48,7 @@ const REQUEST_ID_BYTES = 16;
  * text) and the bidirectional embeddings, overrides and isolates (Unicode
  * UAX #9 §2; CVE-2021-42574, "Trojan Source").
  */
-const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+export const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 /** Unsafe characters but the line feed: a note may have lines. */
 const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;

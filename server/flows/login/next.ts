@@ -70,7 +70,6 @@ export async function afterVerified(context: Context<Authenticated>, deviceToken
   const firstFactor = firstFactorOf(state);
   // A passkey that did not verify the person is one factor; it cannot also be the second.
   const methods = (await secondFactorMethods(app, state.userId)).filter((m) => firstFactor === 'pwd' || m !== 'passkey');
-  const policy = await mfaPolicy(app, state.userId, now);
   if (methods.length > 0) {
     const hasFactor = methods.some((m) => m !== 'recovery_code');
     if (deviceToken && app.config.rememberDeviceDays > 0 && hasFactor) {
@@ -80,9 +79,10 @@ export async function afterVerified(context: Context<Authenticated>, deviceToken
     }
     // A company's migration window (`secondFactorDeferred`): a sign-in, not a reset or
     // re-authentication, goes on with the first factor alone, and its amr says so.
-    if (hasFactor && !policy.askCodeNow && state.purpose === undefined) return finish(context, [firstFactor]);
+    if (hasFactor && state.purpose === undefined && !(await mfaPolicy(app, state.userId, now)).askCodeNow) return finish(context, [firstFactor]);
     return secondFactorStep(app, state, methods);
   }
+  const policy = await mfaPolicy(app, state.userId, now);
   if (policy.requiredNow) return chooseMethod(context, { reason: 'required', requiredFrom: policy.requiredFrom });
   if (!policy.promptNow) return finish(context, [firstFactor]);
   // "Remind me later" holds for a number of logins; each login spends one.
